@@ -1,0 +1,70 @@
+"""Stage 5 — assemble: a rendered document becomes one reproducible .docx package.
+
+Same sources, same bytes: zip entries get a fixed date, order and attributes,
+and the document properties a fixed time (``SOURCE_DATE_EPOCH`` when set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+
+from lxml import etree
+
+FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+CORE_PART = "docProps/core.xml"
+_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+
+
+def build_timestamp(year: int) -> str:
+    """The documents' creation time: SOURCE_DATE_EPOCH if set, else 1 January of the budget year."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    else:
+        moment = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalize_package(data: bytes, timestamp: str, properties: dict[str, str] | None = None) -> bytes:
+    """Rewrite a .docx zip so that its bytes depend only on its content."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    ordered = ["[Content_Types].xml"] + [n for n in names if n != "[Content_Types].xml"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in ordered:
+            payload = source.read(name)
+            if name == CORE_PART:
+                payload = _core_properties(payload, timestamp, properties or {})
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            target.writestr(info, payload, compresslevel=6)
+    return out.getvalue()
+
+
+def _core_properties(payload: bytes, timestamp: str, properties: dict[str, str]) -> bytes:
+    root = etree.fromstring(payload)
+    for tag in ("dcterms:created", "dcterms:modified"):
+        node = root.find(tag, _NS)
+        if node is not None:
+            node.text = timestamp
+    for tag, value in properties.items():
+        node = root.find(tag, _NS)
+        if node is None:
+            prefix, local = tag.split(":")
+            node = etree.SubElement(root, f"{{{_NS[prefix]}}}{local}")
+        node.text = value
+    for tag in ("cp:lastPrinted",):
+        node = root.find(tag, _NS)
+        if node is not None:
+            root.remove(node)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -1,0 +1,101 @@
+"""The build, top to bottom: load → check → render → assemble → write.
+
+Every document is loaded and checked before anything is written, so a problem
+in any source leaves every previous output as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder import model as m
+from builder.assemble import build_timestamp, normalize_package
+from builder.checks import run_checks
+from builder.errors import InputError, Location, Problem
+from builder.loader import load_documents
+from builder.outputs import write_atomic
+from builder.render.context import target_context
+from builder.render.docx import TemplateProblem, render_template
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass
+class BuildResult:
+    document: m.Document
+    output: Path
+    seconds: float
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
+    """Load and check every document; raise InputError if anything is an error."""
+    documents = load_documents(paths)
+    errors, warnings = [], []
+    for document in documents:
+        warnings.extend(document.warnings)
+        for finding in run_checks(document):
+            (errors if finding.severity == "错误" else warnings).append(finding)
+    if errors:
+        raise InputError(errors + warnings)
+    return documents, warnings
+
+
+def build(paths: list[Path], out_dir: Path, on_document=None) -> list[BuildResult]:
+    documents, warnings = prepare(paths)
+    results = []
+    for document in documents:
+        started = time.perf_counter()
+        data = render_document(document)
+        output = out_dir / f"{document.name}.docx"
+        write_atomic(output, data)
+        own = [w for w in warnings if _belongs(w, document)]
+        results.append(BuildResult(document, output, time.perf_counter() - started, own))
+        if on_document:
+            on_document(results[-1])
+    return results
+
+
+def _belongs(problem: Problem, document: m.Document) -> bool:
+    return document.folder in problem.location.file.parents or problem.location.file == document.folder
+
+
+def template_for(document: m.Document) -> Path:
+    """The document's own template (``模板:`` in document.yaml) or the shipped one for its kind."""
+    if document.template:
+        candidate = (document.folder / document.template).resolve()
+        if document.folder.resolve() not in candidate.parents:
+            raise InputError([Problem(document.locations.get("模板", Location(document.source)), "模板",
+                                      "模板文件必须放在文档文件夹内")])
+        if not candidate.is_file():
+            raise InputError([Problem(document.locations.get("模板", Location(document.source)), "模板",
+                                      f"找不到模板文件“{document.template}”")])
+        return candidate
+    return TEMPLATE_DIR / f"{document.kind}.docx"
+
+
+def render_document(document: m.Document) -> bytes:
+    template = template_for(document)
+    context = document_context(document)
+    try:
+        data = render_template(template, context)
+    except TemplateProblem as exc:
+        location = document.locations.get("模板", Location(document.source))
+        raise InputError([Problem(location, "模板" if document.template else "", str(exc))]) from exc
+    properties = {
+        "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
+        "dc:creator": document.unit_name,
+        "cp:lastModifiedBy": "budgetdoc",
+        "cp:revision": "1",
+    }
+    return normalize_package(data, build_timestamp(document.year), properties)
+
+
+def document_context(document: m.Document) -> dict:
+    if document.kind == m.TARGET_KIND:
+        return target_context(document)
+    from builder.render.context import evaluation_context
+
+    return evaluation_context(document)

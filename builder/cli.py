@@ -1,0 +1,109 @@
+"""The command line: parse arguments, call one stage function, print.
+
+Exit codes: 0 done, 1 problems in the sources (each printed with its place),
+2 wrong usage, 3 an internal error (one line; the traceback is saved to a file).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from builder import __version__
+from builder.errors import InputError, display_path
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
+DEFAULT_SOURCES = Path("sources")
+DEFAULT_OUT = Path("build")
+
+
+def _report_problems(problems) -> None:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    errors = sum(1 for p in problems if p.severity == "错误")
+    warnings = len(problems) - errors
+    summary = f"共 {errors} 个错误" + (f"，{warnings} 个警告" if warnings else "") + "，未生成文档（原有输出保持不变）。"
+    click.echo(summary, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="budgetdoc")
+def cli() -> None:
+    """budgetdoc：从 YAML/TOML 源文件生成绩效目标申报、绩效自评 Word 文档。"""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+              show_default=True, help="输出文件夹。")
+def build(paths: tuple[Path, ...], out_dir: Path) -> None:
+    """生成文档：PATHS 为文档文件夹或包含文档文件夹的文件夹（默认 sources/）。
+
+    每个文档文件夹生成 OUT/<文件夹名>.docx。源文件有错误时列出所有错误、不写任何文件。
+    """
+    from builder.build import build as run_build
+
+    started = time.perf_counter()
+    targets = list(paths) or [DEFAULT_SOURCES]
+    try:
+        progress = _progress()
+        results = run_build(targets, out_dir, on_document=progress)
+    except InputError as exc:
+        _report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    for result in results:
+        for warning in result.warnings:
+            click.echo(warning.format(), err=True)
+    for result in results:
+        click.echo(
+            f"已生成 {display_path(result.output)}（{len(result.document.projects)} 个项目，{result.seconds:.2f} 秒）"
+        )
+    if len(results) > 1:
+        click.echo(f"共 {len(results)} 个文档，用时 {time.perf_counter() - started:.2f} 秒")
+
+
+def _progress():
+    """A line per finished document on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    def show(result) -> None:
+        console.print(f"[green]✓[/green] {result.document.name}", highlight=False)
+
+    return show
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("已中止。", err=True)
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into one line
+        path = _save_traceback()
+        click.echo(f"budgetdoc 内部错误：{sys.exc_info()[1]!r}。完整的出错信息已保存到 {path}，请附上此文件报告问题。", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import traceback
+
+    handle = tempfile.NamedTemporaryFile("w", prefix="budgetdoc-error-", suffix=".log", delete=False, encoding="utf-8")
+    with handle:
+        traceback.print_exc(file=handle)
+    return handle.name

@@ -1,0 +1,88 @@
+"""Located problems: every message a user sees about their sources.
+
+A problem is printed as ``path:line:col 字段路径: 说明``; loading collects all
+problems of all files before anything is reported, so a user fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: Path
+    line: int = 1
+    col: int = 1
+
+    def display(self) -> str:
+        return f"{display_path(self.file)}:{self.line}:{self.col}"
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the working directory when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # other drive (Windows)
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the sources, with where it is and what it is."""
+
+    location: Location
+    field: str
+    message: str
+    severity: str = "错误"  # or 警告
+    rule: str = ""  # the check rule's id, for findings of ``builder.checks``
+
+    def format(self) -> str:
+        """``path:line:col 字段路径: 说明`` — how loading and building report problems."""
+        where = self.location.display()
+        text = f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+        return text if self.severity == "错误" else f"{text}（警告）"
+
+    def format_finding(self) -> str:
+        """``path:line:col [错误] 规则编号 说明`` — how ``budgetdoc check`` reports."""
+        rule = self.rule or "SOURCE"
+        return f"{self.location.display()} [{self.severity}] {rule} {self.message}"
+
+
+@dataclass
+class Problems:
+    """A collector passed through the loading stages."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, location: Location, field_path: str, message: str) -> None:
+        self.items.append(Problem(location, field_path, message))
+
+    def warn(self, location: Location, field_path: str, message: str) -> None:
+        self.items.append(Problem(location, field_path, message, "警告"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "错误"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "警告"]
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+class InputError(Exception):
+    """The sources cannot be built; ``problems`` says why, each with its place."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the sources")
+        self.problems = sorted(problems, key=_problem_order)
+
+
+def _problem_order(p: Problem):
+    return (str(p.location.file), p.location.line, p.location.col)

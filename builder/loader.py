@@ -1,0 +1,457 @@
+"""Stage 2 — load: located raw trees → the typed model, every problem reported at once.
+
+The schemas below are the source format of ``docs/sources.md``: the keys are
+the labels printed on the official forms.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from builder import model as m
+from builder.errors import InputError, Location, Problems
+from builder.schema import (
+    INVALID, Boolean, Choice, Context, Date, Either, IndicatorText, Integer, ListOf, Money,
+    Nested, Number, Paragraphs, Record, Row, Text, suggest,
+)
+from builder.sources import SourceFile, find_document_folders, read_folder
+
+# ---------------------------------------------------------------- schemas
+
+DOCUMENT_SCHEMA = Record({
+    "文档类型": Choice(m.DOCUMENT_KINDS, required=True),
+    "年度": Integer(minimum=2000, maximum=2100, required=True),
+    "单位名称": Text(required=True),
+    "预算单位数": Integer(minimum=1, maximum=100000, default=1),
+    "项目顺序": ListOf(Text(required=True)),
+    "模板": Text(),
+})
+
+BUDGET_ITEM_FIELDS = {
+    "名称": Text(required=True),
+    "算式": Text(),
+    "金额": Money(required=True),
+    "说明": Text(default=""),
+}
+BUDGET_ITEM = Record(BUDGET_ITEM_FIELDS)
+BUDGET_ITEM.fields["明细"] = ListOf(BUDGET_ITEM, default=[])  # an item's own arithmetic
+
+NARRATIVE_SCHEMA = Record({
+    "项目概述": Paragraphs(required=True),
+    "立项依据": Paragraphs(required=True),
+    "实施主体": Paragraphs(required=True),
+    "实施方案": Paragraphs(required=True),
+    "实施周期": Paragraphs(required=True),
+    "年度预算安排": Either(
+        Paragraphs(),
+        Record({"说明": Paragraphs(default=[]), "明细": ListOf(BUDGET_ITEM, required=True)}),
+        required=True,
+    ),
+    "绩效目标": Paragraphs(default=[m.DEFAULT_GOAL_REFERENCE]),
+})
+
+TARGET_FUNDS_SCHEMA = Record({
+    "项目资金总额": Record({"合计": Money(), "财政资金": Money(), "其他资金": Money()}, required=True),
+    "年度资金申请总额": Record(
+        {"合计": Money(), "当年财政拨款": Money(), "上年结转资金": Money(), "其他资金": Money()},
+        required=True,
+    ),
+})
+
+
+def _framework_key(level: int):
+    """Check a 一级 (level 1) or 二级 (level 2) key against the indicator framework."""
+
+    def check(key, entry, ctx: Context, path: str, parent: str | None = None) -> bool:
+        allowed = tuple(m.FRAMEWORK) if level == 1 else m.FRAMEWORK.get(parent, ())
+        if key in allowed:
+            return True
+        hint = suggest(key, allowed)
+        options = "、".join(allowed)
+        if level == 1:
+            more = f"，是否应为“{hint}”？" if hint else "。"
+            ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{options}）")
+        else:
+            owner = next((l1 for l1, l2s in m.FRAMEWORK.items() if key in l2s), None)
+            if owner:
+                ctx.error(entry.key_loc, path, f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）")
+            else:
+                more = f"，是否应为“{hint}”？" if hint else "。"
+                ctx.error(entry.key_loc, path, f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）")
+        return False
+
+    return check
+
+
+class IndicatorTree(Nested):
+    """绩效指标: 一级指标 → 二级指标 → 三级指标 → value, checked against the framework."""
+
+    def __init__(self, leaf, **kwargs):
+        super().__init__(value=None, key_check=_framework_key(1), **kwargs)
+        self.leaf = leaf
+
+    def convert_value(self, node, ctx, path):
+        self.value = _Level2(self.leaf)
+        converted = super().convert_value(node, ctx, path)
+        if converted is INVALID:
+            return INVALID
+        rows = []
+        for level1, (_, level2s) in converted.items():
+            if level2s is INVALID:
+                continue
+            for level2, (_, names) in level2s.items():
+                if names is INVALID:
+                    continue
+                for name, (loc, leaf) in names.items():
+                    rows.append((level1, level2, name, loc, leaf))
+        return rows
+
+
+class _Level2(Nested):
+    def __init__(self, leaf):
+        super().__init__(value=Nested(leaf))
+
+    def convert_value(self, node, ctx, path):
+        parent = path.rsplit(".", 1)[-1]
+        check = _framework_key(2)
+        self.key_check = lambda key, entry, c, p: check(key, entry, c, p, parent)
+        return super().convert_value(node, ctx, path)
+
+
+TARGET_PROJECT_SCHEMA = Record({
+    "项目名称": Text(required=True),
+    "项目性质": Text(required=True),
+    "项目类别": Text(required=True),
+    "主管部门": Text(required=True),
+    "实施单位": Text(required=True),
+    "计划开始日期": Date(required=True),
+    "计划完成日期": Date(required=True),
+    "项目资金": TARGET_FUNDS_SCHEMA,
+    "情况说明": NARRATIVE_SCHEMA,
+    "项目总目标": Paragraphs(required=True),
+    "年度总体目标": Paragraphs(),
+    "绩效指标": IndicatorTree(IndicatorText(required=True), required=True),
+})
+TARGET_PROJECT_SCHEMA.fields["项目资金"].required = True
+TARGET_PROJECT_SCHEMA.fields["情况说明"].required = True
+
+EVALUATION_ROW = Row(Money(), ("年初预算数", "全年预算数", "全年执行数"))
+EVALUATION_INDICATOR = Record({
+    "指标值": IndicatorText(required=True),
+    "实际完成值": IndicatorText(),
+    "分值": Number(),
+    "得分": Number(),
+    "偏差原因分析及改进措施": Text(default=""),
+})
+EVALUATION_PROJECT_SCHEMA = Record({
+    "项目名称": Text(required=True),
+    "二级构成": Boolean(default=False),
+    "主管部门": Text(required=True),
+    "实施单位": Text(required=True),
+    "组成": ListOf(Text(required=True), default=[]),
+    "项目资金": Record({
+        "年度资金总额": EVALUATION_ROW,
+        "当年财政拨款": EVALUATION_ROW,
+        "上年结转资金": EVALUATION_ROW,
+        "其他资金": EVALUATION_ROW,
+    }),
+    "预算执行分值": Number(default=Decimal(10)),
+    "预期目标": Paragraphs(),
+    "实际完成情况": Paragraphs(),
+    "绩效指标": IndicatorTree(EVALUATION_INDICATOR, required=True),
+})
+
+# ---------------------------------------------------------------- loading
+
+
+def load_documents(paths: list[Path]) -> list[m.Document]:
+    """Load every document folder under ``paths``; raise InputError with all problems of all."""
+    documents, problems = [], []
+    for folder in expand_document_folders(paths):
+        try:
+            documents.append(load_document(folder))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return documents
+
+
+def expand_document_folders(paths: list[Path]) -> list[Path]:
+    folders = []
+    for path in paths:
+        found = find_document_folders(path)
+        if not found:
+            raise InputError([m.Problem(Location(path), "", _not_a_document_message(path))])
+        folders.extend(found)
+    return folders
+
+
+def _not_a_document_message(path: Path) -> str:
+    if not path.exists():
+        return "路径不存在"
+    return "这里没有文档：文件夹中应有 document.yaml（或其下的子文件夹中有）"
+
+
+def load_document(folder: Path) -> m.Document:
+    problems = Problems()
+    ctx = Context(problems)
+    sources = read_folder(folder, problems)
+    if sources.document is None or sources.document.root is None:
+        _read_projects_for_errors(sources.projects, ctx)
+        raise InputError(problems.items)
+    fields = DOCUMENT_SCHEMA.convert(sources.document.root, ctx, "")
+    if fields is INVALID:
+        raise InputError(problems.items)
+    kind = fields["文档类型"]
+    ordered = _order_projects(sources.projects, fields, ctx, sources.document)
+    build = _build_target_project if kind == m.TARGET_KIND else _build_evaluation_project
+    projects = []
+    for source in ordered:
+        if source.root is None:
+            continue
+        project = build(source, ctx) if kind in m.DOCUMENT_KINDS else None
+        if project is not None:
+            projects.append(project)
+    if kind == m.EVALUATION_KIND:
+        projects = _resolve_parents(projects, ctx)
+    if not ordered and kind is not INVALID:
+        problems.error(sources.document.root.loc, "", "文档中没有项目文件（每个项目一个 .yaml 文件，与 document.yaml 放在同一文件夹）")
+    if problems.errors:
+        raise InputError(problems.items)
+    return m.Document(
+        kind=kind,
+        year=fields["年度"],
+        unit_name=fields["单位名称"],
+        budget_units=fields["预算单位数"],
+        projects=tuple(projects),
+        folder=folder,
+        source=sources.document.path,
+        template=fields["模板"],
+        warnings=tuple(problems.warnings),
+        locations=dict(fields["_locs"]),
+    )
+
+
+def _read_projects_for_errors(sources: list[SourceFile], ctx: Context) -> None:
+    """Without a valid document file the kind is unknown; still report syntax errors (already done)."""
+
+
+def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, document: SourceFile) -> list[SourceFile]:
+    order = fields.get("项目顺序")
+    if not order or order is INVALID:
+        return projects
+    by_stem = {p.stem: p for p in projects}
+    loc = fields["_locs"].get("项目顺序", document.root.loc)
+    ordered, seen = [], set()
+    for stem in order:
+        if stem in seen:
+            ctx.error(loc, "项目顺序", f"“{stem}”重复出现")
+            continue
+        seen.add(stem)
+        if stem not in by_stem:
+            hint = suggest(stem, by_stem)
+            more = f"，是否应为“{hint}”？" if hint else ""
+            ctx.error(loc, "项目顺序", f"没有名为“{stem}”的项目文件{more}")
+            continue
+        ordered.append(by_stem[stem])
+    for project in projects:
+        if project.stem not in seen:
+            ctx.error(loc, "项目顺序", f"项目文件“{project.path.name}”没有列在项目顺序中（不需要的文件请以“_”开头命名）")
+    return ordered
+
+
+def _indicators(rows, leaf_builder) -> tuple[m.Indicator, ...]:
+    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows)
+
+
+def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
+    """Flatten the ``_locs`` of nested records into dotted paths."""
+    result = {}
+    for key, loc in fields.get("_locs", {}).items():
+        result[f"{prefix}.{key}".strip(".") if key else prefix] = loc
+    for key, value in fields.items():
+        if isinstance(value, dict) and "_locs" in value:
+            result.update(_locations(value, f"{prefix}.{key}".strip(".")))
+    return result
+
+
+def _valid(*values) -> bool:
+    return all(v is not INVALID for v in values)
+
+
+def _build_target_project(source: SourceFile, ctx: Context) -> m.TargetProject | None:
+    fields = TARGET_PROJECT_SCHEMA.convert(source.root, ctx, "")
+    if fields is INVALID or not _valid(*fields.values()):
+        return None
+    funds, narrative = fields["项目资金"], fields["情况说明"]
+    if not _valid(*funds["项目资金总额"].values(), *funds["年度资金申请总额"].values(), *narrative.values()):
+        return None
+    locations = _locations(fields)
+    for row in fields["绩效指标"]:
+        locations[f"绩效指标.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+    return m.TargetProject(
+        stem=source.stem,
+        source=source.path,
+        name=fields["项目名称"],
+        nature=fields["项目性质"],
+        category=fields["项目类别"],
+        authority=fields["主管部门"],
+        implementer=fields["实施单位"],
+        start=fields["计划开始日期"],
+        end=fields["计划完成日期"],
+        funds=_target_funds(funds),
+        narrative=_narrative(narrative),
+        total_goal=tuple(fields["项目总目标"]),
+        annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
+        indicators=_indicators(fields["绩效指标"], lambda l1, l2, name, loc, value: m.Indicator(l1, l2, name, value, loc)),
+        locations=locations,
+    )
+
+
+def _sum_present(*amounts) -> Decimal:
+    return sum((a for a in amounts if a is not None), Decimal(0))
+
+
+def _target_funds(funds: dict) -> m.FundsTable:
+    left, right = funds["项目资金总额"], funds["年度资金申请总额"]
+    total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
+    annual = right["合计"]
+    if annual is None:
+        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"])
+    return m.FundsTable(
+        total=total, fiscal=left["财政资金"], total_other=left["其他资金"],
+        annual=annual, appropriation=right["当年财政拨款"], carryover=right["上年结转资金"],
+        annual_other=right["其他资金"],
+    )
+
+
+def _budget_item(fields: dict) -> m.BudgetItem:
+    return m.BudgetItem(
+        name=fields["名称"], amount=fields["金额"], formula=fields["算式"] or "", note=fields["说明"] or "",
+        items=tuple(_budget_item(item) for item in fields["明细"] or ()),
+        location=fields["_locs"][""],
+    )
+
+
+def _narrative(fields: dict) -> m.Narrative:
+    budget = fields["年度预算安排"]
+    if isinstance(budget, dict):
+        budget = m.BudgetPlan(tuple(budget["说明"]), tuple(_budget_item(item) for item in budget["明细"]))
+    else:
+        budget = tuple(budget)
+    return m.Narrative(
+        overview=tuple(fields["项目概述"]), basis=tuple(fields["立项依据"]),
+        implementer=tuple(fields["实施主体"]), plan=tuple(fields["实施方案"]),
+        period=tuple(fields["实施周期"]), budget=budget, goal_reference=tuple(fields["绩效目标"]),
+    )
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+_EMPTY_ROW = (None, None, None)
+
+
+def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationProject | None:
+    fields = EVALUATION_PROJECT_SCHEMA.convert(source.root, ctx, "")
+    if fields is INVALID or not _valid(*fields.values()):
+        return None
+    funds = fields["项目资金"]
+    if funds is not None and not _valid(*funds.values()):
+        return None
+    locations = _locations(fields)
+    for row in fields["绩效指标"]:
+        locations[f"绩效指标.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+    indicators = []
+    for l1, l2, name, loc, leaf in fields["绩效指标"]:
+        if leaf is INVALID or not _valid(*leaf.values()):
+            continue
+        indicators.append(m.Indicator(
+            l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
+            score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "",
+        ))
+    rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
+    if fields["组成"] and funds is not None:
+        locations["项目资金.given"] = funds["_locs"][""]
+    return m.EvaluationProject(
+        stem=source.stem,
+        source=source.path,
+        name=fields["项目名称"],
+        is_part=fields["二级构成"],
+        authority=fields["主管部门"],
+        implementer=fields["实施单位"],
+        parts=tuple(fields["组成"]),
+        funds=m.EvaluationFunds(*(m.FundRow(*(rows[k] or _EMPTY_ROW)) for k in rows)),
+        execution_weight=fields["预算执行分值"],
+        expected=tuple(fields["预期目标"] or ()),
+        achieved=tuple(fields["实际完成情况"] or ()),
+        indicators=tuple(indicators),
+        locations=locations,
+    )
+
+
+def _resolve_parents(projects: list[m.EvaluationProject], ctx: Context) -> list[m.EvaluationProject]:
+    """A parent's money rows are its parts' sums; its texts default to its parts' texts."""
+    from dataclasses import replace
+
+    by_stem = {p.stem: p for p in projects}
+    resolved = []
+    for project in projects:
+        if not project.parts:
+            resolved.append(project)
+            continue
+        parts = []
+        for stem in project.parts:
+            part = by_stem.get(stem)
+            if part is None:
+                hint = suggest(stem, by_stem)
+                more = f"，是否应为“{hint}”？" if hint else ""
+                ctx.error(project.location("组成"), "组成", f"没有名为“{stem}”的项目文件{more}")
+            elif part.parts:
+                ctx.error(project.location("组成"), "组成", f"“{stem}”本身也有组成：只支持一层二级构成")
+            else:
+                parts.append(part)
+        if len(parts) != len(project.parts):
+            continue
+        summed = m.EvaluationFunds(*(
+            _sum_rows([getattr(p.funds, row) for p in parts])
+            for row in ("total", "appropriation", "carryover", "other")
+        ))
+        if "项目资金.given" in project.locations:
+            _compare_parent_funds(project, summed, ctx)
+        resolved.append(replace(
+            project,
+            funds=summed,
+            expected=project.expected or tuple(t for p in parts for t in p.expected),
+            achieved=project.achieved or tuple(t for p in parts for t in p.achieved),
+        ))
+    return resolved
+
+
+def _sum_rows(rows: list[m.FundRow]) -> m.FundRow:
+    def total(values):
+        present = [v for v in values if v is not None]
+        return sum(present, Decimal(0)) if present else None
+
+    return m.FundRow(*(total([getattr(r, col) for r in rows]) for col in ("initial", "budget", "spent")))
+
+
+_ROW_LABELS = {"total": "年度资金总额", "appropriation": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
+_COLUMN_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
+
+
+def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFunds, ctx: Context) -> None:
+    from builder.values import format_yuan
+
+    for row, label in _ROW_LABELS.items():
+        given, expected = getattr(project.funds, row), getattr(summed, row)
+        for col, col_label in _COLUMN_LABELS.items():
+            value, total = getattr(given, col), getattr(expected, col)
+            if value is not None and value != (total or Decimal(0)):
+                path = f"项目资金.{label}"
+                ctx.error(
+                    project.location(path), f"{path}.{col_label}",
+                    f"{format_yuan(value)} 与各组成部分之和 {format_yuan(total or Decimal(0))} 不一致"
+                    "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
+                )

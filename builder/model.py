@@ -1,0 +1,184 @@
+"""Stage 2 — the model: typed, validated facts of one document.
+
+Plain frozen dataclasses; money is ``Decimal`` in 元. The loader
+(``builder.loader``) builds them from located raw values; every later stage
+(checks, render, outputs) reads only these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from builder.errors import Location, Problem
+from builder.values import IndicatorValue
+
+TARGET_KIND = "绩效目标申报"
+EVALUATION_KIND = "绩效自评"
+DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND)
+
+# 一级指标 → its 二级指标, in the order the forms list them.
+FRAMEWORK: dict[str, tuple[str, ...]] = {
+    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+    "产出指标": ("数量指标", "质量指标", "时效指标"),
+    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度指标": ("服务对象满意度指标",),
+}
+
+DEFAULT_GOAL_REFERENCE = "详见单位的项目绩效目标表"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the 绩效指标 grid."""
+
+    level1: str
+    level2: str
+    name: str  # 三级指标
+    target: IndicatorValue  # 指标值 / 年度指标值
+    location: Location
+    # 绩效自评 only
+    actual: IndicatorValue | None = None  # 实际完成值
+    weight: Decimal | None = None  # 分值
+    score: Decimal | None = None  # 得分 as written (None: computed)
+    deviation: str = ""  # 偏差原因分析及改进措施
+
+
+@dataclass(frozen=True)
+class FundsTable:
+    """The 项目资金（元） block of the 申报 form: whole project (left), this year (right).
+
+    A cell left blank in the source is None and printed blank.
+    """
+
+    total: Decimal  # 项目资金总额
+    fiscal: Decimal | None  # 其中：财政资金
+    total_other: Decimal | None  # 其他资金 (left)
+    annual: Decimal  # 年度资金申请总额
+    appropriation: Decimal | None  # 其中：当年财政拨款
+    carryover: Decimal | None  # 上年结转资金
+    annual_other: Decimal | None  # 其他资金 (right)
+
+
+@dataclass(frozen=True)
+class BudgetItem:
+    name: str
+    amount: Decimal
+    formula: str = ""
+    note: str = ""
+    items: tuple["BudgetItem", ...] = ()  # the item's own arithmetic (checked, not printed)
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """A structured 年度预算安排: lead text and numbered items."""
+
+    lead: tuple[str, ...]
+    items: tuple[BudgetItem, ...]
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """项目经费情况说明: sections 一 … 七, each a tuple of paragraphs."""
+
+    overview: tuple[str, ...]  # 项目概述
+    basis: tuple[str, ...]  # 立项依据
+    implementer: tuple[str, ...]  # 实施主体
+    plan: tuple[str, ...]  # 实施方案
+    period: tuple[str, ...]  # 实施周期
+    budget: tuple[str, ...] | BudgetPlan  # 年度预算安排
+    goal_reference: tuple[str, ...]  # 绩效目标
+
+
+@dataclass(frozen=True)
+class TargetProject:
+    """A project of a 绩效目标申报 document."""
+
+    stem: str
+    source: Path
+    name: str
+    nature: str
+    category: str
+    authority: str  # 主管部门
+    implementer: str  # 实施单位
+    start: dt.date
+    end: dt.date
+    funds: FundsTable
+    narrative: Narrative
+    total_goal: tuple[str, ...]
+    annual_goal: tuple[str, ...] | None
+    indicators: tuple[Indicator, ...]
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def location(self, key: str) -> Location:
+        """Where a field (dotted path) was written, or the nearest enclosing place."""
+        while key not in self.locations and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.locations.get(key, self.locations.get("", Location(self.source)))
+
+
+@dataclass(frozen=True)
+class FundRow:
+    """One 自评 money row: 年初预算数, 全年预算数, 全年执行数 (None = blank cell)."""
+
+    initial: Decimal | None
+    budget: Decimal | None
+    spent: Decimal | None
+
+
+@dataclass(frozen=True)
+class EvaluationFunds:
+    total: FundRow  # 年度资金总额
+    appropriation: FundRow  # 其中：当年财政拨款
+    carryover: FundRow  # 上年结转资金
+    other: FundRow  # 其他资金
+
+
+@dataclass(frozen=True)
+class EvaluationProject:
+    """A project of a 绩效自评 document; a parent lists its parts in ``parts``."""
+
+    stem: str
+    source: Path
+    name: str
+    is_part: bool  # 二级构成
+    authority: str
+    implementer: str
+    parts: tuple[str, ...]
+    funds: EvaluationFunds
+    execution_weight: Decimal  # 预算执行分值
+    expected: tuple[str, ...]  # 预期目标
+    achieved: tuple[str, ...]  # 实际完成情况
+    indicators: tuple[Indicator, ...]
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def location(self, key: str) -> Location:
+        while key not in self.locations and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.locations.get(key, self.locations.get("", Location(self.source)))
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    year: int
+    unit_name: str
+    budget_units: int
+    projects: tuple
+    folder: Path
+    source: Path  # document.yaml
+    template: str | None = None  # 模板: a template file name inside the folder
+    warnings: tuple[Problem, ...] = ()
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def total_annual(self) -> Decimal:
+        """Σ 年度资金申请总额 of a 申报 document (the 涉及项目预算资金)."""
+        return sum((p.funds.annual for p in self.projects), Decimal(0))

@@ -1,0 +1,1 @@
+"""Stage 4 — render: the model becomes Word XML through the .docx templates."""

@@ -1,0 +1,103 @@
+"""Template contexts: the model turned into the strings and flags a template prints.
+
+Python computes (formatting, sums, merge spans); the template words and styles.
+Contexts hold only plain dicts, lists and strings, so the sandboxed template
+cannot reach any Python object.
+"""
+
+from __future__ import annotations
+
+from builder import model as m
+from builder.values import format_wan, format_wan_short, format_yuan
+
+
+def merge_marks(keys: list) -> list[str]:
+    """Vertical merge per row: "restart" where a run of equal keys begins, else "continue"."""
+    marks, previous = [], object()
+    for key in keys:
+        marks.append("continue" if key == previous else "restart")
+        previous = key
+    return marks
+
+
+def indicator_grid(indicators, value_of) -> list[dict]:
+    """Rows of the 绩效指标 grid with 一级/二级 spans; labels only where a span starts."""
+    level1_marks = merge_marks([i.level1 for i in indicators])
+    level2_marks = merge_marks([(i.level1, i.level2) for i in indicators])
+    rows = []
+    for indicator, mark1, mark2 in zip(indicators, level1_marks, level2_marks):
+        row = {
+            "level1": indicator.level1 if mark1 == "restart" else "",
+            "level1_merge": mark1,
+            "level2": indicator.level2 if mark2 == "restart" else "",
+            "level2_merge": mark2,
+            "name": indicator.name,
+        }
+        row.update(value_of(indicator))
+        rows.append(row)
+    return rows
+
+
+def _nonempty(paragraphs) -> list[str]:
+    """A table cell needs at least one paragraph."""
+    return list(paragraphs) or [""]
+
+
+def target_context(document: m.Document) -> dict:
+    return {
+        "unit_name": document.unit_name,
+        "year": str(document.year),
+        "budget_units": str(document.budget_units),
+        "project_count": str(len(document.projects)),
+        "total_wan": format_wan(document.total_annual),
+        "projects": [
+            target_project_context(project, number, document.year)
+            for number, project in enumerate(document.projects, start=1)
+        ],
+    }
+
+
+def target_project_context(project: m.TargetProject, number: int, year: int) -> dict:
+    narrative, funds = project.narrative, project.funds
+    budget = narrative.budget
+    if isinstance(budget, m.BudgetPlan):
+        budget_lead = list(budget.lead)
+        budget_items = [
+            {"number": str(i), "name": item.name, "amount_wan": format_wan_short(item.amount), "note": item.note}
+            for i, item in enumerate(budget.items, start=1)
+        ]
+    else:
+        budget_lead, budget_items = list(budget), []
+    return {
+        "number": str(number),
+        "name": project.name,
+        "nature": project.nature,
+        "category": project.category,
+        "authority": project.authority,
+        "implementer": project.implementer,
+        "start": project.start.isoformat(),
+        "end": project.end.isoformat(),
+        "multi_year": project.start.year != project.end.year,
+        "start_year": str(project.start.year),
+        "end_year": str(project.end.year),
+        "funds": {
+            "total": format_yuan(funds.total),
+            "fiscal": format_yuan(funds.fiscal),
+            "total_other": format_yuan(funds.total_other),
+            "annual": format_yuan(funds.annual),
+            "appropriation": format_yuan(funds.appropriation),
+            "carryover": format_yuan(funds.carryover),
+            "annual_other": format_yuan(funds.annual_other),
+        },
+        "overview": list(narrative.overview),
+        "basis": list(narrative.basis),
+        "implementer_text": list(narrative.implementer),
+        "plan": list(narrative.plan),
+        "period": list(narrative.period),
+        "budget_lead": budget_lead,
+        "budget_items": budget_items,
+        "goal_reference": list(narrative.goal_reference),
+        "total_goal": _nonempty(project.total_goal),
+        "annual_goal": _nonempty(project.annual_goal) if project.annual_goal else None,
+        "indicator_rows": indicator_grid(project.indicators, lambda i: {"value": i.target.canonical()}),
+    }

@@ -1,0 +1,374 @@
+"""Stage 1 — read sources: files on disk → located raw trees (``builder.rawtree``).
+
+Nothing here knows what a 项目 is; it only turns YAML/TOML text into values
+that remember where they were written, and explains syntax errors in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from builder.errors import Location, Problems
+from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
+
+SOURCE_SUFFIXES = (".yaml", ".yml", ".toml")
+DOCUMENT_STEM = "document"
+MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a project file is a few KB; refuse anything absurd
+MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
+MAX_DEPTH = 40
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    root: Node | None  # None when the file could not be read
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class SourceFolder:
+    """One document's sources: its document file and its project files (file-name order)."""
+
+    folder: Path
+    document: SourceFile | None
+    projects: list[SourceFile] = field(default_factory=list)
+
+
+def is_document_folder(path: Path) -> bool:
+    return any((path / f"{DOCUMENT_STEM}{suffix}").is_file() for suffix in SOURCE_SUFFIXES)
+
+
+def find_document_folders(path: Path) -> list[Path]:
+    """A document folder itself, or the document folders directly inside ``path``."""
+    if is_document_folder(path):
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_dir() and not _ignored(p) and is_document_folder(p))
+
+
+def _ignored(path: Path) -> bool:
+    return path.name.startswith(("_", "."))
+
+
+def source_files(folder: Path) -> list[Path]:
+    """Every source file of a document folder, in file-name order (ignored ones left out)."""
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix in SOURCE_SUFFIXES and not _ignored(p)
+    )
+
+
+def read_folder(folder: Path, problems: Problems) -> SourceFolder:
+    document = None
+    projects = []
+    for path in source_files(folder):
+        source = SourceFile(path, read_source(path, problems))
+        if path.stem == DOCUMENT_STEM:
+            if document is not None:
+                problems.error(Location(path), "", f"同一文件夹中有两个文档文件：{document.path.name} 和 {path.name}，请只保留一个")
+                continue
+            document = source
+        else:
+            projects.append(source)
+    if document is None:
+        problems.error(Location(folder), "", "文件夹中没有 document.yaml（或 document.toml）")
+    return SourceFolder(folder, document, projects)
+
+
+def read_source(path: Path, problems: Problems) -> Node | None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.error(Location(path), "", f"无法读取文件：{exc.strerror}")
+        return None
+    if size > MAX_SOURCE_BYTES:
+        problems.error(Location(path), "", f"文件过大（{size:,} 字节，上限 {MAX_SOURCE_BYTES:,} 字节）")
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error(Location(path, line, 1), "", "文件不是 UTF-8 编码，请在编辑器中另存为 UTF-8")
+        return None
+    if path.suffix == ".toml":
+        return read_toml(path, text, problems)
+    return read_yaml(path, text, problems)
+
+
+# ---------------------------------------------------------------- YAML
+
+class _TooBig(Exception):
+    pass
+
+
+def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problems.error(Location(path, line, col), "", explain_yaml_error(exc, text, line))
+        return None
+    except YAMLError as exc:  # reader errors: control characters, bad encoding
+        position = getattr(exc, "position", None)
+        line, col = _line_col(text, position) if position is not None else (1, 1)
+        problems.error(Location(path, line, col), "", f"文件含有 YAML 不允许的字符（{_reader_char(exc)}）")
+        return None
+    except RecursionError:
+        problems.error(Location(path), "", f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
+        return None
+    if node is None:
+        return Mapping({}, Location(path, 1, 1))
+    converter = _YamlConverter(path, problems)
+    try:
+        return converter.convert(node, 0)
+    except _TooBig as exc:
+        problems.error(exc.args[0], "", str(exc.args[1]))
+        return None
+
+
+def _reader_char(exc) -> str:
+    char = getattr(exc, "character", None)
+    if isinstance(char, int):
+        return f"U+{char:04X}"
+    if isinstance(char, str) and char:
+        return f"U+{ord(char[0]):04X}"
+    return "不可见字符"
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+class _YamlConverter:
+    def __init__(self, path: Path, problems: Problems):
+        self.path = path
+        self.problems = problems
+        self.count = 0
+
+    def loc(self, node) -> Location:
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def convert(self, node, depth: int) -> Node:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(self.loc(node), f"内容过多（超过 {MAX_NODES:,} 个值，可能是别名 * 的循环展开）")
+        if depth > MAX_DEPTH:
+            raise _TooBig(self.loc(node), f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
+        if isinstance(node, MappingNode):
+            return self.mapping(node, depth)
+        if isinstance(node, SequenceNode):
+            return Sequence([self.convert(item, depth + 1) for item in node.value], self.loc(node))
+        return self.scalar(node)
+
+    def mapping(self, node, depth: int) -> Mapping:
+        entries: dict[str, Entry] = {}
+        for key_node, value_node in node.value:
+            key_loc = self.loc(key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.error(key_loc, "", "不支持 YAML 合并键 “<<”，请直接写出各个键")
+                continue
+            key = self.key_text(key_node)
+            if key is None:
+                continue
+            if key in entries:
+                first = entries[key].key_loc
+                self.problems.error(key_loc, key, f"键“{key}”重复（第 {first.line} 行已出现），请删除其中一个")
+                continue
+            entries[key] = Entry(key, key_loc, self.convert(value_node, depth + 1))
+        return Mapping(entries, self.loc(node))
+
+    def key_text(self, key_node) -> str | None:
+        from ruamel.yaml.nodes import ScalarNode
+
+        if not isinstance(key_node, ScalarNode):
+            self.problems.error(self.loc(key_node), "", "键必须是一段文字")
+            return None
+        return str(key_node.value).strip()
+
+    def scalar(self, node) -> Scalar:
+        loc = self.loc(node)
+        text = node.value
+        if node.style is not None:  # quoted or block scalar: always text
+            return Scalar(text, loc, text, quoted=True)
+        tag = node.tag
+        if tag.endswith(":null"):
+            value = None
+        elif tag.endswith(":bool"):
+            value = text.lower() == "true"
+        elif tag.endswith((":int", ":float")):
+            value = _decimal(text)
+        elif tag.endswith(":timestamp") and _PLAIN_DATE.match(text):
+            value = _date(text)
+        else:
+            value = text
+        return Scalar(value, loc, text)
+
+
+def _decimal(text: str):
+    cleaned = text.replace("_", "")
+    try:
+        number = Decimal(cleaned)
+    except ArithmeticError:
+        return text
+    return number if number.is_finite() else text
+
+
+def _date(text: str):
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+        return dt.date(year, month, day)
+    except ValueError:
+        return text
+
+
+# Syntax errors: the parser's English problem, said again in plain Chinese,
+# with the traps users actually fall into recognised from the offending line.
+_SPECIAL_START = re.compile(r"^\s*(?:-\s+)?[^:#]+:\s+([>|%*&!@\[{`])")
+_NO_SPACE_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"][^:#]*:(?=[^\s:/])")
+_PROBLEMS = [
+    ("found character '\\t'", "不能用 Tab 缩进，请改用空格"),
+    ("mapping values are not allowed here", "此处不能出现“: ”（值中含有冒号时请给整个值加引号）"),
+    ("could not find expected ':'", "缺少“: ”（键和值之间要有英文冒号和一个空格）"),
+    ("found undefined alias", "值以“*”开头时必须加引号"),
+    ("found duplicate anchor", "值以“&”开头时必须加引号"),
+    ("expected <block end>, but found", "缩进不一致：同一层的键要对齐"),
+    ("found unexpected end of stream", "引号或括号没有闭合"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("while parsing a flow", "方括号或花括号没有闭合（值以“[”或“{”开头时必须加引号）"),
+    ("while scanning a block scalar", "值以“>”或“|”开头时必须加引号，例如 \">=90%\"（或写成 ≥90%）"),
+]
+
+
+def explain_yaml_error(exc, text: str, line: int) -> str:
+    lines = text.splitlines()
+    hints = []
+    start = max(0, line - 2)
+    for source_line in lines[start:line]:
+        if "：" in source_line and ":" not in source_line.split("#")[0]:
+            hints.append("键后用了中文冒号“：”，应为英文冒号加空格“: ”")
+            break
+        match = _SPECIAL_START.match(source_line)
+        if match:
+            char = match.group(1)
+            hints.append(f"以“{char}”开头的值必须加引号，例如 \">=90%\"（或写成 ≥90%）")
+            break
+        if _NO_SPACE_AFTER_COLON.match(source_line):
+            hints.append("键后的冒号后面要有一个空格（写成“键: 值”）")
+            break
+    problem = f"{exc.problem or ''} {exc.context or ''}"
+    if not hints:
+        for needle, chinese in _PROBLEMS:
+            if needle in problem:
+                hints.append(chinese)
+                break
+    if not hints:
+        hints.append(f"无法解析（{(exc.problem or exc.context or '').strip()}）")
+    return "YAML 语法错误：" + hints[0]
+
+
+# ---------------------------------------------------------------- TOML
+
+def read_toml(path: Path, text: str, problems: Problems) -> Node | None:
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        reason = str(exc).split(" (at ")[0]
+        problems.error(Location(path, line, col), "", f"TOML 语法错误：{reason}")
+        return None
+    locator = _TomlLocator(path, text)
+    return _toml_node(data, (), locator)
+
+
+def _toml_node(value, key_path: tuple, locator: "_TomlLocator") -> Node:
+    loc = locator.find(key_path)
+    if isinstance(value, dict):
+        entries = {}
+        for key, item in value.items():
+            child_path = key_path + (key,)
+            entries[key] = Entry(key, locator.find(child_path), _toml_node(item, child_path, locator))
+        return Mapping(entries, loc)
+    if isinstance(value, list):
+        return Sequence([_toml_node(item, key_path + (i,), locator) for i, item in enumerate(value)], loc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Scalar(Decimal(str(value)), loc, str(value))
+    if isinstance(value, dt.datetime):
+        return Scalar(value.date(), loc, value.isoformat())
+    return Scalar(value, loc, str(value) if value is not None else "", quoted=isinstance(value, str))
+
+
+class _TomlLocator:
+    """Best-effort line numbers for TOML keys (tomllib gives none).
+
+    Tracks ``[table]`` / ``[[array]]`` headers and ``key = value`` lines; a value
+    whose line cannot be found is placed at its nearest located ancestor.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-\u0080-\U0010ffff]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-\u0080-\U0010ffff]+))*)\s*=")
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.positions: dict[tuple, Location] = {(): Location(path, 1, 1)}
+        counters: dict[tuple, int] = {}
+        table: tuple = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = self._HEADER.match(line)
+            if header and not line.lstrip().startswith("#"):
+                keys = tuple(self._split(header.group(2)))
+                if header.group(1) == "[[":
+                    index = counters.get(keys, 0)
+                    counters[keys] = index + 1
+                    self.positions.setdefault(keys, Location(path, number, 1))
+                    table = keys + (index,)
+                else:
+                    table = self._resolve(keys, counters)
+                self.positions.setdefault(table, Location(path, number, 1))
+                continue
+            key = self._KEY.match(line)
+            if key:
+                full = table + tuple(self._split(key.group(1)))
+                col = len(line) - len(line.lstrip()) + 1
+                self.positions.setdefault(full, Location(path, number, col))
+
+    @staticmethod
+    def _resolve(keys: tuple, counters: dict) -> tuple:
+        # a [a.b] header below [[a]] belongs to the last element of a
+        resolved: tuple = ()
+        for key in keys:
+            resolved = resolved + (key,)
+            if resolved in counters:
+                resolved = resolved + (counters[resolved] - 1,)
+        return resolved
+
+    @staticmethod
+    def _split(dotted: str) -> list[str]:
+        parts = re.findall(r"\"([^\"]*)\"|'([^']*)'|([^.\s]+)", dotted)
+        return [a or b or c for a, b, c in parts]
+
+    def find(self, key_path: tuple) -> Location:
+        while key_path not in self.positions:
+            key_path = key_path[:-1]
+        return self.positions[key_path]
