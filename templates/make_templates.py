@@ -39,6 +39,7 @@ SIZE_ER = Pt(22)  # 二号
 SIZE_SAN = Pt(16)  # 三号
 SIZE_SI = Pt(14)  # 四号
 SIZE_WU = Pt(10.5)  # 五号
+SIZE_XIAOWU = Pt(9)  # 小五
 
 
 # ---------------------------------------------------------------- styles
@@ -133,9 +134,12 @@ def make_styles(document) -> None:
     subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     subtitle.paragraph_format.space_after = Pt(10)
 
-    for name, align in (("表格文字", WD_ALIGN_PARAGRAPH.CENTER), ("表格正文", WD_ALIGN_PARAGRAPH.JUSTIFY)):
+    for name, align, size in (
+        ("表格文字", WD_ALIGN_PARAGRAPH.CENTER, SIZE_WU), ("表格正文", WD_ALIGN_PARAGRAPH.JUSTIFY, SIZE_WU),
+        ("表格文字小", WD_ALIGN_PARAGRAPH.CENTER, SIZE_XIAOWU), ("表格正文小", WD_ALIGN_PARAGRAPH.JUSTIFY, SIZE_XIAOWU),
+    ):
         style = _paragraph_style(document, name)
-        _clean_style(style, TABLE_FONT, SIZE_WU)
+        _clean_style(style, TABLE_FONT, size)
         style.paragraph_format.line_spacing = 1.0
         style.paragraph_format.space_before = Pt(0)
         style.paragraph_format.space_after = Pt(0)
@@ -229,7 +233,9 @@ def form_table(document, widths_cm: list[float], rows: list[list[Cell] | str]):
 
 def _row(document, cells: list[Cell], twips: list[int]):
     assert sum(c.span for c in cells) == len(twips), [c.content for c in cells]
-    tr = el("w:tr", children=[el("w:trPr", children=[el("w:cantSplit")])])
+    # short rows stay whole on a page; rows of long texts (goals) may break across pages
+    long_text = any(isinstance(c.content, list) for c in cells)
+    tr = el("w:tr", children=[el("w:trPr", children=[] if long_text else [el("w:cantSplit")])])
     column = 0
     for cell in cells:
         width = sum(twips[column: column + cell.span])
@@ -345,6 +351,73 @@ def make_target_template(path: Path) -> None:
     save(document, path)
 
 
+# ---------------------------------------------------------------- 绩效自评
+
+# Grid of the 自评 form (15.6 cm): the union of the column edges of the money
+# block (label | row | 年初 | 全年预算 | 全年执行 | 分值 | 执行率 | 得分) and of the
+# indicator grid (label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差).
+EVALUATION_GRID = [1.2, 1.3, 1.5, 2.3, 1.3, 1.0, 0.6, 1.6, 1.0, 1.1, 0.5, 2.2]
+
+
+def evaluation_form_rows() -> list:
+    C = Cell
+    body = "表格正文小"
+    t = "表格文字小"
+
+    def money(row: str) -> list:
+        return [C(f"{{{{ p.funds.{row}.initial }}}}", style=t), C(f"{{{{ p.funds.{row}.budget }}}}", 2, style=t),
+                C(f"{{{{ p.funds.{row}.spent }}}}", 2, style=t)]
+
+    return [
+        [C("项目名称", style=t), C("{{ p.name }}{% if p.is_part %}(二级构成){% endif %}", 11, style=t)],
+        [C("主管部门", style=t), C("{{ p.authority }}", 4, style=t), C("实施单位", 2, style=t),
+         C("{{ p.implementer }}", 5, style=t)],
+        [C("项目资金（元）", vmerge="restart", style=t), C("", 2, style=t), C("年初预算数", style=t),
+         C("全年预算数", 2, style=t), C("全年执行数", 2, style=t), C("分值", style=t), C("执行率", 2, style=t),
+         C("得分", style=t)],
+        [C("", vmerge="continue", style=t), C("年度资金总额", 2, style=t), *money("total"),
+         C("{{ p.execution.weight }}", style=t), C("{{ p.execution.rate }}", 2, style=t),
+         C("{{ p.execution.score }}", style=t)],
+        *[
+            [C("", vmerge="continue", style=t), C(label, 2, style=t), *money(row), C("—", style=t),
+             C("", 2, style=t), C("", style=t)]
+            for label, row in (("其中：当年财政拨款", "appropriation"), ("上年结转资金", "carryover"),
+                               ("其他资金", "other"))
+        ],
+        [C("年度总体目标", vmerge="restart", style=t), C("预期目标", 6, style=t), C("实际完成情况", 5, style=t)],
+        [C("", vmerge="continue", style=t), C(cell_loop("p.expected"), 6, style=body),
+         C(cell_loop("p.achieved"), 5, style=body)],
+        [C("绩效指标", vmerge="restart", style=t), C("一级指标", style=t), C("二级指标", style=t),
+         C("三级指标", 2, style=t), C("年度指标值", 2, style=t), C("实际完成值", style=t), C("分值", style=t),
+         C("得分", style=t), C("偏差原因分析及改进措施", 2, style=t)],
+        "{%tr for r in p.indicator_rows %}",
+        [C("", vmerge="continue", style=t), C("{{ r.level1 }}", vmerge="{{ r.level1_merge }}", style=t),
+         C("{{ r.level2 }}", vmerge="{{ r.level2_merge }}", style=t), C("{{ r.name }}", 2, style=t),
+         C("{{ r.target }}", 2, style=t), C("{{ r.actual }}", style=t), C("{{ r.weight }}", style=t),
+         C("{{ r.score }}", style=t), C("{{ r.deviation }}", 2, style=body)],
+        "{%tr endfor %}",
+        # 总分: Σ 分值 (budget execution included) and 总分; {{ p.grade }} (优/良/中/差)
+        # is available to a unit whose form prints the grade.
+        [C("总分", 8, style=t), C("{{ p.total_weight }}", style=t), C("{{ p.total_score }}", style=t),
+         C("", 2, style=t)],
+    ]
+
+
+def make_evaluation_template(path: Path) -> None:
+    document = docx.Document()
+    make_styles(document)
+    setup_page(document)
+    body = document.element.body
+    for p in list(body.findall(qn("w:p"))):
+        body.remove(p)
+    para(document, "{%p for p in projects %}")
+    para(document, "财政项目支出绩效自评表", "Heading 1", page_break_before=True)
+    para(document, "({{ year }} 年度)", "Subtitle")
+    form_table(document, EVALUATION_GRID, evaluation_form_rows())
+    para(document, "{%p endfor %}")
+    save(document, path)
+
+
 def save(document, path: Path) -> None:
     buffer = io.BytesIO()
     document.core_properties.author = "budgetdoc"
@@ -355,6 +428,7 @@ def save(document, path: Path) -> None:
 
 def main() -> None:
     make_target_template(HERE / "绩效目标申报.docx")
+    make_evaluation_template(HERE / "绩效自评.docx")
     print("templates written:", ", ".join(p.name for p in sorted(HERE.glob("*.docx"))))
 
 

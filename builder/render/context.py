@@ -101,3 +101,55 @@ def target_project_context(project: m.TargetProject, number: int, year: int) -> 
         "annual_goal": _nonempty(project.annual_goal) if project.annual_goal else None,
         "indicator_rows": indicator_grid(project.indicators, lambda i: {"value": i.target.canonical()}),
     }
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+def evaluation_context(document: m.Document) -> dict:
+    return {
+        "unit_name": document.unit_name,
+        "year": str(document.year),
+        "projects": [evaluation_project_context(p) for p in document.projects],
+    }
+
+
+def _fund_row(row: m.FundRow) -> dict:
+    return {"initial": format_yuan(row.initial), "budget": format_yuan(row.budget), "spent": format_yuan(row.spent)}
+
+
+def evaluation_project_context(project: m.EvaluationProject) -> dict:
+    from builder import scoring
+    from builder.values import format_score
+
+    run = scoring.execution(project)
+    total = scoring.totals(project)
+
+    def indicator_values(indicator: m.Indicator) -> dict:
+        return {
+            "target": indicator.target.text,
+            "actual": indicator.actual.text if indicator.actual else "",
+            "weight": format_score(indicator.weight),
+            "score": format_score(scoring.score(indicator)),
+            "deviation": indicator.deviation,
+        }
+
+    funds = project.funds
+    return {
+        "name": project.name,
+        "is_part": project.is_part,
+        "authority": project.authority,
+        "implementer": project.implementer,
+        "funds": {
+            "total": _fund_row(funds.total),
+            "appropriation": _fund_row(funds.appropriation),
+            "carryover": _fund_row(funds.carryover),
+            "other": _fund_row(funds.other),
+        },
+        "execution": {"weight": format_score(run.weight), "rate": run.rate_text, "score": format_score(run.score)},
+        "expected": _nonempty(project.expected),
+        "achieved": _nonempty(project.achieved),
+        "indicator_rows": indicator_grid(project.indicators, indicator_values),
+        "total_weight": format_score(total.weight),
+        "total_score": f"{scoring.round_cents(total.score)}",
+        "grade": total.grade,
+    }

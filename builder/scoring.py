@@ -1,0 +1,121 @@
+"""The 绩效自评 scoring rules (docs/sources.md, section 绩效自评).
+
+- 执行率 = 全年执行数 / 全年预算数 of 年度资金总额; its 得分 = 预算执行分值 ×
+  min(执行率, 100%), two decimals.
+- An indicator's 得分, when not written: full 分值 when 实际完成值 meets 指标值;
+  otherwise 分值 × 实际/目标 (≥ = > targets) or 分值 × 目标/实际 (≤ < targets);
+  qualitative: full when 实际完成值 is 完成/达成/达成预期指标 or equals 指标值.
+- 总分 = execution 得分 + Σ indicator 得分. An explicit 得分 always wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from builder import model as m
+from builder.values import IndicatorValue
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ONE = Decimal(1)
+ZERO = Decimal(0)
+ACHIEVED_WORDS = ("完成", "达成", "达成预期指标", "已完成", "全部完成")
+HIGHER_IS_BETTER = ("=", "≥", ">")
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Execution:
+    rate: Decimal | None  # a fraction; None when 全年预算数 is 0 or blank
+    weight: Decimal
+    score: Decimal
+
+    @property
+    def rate_text(self) -> str:
+        if self.rate is None:
+            return "—"
+        return f"{round_cents(self.rate * HUNDRED)}%"
+
+
+def execution(project: m.EvaluationProject) -> Execution:
+    budget, spent = project.funds.total.budget, project.funds.total.spent
+    weight = project.execution_weight
+    if not budget:
+        return Execution(None, weight, ZERO)
+    rate = (spent or ZERO) / budget
+    return Execution(rate, weight, round_cents(weight * min(rate, ONE)))
+
+
+def meets(target: IndicatorValue, actual: IndicatorValue) -> bool | None:
+    """Whether the actual value meets the target; None when it cannot be told."""
+    if target.is_quantitative and actual.number is not None:
+        if target.comparator in HIGHER_IS_BETTER:
+            return actual.number >= target.number
+        return actual.number <= target.number
+    if not target.is_quantitative:
+        if actual.text in ACHIEVED_WORDS or actual.text == target.text:
+            return True
+    return None
+
+
+def computed_score(indicator: m.Indicator) -> Decimal | None:
+    """The 得分 the rules give, or None when they cannot (no 分值, no 实际完成值, a text miss)."""
+    weight, target, actual = indicator.weight, indicator.target, indicator.actual
+    if weight is None or actual is None:
+        return None
+    met = meets(target, actual)
+    if met:
+        return weight
+    if met is None:
+        return None
+    if target.comparator in HIGHER_IS_BETTER:
+        if not target.number:
+            return weight
+        ratio = actual.number / target.number
+    else:
+        if not actual.number:
+            return weight
+        ratio = target.number / actual.number
+    return round_cents(weight * max(ZERO, min(ratio, ONE)))
+
+
+def score(indicator: m.Indicator) -> Decimal | None:
+    """The 得分 printed: the written one, else the computed one."""
+    return indicator.score if indicator.score is not None else computed_score(indicator)
+
+
+def missed(indicator: m.Indicator) -> bool:
+    """True when the 实际完成值 is known not to meet the 指标值."""
+    if indicator.actual is None:
+        return False
+    met = meets(indicator.target, indicator.actual)
+    if met is None and not indicator.target.is_quantitative:
+        return indicator.actual.text != indicator.target.text
+    return met is False
+
+
+@dataclass(frozen=True)
+class Totals:
+    weight: Decimal  # Σ 分值, budget execution included
+    score: Decimal  # 总分
+
+    @property
+    def grade(self) -> str:
+        if self.score >= 90:
+            return "优"
+        if self.score >= 80:
+            return "良"
+        if self.score >= 60:
+            return "中"
+        return "差"
+
+
+def totals(project: m.EvaluationProject) -> Totals:
+    run = execution(project)
+    weight = run.weight + sum((i.weight for i in project.indicators if i.weight is not None), ZERO)
+    points = run.score + sum((s for s in map(score, project.indicators) if s is not None), ZERO)
+    return Totals(weight, points)
