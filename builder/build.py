@@ -6,6 +6,7 @@ in any source leaves every previous output as it was.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,15 +32,21 @@ class BuildResult:
 
 
 def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
-    """Load and check every document; raise InputError if anything is an error."""
-    documents = load_documents(paths)
-    errors, warnings = [], []
-    for document in documents:
-        warnings.extend(document.warnings)
-        for finding in run_checks(document):
-            (errors if finding.severity == "错误" else warnings).append(finding)
+    """Load and check every document; raise InputError with every problem if any is an error.
+
+    The checks also run over the projects that did load when others did not,
+    so that one run reports everything there is to fix.
+    """
+    documents, problems = [], []
+    for loaded in load_documents(paths):
+        problems.extend(loaded.problems)
+        if loaded.document is not None:
+            problems.extend(run_checks(loaded.document))
+            documents.append(loaded.document)
+    errors = [p for p in problems if p.severity == "错误"]
+    warnings = [p for p in problems if p.severity != "错误"]
     if errors:
-        raise InputError(errors + warnings)
+        raise InputError(problems)
     return documents, warnings
 
 
@@ -77,6 +84,8 @@ def template_for(document: m.Document) -> Path:
 
 
 def render_document(document: m.Document) -> bytes:
+    if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
+        raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
     template = template_for(document)
     context = document_context(document)
     try:

@@ -6,11 +6,12 @@ the labels printed on the official forms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from builder import model as m
-from builder.errors import InputError, Location, Problems
+from builder.errors import InputError, Location, Problem, Problems
 from builder.schema import (
     INVALID, Boolean, Choice, Context, Date, Either, IndicatorText, Integer, ListOf, Money,
     Nested, Number, Paragraphs, Record, Row, Text, suggest,
@@ -165,17 +166,23 @@ EVALUATION_PROJECT_SCHEMA = Record({
 # ---------------------------------------------------------------- loading
 
 
-def load_documents(paths: list[Path]) -> list[m.Document]:
-    """Load every document folder under ``paths``; raise InputError with all problems of all."""
-    documents, problems = [], []
-    for folder in expand_document_folders(paths):
-        try:
-            documents.append(load_document(folder))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return documents
+@dataclass
+class Loaded:
+    """What loading one document folder gave: the document (with the projects that
+    loaded, None if the document file itself is unusable) and every problem found."""
+
+    folder: Path
+    document: m.Document | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "错误"]
+
+
+def load_documents(paths: list[Path]) -> list[Loaded]:
+    """Load every document folder under ``paths`` (InputError only for a path that is no document)."""
+    return [load_document(folder) for folder in expand_document_folders(paths)]
 
 
 def expand_document_folders(paths: list[Path]) -> list[Path]:
@@ -183,7 +190,7 @@ def expand_document_folders(paths: list[Path]) -> list[Path]:
     for path in paths:
         found = find_document_folders(path)
         if not found:
-            raise InputError([m.Problem(Location(path), "", _not_a_document_message(path))])
+            raise InputError([Problem(Location(path), "", _not_a_document_message(path))])
         folders.extend(found)
     return folders
 
@@ -194,16 +201,15 @@ def _not_a_document_message(path: Path) -> str:
     return "这里没有文档：文件夹中应有 document.yaml（或其下的子文件夹中有）"
 
 
-def load_document(folder: Path) -> m.Document:
+def load_document(folder: Path) -> Loaded:
     problems = Problems()
     ctx = Context(problems)
     sources = read_folder(folder, problems)
     if sources.document is None or sources.document.root is None:
-        _read_projects_for_errors(sources.projects, ctx)
-        raise InputError(problems.items)
+        return Loaded(folder, None, problems.items)
     fields = DOCUMENT_SCHEMA.convert(sources.document.root, ctx, "")
-    if fields is INVALID:
-        raise InputError(problems.items)
+    if fields is INVALID or not _valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
+        return Loaded(folder, None, problems.items)
     kind = fields["文档类型"]
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
     build = _build_target_project if kind == m.TARGET_KIND else _build_evaluation_project
@@ -211,16 +217,14 @@ def load_document(folder: Path) -> m.Document:
     for source in ordered:
         if source.root is None:
             continue
-        project = build(source, ctx) if kind in m.DOCUMENT_KINDS else None
+        project = build(source, ctx)
         if project is not None:
             projects.append(project)
     if kind == m.EVALUATION_KIND:
         projects = _resolve_parents(projects, ctx)
-    if not ordered and kind is not INVALID:
+    if not ordered:
         problems.error(sources.document.root.loc, "", "文档中没有项目文件（每个项目一个 .yaml 文件，与 document.yaml 放在同一文件夹）")
-    if problems.errors:
-        raise InputError(problems.items)
-    return m.Document(
+    document = m.Document(
         kind=kind,
         year=fields["年度"],
         unit_name=fields["单位名称"],
@@ -229,13 +233,9 @@ def load_document(folder: Path) -> m.Document:
         folder=folder,
         source=sources.document.path,
         template=fields["模板"],
-        warnings=tuple(problems.warnings),
         locations=dict(fields["_locs"]),
     )
-
-
-def _read_projects_for_errors(sources: list[SourceFile], ctx: Context) -> None:
-    """Without a valid document file the kind is unknown; still report syntax errors (already done)."""
+    return Loaded(folder, document, problems.items)
 
 
 def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, document: SourceFile) -> list[SourceFile]:

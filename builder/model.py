@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from builder.errors import Location, Problem
+from builder.errors import Location
 from builder.values import IndicatorValue
 
 TARGET_KIND = "绩效目标申报"
@@ -171,7 +171,6 @@ class Document:
     folder: Path
     source: Path  # document.yaml
     template: str | None = None  # 模板: a template file name inside the folder
-    warnings: tuple[Problem, ...] = ()
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -255,12 +255,15 @@ class Record(Field):
         if not isinstance(node, Mapping):
             return ctx.error(node.loc, path, f"应为键值表（下一行缩进写“键: 值”），这里写的是{describe(node)}")
         result: dict[str, Any] = {"_locs": {"": node.loc}}
+        misspelt = set()  # keys a typo was taken for: not reported again as missing
         for key, entry in node.entries.items():
             field_path = join_path(path, key)
             spec = self.fields.get(key)
             if spec is None:
-                hint = suggest(key, self.fields)
+                hint = suggest(key, [k for k in self.fields if k not in node.entries])
                 more = f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(self.fields)}）"
+                if hint:
+                    misspelt.add(hint)
                 ctx.error(entry.key_loc, field_path, f"未知的键“{key}”{more}")
                 continue
             result["_locs"][key] = entry.node.loc
@@ -269,7 +272,8 @@ class Record(Field):
             if key in result:
                 continue
             if spec.required:
-                ctx.error(node.loc, join_path(path, key), f"缺少必填项“{key}”")
+                if key not in misspelt:
+                    ctx.error(node.loc, join_path(path, key), f"缺少必填项“{key}”")
                 result[key] = INVALID
             else:
                 result[key] = spec.default

@@ -296,7 +296,7 @@ def read_toml(path: Path, text: str, problems: Problems) -> Node | None:
         match = re.search(r"line (\d+), column (\d+)", str(exc))
         line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         reason = str(exc).split(" (at ")[0]
-        problems.error(Location(path, line, col), "", f"TOML 语法错误：{reason}")
+        problems.error(Location(path, line, col), "", f"TOML 语法错误：{_toml_reason(reason)}")
         return None
     locator = _TomlLocator(path, text)
     return _toml_node(data, (), locator)
@@ -317,6 +317,25 @@ def _toml_node(value, key_path: tuple, locator: "_TomlLocator") -> Node:
     if isinstance(value, dt.datetime):
         return Scalar(value.date(), loc, value.isoformat())
     return Scalar(value, loc, str(value) if value is not None else "", quoted=isinstance(value, str))
+
+
+_TOML_REASONS = [
+    ("Invalid initial character for a key part", "键名无效：中文键名要加引号，例如 \"项目名称\" = \"…\""),
+    ("Invalid value", "值无效：文字要加引号，例如 \"≥90(%)\""),
+    ("Cannot overwrite a value", "键重复，请删除其中一个"),
+    ("Cannot declare", "表头重复，请删除其中一个"),
+    ("Expected '=' after a key", "键后缺少“=”"),
+    ("Unterminated string", "引号没有闭合"),
+    ("Illegal character", "含有不允许的字符"),
+    ("Invalid statement", "无法识别的语句：键名要加引号，键和值之间用“=”"),
+]
+
+
+def _toml_reason(reason: str) -> str:
+    for needle, chinese in _TOML_REASONS:
+        if reason.startswith(needle):
+            return chinese
+    return f"无法解析（{reason}）"
 
 
 class _TomlLocator:

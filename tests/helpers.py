@@ -1,0 +1,58 @@
+"""Small source trees written by tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+DOCUMENT = """\
+文档类型: 绩效目标申报
+年度: 2025
+单位名称: 测试单位
+"""
+
+PROJECT = """\
+项目名称: 测试项目
+项目性质: 其他经常性项目
+项目类别: 其他运转类
+主管部门: 测试主管部门
+实施单位: 测试实施单位
+计划开始日期: 2025-01-01
+计划完成日期: 2025-12-31
+项目资金:
+  项目资金总额:
+    合计: 250000.00
+    财政资金: 250000.00
+    其他资金: 0
+  年度资金申请总额:
+    合计: 250000.00
+    当年财政拨款: 250000.00
+    上年结转资金: 0
+    其他资金: 0
+情况说明:
+  项目概述: 概述。
+  立项依据: 依据。
+  实施主体: 主体。
+  实施方案: 方案。
+  实施周期: 2025 年 1 月至 2025 年 12 月
+  年度预算安排: 预算资金 25 万元。
+项目总目标: 总目标。
+绩效指标:
+  产出指标:
+    数量指标:
+      平台运维数: ≥2(个)
+  效益指标:
+    社会效益指标:
+      提升品牌效应: 提升
+  满意度指标:
+    服务对象满意度指标:
+      单位满意度: ≥90(%)
+"""
+
+
+def write_document(folder: Path, projects: dict[str, str], document: str = DOCUMENT) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "document.yaml").write_text(textwrap.dedent(document), encoding="utf-8")
+    for name, text in projects.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
