@@ -168,3 +168,26 @@ def check_budget_items(document: m.Document):
                     f"相差 {format_wan_short(abs(item.amount - sub_total))} 万元（如为四舍五入请核对）",
                     WARNING,
                 )
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+def _indicator_path(indicator: m.Indicator) -> str:
+    return f"绩效指标.{indicator.level1}.{indicator.level2}.{indicator.name}"
+
+
+@rule("SCORE-MAX", "得分不大于分值", kinds=(m.EVALUATION_KIND,))
+def check_score_within_weight(document: m.Document):
+    from builder.values import format_score
+
+    for project in document.projects:
+        for indicator in project.indicators:
+            if indicator.score is None:
+                continue
+            path = f"{_indicator_path(indicator)}.得分"
+            if indicator.weight is None:
+                yield finding(project.location(path), path, "SCORE-MAX",
+                              f"写了得分 {format_score(indicator.score)} 却没有分值")
+            elif indicator.score > indicator.weight:
+                yield finding(project.location(path), path, "SCORE-MAX",
+                              f"得分 {format_score(indicator.score)} 大于分值 {format_score(indicator.weight)}")

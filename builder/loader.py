@@ -221,7 +221,7 @@ def load_document(folder: Path) -> Loaded:
         if project is not None:
             projects.append(project)
     if kind == m.EVALUATION_KIND:
-        projects = _resolve_parents(projects, ctx)
+        projects = _resolve_parents(projects, {s.stem for s in ordered}, ctx)
     if not ordered:
         problems.error(sources.document.root.loc, "", "文档中没有项目文件（每个项目一个 .yaml 文件，与 document.yaml 放在同一文件夹）")
     document = m.Document(
@@ -361,8 +361,11 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
     if funds is not None and not _valid(*funds.values()):
         return None
     locations = _locations(fields)
-    for row in fields["绩效指标"]:
-        locations[f"绩效指标.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+    for l1, l2, name, loc, leaf in fields["绩效指标"]:
+        path = f"绩效指标.{l1}.{l2}.{name}"
+        locations[path] = loc
+        if isinstance(leaf, dict):
+            locations.update(_locations(leaf, path))
     indicators = []
     for l1, l2, name, loc, leaf in fields["绩效指标"]:
         if leaf is INVALID or not _valid(*leaf.values()):
@@ -391,7 +394,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
     )
 
 
-def _resolve_parents(projects: list[m.EvaluationProject], ctx: Context) -> list[m.EvaluationProject]:
+def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: Context) -> list[m.EvaluationProject]:
     """A parent's money rows are its parts' sums; its texts default to its parts' texts."""
     from dataclasses import replace
 
@@ -404,6 +407,8 @@ def _resolve_parents(projects: list[m.EvaluationProject], ctx: Context) -> list[
         parts = []
         for stem in project.parts:
             part = by_stem.get(stem)
+            if part is None and stem in stems:
+                continue  # the part's file has problems of its own, reported there
             if part is None:
                 hint = suggest(stem, by_stem)
                 more = f"，是否应为“{hint}”？" if hint else ""
@@ -413,6 +418,7 @@ def _resolve_parents(projects: list[m.EvaluationProject], ctx: Context) -> list[
             else:
                 parts.append(part)
         if len(parts) != len(project.parts):
+            resolved.append(project)  # kept for the checks; the build stops on the errors anyway
             continue
         summed = m.EvaluationFunds(*(
             _sum_rows([getattr(p.funds, row) for p in parts])

@@ -1,0 +1,224 @@
+"""绩效自评 scoring rules, and a 自评 document for another unit built from the spec."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from builder import model as m
+from builder import scoring
+from builder.build import prepare
+from builder.docxtext import TableRow, read_items
+from builder.errors import InputError, Location
+from builder.values import parse_indicator_value
+from conftest import run_cli
+from helpers import write_document
+
+LOC = Location(Path("x.yaml"))
+
+
+def indicator(target, actual, weight, score=None):
+    return m.Indicator("产出指标", "数量指标", "指标", parse_indicator_value(target),
+                       LOC, actual=parse_indicator_value(actual) if actual else None,
+                       weight=None if weight is None else D(weight), score=None if score is None else D(score))
+
+
+@pytest.mark.parametrize("target, actual, weight, expected", [
+    ("=4场", ">4场", "8", D("8")),  # met: at or above an = target
+    ("≥90(%)", "95%", "10", D("10")),
+    ("=10个", "=7个", "30", D("21.00")),  # proportional for = targets
+    (">=20", "=0", "10", D("0.00")),
+    ("≥3(次)", "=2(次)", "10", D("6.67")),  # 10 × 2/3, rounded half up
+    ("≤6(万元)", "=5(万元)", "10", D("10")),  # met below a ≤ target
+    ("≤6(万元)", "=8(万元)", "10", D("7.50")),  # proportional for ≤: 10 × 6/8
+    ("<100(元)", "=125(元)", "4", D("3.20")),
+    ("完成", "完成", "5", D("5")),  # qualitative
+    ("提升", "达成预期指标", "5", D("5")),
+    ("2023年12月前", "2023年12月前", "10", D("10")),  # equal texts
+    ("提升", "未提升", "5", None),  # a text miss: 得分 must be given
+    ("=2场", None, "5", None),  # nothing reported yet
+    ("=2场", "=0场", None, None),  # no 分值: nothing to score
+])
+def test_computed_scores(target, actual, weight, expected):
+    assert scoring.computed_score(indicator(target, actual, weight)) == expected
+
+
+def test_explicit_score_wins():
+    row = indicator("=10个", "=7个", "30", score="30")
+    assert scoring.computed_score(row) == D("21.00")
+    assert scoring.score(row) == D("30")
+    assert scoring.missed(row)
+
+
+def _project(budget, spent, weight="10", indicators=()):
+    row = m.FundRow(D(budget), D(budget), D(spent))
+    empty = m.FundRow(None, None, None)
+    return m.EvaluationProject(
+        "p", Path("p.yaml"), "p", False, "a", "b", (), m.EvaluationFunds(row, row, empty, empty), D(weight),
+        (), (), tuple(indicators),
+    )
+
+
+def test_execution_rate_and_score():
+    run = scoring.execution(_project("250000.00", "215457.60"))
+    assert run.rate_text == "86.18%" and run.score == D("8.62")
+    capped = scoring.execution(_project("100", "120"))
+    assert capped.rate_text == "120.00%" and capped.score == D("10.00")
+    zero = scoring.execution(_project("0", "0"))
+    assert zero.rate_text == "—" and zero.score == 0
+
+
+def test_totals_and_grade():
+    project = _project("250000.00", "215457.60", indicators=[
+        indicator("=10个", "=7个", "50"), indicator("完成", "完成", "40"),
+    ])
+    totals = scoring.totals(project)
+    assert totals.weight == D("100")
+    assert totals.score == D("8.62") + D("35.00") + D("40")
+    assert totals.grade == "良"
+    assert scoring.Totals(D(100), D("59.99")).grade == "差"
+    assert scoring.Totals(D(100), D("60")).grade == "中"
+    assert scoring.Totals(D(100), D("90")).grade == "优"
+
+
+ANOTHER_UNIT = """\
+文档类型: 绩效自评
+年度: 2024
+单位名称: 某区文化馆
+"""
+
+PARENT = """\
+项目名称: 群众文化活动
+主管部门: 某区文化旅游局
+实施单位: 某区文化馆
+组成: [02-演出, 03-培训]
+预算执行分值: 10
+绩效指标:
+  产出指标:
+    数量指标:
+      演出场次:
+        指标值: ≥20(场)
+        实际完成值: =16(场)
+        分值: 50
+      培训人次:
+        指标值: ">=500人次"
+        实际完成值: =620人次
+        分值: 20
+  效益指标:
+    社会效益指标:
+      群众参与度:
+        指标值: 提升
+        实际完成值: 达成预期指标
+        分值: 10
+  满意度指标:
+    服务对象满意度指标:
+      观众满意度:
+        指标值: ≥90(%)
+        实际完成值: =85(%)
+        分值: 10
+        得分: 9
+        偏差原因分析及改进措施: 部分场次座位紧张，明年增加场次。
+"""
+
+PART_A = """\
+项目名称: 演出
+二级构成: true
+主管部门: 某区文化旅游局
+实施单位: 某区文化馆
+项目资金:
+  年度资金总额: [200000, "18万", 162000.00]
+  当年财政拨款: [200000, 180000, 162000]
+  上年结转资金: [0, 0, 0]
+  其他资金: [0, 0, 0]
+预期目标: 全年演出不少于 20 场。
+实际完成情况: 全年演出 16 场。
+绩效指标:
+  产出指标:
+    数量指标:
+      演出场次:
+        指标值: ≥20(场)
+        实际完成值: =16(场)
+        分值: 90
+"""
+
+PART_B = """\
+项目名称: 培训
+二级构成: true
+主管部门: 某区文化旅游局
+实施单位: 某区文化馆
+项目资金:
+  年度资金总额: [50000, 50000, 50000]
+  当年财政拨款: [50000, 50000, 50000]
+  上年结转资金: [0, 0, 0]
+  其他资金: [0, 0, 0]
+预期目标: 培训不少于 500 人次。
+实际完成情况: 培训 620 人次。
+绩效指标:
+  产出指标:
+    数量指标:
+      培训人次:
+        指标值: ">=500人次"
+        实际完成值: =620人次
+        分值: 90
+"""
+
+
+def test_another_units_evaluation_builds_with_computed_scores(tmp_path):
+    folder = write_document(tmp_path / "2024-自评", {"01-群众文化活动.yaml": PARENT, "02-演出.yaml": PART_A,
+                                                     "03-培训.yaml": PART_B}, ANOTHER_UNIT)
+    result = run_cli("build", folder, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    rows = [i.cells for i in read_items(tmp_path / "out" / "2024-自评.docx") if isinstance(i, TableRow)]
+    totals = [r for r in rows if r[1:2] == ("年度资金总额",)]
+    # parent: sums of its parts; 执行率 = 212,000 / 230,000 = 92.17%; 得分 = 9.22
+    assert totals[0] == ("", "年度资金总额", "250,000.00", "230,000.00", "212,000.00", "10", "92.17%", "9.22")
+    assert totals[1][5:] == ("10", "90.00%", "9")
+    names = [r[1] for r in rows if r[0] == "项目名称"]
+    assert names == ["群众文化活动", "演出(二级构成)", "培训(二级构成)"]
+    indicator_rows = {}  # the parent's rows (first form) win over its parts' rows of the same name
+    for r in rows:
+        if len(r) == 9 and r[3] != "三级指标":
+            indicator_rows.setdefault(r[3], r[4:9])
+    assert indicator_rows["演出场次"] == ("≥20(场)", "=16(场)", "50", "40", "")  # 50 × 16/20
+    assert indicator_rows["培训人次"] == (">=500人次", "=620人次", "20", "20", "")
+    assert indicator_rows["群众参与度"] == ("提升", "达成预期指标", "10", "10", "")
+    assert indicator_rows["观众满意度"] == ("≥90(%)", "=85(%)", "10", "9", "部分场次座位紧张，明年增加场次。")
+    scores = [r for r in rows if r[0] == "总分"]
+    assert scores[0] == ("总分", "100", "88.22", "")  # 9.22 + 40 + 20 + 10 + 9
+    assert scores[1] == ("总分", "100", "81.00", "")  # 9.00 + 90 × 16/20 = 72
+    # the parent's goals are its parts' texts, in order
+    goal = next(i for i, r in enumerate(rows) if r[0] == "年度总体目标")
+    assert rows[goal + 1][1:] == ("全年演出不少于 20 场。\n培训不少于 500 人次。", "全年演出 16 场。\n培训 620 人次。")
+
+
+def _problems(folder) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        prepare([folder])
+    return [p.format().replace(str(folder) + "/", "") for p in caught.value.problems]
+
+
+def test_evaluation_errors_are_located(tmp_path):
+    bad_part = (PART_A.replace('[200000, "18万", 162000.00]', '[200000, "18w", 162000.00]')
+                .replace("  其他资金: [0, 0, 0]", "  其他资金: [0, 0]")
+                .replace("        分值: 90", "        分值: 九十"))
+    bad_parent = PARENT.replace("        得分: 9\n", "        得分: 12\n")
+    folder = write_document(tmp_path / "doc", {"01-群众文化活动.yaml": bad_parent, "02-演出.yaml": bad_part,
+                                               "03-培训.yaml": PART_B}, ANOTHER_UNIT)
+    assert _problems(folder) == [
+        "01-群众文化活动.yaml:33:9 绩效指标.满意度指标.服务对象满意度指标.观众满意度.得分: 得分 12 大于分值 10",
+        "02-演出.yaml:6:20 项目资金.年度资金总额.全年预算数: 金额“18w”无法识别（应写成 250000、\"250,000.00\" 或 \"25万\"）",
+        "02-演出.yaml:9:9 项目资金.其他资金: 应有 3 个值（年初预算数、全年预算数、全年执行数），这里有 2 个",
+        "02-演出.yaml:18:13 绩效指标.产出指标.数量指标.演出场次.分值: 应为数字，这里写的是文字“九十”",
+    ]
+
+
+def test_parent_figures_that_disagree_with_its_parts(tmp_path):
+    parent = PARENT.replace("预算执行分值: 10\n", "预算执行分值: 10\n项目资金:\n  年度资金总额: [250000, 230000, 200000]\n")
+    folder = write_document(tmp_path / "doc", {"01-群众文化活动.yaml": parent, "02-演出.yaml": PART_A,
+                                               "03-培训.yaml": PART_B}, ANOTHER_UNIT)
+    assert _problems(folder) == [
+        "01-群众文化活动.yaml:7:11 项目资金.年度资金总额.全年执行数: 200,000.00 与各组成部分之和 212,000.00 不一致"
+        "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
+    ]
