@@ -31,8 +31,8 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
-    """Load and check every document; raise InputError with every problem if any is an error.
+def check(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
+    """Load and check every document: the documents that loaded and every finding.
 
     The checks also run over the projects that did load when others did not,
     so that one run reports everything there is to fix.
@@ -43,11 +43,19 @@ def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
         if loaded.document is not None:
             problems.extend(run_checks(loaded.document))
             documents.append(loaded.document)
-    errors = [p for p in problems if p.severity == "错误"]
-    warnings = [p for p in problems if p.severity != "错误"]
-    if errors:
+    return documents, sorted(problems, key=_problem_order)
+
+
+def _problem_order(problem: Problem):
+    return (str(problem.location.file), problem.location.line, problem.location.col, problem.rule)
+
+
+def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
+    """Load and check every document; raise InputError with every problem if any is an error."""
+    documents, problems = check(paths)
+    if any(p.severity == "错误" for p in problems):
         raise InputError(problems)
-    return documents, warnings
+    return documents, problems
 
 
 def build(paths: list[Path], out_dir: Path, on_document=None) -> list[BuildResult]:

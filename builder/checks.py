@@ -2,26 +2,35 @@
 
 Each rule has an id (shown to users and listed in docs/checks.md), a severity
 and a function that yields findings. ``budgetdoc build`` runs them first:
-errors stop the build, warnings are printed and the build goes on.
+errors stop the build, warnings are printed and the build goes on;
+``budgetdoc check`` prints them all.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterator
 
 from builder import model as m
+from builder import scoring
 from builder.errors import Location, Problem
-from builder.values import evaluate_formula, ValueProblem, format_wan_short, format_yuan
+from builder.values import (
+    TEN_THOUSAND, ValueProblem, evaluate_formula, format_score, format_wan_short, format_yuan,
+)
 
 ERROR, WARNING = "错误", "警告"
 ZERO = Decimal(0)
+BOTH = (m.TARGET_KIND, m.EVALUATION_KIND)
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
+    severity: str
     kinds: tuple[str, ...]
     description: str
     check: Callable[[m.Document], Iterator[Problem]]
@@ -30,9 +39,9 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, description: str, kinds=(m.TARGET_KIND,)):
+def rule(rule_id: str, severity: str, description: str, kinds=(m.TARGET_KIND,)):
     def register(function):
-        RULES.append(Rule(rule_id, kinds, description, function))
+        RULES.append(Rule(rule_id, severity, kinds, description, function))
         return function
     return register
 
@@ -45,8 +54,9 @@ def run_checks(document: m.Document) -> list[Problem]:
     return sorted(findings, key=lambda p: (str(p.location.file), p.location.line, p.location.col, p.rule))
 
 
-def finding(location: Location, field: str, rule_id: str, message: str, severity: str = ERROR) -> Problem:
-    return Problem(location, field, message, severity, rule_id)
+def finding(location: Location, field: str, rule_id: str, message: str, severity: str = ERROR,
+            **values) -> Problem:
+    return Problem(location, field, message, severity, rule_id, tuple((k, str(v)) for k, v in values.items()))
 
 
 def _amount(value: Decimal | None) -> Decimal:
@@ -55,7 +65,7 @@ def _amount(value: Decimal | None) -> Decimal:
 
 # ---------------------------------------------------------------- 项目资金
 
-@rule("FUND-TOTAL", "项目资金总额.合计 = 财政资金 + 其他资金")
+@rule("FUND-TOTAL", ERROR, "项目资金总额.合计 = 财政资金 + 其他资金")
 def check_fund_total(document: m.Document):
     for project in document.projects:
         funds = project.funds
@@ -68,10 +78,11 @@ def check_fund_total(document: m.Document):
                 project.location(key), key, "FUND-TOTAL",
                 f"项目资金总额 {format_yuan(funds.total)} ≠ 财政资金 {format_yuan(_amount(funds.fiscal))}"
                 f" + 其他资金 {format_yuan(_amount(funds.total_other))} = {format_yuan(parts)}",
+                合计=funds.total, 财政资金=_amount(funds.fiscal), 其他资金=_amount(funds.total_other),
             )
 
 
-@rule("FUND-ANNUAL", "年度资金申请总额.合计 = 当年财政拨款 + 上年结转资金 + 其他资金")
+@rule("FUND-ANNUAL", ERROR, "年度资金申请总额.合计 = 当年财政拨款 + 上年结转资金 + 其他资金")
 def check_fund_annual(document: m.Document):
     for project in document.projects:
         funds = project.funds
@@ -85,10 +96,12 @@ def check_fund_annual(document: m.Document):
                 f"年度资金申请总额 {format_yuan(funds.annual)} ≠ 当年财政拨款 {format_yuan(_amount(funds.appropriation))}"
                 f" + 上年结转资金 {format_yuan(_amount(funds.carryover))}"
                 f" + 其他资金 {format_yuan(_amount(funds.annual_other))} = {format_yuan(parts)}",
+                合计=funds.annual, 当年财政拨款=_amount(funds.appropriation),
+                上年结转资金=_amount(funds.carryover), 其他资金=_amount(funds.annual_other),
             )
 
 
-@rule("FUND-ANNUAL-LIMIT", "年度资金申请总额 ≤ 项目资金总额")
+@rule("FUND-ANNUAL-LIMIT", ERROR, "年度资金申请总额 ≤ 项目资金总额")
 def check_annual_within_total(document: m.Document):
     for project in document.projects:
         funds = project.funds
@@ -97,12 +110,31 @@ def check_annual_within_total(document: m.Document):
             yield finding(
                 project.location(key), key, "FUND-ANNUAL-LIMIT",
                 f"年度资金申请总额 {format_yuan(funds.annual)} 大于项目资金总额 {format_yuan(funds.total)}",
+                年度资金申请总额=funds.annual, 项目资金总额=funds.total,
+            )
+
+
+def _single_year(project: m.TargetProject, year: int) -> bool:
+    return project.start.year == year and project.end.year == year
+
+
+@rule("FUND-SINGLE-YEAR", WARNING, "单年度项目（起止日期都在预算年度内）的年度资金申请总额 = 项目资金总额")
+def check_single_year(document: m.Document):
+    for project in document.projects:
+        funds = project.funds
+        if _single_year(project, document.year) and funds.annual < funds.total:
+            key = "项目资金.年度资金申请总额"
+            yield finding(
+                project.location(key), key, "FUND-SINGLE-YEAR",
+                f"项目起止日期都在 {document.year} 年内，但年度资金申请总额 {format_yuan(funds.annual)} "
+                f"≠ 项目资金总额 {format_yuan(funds.total)}（多年度项目请核对计划开始、完成日期）",
+                WARNING, 年度资金申请总额=funds.annual, 项目资金总额=funds.total,
             )
 
 
 # ---------------------------------------------------------------- dates
 
-@rule("DATE-ORDER", "计划完成日期不早于计划开始日期")
+@rule("DATE-ORDER", ERROR, "计划完成日期不早于计划开始日期")
 def check_date_order(document: m.Document):
     for project in document.projects:
         if project.end < project.start:
@@ -110,6 +142,39 @@ def check_date_order(document: m.Document):
             yield finding(
                 project.location(key), key, "DATE-ORDER",
                 f"计划完成日期 {project.end.isoformat()} 早于计划开始日期 {project.start.isoformat()}",
+                计划开始日期=project.start, 计划完成日期=project.end,
+            )
+
+
+@rule("DATE-YEAR", ERROR, "项目起止日期与预算年度有重叠")
+def check_dates_in_year(document: m.Document):
+    first, last = dt.date(document.year, 1, 1), dt.date(document.year, 12, 31)
+    for project in document.projects:
+        if project.end >= project.start and (project.end < first or project.start > last):
+            key = "计划开始日期"
+            yield finding(
+                project.location(key), key, "DATE-YEAR",
+                f"项目期间 {project.start.isoformat()} 至 {project.end.isoformat()} 与预算年度 {document.year} 年没有重叠",
+                计划开始日期=project.start, 计划完成日期=project.end, 年度=document.year,
+            )
+
+
+_YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+@rule("PERIOD-TEXT", WARNING, "实施周期文字中的年份在计划开始、完成日期之内")
+def check_period_text(document: m.Document):
+    for project in document.projects:
+        text = "".join(project.narrative.period)
+        years = sorted({int(y) for y in _YEAR_IN_TEXT.findall(text)})
+        outside = [y for y in years if not project.start.year <= y <= project.end.year]
+        if outside:
+            key = "情况说明.实施周期"
+            yield finding(
+                project.location(key), key, "PERIOD-TEXT",
+                f"实施周期写到 {'、'.join(f'{y} 年' for y in outside)}，不在计划日期 {project.start.isoformat()} 至 "
+                f"{project.end.isoformat()} 之内",
+                WARNING, 年份=",".join(map(str, outside)),
             )
 
 
@@ -122,7 +187,7 @@ def _items_with_paths(items, prefix: str):
         yield from _items_with_paths(item.items, f"{path}.明细")
 
 
-@rule("BUDGET-FORMULA", "年度预算安排明细的算式等于其金额")
+@rule("BUDGET-FORMULA", ERROR, "年度预算安排明细的算式等于其金额")
 def check_budget_formulas(document: m.Document):
     for project in document.projects:
         plan = project.narrative.budget
@@ -140,10 +205,11 @@ def check_budget_formulas(document: m.Document):
                 yield finding(
                     item.location, f"{path}.算式", "BUDGET-FORMULA",
                     f"{item.name}：算式 {item.formula} = {format_yuan(value)} 元，与金额 {format_yuan(item.amount)} 元不符",
+                    算式=item.formula, 算式结果=value, 金额=item.amount,
                 )
 
 
-@rule("BUDGET-ITEMS", "年度预算安排明细之和等于年度资金申请总额")
+@rule("BUDGET-ITEMS", ERROR, "年度预算安排明细之和等于年度资金申请总额（子明细与其金额不符为警告）")
 def check_budget_items(document: m.Document):
     for project in document.projects:
         plan = project.narrative.budget
@@ -156,6 +222,7 @@ def check_budget_items(document: m.Document):
                 project.location(key), key, "BUDGET-ITEMS",
                 f"年度预算安排明细合计 {format_yuan(total)} 元（{format_wan_short(total)} 万元）≠ "
                 f"年度资金申请总额 {format_yuan(project.funds.annual)} 元",
+                明细合计=total, 年度资金申请总额=project.funds.annual,
             )
         for item, path in _items_with_paths(plan.items, "情况说明.年度预算安排.明细"):
             if not item.items:
@@ -166,20 +233,238 @@ def check_budget_items(document: m.Document):
                     item.location, f"{path}.明细", "BUDGET-ITEMS",
                     f"{item.name}：明细合计 {format_wan_short(sub_total)} 万元与金额 {format_wan_short(item.amount)} 万元"
                     f"相差 {format_wan_short(abs(item.amount - sub_total))} 万元（如为四舍五入请核对）",
-                    WARNING,
+                    WARNING, 明细合计=sub_total, 金额=item.amount,
                 )
 
 
-# ---------------------------------------------------------------- 绩效自评
+# An amount in prose: "25 万元", "4.8 万", "828000 元" — but not a rate ("16 元/平/月",
+# "2.5 万/人/年") or a factor ("0.3 万元*16").
+_TEXT_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万|元)(?!\s*[/*×每])")
+
+
+def text_amounts(paragraph: str) -> list[Decimal]:
+    """The amounts a paragraph states, in 元."""
+    amounts = []
+    for number, unit in _TEXT_AMOUNT.findall(paragraph):
+        value = Decimal(number)
+        amounts.append(value * TEN_THOUSAND if unit.startswith("万") else value)
+    return amounts
+
+
+@rule("BUDGET-TEXT", WARNING, "文字写的年度预算安排：所写金额（单个、合计或各条末项之和）与年度资金申请总额一致")
+def check_budget_text(document: m.Document):
+    for project in document.projects:
+        budget = project.narrative.budget
+        if isinstance(budget, m.BudgetPlan):
+            continue
+        per_paragraph = [text_amounts(p) for p in budget]
+        every = [a for amounts in per_paragraph for a in amounts]
+        if not every:
+            continue
+        annual = project.funds.annual  # never the multi-year 项目资金总额
+        candidates = set(every) | {sum(every, ZERO), sum((a[-1] for a in per_paragraph if a), ZERO)}
+        if annual in candidates:
+            continue
+        stated = sum(every, ZERO) if len(every) > 1 else every[0]
+        written = "、".join(f"{format_wan_short(a)} 万元" for a in every)
+        key = "情况说明.年度预算安排"
+        yield finding(
+            project.location(key), key, "BUDGET-TEXT",
+            f"年度预算安排写的金额 {written}（合计 {format_wan_short(stated)} 万元 = {format_yuan(stated)} 元）"
+            f"与年度资金申请总额 {format_yuan(annual)} 元不符（请核对万元与元）",
+            WARNING, 所写金额=stated, 年度资金申请总额=annual,
+        )
+
+
+# ---------------------------------------------------------------- document
+
+@rule("DOC-NAMES", ERROR, "同一文档中项目名称不重复", kinds=BOTH)
+def check_unique_names(document: m.Document):
+    seen: dict[str, m.TargetProject] = {}
+    for project in document.projects:
+        key = re.sub(r"\s+", "", project.name)
+        if key in seen:
+            yield finding(
+                project.location("项目名称"), "项目名称", "DOC-NAMES",
+                f"项目名称“{project.name}”与 {seen[key].source.name} 重复", 项目名称=project.name,
+            )
+        else:
+            seen[key] = project
+
+
+@rule("DOC-SUMMARY", ERROR, "document.yaml 中写明的项目数、涉及项目预算资金与各项目一致")
+def check_summary(document: m.Document):
+    stated = document.stated_summary
+    if stated.get("项目数") is not None and stated["项目数"] != len(document.projects):
+        yield finding(
+            document.locations.get("项目数", Location(document.source)), "项目数", "DOC-SUMMARY",
+            f"写明的项目数 {stated['项目数']} ≠ 项目文件数 {len(document.projects)}",
+            写明=stated["项目数"], 计算=len(document.projects),
+        )
+    total = document.total_annual
+    if stated.get("涉及项目预算资金") is not None and stated["涉及项目预算资金"] != total:
+        yield finding(
+            document.locations.get("涉及项目预算资金", Location(document.source)), "涉及项目预算资金", "DOC-SUMMARY",
+            f"写明的涉及项目预算资金 {format_yuan(stated['涉及项目预算资金'])} 元 ≠ 各项目年度资金申请总额之和 "
+            f"{format_yuan(total)} 元",
+            写明=stated["涉及项目预算资金"], 计算=total,
+        )
+
+
+# ---------------------------------------------------------------- indicators
 
 def _indicator_path(indicator: m.Indicator) -> str:
     return f"绩效指标.{indicator.level1}.{indicator.level2}.{indicator.name}"
 
 
-@rule("SCORE-MAX", "得分不大于分值", kinds=(m.EVALUATION_KIND,))
-def check_score_within_weight(document: m.Document):
-    from builder.values import format_score
+@rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标", kinds=BOTH)
+def check_coverage(document: m.Document):
+    for project in document.projects:
+        present = {i.level1 for i in project.indicators}
+        missing = [l1 for l1 in ("产出指标", "效益指标", "满意度指标") if l1 not in present]
+        if missing:
+            yield finding(project.location("绩效指标"), "绩效指标", "IND-COVERAGE",
+                          f"没有{'、'.join(missing)}", WARNING, 缺少=",".join(missing))
 
+
+@rule("IND-DUPLICATE", ERROR, "同一项目中三级指标不重复", kinds=BOTH)
+def check_duplicate_indicators(document: m.Document):
+    for project in document.projects:
+        seen: dict[str, m.Indicator] = {}
+        for indicator in project.indicators:
+            if indicator.name in seen:
+                first = seen[indicator.name]
+                yield finding(
+                    indicator.location, _indicator_path(indicator), "IND-DUPLICATE",
+                    f"三级指标“{indicator.name}”重复（第 {first.location.line} 行 {first.level1}/{first.level2} 已有）",
+                    三级指标=indicator.name,
+                )
+            else:
+                seen[indicator.name] = indicator
+
+
+_SHORT_UNIT = re.compile(r"^[%‰A-Za-z\u4e00-\u9fff/]{1,3}$")
+
+
+@rule("IND-UNIT", WARNING, "定量指标值要有计量单位；有数值和单位却没有比较符的（如 985米）为警告", kinds=BOTH)
+def check_units(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            value, path = indicator.target, _indicator_path(indicator)
+            if value.is_quantitative and not value.unit:
+                yield finding(indicator.location, path, "IND-UNIT",
+                              f"指标值“{value.text}”没有计量单位", WARNING, 指标值=value.text)
+            elif value.is_bare_number and _SHORT_UNIT.match(value.unit):
+                yield finding(indicator.location, path, "IND-UNIT",
+                              f"指标值“{value.text}”有数值和单位但没有比较符（如写成 ={value.text} 或 ≥{value.text}）",
+                              WARNING, 指标值=value.text)
+
+
+@rule("IND-COST-UNIT", WARNING, "成本指标的定量指标值以元或万元计")
+def check_cost_units(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            value = indicator.target
+            if indicator.level1 == "成本指标" and value.is_quantitative and value.unit and "元" not in value.unit:
+                yield finding(
+                    indicator.location, _indicator_path(indicator), "IND-COST-UNIT",
+                    f"成本指标“{indicator.name}”的单位“{value.unit}”不含“元”（金额应写成如 "
+                    f"{value.comparator}{value.number:.2f}(元/{value.unit})）",
+                    WARNING, 指标值=value.text,
+                )
+
+
+# ---------------------------------------------------------------- copied text
+
+_SECTIONS = (("项目概述", "overview"), ("立项依据", "basis"), ("实施主体", "implementer"),
+             ("实施方案", "plan"), ("年度预算安排", "budget"))
+_LABEL = re.compile(r"^(.{2,40}?)项目(?:[:：]|实施主体)")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _section_text(narrative: m.Narrative, attribute: str) -> str:
+    value = getattr(narrative, attribute)
+    if isinstance(value, m.BudgetPlan):
+        value = (*value.lead, *(f"{i.name}{i.note}" for i in value.items))
+    return "\n".join(value)
+
+
+@rule("COPIED-TEXT", WARNING, "情况说明中出现本文档另一个项目的名称或别的项目标签（可能是复制来的文字）")
+def check_copied_text(document: m.Document):
+    names = {_squash(p.name).removesuffix("项目"): p for p in document.projects}
+    for project in document.projects:
+        own = _squash(project.name).removesuffix("项目")
+        for label, attribute in _SECTIONS:
+            text = _section_text(project.narrative, attribute)
+            squashed = _squash(text)
+            key = f"情况说明.{label}"
+            other = next((p for name, p in names.items() if name != own and len(name) >= 4 and name in squashed
+                          and name not in own), None)
+            if other is not None:
+                yield finding(
+                    project.location(key), key, "COPIED-TEXT",
+                    f"{label}提到了本文档另一个项目“{other.name}”（本项目为“{project.name}”），可能是从该项目复制的文字",
+                    WARNING, 本项目=project.name, 提到的项目=other.name,
+                )
+                continue
+            match = _LABEL.match(squashed)
+            if match and difflib.SequenceMatcher(None, match.group(1), own).ratio() < 0.6:
+                yield finding(
+                    project.location(key), key, "COPIED-TEXT",
+                    f"{label}以“{match.group(1)}项目”开头，与本项目“{project.name}”不符，可能是复制来的文字",
+                    WARNING, 本项目=project.name, 文中项目=match.group(1),
+                )
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+EVALUATION = (m.EVALUATION_KIND,)
+_ROWS = (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
+
+
+@rule("EVAL-FUNDS", ERROR, "自评项目资金：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金（每一列）", kinds=EVALUATION)
+def check_evaluation_funds(document: m.Document):
+    for project in document.projects:
+        funds = project.funds
+        parts = [funds.appropriation, funds.carryover, funds.other]
+        for column, label in _COLUMNS:
+            total = getattr(funds.total, column)
+            values = [getattr(row, column) for row in parts]
+            if total is None or all(v is None for v in values):
+                continue
+            summed = sum((v for v in values if v is not None), ZERO)
+            if total != summed:
+                key = "项目资金.年度资金总额"
+                yield finding(
+                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
+                    f"{label}：年度资金总额 {format_yuan(total)} ≠ 当年财政拨款、上年结转资金、其他资金之和 {format_yuan(summed)}",
+                    年度资金总额=total, 合计=summed,
+                )
+
+
+@rule("EVAL-EXECUTION", WARNING, "执行率可以计算（全年预算数不为 0）且不超过 100%", kinds=EVALUATION)
+def check_execution(document: m.Document):
+    for project in document.projects:
+        run = scoring.execution(project)
+        key = "项目资金.年度资金总额"
+        if run.rate is None:
+            yield finding(project.location(key), key, "EVAL-EXECUTION",
+                          "全年预算数为 0 或未填，执行率记为“—”，预算执行得分为 0", WARNING)
+        elif run.rate > 1:
+            funds = project.funds.total
+            yield finding(
+                project.location(key), key, "EVAL-EXECUTION",
+                f"全年执行数 {format_yuan(funds.spent)} 大于全年预算数 {format_yuan(funds.budget)}（执行率 {run.rate_text}）",
+                WARNING, 全年执行数=funds.spent, 全年预算数=funds.budget,
+            )
+
+
+@rule("SCORE-MAX", ERROR, "得分不大于分值", kinds=EVALUATION)
+def check_score_within_weight(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
             if indicator.score is None:
@@ -187,7 +472,48 @@ def check_score_within_weight(document: m.Document):
             path = f"{_indicator_path(indicator)}.得分"
             if indicator.weight is None:
                 yield finding(project.location(path), path, "SCORE-MAX",
-                              f"写了得分 {format_score(indicator.score)} 却没有分值")
+                              f"写了得分 {format_score(indicator.score)} 却没有分值", 得分=indicator.score)
             elif indicator.score > indicator.weight:
                 yield finding(project.location(path), path, "SCORE-MAX",
-                              f"得分 {format_score(indicator.score)} 大于分值 {format_score(indicator.weight)}")
+                              f"得分 {format_score(indicator.score)} 大于分值 {format_score(indicator.weight)}",
+                              得分=indicator.score, 分值=indicator.weight)
+
+
+@rule("SCORE-WEIGHTS", WARNING, "预算执行分值与各指标分值合计为 100", kinds=EVALUATION)
+def check_weights(document: m.Document):
+    for project in document.projects:
+        totals = scoring.totals(project)
+        if totals.weight != 100:
+            yield finding(project.location("绩效指标"), "绩效指标", "SCORE-WEIGHTS",
+                          f"预算执行分值与各指标分值合计 {format_score(totals.weight)}，应为 100", WARNING,
+                          分值合计=totals.weight)
+
+
+@rule("SCORE-COMPUTED", WARNING, "写明的得分与按规则计算的得分一致", kinds=EVALUATION)
+def check_explicit_scores(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            computed = scoring.computed_score(indicator)
+            if indicator.score is None or computed is None or computed == indicator.score:
+                continue
+            path = f"{_indicator_path(indicator)}.得分"
+            yield finding(
+                project.location(path), path, "SCORE-COMPUTED",
+                f"“{indicator.name}”指标值 {indicator.target.text}、实际完成值 {indicator.actual.text}，"
+                f"按规则得分 {format_score(computed)}，写明的得分为 {format_score(indicator.score)}",
+                WARNING, 写明=indicator.score, 计算=computed,
+            )
+
+
+@rule("DEVIATION-MISSING", WARNING, "未达成的指标要写偏差原因分析及改进措施", kinds=EVALUATION)
+def check_deviation_reason(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            if scoring.missed(indicator) and not indicator.deviation.strip():
+                path = _indicator_path(indicator)
+                yield finding(
+                    indicator.location, f"{path}.偏差原因分析及改进措施", "DEVIATION-MISSING",
+                    f"“{indicator.name}”未达成（指标值 {indicator.target.text}，实际完成值 {indicator.actual.text}），"
+                    "偏差原因分析及改进措施为空",
+                    WARNING, 指标值=indicator.target.text, 实际完成值=indicator.actual.text,
+                )

@@ -65,6 +65,36 @@ def build(paths: tuple[Path, ...], out_dir: Path) -> None:
         click.echo(f"共 {len(results)} 个文档，用时 {time.perf_counter() - started:.2f} 秒")
 
 
+@cli.command(name="check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text：每条一行；json：供编辑器和 CI 使用的列表。")
+@click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+def check_command(paths: tuple[Path, ...], output_format: str, strict: bool) -> None:
+    """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则表见 docs/checks.md）。
+
+    每条发现为“路径:行:列 [错误|警告] 规则编号 说明”。没有错误时退出码为 0，
+    有错误（或加 --strict 时有警告）为 1。
+    """
+    import json
+
+    from builder.build import check
+
+    try:
+        _, problems = check(list(paths) or [DEFAULT_SOURCES])
+    except InputError as exc:
+        problems = exc.problems
+    if output_format == "json":
+        click.echo(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.format_finding())
+        errors = sum(1 for p in problems if p.severity == "错误")
+        click.echo(f"{errors} 个错误，{len(problems) - errors} 个警告", err=True)
+    failing = [p for p in problems if p.severity == "错误" or strict]
+    sys.exit(EXIT_INPUT if failing else 0)
+
+
 def _progress():
     """A line per finished document on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():

@@ -39,6 +39,19 @@ class Problem:
     message: str
     severity: str = "错误"  # or 警告
     rule: str = ""  # the check rule's id, for findings of ``builder.checks``
+    values: tuple[tuple[str, str], ...] = ()  # the numbers involved, for --format json
+
+    def as_json(self) -> dict:
+        return {
+            "file": display_path(self.location.file),
+            "line": self.location.line,
+            "column": self.location.col,
+            "severity": self.severity,
+            "rule": self.rule or "SOURCE",
+            "field": self.field,
+            "message": self.message,
+            "values": dict(self.values),
+        }
 
     def format(self) -> str:
         """``path:line:col 字段路径: 说明`` — how loading and building report problems."""
@@ -58,8 +71,8 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def error(self, location: Location, field_path: str, message: str) -> None:
-        self.items.append(Problem(location, field_path, message))
+    def error(self, location: Location, field_path: str, message: str, rule: str = "") -> None:
+        self.items.append(Problem(location, field_path, message, rule=rule))
 
     def warn(self, location: Location, field_path: str, message: str) -> None:
         self.items.append(Problem(location, field_path, message, "警告"))

@@ -27,6 +27,9 @@ DOCUMENT_SCHEMA = Record({
     "预算单位数": Integer(minimum=1, maximum=100000, default=1),
     "项目顺序": ListOf(Text(required=True)),
     "模板": Text(),
+    # optional: the 绩效目标设置情况 figures as reported elsewhere, checked against the projects
+    "项目数": Integer(minimum=0, maximum=100000),
+    "涉及项目预算资金": Money(),
 })
 
 BUDGET_ITEM_FIELDS = {
@@ -72,14 +75,16 @@ def _framework_key(level: int):
         options = "、".join(allowed)
         if level == 1:
             more = f"，是否应为“{hint}”？" if hint else "。"
-            ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{options}）")
+            ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{options}）", "IND-FRAMEWORK")
         else:
             owner = next((l1 for l1, l2s in m.FRAMEWORK.items() if key in l2s), None)
             if owner:
-                ctx.error(entry.key_loc, path, f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）")
+                ctx.error(entry.key_loc, path, f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）",
+                          "IND-FRAMEWORK")
             else:
                 more = f"，是否应为“{hint}”？" if hint else "。"
-                ctx.error(entry.key_loc, path, f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）")
+                ctx.error(entry.key_loc, path, f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）",
+                          "IND-FRAMEWORK")
         return False
 
     return check
@@ -233,6 +238,7 @@ def load_document(folder: Path) -> Loaded:
         folder=folder,
         source=sources.document.path,
         template=fields["模板"],
+        stated_summary={"项目数": fields["项目数"], "涉及项目预算资金": fields["涉及项目预算资金"]},
         locations=dict(fields["_locs"]),
     )
     return Loaded(folder, document, problems.items)
@@ -460,4 +466,5 @@ def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFund
                     project.location(path), f"{path}.{col_label}",
                     f"{format_yuan(value)} 与各组成部分之和 {format_yuan(total or Decimal(0))} 不一致"
                     "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
+                    "PARENT-SUM",
                 )

@@ -171,6 +171,7 @@ class Document:
     folder: Path
     source: Path  # document.yaml
     template: str | None = None  # 模板: a template file name inside the folder
+    stated_summary: dict = field(default_factory=dict, compare=False)  # 项目数 / 涉及项目预算资金 as written
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -31,8 +31,8 @@ INVALID = _Invalid()  # a value that was reported as wrong; never reaches the mo
 class Context:
     problems: Problems
 
-    def error(self, loc: Location, path: str, message: str):
-        self.problems.error(loc, path, message)
+    def error(self, loc: Location, path: str, message: str, rule: str = ""):
+        self.problems.error(loc, path, message, rule)
         return INVALID
 
 
