@@ -451,6 +451,8 @@ def check_execution(document: m.Document):
     for project in document.projects:
         run = scoring.execution(project)
         key = "项目资金.年度资金总额"
+        if project.parts and project.funds.total.budget is None:
+            continue  # a parent whose parts did not load: their own problems are reported
         if run.rate is None:
             yield finding(project.location(key), key, "EVAL-EXECUTION",
                           "全年预算数为 0 或未填，执行率记为“—”，预算执行得分为 0", WARNING)

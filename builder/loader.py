@@ -269,7 +269,8 @@ def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, docu
 
 
 def _indicators(rows, leaf_builder) -> tuple[m.Indicator, ...]:
-    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows)
+    """Indicators whose values are valid (the others were reported where they are)."""
+    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows if leaf is not INVALID)
 
 
 def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
