@@ -95,6 +95,38 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool) -> 
     sys.exit(EXIT_INPUT if failing else 0)
 
 
+@cli.command()
+@click.option("--for", "which", type=click.Choice(["绩效目标申报", "绩效自评", "document"]), default="绩效目标申报",
+              show_default=True, help="哪一种源文件：申报项目、自评项目，或 document.yaml。")
+def schema(which: str) -> None:
+    """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
+    import json
+
+    from builder.loader import source_json_schema
+
+    click.echo(json.dumps(source_json_schema(which), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--type", "kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default="绩效目标申报",
+              show_default=True, help="文档类型。")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="年度（默认今年）。")
+@click.option("--unit", default="（单位名称）", help="单位名称。")
+def init(folder: Path, kind: str, year: int | None, unit: str) -> None:
+    """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
+    import datetime as dt
+
+    from builder.scaffold import ScaffoldExists, scaffold
+
+    try:
+        written = scaffold(folder, kind, year or dt.date.today().year, unit)
+    except ScaffoldExists as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in written:
+        click.echo(f"已写入 {display_path(path)}")
+
+
 def _progress():
     """A line per finished document on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():

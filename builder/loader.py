@@ -21,12 +21,12 @@ from builder.sources import SourceFile, find_document_folders, read_folder
 # ---------------------------------------------------------------- schemas
 
 DOCUMENT_SCHEMA = Record({
-    "文档类型": Choice(m.DOCUMENT_KINDS, required=True),
-    "年度": Integer(minimum=2000, maximum=2100, required=True),
-    "单位名称": Text(required=True),
-    "预算单位数": Integer(minimum=1, maximum=100000, default=1),
-    "项目顺序": ListOf(Text(required=True)),
-    "模板": Text(),
+    "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="绩效目标申报 或 绩效自评"),
+    "年度": Integer(minimum=2000, maximum=2100, required=True, doc="预算年度，如 2025"),
+    "单位名称": Text(required=True, doc="预算单位全称，印在标题中"),
+    "预算单位数": Integer(minimum=1, maximum=100000, default=1, doc="绩效目标设置情况中的预算单位数，默认 1"),
+    "项目顺序": ListOf(Text(required=True), doc="项目文件名（不含扩展名）的顺序；不写则按文件名排序"),
+    "模板": Text(doc="文档文件夹中自备的 Word 模板文件名"),
     # optional: the 绩效目标设置情况 figures as reported elsewhere, checked against the projects
     "项目数": Integer(minimum=0, maximum=100000),
     "涉及项目预算资金": Money(),
@@ -38,7 +38,7 @@ BUDGET_ITEM_FIELDS = {
     "金额": Money(required=True),
     "说明": Text(default=""),
 }
-BUDGET_ITEM = Record(BUDGET_ITEM_FIELDS)
+BUDGET_ITEM = Record(BUDGET_ITEM_FIELDS, name="预算明细")
 BUDGET_ITEM.fields["明细"] = ListOf(BUDGET_ITEM, default=[])  # an item's own arithmetic
 
 NARRATIVE_SCHEMA = Record({
@@ -97,6 +97,25 @@ class IndicatorTree(Nested):
         super().__init__(value=None, key_check=_framework_key(1), **kwargs)
         self.leaf = leaf
 
+    def type_schema(self, defs):
+        leaf = self.leaf.json_schema(defs)
+        return {
+            "type": "object",
+            "properties": {
+                level1: {
+                    "type": "object",
+                    "properties": {
+                        level2: {"type": "object", "additionalProperties": leaf, "description": "三级指标: 指标值"}
+                        for level2 in level2s
+                    },
+                    "additionalProperties": False,
+                }
+                for level1, level2s in m.FRAMEWORK.items()
+            },
+            "additionalProperties": False,
+            "description": "一级指标 → 二级指标 → 三级指标: 指标值",
+        }
+
     def convert_value(self, node, ctx, path):
         self.value = _Level2(self.leaf)
         converted = super().convert_value(node, ctx, path)
@@ -126,17 +145,17 @@ class _Level2(Nested):
 
 
 TARGET_PROJECT_SCHEMA = Record({
-    "项目名称": Text(required=True),
-    "项目性质": Text(required=True),
-    "项目类别": Text(required=True),
+    "项目名称": Text(required=True, doc="申报表“项目名称”"),
+    "项目性质": Text(required=True, doc="如 其他经常性项目、其他一次性项目"),
+    "项目类别": Text(required=True, doc="如 其他运转类、特定目标类"),
     "主管部门": Text(required=True),
     "实施单位": Text(required=True),
-    "计划开始日期": Date(required=True),
-    "计划完成日期": Date(required=True),
+    "计划开始日期": Date(required=True, doc="如 2025-01-01"),
+    "计划完成日期": Date(required=True, doc="如 2025-12-31"),
     "项目资金": TARGET_FUNDS_SCHEMA,
     "情况说明": NARRATIVE_SCHEMA,
-    "项目总目标": Paragraphs(required=True),
-    "年度总体目标": Paragraphs(),
+    "项目总目标": Paragraphs(required=True, doc="一行一段"),
+    "年度总体目标": Paragraphs(doc="不写（null）时项目总目标横跨两栏"),
     "绩效指标": IndicatorTree(IndicatorText(required=True), required=True),
 })
 TARGET_PROJECT_SCHEMA.fields["项目资金"].required = True
@@ -146,27 +165,41 @@ EVALUATION_ROW = Row(Money(), ("年初预算数", "全年预算数", "全年执�
 EVALUATION_INDICATOR = Record({
     "指标值": IndicatorText(required=True),
     "实际完成值": IndicatorText(),
-    "分值": Number(),
-    "得分": Number(),
+    "分值": Number(doc="该指标的分值"),
+    "得分": Number(doc="不写则按规则计算；写了以所写为准"),
     "偏差原因分析及改进措施": Text(default=""),
 })
 EVALUATION_PROJECT_SCHEMA = Record({
     "项目名称": Text(required=True),
-    "二级构成": Boolean(default=False),
+    "二级构成": Boolean(default=False, doc="是上级项目的组成部分时为 true，标题后加“(二级构成)”"),
     "主管部门": Text(required=True),
     "实施单位": Text(required=True),
-    "组成": ListOf(Text(required=True), default=[]),
+    "组成": ListOf(Text(required=True), default=[], doc="上级项目：各组成部分的文件名（不含扩展名）"),
     "项目资金": Record({
         "年度资金总额": EVALUATION_ROW,
         "当年财政拨款": EVALUATION_ROW,
         "上年结转资金": EVALUATION_ROW,
         "其他资金": EVALUATION_ROW,
     }),
-    "预算执行分值": Number(default=Decimal(10)),
+    "预算执行分值": Number(default=Decimal(10), doc="默认 10；执行率和得分自动计算"),
     "预期目标": Paragraphs(),
     "实际完成情况": Paragraphs(),
     "绩效指标": IndicatorTree(EVALUATION_INDICATOR, required=True),
 })
+
+SCHEMAS = {"document": DOCUMENT_SCHEMA, m.TARGET_KIND: TARGET_PROJECT_SCHEMA, m.EVALUATION_KIND: EVALUATION_PROJECT_SCHEMA}
+
+
+def source_json_schema(which: str) -> dict:
+    """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project)."""
+    defs: dict = {}
+    body = SCHEMAS[which].json_schema(defs)
+    title = "budgetdoc document.yaml" if which == "document" else f"budgetdoc {which} 项目文件"
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **body}
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
 
 # ---------------------------------------------------------------- loading
 

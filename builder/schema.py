@@ -52,9 +52,20 @@ def loc_of(node: Node) -> Location:
 class Field:
     """One value of a source file. ``required`` keys must be present and not null."""
 
-    def __init__(self, required: bool = False, default: Any = None):
+    def __init__(self, required: bool = False, default: Any = None, doc: str = ""):
         self.required = required
         self.default = default
+        self.doc = doc
+
+    def json_schema(self, defs: dict | None = None) -> dict:
+        """This field as JSON Schema, for editors (``budgetdoc schema``)."""
+        schema = self.type_schema({} if defs is None else defs)
+        if self.doc:
+            schema["description"] = self.doc
+        return schema
+
+    def type_schema(self, defs) -> dict:
+        return {}
 
     def convert(self, node: Node, ctx: Context, path: str) -> Any:
         if isinstance(node, Scalar) and node.value is None:
@@ -75,6 +86,9 @@ class Field:
 
 class Text(Field):
     """One line or paragraph of text; numbers and dates are taken as written."""
+
+    def type_schema(self, defs):
+        return {"type": "string"}
 
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "文字")
@@ -105,6 +119,9 @@ class Choice(Text):
         super().__init__(**kwargs)
         self.choices = choices
 
+    def type_schema(self, defs):
+        return {"type": "string", "enum": list(self.choices)}
+
     def convert_value(self, node, ctx, path):
         text = super().convert_value(node, ctx, path)
         if text is INVALID or text in self.choices:
@@ -116,6 +133,11 @@ class Choice(Text):
 
 
 class Money(Field):
+    def type_schema(self, defs):
+        return {"anyOf": [{"type": "number", "minimum": 0},
+                          {"type": "string", "pattern": r"^\s*[0-9][0-9,，]*(\.[0-9]+)?\s*(万元|万|元)?\s*$"}],
+                "description": "金额：元（250000、\"250,000.00\"）或万元（\"25万\"）"}
+
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "金额")
         if scalar is None:
@@ -128,6 +150,9 @@ class Money(Field):
 
 class Number(Field):
     """A score or weight (分值, 得分): a plain number."""
+
+    def type_schema(self, defs):
+        return {"type": "number", "minimum": 0}
 
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "数字")
@@ -151,6 +176,14 @@ class Integer(Field):
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
 
+    def type_schema(self, defs):
+        schema = {"type": "integer"}
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        return schema
+
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "整数")
         if scalar is None:
@@ -167,6 +200,9 @@ class Integer(Field):
 
 
 class Boolean(Field):
+    def type_schema(self, defs):
+        return {"type": "boolean"}
+
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "true 或 false")
         if scalar is None:
@@ -180,6 +216,9 @@ class Boolean(Field):
 
 
 class Date(Field):
+    def type_schema(self, defs):
+        return {"type": "string", "format": "date", "description": "日期，如 2025-01-01"}
+
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "日期")
         if scalar is None:
@@ -195,6 +234,9 @@ class Date(Field):
 
 class IndicatorText(Field):
     """A 指标值 / 实际完成值: parsed into comparator, number and unit, or kept as text."""
+
+    def type_schema(self, defs):
+        return {"type": ["string", "number"], "description": "如 ≥90(%)、=16(人)，或文字（匹配、及时）"}
 
     def convert_value(self, node, ctx, path):
         scalar = self.scalar(node, ctx, path, "指标值")
@@ -218,6 +260,9 @@ class ListOf(Field):
         super().__init__(**kwargs)
         self.item = item
 
+    def type_schema(self, defs):
+        return {"type": "array", "items": self.item.json_schema(defs)}
+
     def convert_value(self, node, ctx, path):
         if not isinstance(node, Sequence):
             return ctx.error(node.loc, path, f"应为列表（每项一行，以“- ”开头，或写成 [a, b]），这里写的是{describe(node)}")
@@ -231,6 +276,13 @@ class Row(Field):
     def __init__(self, cell: Field, names: tuple[str, ...], **kwargs):
         super().__init__(**kwargs)
         self.cell, self.names = cell, names
+
+    def type_schema(self, defs):
+        cell = self.cell.json_schema(defs)
+        cell = {"anyOf": [cell, {"type": "null"}]}
+        return {"type": "array", "prefixItems": [dict(cell, title=n) for n in self.names], "items": False,
+                "minItems": len(self.names), "maxItems": len(self.names),
+                "description": "[" + ", ".join(self.names) + "]；null 为空白格"}
 
     def convert_value(self, node, ctx, path):
         if not isinstance(node, Sequence):
@@ -247,9 +299,26 @@ class Row(Field):
 class Record(Field):
     """A mapping with known keys; returns a dict of converted values (and ``_locs``)."""
 
-    def __init__(self, fields: dict[str, Field], **kwargs):
+    def __init__(self, fields: dict[str, Field], name: str = "", **kwargs):
         super().__init__(**kwargs)
         self.fields = fields
+        self.name = name  # a named record is a JSON Schema definition (it may contain itself)
+
+    def type_schema(self, defs):
+        if self.name:
+            if self.name not in defs:
+                defs[self.name] = {}
+                defs[self.name] = self.object_schema(defs)
+            return {"$ref": f"#/$defs/{self.name}"}
+        return self.object_schema(defs)
+
+    def object_schema(self, defs):
+        return {
+            "type": "object",
+            "properties": {key: _property(key, spec, defs) for key, spec in self.fields.items()},
+            "required": [key for key, spec in self.fields.items() if spec.required],
+            "additionalProperties": False,
+        }
 
     def convert_value(self, node, ctx, path):
         if not isinstance(node, Mapping):
@@ -280,12 +349,22 @@ class Record(Field):
         return result
 
 
+def _property(key: str, spec: Field, defs: dict) -> dict:
+    schema = spec.json_schema(defs)
+    if not spec.required:  # an optional key may be written as null (~)
+        schema = {"anyOf": [schema, {"type": "null"}], **({"description": spec.doc} if spec.doc else {})}
+    return dict(schema, title=key)
+
+
 class Either(Field):
     """Text, or a structured record when the user writes a mapping."""
 
     def __init__(self, text: Field, record: Record, **kwargs):
         super().__init__(**kwargs)
         self.text, self.record = text, record
+
+    def type_schema(self, defs):
+        return {"anyOf": [self.text.json_schema(defs), self.record.json_schema(defs)]}
 
     def convert_value(self, node, ctx, path):
         if isinstance(node, Mapping):
@@ -299,6 +378,9 @@ class Nested(Field):
     def __init__(self, value: Field, key_check: Callable | None = None, **kwargs):
         super().__init__(**kwargs)
         self.value, self.key_check = value, key_check
+
+    def type_schema(self, defs):
+        return {"type": "object", "additionalProperties": self.value.json_schema(defs)}
 
     def convert_value(self, node, ctx, path):
         if not isinstance(node, Mapping):

@@ -1,0 +1,126 @@
+"""``budgetdoc init``: a new document folder with a commented example project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.model import EVALUATION_KIND
+
+
+class ScaffoldExists(Exception):
+    pass
+
+
+DOCUMENT = """\
+# yaml-language-server: $schema=../../.budgetdoc/document.schema.json
+文档类型: {kind}
+年度: {year}
+单位名称: {unit}
+# 预算单位数: 1                  # 绩效目标设置情况中的预算单位数，默认 1
+# 项目顺序: [01-示例项目]         # 不写则按文件名排序
+"""
+
+TARGET_PROJECT = """\
+# yaml-language-server: $schema=../../.budgetdoc/绩效目标申报.schema.json
+# 一个项目一个文件。键就是申报表上的栏目名；金额写元（250000.00）或万元（"25万"）。
+项目名称: 示例项目
+项目性质: 其他经常性项目          # 其他经常性项目 | 其他一次性项目
+项目类别: 其他运转类              # 其他运转类 | 特定目标类
+主管部门: {unit}
+实施单位: {unit}
+计划开始日期: {year}-01-01
+计划完成日期: {year}-12-31
+
+项目资金:                        # 左栏：项目全部资金；右栏：本年度
+  项目资金总额:
+    合计: 250000.00               # 可省略，由财政资金 + 其他资金计算
+    财政资金: 250000.00
+    其他资金: 0
+  年度资金申请总额:
+    合计: 250000.00               # = 当年财政拨款 + 上年结转资金 + 其他资金
+    当年财政拨款: 250000.00
+    上年结转资金: 0
+    其他资金: 0
+
+情况说明:                        # 项目经费情况说明 一 至 六；一行一段
+  项目概述: 示例项目：项目的内容。
+  立项依据: |-
+    1.文件依据：……
+  实施主体: 区某某办公室。
+  实施方案: 按照年度工作计划实施。
+  实施周期: {year} 年 1 月至 {year} 年 12 月
+  年度预算安排: 预算资金 25 万元。
+
+项目总目标: |-
+  1.完成年度工作任务；
+年度总体目标: null                # 不写时项目总目标横跨两栏
+
+绩效指标:                        # 一级指标 → 二级指标 → 三级指标: 指标值
+  成本指标:
+    经济成本指标:
+      平台维护费: ≤6(万元)
+  产出指标:
+    数量指标:
+      开展活动次数: ≥10(次)      # 以 > 或 < 开头的值要加引号：">=10次"
+    质量指标:
+      活动内容与主题匹配: 匹配
+  效益指标:
+    社会效益指标:
+      提升社会影响力: 提升
+  满意度指标:
+    服务对象满意度指标:
+      服务对象满意度: ≥90(%)
+"""
+
+EVALUATION_PROJECT = """\
+# yaml-language-server: $schema=../../.budgetdoc/绩效自评.schema.json
+# 一个项目一个文件。项目资金每行为 [年初预算数, 全年预算数, 全年执行数]，null 为空白格。
+项目名称: 示例项目
+二级构成: false                   # 上级项目的组成部分写 true
+主管部门: {unit}
+实施单位: {unit}
+
+项目资金:
+  年度资金总额: [250000.00, 250000.00, 240000.00]
+  当年财政拨款: [250000.00, 250000.00, 240000.00]
+  上年结转资金: [null, 0, 0]
+  其他资金: [null, 0, 0]
+预算执行分值: 10                  # 执行率 = 全年执行数 / 全年预算数；得分自动计算
+
+预期目标: 完成年度工作任务。
+实际完成情况: 已完成年度工作任务。
+
+绩效指标:                        # 分值合计（含预算执行分值）应为 100
+  产出指标:
+    数量指标:
+      开展活动次数:
+        指标值: ≥10(次)
+        实际完成值: =12(次)
+        分值: 50                  # 得分不写则按规则计算
+  效益指标:
+    社会效益指标:
+      提升社会影响力:
+        指标值: 提升
+        实际完成值: 达成预期指标
+        分值: 30
+  满意度指标:
+    服务对象满意度指标:
+      服务对象满意度:
+        指标值: ≥90(%)
+        实际完成值: =95(%)
+        分值: 10
+"""
+
+
+def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
+    if folder.exists() and any(folder.iterdir()):
+        raise ScaffoldExists(f"{folder} 已存在且不为空")
+    folder.mkdir(parents=True, exist_ok=True)
+    project = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
+    files = {
+        folder / "document.yaml": DOCUMENT.format(kind=kind, year=year, unit=unit),
+        folder / "01-示例项目.yaml": project.format(year=year, unit=unit),
+    }
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)
