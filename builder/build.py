@@ -1,7 +1,9 @@
 """The build, top to bottom: load → check → render → assemble → write.
 
 Every document is loaded and checked before anything is written, so a problem
-in any source leaves every previous output as it was.
+in any source leaves every previous output as it was. Documents whose sources,
+templates and outputs are unchanged (content hashes, see ``builder.cache``)
+are not rendered again.
 """
 
 from __future__ import annotations
@@ -13,32 +15,37 @@ from pathlib import Path
 
 from builder import model as m
 from builder.assemble import build_timestamp, normalize_package
+from builder.cache import BuildCache, cache_enabled
 from builder.checks import run_checks
 from builder.errors import InputError, Location, Problem
-from builder.loader import load_documents
+from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
 from builder.render.context import target_context
 from builder.render.docx import TemplateProblem, render_template
+from builder.sources import source_files
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+FORMATS = ("docx", "pdf", "xlsx")
 
 
 @dataclass
 class BuildResult:
-    document: m.Document
-    output: Path
+    name: str  # the document folder's name
+    outputs: list[Path]
     seconds: float
+    projects: int = 0
+    skipped: bool = False  # unchanged: nothing rendered
     warnings: list[Problem] = field(default_factory=list)
 
 
-def check(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
+def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
     """Load and check every document: the documents that loaded and every finding.
 
     The checks also run over the projects that did load when others did not,
     so that one run reports everything there is to fix.
     """
     documents, problems = [], []
-    for loaded in load_documents(paths):
+    for loaded in load_documents(paths, cache):
         problems.extend(loaded.problems)
         if loaded.document is not None:
             problems.extend(run_checks(loaded.document))
@@ -50,27 +57,72 @@ def _problem_order(problem: Problem):
     return (str(problem.location.file), problem.location.line, problem.location.col, problem.rule)
 
 
-def prepare(paths: list[Path]) -> tuple[list[m.Document], list[Problem]]:
+def prepare(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
     """Load and check every document; raise InputError with every problem if any is an error."""
-    documents, problems = check(paths)
+    documents, problems = check(paths, cache)
     if any(p.severity == "错误" for p in problems):
         raise InputError(problems)
     return documents, problems
 
 
-def build(paths: list[Path], out_dir: Path, on_document=None) -> list[BuildResult]:
-    documents, warnings = prepare(paths)
-    results = []
+def _templates(folder: Path) -> list[Path]:
+    return sorted(TEMPLATE_DIR.glob("*.docx")) + sorted(folder.glob("*.docx"))
+
+
+def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",), on_document=None,
+          use_cache: bool = True) -> list[BuildResult]:
+    cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
+    results: list[BuildResult] = []
+    stale: list[tuple[Path, str]] = []
+    for folder in expand_document_folders(paths):
+        outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
+        key = ""
+        if cache is not None:
+            extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
+            key = cache.document_key(folder, _templates(folder), source_files(folder), extra)
+            if cache.is_fresh(folder, key, outputs):
+                results.append(BuildResult(folder.name, outputs, 0.0, skipped=True))
+                continue
+        stale.append((folder, key))
+    if not stale:
+        return results
+    documents, warnings = prepare([folder for folder, _ in stale], cache)
+    keys = {folder.resolve(): key for folder, key in stale}
     for document in documents:
         started = time.perf_counter()
-        data = render_document(document)
-        output = out_dir / f"{document.name}.docx"
-        write_atomic(output, data)
+        written = write_outputs(document, out_dir, formats)
+        if cache is not None:
+            cache.remember(document.folder, keys[document.folder.resolve()], written)
         own = [w for w in warnings if _belongs(w, document)]
-        results.append(BuildResult(document, output, time.perf_counter() - started, own))
+        results.append(BuildResult(document.name, list(written), time.perf_counter() - started,
+                                   len(document.projects), False, own))
         if on_document:
             on_document(results[-1])
     return results
+
+
+def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
+    """Write the document in every format; the .docx first, so it exists even if PDF fails."""
+    written: dict[Path, bytes] = {}
+    docx = out_dir / f"{document.name}.docx"
+    data = render_document(document)
+    write_atomic(docx, data)
+    if "docx" in formats:
+        written[docx] = data
+    if "xlsx" in formats:
+        from builder.xlsx import workbook_bytes
+
+        path = out_dir / f"{document.name}.xlsx"
+        workbook = workbook_bytes(document)
+        write_atomic(path, workbook)
+        written[path] = workbook
+    if "pdf" in formats:
+        from builder.pdf import convert_to_pdf
+
+        path = out_dir / f"{document.name}.pdf"
+        convert_to_pdf(docx, path)
+        written[path] = path.read_bytes()
+    return written
 
 
 def _belongs(problem: Problem, document: m.Document) -> bool:
@@ -80,13 +132,12 @@ def _belongs(problem: Problem, document: m.Document) -> bool:
 def template_for(document: m.Document) -> Path:
     """The document's own template (``模板:`` in document.yaml) or the shipped one for its kind."""
     if document.template:
+        location = document.locations.get("模板", Location(document.source))
         candidate = (document.folder / document.template).resolve()
         if document.folder.resolve() not in candidate.parents:
-            raise InputError([Problem(document.locations.get("模板", Location(document.source)), "模板",
-                                      "模板文件必须放在文档文件夹内")])
+            raise InputError([Problem(location, "模板", "模板文件必须放在文档文件夹内")])
         if not candidate.is_file():
-            raise InputError([Problem(document.locations.get("模板", Location(document.source)), "模板",
-                                      f"找不到模板文件“{document.template}”")])
+            raise InputError([Problem(location, "模板", f"找不到模板文件“{document.template}”")])
         return candidate
     return TEMPLATE_DIR / f"{document.kind}.docx"
 

@@ -35,34 +35,67 @@ def cli() -> None:
     """budgetdoc：从 YAML/TOML 源文件生成绩效目标申报、绩效自评 Word 文档。"""
 
 
+def _formats(value: str) -> tuple[str, ...]:
+    from builder.build import FORMATS
+
+    formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise click.BadParameter(f"未知的格式：{', '.join(unknown) or value}（可用：{', '.join(FORMATS)}，可用逗号连写）")
+    return formats
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="输出文件夹。")
-def build(paths: tuple[Path, ...], out_dir: Path) -> None:
+@click.option("--format", "format_list", default="docx", show_default=True,
+              help="输出格式：docx、pdf、xlsx，可用逗号连写（docx,pdf）。")
+@click.option("--watch", is_flag=True, help="生成后继续监视源文件和模板，每次保存都重新生成。")
+@click.option("--no-cache", is_flag=True, help="不使用缓存，全部重新生成。")
+def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool, no_cache: bool) -> None:
     """生成文档：PATHS 为文档文件夹或包含文档文件夹的文件夹（默认 sources/）。
 
-    每个文档文件夹生成 OUT/<文件夹名>.docx。源文件有错误时列出所有错误、不写任何文件。
+    每个文档文件夹生成 OUT/<文件夹名>.docx（及所选的 .pdf、.xlsx）。源文件有错误时列出所有错误、
+    不写任何文件；源文件、模板都没有变化的文档不重新生成。
     """
+    formats = _formats(format_list)
+    targets = list(paths) or [DEFAULT_SOURCES]
+    if watch:
+        from builder.watch import watch_and_build
+
+        watch_and_build(targets, out_dir, formats, lambda: _build_once(targets, out_dir, formats, not no_cache))
+        return
+    sys.exit(_build_once(targets, out_dir, formats, not no_cache))
+
+
+def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], use_cache: bool) -> int:
+    """One build with its report; returns the exit code."""
     from builder.build import build as run_build
+    from builder.pdf import PdfUnavailable
 
     started = time.perf_counter()
-    targets = list(paths) or [DEFAULT_SOURCES]
     try:
-        progress = _progress()
-        results = run_build(targets, out_dir, on_document=progress)
+        results = run_build(targets, out_dir, formats, on_document=_progress(), use_cache=use_cache)
     except InputError as exc:
         _report_problems(exc.problems)
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
+    except PdfUnavailable as exc:
+        click.echo(str(exc), err=True)
+        click.echo("已生成的 .docx 保留在输出文件夹中。", err=True)
+        return EXIT_INPUT
     for result in results:
         for warning in result.warnings:
             click.echo(warning.format(), err=True)
     for result in results:
-        click.echo(
-            f"已生成 {display_path(result.output)}（{len(result.document.projects)} 个项目，{result.seconds:.2f} 秒）"
-        )
+        names = "、".join(display_path(p) for p in result.outputs)
+        if result.skipped:
+            click.echo(f"未改变，未重新生成 {names}")
+        else:
+            click.echo(f"已生成 {names}（{result.projects} 个项目，{result.seconds:.2f} 秒）")
     if len(results) > 1:
         click.echo(f"共 {len(results)} 个文档，用时 {time.perf_counter() - started:.2f} 秒")
+    return 0
 
 
 @cli.command(name="check")

@@ -218,9 +218,9 @@ class Loaded:
         return [p for p in self.problems if p.severity == "错误"]
 
 
-def load_documents(paths: list[Path]) -> list[Loaded]:
+def load_documents(paths: list[Path], cache=None) -> list[Loaded]:
     """Load every document folder under ``paths`` (InputError only for a path that is no document)."""
-    return [load_document(folder) for folder in expand_document_folders(paths)]
+    return [load_document(folder, cache) for folder in expand_document_folders(paths)]
 
 
 def expand_document_folders(paths: list[Path]) -> list[Path]:
@@ -239,10 +239,10 @@ def _not_a_document_message(path: Path) -> str:
     return "这里没有文档：文件夹中应有 document.yaml（或其下的子文件夹中有）"
 
 
-def load_document(folder: Path) -> Loaded:
+def load_document(folder: Path, cache=None) -> Loaded:
     problems = Problems()
     ctx = Context(problems)
-    sources = read_folder(folder, problems)
+    sources = read_folder(folder, problems, cache)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
     fields = DOCUMENT_SCHEMA.convert(sources.document.root, ctx, "")

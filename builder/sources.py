@@ -67,11 +67,12 @@ def source_files(folder: Path) -> list[Path]:
     )
 
 
-def read_folder(folder: Path, problems: Problems) -> SourceFolder:
+def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
+    """Read every source file of a folder; ``cache`` (a BuildCache) skips re-parsing unchanged files."""
     document = None
     projects = []
     for path in source_files(folder):
-        source = SourceFile(path, read_source(path, problems))
+        source = SourceFile(path, read_source(path, problems, cache))
         if path.stem == DOCUMENT_STEM:
             if document is not None:
                 problems.error(Location(path), "", f"同一文件夹中有两个文档文件：{document.path.name} 和 {path.name}，请只保留一个")
@@ -84,7 +85,7 @@ def read_folder(folder: Path, problems: Problems) -> SourceFolder:
     return SourceFolder(folder, document, projects)
 
 
-def read_source(path: Path, problems: Problems) -> Node | None:
+def read_source(path: Path, problems: Problems, cache=None) -> Node | None:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -94,6 +95,18 @@ def read_source(path: Path, problems: Problems) -> Node | None:
         problems.error(Location(path), "", f"文件过大（{size:,} 字节，上限 {MAX_SOURCE_BYTES:,} 字节）")
         return None
     raw = path.read_bytes()
+    if cache is not None:
+        node = cache.load_raw(path, raw)
+        if node is not None:
+            return node
+    before = len(problems.items)
+    node = _parse(path, raw, problems)
+    if cache is not None and node is not None and len(problems.items) == before:
+        cache.store_raw(path, raw, node)
+    return node
+
+
+def _parse(path: Path, raw: bytes, problems: Problems) -> Node | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

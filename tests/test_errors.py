@@ -170,7 +170,7 @@ def test_cli_exit_1_and_previous_output_untouched(tmp_path):
     assert "项目资金.项目资金总额.财政资金: 金额“25w”无法识别" in second.stderr
     assert "Traceback" not in second.stderr + second.stdout
     assert _digest(output) == before
-    assert sorted(p.name for p in out.iterdir()) == ["doc.docx"]  # no temporary file left
+    assert sorted(p.name for p in out.iterdir()) == [".budgetdoc-cache", "doc.docx"]  # no temporary file left
 
 
 def test_cli_usage_error_exits_2(tmp_path):
