@@ -160,6 +160,82 @@ def init(folder: Path, kind: str, year: int | None, unit: str) -> None:
         click.echo(f"已写入 {display_path(path)}")
 
 
+@cli.command()
+@click.argument("docx", type=click.Path(dir_okay=False, path_type=Path))
+def totext(docx: Path) -> None:
+    """把生成的 .docx 打印为稳定的文本：每段一行，表格每行“| a | b |”，合并单元格只出现一次。
+
+    供 git diff 使用（见 budgetdoc git-setup）。
+    """
+    import zipfile
+
+    from lxml.etree import XMLSyntaxError
+
+    from builder.docxtext import to_text
+
+    try:
+        text = to_text(docx)
+    except (OSError, zipfile.BadZipFile, KeyError, XMLSyntaxError) as exc:
+        click.echo(f"{display_path(docx)}: 不是可读的 Word 文档（{type(exc).__name__}）", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.stdout.buffer.write(text.encode("utf-8"))
+
+
+@cli.command(name="git-setup")
+def git_setup() -> None:
+    """设置当前 git 仓库：.gitattributes 和 git config，让 git diff 显示 .docx 的文字、按字比较中文。"""
+    from builder.gitsetup import NotARepository, setup
+
+    try:
+        for line in setup(Path.cwd()):
+            click.echo(line)
+    except NotARepository as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+
+
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(args: tuple[str, ...], output_format: str) -> None:
+    """比较两个 git 版本的源文件：budgetdoc diff [REV_A [REV_B]] [-- PATH ...]
+
+    默认比较 HEAD 与工作区、路径为 sources/。按项目和一级/二级/三级指标名称对应（不按顺序），
+    用申报表的栏目名说明每处修改；中文文字按字比较。
+    """
+    import json
+
+    from builder.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, repository_root
+
+    revisions, paths = _split_revisions_and_paths(list(args))
+    if len(revisions) > 2:
+        raise click.UsageError("最多两个版本：budgetdoc diff [REV_A [REV_B]] [-- PATH ...]")
+    old = revisions[0] if revisions else "HEAD"
+    new = revisions[1] if len(revisions) > 1 else WORKING_TREE
+    try:
+        root = repository_root(Path.cwd())
+        changes = run_diff(root, old, new, [Path(p) for p in paths] or [DEFAULT_SOURCES])
+    except DiffProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    if output_format == "json":
+        click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2))
+    elif changes:
+        click.echo(format_changes(changes))
+    else:
+        click.echo("源文件没有变化", err=True)
+
+
+def _split_revisions_and_paths(args: list[str]) -> tuple[list[str], list[str]]:
+    """Arguments before "--" are revisions, after it paths (click drops the "--" itself)."""
+    argv = sys.argv
+    if "--" in argv:
+        after = len(argv) - argv.index("--") - 1
+        return args[: len(args) - after], args[len(args) - after:]
+    revisions = [a for a in args if not Path(a).exists()]
+    return revisions, [a for a in args if Path(a).exists()]
+
+
 def _progress():
     """A line per finished document on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():

@@ -1,0 +1,305 @@
+"""``budgetdoc diff``: what changed in the sources between two git revisions, in the form's words.
+
+Projects are matched by file (then by 项目名称 for a renamed file), indicators
+by 一级/二级/三级 name — never by list position. Chinese text is compared by
+character.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from builder import model as m
+from builder import scoring
+from builder.errors import InputError
+from builder.loader import load_documents
+from builder.render.context import target_project_context
+from builder.values import format_score, format_wan, format_yuan
+
+WORKING_TREE = None  # the "revision" that means the files on disk
+
+
+class DiffProblem(Exception):
+    """A revision or path that cannot be read; the message is user-facing Chinese."""
+
+
+@dataclass(frozen=True)
+class Change:
+    document: str
+    project: str  # "" for document-level changes
+    section: str
+    field: str
+    old: str
+    new: str
+    kind: str  # changed | added | removed | text
+    detail: str = ""  # for text: the changed characters with some context
+
+    def line(self) -> str:
+        where = " · ".join(part for part in (self.project, self.section, self.field) if part)
+        if self.kind == "added":
+            return f"{where}: 新增 {self.new}".rstrip()
+        if self.kind == "removed":
+            return f"{where}: 删除 {self.old}".rstrip()
+        if self.kind == "text":
+            return f"{where}: {self.new}"
+        return f"{where}: {self.old} → {self.new}"
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- reading a revision
+
+def _git(root: Path, *args: str) -> bytes:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        raise DiffProblem(f"git {' '.join(args[:2])} 失败：{message[0]}")
+    return result.stdout
+
+
+def repository_root(start: Path) -> Path:
+    try:
+        return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
+    except DiffProblem:
+        raise DiffProblem(f"{start} 不在 git 仓库中") from None
+
+
+def checkout_sources(root: Path, revision: str, paths: list[Path], into: Path) -> list[Path]:
+    """Write the files under ``paths`` as they are at ``revision`` into ``into``; returns the paths there."""
+    relative = [str(p.resolve().relative_to(root.resolve())) for p in paths]
+    names = _git(root, "ls-tree", "-r", "-z", "--name-only", revision, "--", *relative).split(b"\0")
+    for name in filter(None, names):
+        text = name.decode("utf-8")
+        target = into / text
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_git(root, "show", f"{revision}:{text}"))
+    return [into / r for r in relative]
+
+
+def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, m.Document]:
+    label = revision or "工作区"
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
+        if revision is not WORKING_TREE:
+            paths = [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+            if not paths:
+                return {}
+        try:
+            loaded = load_documents(paths)
+        except InputError:
+            return {}
+        documents = {}
+        for item in loaded:
+            if item.errors or item.document is None:
+                first = item.errors[0].format() if item.errors else ""
+                raise DiffProblem(f"{label} 的源文件有错误，无法比较：{first}")
+            documents[item.folder.name] = item.document
+        return documents
+
+
+# ---------------------------------------------------------------- comparing
+
+def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
+    """``文字修改 (+12 −3 字)`` and the changed characters in context (by character)."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    added = removed = 0
+    pieces = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        added += b2 - b1
+        removed += a2 - a1
+        before = old[max(0, a1 - context):a1]
+        after = old[a2:a2 + context]
+        change = (f"[-{old[a1:a2]}-]" if a2 > a1 else "") + (f"{{+{new[b1:b2]}+}}" if b2 > b1 else "")
+        pieces.append(f"…{before}{change}{after}…".replace("\n", "⏎"))
+    return f"文字修改 (+{added} −{removed} 字)", "  ".join(pieces)
+
+
+def _texts(value) -> str:
+    return "\n".join(value or ())
+
+
+def _indicator_key(indicator: m.Indicator) -> str:
+    return f"{indicator.level1}/{indicator.level2}/{indicator.name}"
+
+
+TEXT_SECTIONS = ("情况说明", "绩效目标", "年度总体目标")
+
+
+def _compare_fields(changes, document, project, section, old: dict, new: dict):
+    for key in list(dict.fromkeys([*old, *new])):
+        a, b = old.get(key, ""), new.get(key, "")
+        if a == b:
+            continue
+        if section in TEXT_SECTIONS or "\n" in a or "\n" in b or len(a) > 30 or len(b) > 30:
+            summary, detail = text_change(a, b)
+            changes.append(Change(document, project, section, key, a, summary, "text", detail))
+        else:
+            changes.append(Change(document, project, section, key, a, b, "changed"))
+
+
+def _target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
+    context = target_project_context(project, 0, year)
+    funds = project.funds
+    budget = context["budget_lead"] + [
+        f"（{i['number']}）{i['name']} {i['amount_wan']} 万元。{i['note']}" for i in context["budget_items"]
+    ]
+    return {
+        "基本信息": {
+            "项目名称": project.name, "项目性质": project.nature, "项目类别": project.category,
+            "主管部门": project.authority, "实施单位": project.implementer,
+            "计划开始日期": project.start.isoformat(), "计划完成日期": project.end.isoformat(),
+        },
+        "项目资金": {
+            "项目资金总额": format_yuan(funds.total), "财政资金": format_yuan(funds.fiscal),
+            "其他资金（项目资金总额）": format_yuan(funds.total_other),
+            "年度资金申请总额": format_yuan(funds.annual), "当年财政拨款": format_yuan(funds.appropriation),
+            "上年结转资金": format_yuan(funds.carryover), "其他资金（年度）": format_yuan(funds.annual_other),
+        },
+        "情况说明": {
+            "项目概述": _texts(project.narrative.overview), "立项依据": _texts(project.narrative.basis),
+            "实施主体": _texts(project.narrative.implementer), "实施方案": _texts(project.narrative.plan),
+            "实施周期": _texts(project.narrative.period), "年度预算安排": _texts(budget),
+            "绩效目标": _texts(project.narrative.goal_reference),
+        },
+        "绩效目标": {"项目总目标": _texts(project.total_goal), "年度总体目标": _texts(project.annual_goal)},
+        "绩效指标": {_indicator_key(i): i.target.canonical() for i in project.indicators},
+    }
+
+
+def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]]:
+    funds = {}
+    for row, label in (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"),
+                       ("other", "其他资金")):
+        values = getattr(project.funds, row)
+        for column, column_label in (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数")):
+            funds[f"{label}/{column_label}"] = format_yuan(getattr(values, column))
+    run, totals = scoring.execution(project), scoring.totals(project)
+    funds["执行率"] = run.rate_text
+    funds["预算执行得分"] = format_score(run.score)
+    indicators = {}
+    for indicator in project.indicators:
+        key = _indicator_key(indicator)
+        indicators[key] = indicator.target.text
+        indicators[f"{key}/实际完成值"] = indicator.actual.text if indicator.actual else ""
+        indicators[f"{key}/分值"] = format_score(indicator.weight)
+        indicators[f"{key}/得分"] = format_score(scoring.score(indicator))
+        indicators[f"{key}/偏差原因分析及改进措施"] = indicator.deviation
+    return {
+        "基本信息": {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer},
+        "项目资金": funds,
+        "年度总体目标": {"预期目标": _texts(project.expected), "实际完成情况": _texts(project.achieved)},
+        "绩效指标": indicators,
+        "总分": {"总分": f"{scoring.round_cents(totals.score)}"},
+    }
+
+
+def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
+    if document.kind == m.TARGET_KIND:
+        return _target_fields(project, document.year)
+    return _evaluation_fields(project)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _match_projects(old: m.Document, new: m.Document):
+    """Pairs (old, new) by file stem, then by 项目名称 for files that were renamed."""
+    old_by_stem = {p.stem: p for p in old.projects}
+    new_by_stem = {p.stem: p for p in new.projects}
+    pairs = [(old_by_stem[s], new_by_stem[s]) for s in new_by_stem if s in old_by_stem]
+    rest_old = {_squash(p.name): p for s, p in old_by_stem.items() if s not in new_by_stem}
+    for stem, project in new_by_stem.items():
+        if stem in old_by_stem:
+            continue
+        pairs.append((rest_old.pop(_squash(project.name), None), project))
+    pairs.extend((p, None) for p in rest_old.values())
+    return pairs
+
+
+def _summary(project, document: m.Document) -> str:
+    if document.kind == m.TARGET_KIND:
+        return f"（年度资金申请总额 {format_yuan(project.funds.annual)}）"
+    return f"（全年预算数 {format_yuan(project.funds.total.budget)}）"
+
+
+def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Change]:
+    name = (new or old).name
+    if old is None:
+        return [Change(name, "", "文档", name, "", f"{len(new.projects)} 个项目", "added")]
+    if new is None:
+        return [Change(name, "", "文档", name, f"{len(old.projects)} 个项目", "", "removed")]
+    changes: list[Change] = []
+    _compare_fields(changes, name, "", "文档", {"单位名称": old.unit_name, "年度": str(old.year), "文档类型": old.kind},
+                    {"单位名称": new.unit_name, "年度": str(new.year), "文档类型": new.kind})
+    for before, after in _match_projects(old, new):
+        if before is None:
+            changes.append(Change(name, after.name, "项目", "", "", f"项目{_summary(after, new)}", "added"))
+            continue
+        if after is None:
+            changes.append(Change(name, before.name, "项目", "", f"项目{_summary(before, old)}", "", "removed"))
+            continue
+        if old.kind != new.kind:
+            continue
+        old_fields, new_fields = _fields(before, old), _fields(after, new)
+        for section in new_fields:
+            if section == "绩效指标":
+                _compare_indicators(changes, name, after.name, old_fields[section], new_fields[section])
+            else:
+                _compare_fields(changes, name, after.name, section, old_fields[section], new_fields[section])
+    if new.kind == m.TARGET_KIND and old.kind == m.TARGET_KIND:
+        _compare_totals(changes, name, old, new)
+    return changes
+
+
+def _compare_indicators(changes, document, project, old: dict, new: dict):
+    for key in list(dict.fromkeys([*old, *new])):
+        if key in old and key in new:
+            if old[key] != new[key]:
+                changes.append(Change(document, project, "绩效指标", key, old[key], new[key], "changed"))
+        elif key in new and key.count("/") == 2:
+            changes.append(Change(document, project, "绩效指标", key, "", new[key], "added"))
+        elif key in old and key.count("/") == 2:
+            changes.append(Change(document, project, "绩效指标", key, old[key], "", "removed"))
+
+
+def _compare_totals(changes, name, old: m.Document, new: m.Document):
+    if len(old.projects) != len(new.projects):
+        changes.append(Change(name, "", "", "编报绩效目标的项目", f"{len(old.projects)}", f"{len(new.projects)} 个",
+                              "changed"))
+    if old.total_annual != new.total_annual:
+        changes.append(Change(name, "", "", "涉及项目预算资金", format_wan(old.total_annual),
+                              f"{format_wan(new.total_annual)} 万元", "changed"))
+
+
+def diff(root: Path, old_revision: str, new_revision: str | None, paths: list[Path]) -> list[Change]:
+    old = load_side(root, old_revision, paths)
+    new = load_side(root, new_revision, paths)
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        changes.extend(diff_documents(old.get(name), new.get(name)))
+    return changes
+
+
+def format_changes(changes: list[Change]) -> str:
+    lines = []
+    documents = list(dict.fromkeys(c.document for c in changes))
+    for document in documents:
+        own = [c for c in changes if c.document == document]
+        if len(documents) > 1:
+            lines.append(f"== {document}")
+        for change in own:
+            lines.append(change.line())
+            if change.detail:
+                lines.append(f"    {change.detail}")
+    return "\n".join(lines)
+
+

@@ -1,0 +1,135 @@
+"""budgetdoc diff / totext / git-setup, against real git repositories made in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SOURCES, run_cli
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(repo, *args, env=None):
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
+                          env=dict(os.environ, **GIT_ENV, **(env or {})))
+
+
+@pytest.fixture
+def repo(tmp_path):
+    shutil.copytree(SOURCES, tmp_path / "sources")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "seed sources")
+    return tmp_path
+
+
+def edit(path, *replacements):
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+PROJECT_3 = "sources/2025-绩效目标申报/03-派驻干部费用.yaml"
+
+
+def test_diff_shows_exactly_the_changes_and_the_moved_total(repo):
+    edit(repo / PROJECT_3, ("    合计: 1418000.00\n    当年财政拨款: 1418000.00", "    合计: 1500000.00\n    当年财政拨款: 1500000.00"),
+         ("    合计: 1418000.00\n    财政资金: 1418000.00", "    合计: 1500000.00\n    财政资金: 1500000.00"),
+         ("补贴发放人数: =16.00(人)", "补贴发放人数: =18.00(人)"))
+    result = run_cli("diff", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "派驻干部费用 · 项目资金 · 项目资金总额: 1,418,000.00 → 1,500,000.00",
+        "派驻干部费用 · 项目资金 · 财政资金: 1,418,000.00 → 1,500,000.00",
+        "派驻干部费用 · 项目资金 · 年度资金申请总额: 1,418,000.00 → 1,500,000.00",
+        "派驻干部费用 · 项目资金 · 当年财政拨款: 1,418,000.00 → 1,500,000.00",
+        "派驻干部费用 · 绩效指标 · 产出指标/数量指标/补贴发放人数: =16.00(人) → =18.00(人)",
+        "涉及项目预算资金: 850.00 → 858.20 万元",
+    ]
+
+
+def test_diff_between_two_revisions_texts_by_character_and_json(repo):
+    edit(repo / PROJECT_3, ("按月按实发放补助。", "按月按实足额发放补助。"))
+    git(repo, "commit", "-qam", "edit")
+    result = run_cli("diff", "HEAD~1", "HEAD", "--", "sources/2025-绩效目标申报", cwd=repo)
+    assert result.stdout.splitlines() == [
+        "派驻干部费用 · 情况说明 · 实施方案: 文字修改 (+2 −0 字)",
+        "    …按月按实{+足额+}发放补助。…",
+    ]
+    entries = json.loads(run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo).stdout)
+    assert entries == [{
+        "document": "2025-绩效目标申报", "project": "派驻干部费用", "section": "情况说明", "field": "实施方案",
+        "old": "按月按实发放补助。", "new": "文字修改 (+2 −0 字)", "kind": "text", "detail": "…按月按实{+足额+}发放补助。…",
+    }]
+
+
+def test_diff_matches_by_name_not_position_and_reports_added_and_removed(repo):
+    folder = repo / "sources" / "2025-绩效目标申报"
+    # reorder the indicators of project 3 and the projects of the document: no change
+    edit(folder / "03-派驻干部费用.yaml", ("      住房补贴发放数: =16.00(间)\n      补贴发放人数: =16.00(人)",
+                                        "      补贴发放人数: =16.00(人)\n      住房补贴发放数: =16.00(间)"))
+    document = (folder / "document.yaml").read_text(encoding="utf-8")
+    assert run_cli("diff", cwd=repo).stdout == ""
+    # add an indicator, remove a project, add a project
+    edit(folder / "03-派驻干部费用.yaml", ("      发放及时性: 完成", "      发放及时性: 完成\n      补助到账时间: ≤5(天)"))
+    (folder / "09-优化营商环境.yaml").rename(folder / "11-优化营商环境.yaml")
+    new = (folder / "11-优化营商环境.yaml").read_text(encoding="utf-8").replace("项目名称: 优化营商环境", "项目名称: 营商环境新项目")
+    (folder / "11-优化营商环境.yaml").write_text(new, encoding="utf-8")
+    (folder / "document.yaml").write_text(document.replace("09-优化营商环境", "11-优化营商环境"), encoding="utf-8")
+    lines = run_cli("diff", cwd=repo).stdout.splitlines()
+    assert "派驻干部费用 · 绩效指标 · 产出指标/时效指标/补助到账时间: 新增 ≤5.00(天)" in lines
+    assert "营商环境新项目 · 项目: 新增 项目（年度资金申请总额 120,000.00）" in lines
+    assert "优化营商环境 · 项目: 删除 项目（年度资金申请总额 120,000.00）" in lines
+    assert not any("涉及项目预算资金" in line for line in lines)
+
+
+def test_diff_of_a_evaluation_document(repo):
+    edit(repo / "sources/2023-绩效自评/02-政策研究.yaml", ("实际完成值: =7个", "实际完成值: =9个"))
+    lines = run_cli("diff", cwd=repo).stdout.splitlines()
+    assert lines == ["政策研究 · 绩效指标 · 产出指标/数量指标/发布重大领域、关键领域及其他领域研究方向/实际完成值: =7个 → =9个"]
+
+
+def test_diff_outside_a_repository_is_a_clear_error(tmp_path):
+    result = run_cli("diff", cwd=tmp_path)
+    assert result.returncode == 1 and "不在 git 仓库中" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_git_diff_of_built_documents_shows_the_changed_figures(repo):
+    assert run_cli("git-setup", cwd=repo).returncode == 0
+    assert "*.docx diff=docx" in (repo / ".gitattributes").read_text(encoding="utf-8")
+    assert run_cli("build", "sources/2025-绩效目标申报", "--out", "out", cwd=repo).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "build")
+    edit(repo / PROJECT_3, ("    合计: 1418000.00\n    当年财政拨款: 1418000.00", "    合计: 1500000.00\n    当年财政拨款: 1500000.00"),
+         ("    合计: 1418000.00\n    财政资金: 1418000.00", "    合计: 1500000.00\n    财政资金: 1500000.00"))
+    assert run_cli("build", "sources/2025-绩效目标申报", "--out", "out", cwd=repo).returncode == 0
+    for locale in ("C", "C.UTF-8"):
+        shown = git(repo, "diff", "--word-diff=plain", "out/2025-绩效目标申报.docx", env={"LC_ALL": locale}).stdout
+        assert "[-1,418,000.00-]{+1,500,000.00+}" in shown, shown
+        assert "[-850.00-]{+858.20+}" in shown
+    plain = git(repo, "diff", "out/2025-绩效目标申报.docx").stdout
+    assert "-| 项目资金（元） | 项目资金总额 | 1,418,000.00 | 年度资金申请总额 | 1,418,000.00 |" in plain
+
+
+def test_totext_is_stable_and_one_line_per_row(built_documents):
+    first = run_cli("totext", built_documents / "2025-绩效目标申报.docx").stdout
+    assert first == run_cli("totext", built_documents / "2025-绩效目标申报.docx").stdout
+    lines = first.splitlines()
+    assert lines[0] == "上海市松江区科创发展办公室 2025 年"
+    assert "|  | 产出指标 | 数量指标 | 线上宣传推广长三角 G60 科创走廊数量 | ≥10.00(次) |" in lines
+    assert "|  |  | 质量指标 | 宣传内容与主题匹配 | 匹配 |" in lines
+
+
+def test_totext_of_a_non_docx_is_one_line(tmp_path):
+    bad = tmp_path / "x.docx"
+    bad.write_text("not a zip")
+    result = run_cli("totext", bad)
+    assert result.returncode == 1 and "不是可读的 Word 文档" in result.stderr and "Traceback" not in result.stderr
