@@ -392,17 +392,38 @@ def _section_text(narrative: m.Narrative, attribute: str) -> str:
     return "\n".join(value)
 
 
+class _NameIndex:
+    """Finds which project names occur in a text in one pass over the text (linear in its
+    length), instead of searching for every name in every text (quadratic in the projects)."""
+
+    PREFIX = 4
+
+    def __init__(self, names: dict[str, object]):
+        self.by_prefix: dict[str, list[tuple[str, object]]] = {}
+        for name, value in names.items():
+            if len(name) >= self.PREFIX:
+                self.by_prefix.setdefault(name[: self.PREFIX], []).append((name, value))
+
+    def find(self, text: str):
+        """The names found in ``text``, in order of first occurrence."""
+        found = {}
+        for start in range(len(text) - self.PREFIX + 1):
+            for name, value in self.by_prefix.get(text[start:start + self.PREFIX], ()):
+                if name not in found and text.startswith(name, start):
+                    found[name] = value
+        return found
+
+
 @rule("COPIED-TEXT", WARNING, "情况说明中出现本文档另一个项目的名称或别的项目标签（可能是复制来的文字）")
 def check_copied_text(document: m.Document):
     names = {_squash(p.name).removesuffix("项目"): p for p in document.projects}
+    index = _NameIndex(names)
     for project in document.projects:
         own = _squash(project.name).removesuffix("项目")
         for label, attribute in _SECTIONS:
-            text = _section_text(project.narrative, attribute)
-            squashed = _squash(text)
+            squashed = _squash(_section_text(project.narrative, attribute))
             key = f"情况说明.{label}"
-            other = next((p for name, p in names.items() if name != own and len(name) >= 4 and name in squashed
-                          and name not in own), None)
+            other = next((p for name, p in index.find(squashed).items() if name != own and name not in own), None)
             if other is not None:
                 yield finding(
                     project.location(key), key, "COPIED-TEXT",

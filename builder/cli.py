@@ -236,6 +236,27 @@ def _split_revisions_and_paths(args: list[str]) -> tuple[list[str], list[str]]:
     return revisions, [a for a in args if Path(a).exists()]
 
 
+@cli.command(name="redline")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 .docx。")
+@click.option("--author", default="budgetdoc", show_default=True, help="修订者。")
+@click.option("--date", default="2000-01-01T00:00:00Z", show_default=True, help="修订时间（固定，便于重现）。")
+def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> None:
+    """比对两个 .docx，生成带修订标记（w:ins/w:del）的 Word 文档，可在 Word、LibreOffice 中逐条接受或拒绝。
+
+    需要可选组件：pip install 'budgetdoc[redline]'。
+    """
+    from builder.redline import RedlineFailed, RedlineUnavailable, redline
+
+    try:
+        redline(old, new, out, author=author, date=date)
+    except (RedlineUnavailable, RedlineFailed) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"已生成 {display_path(out)}")
+
+
 def _progress():
     """A line per finished document on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():

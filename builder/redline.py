@@ -104,7 +104,10 @@ def _engine_binary() -> str:
     """The path of the Docxodus ``redline`` program, unpacked on first use.
 
     python-redlines unpacks it once into the user cache
-    (``~/.cache/python-redlines``, or under ``$XDG_CACHE_HOME``).
+    (``~/.cache/python-redlines``, or under ``$XDG_CACHE_HOME``). The program is
+    then run directly with its documented options (``redline --help``) rather
+    than through ``run_redline``, which puts its output file in the system temp
+    folder and gives no control over the environment.
     """
     try:
         from python_redlines import DocxodusEngine
