@@ -69,36 +69,68 @@ def _templates(folder: Path) -> list[Path]:
     return sorted(TEMPLATE_DIR.glob("*.docx")) + sorted(folder.glob("*.docx"))
 
 
+@dataclass
+class BuildFailure:
+    name: str
+    problems: list[Problem]
+
+
 def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",), on_document=None,
-          use_cache: bool = True) -> list[BuildResult]:
-    cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
+          use_cache: bool = True, jobs: int = 1) -> tuple[list[BuildResult], list[BuildFailure]]:
+    """Build every document folder under ``paths``, each on its own: a document with errors is
+    not written (its previous output stays) and does not stop the others. ``jobs`` > 1 builds
+    documents in that many processes."""
+    folders = expand_document_folders(paths)
+    tasks = [(folder, out_dir, formats, use_cache) for folder in folders]
     results: list[BuildResult] = []
-    stale: list[tuple[Path, str]] = []
-    for folder in expand_document_folders(paths):
-        outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
-        key = ""
-        if cache is not None:
-            extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
-            key = cache.document_key(folder, _templates(folder), source_files(folder), extra)
-            if cache.is_fresh(folder, key, outputs):
-                results.append(BuildResult(folder.name, outputs, 0.0, skipped=True))
-                continue
-        stale.append((folder, key))
-    if not stale:
-        return results
-    documents, warnings = prepare([folder for folder, _ in stale], cache)
-    keys = {folder.resolve(): key for folder, key in stale}
-    for document in documents:
-        started = time.perf_counter()
-        written = write_outputs(document, out_dir, formats)
-        if cache is not None:
-            cache.remember(document.folder, keys[document.folder.resolve()], written)
-        own = [w for w in warnings if _belongs(w, document)]
-        results.append(BuildResult(document.name, list(written), time.perf_counter() - started,
-                                   len(document.projects), False, own))
-        if on_document:
-            on_document(results[-1])
-    return results
+    failures: list[BuildFailure] = []
+
+    def collect(outcome):
+        if isinstance(outcome, BuildFailure):
+            failures.append(outcome)
+        else:
+            results.append(outcome)
+            if on_document:
+                on_document(outcome)
+
+    if jobs > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            for outcome in pool.map(_build_task, tasks):
+                collect(outcome)
+    else:
+        for task in tasks:
+            collect(_build_task(task))
+    return results, failures
+
+
+def _build_task(task) -> BuildResult | BuildFailure:
+    folder, out_dir, formats, use_cache = task
+    try:
+        return build_document(folder, out_dir, formats, use_cache)
+    except InputError as exc:
+        return BuildFailure(folder.name, exc.problems)
+
+
+def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
+    """Load, check, render and write one document folder (unless it is unchanged)."""
+    started = time.perf_counter()
+    cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
+    outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
+    key = ""
+    if cache is not None:
+        extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
+        key = cache.document_key(folder, _templates(folder), source_files(folder), extra)
+        if cache.is_fresh(folder, key, outputs):
+            return BuildResult(folder.name, outputs, 0.0, skipped=True)
+    documents, warnings = prepare([folder], cache)
+    document = documents[0]
+    written = write_outputs(document, out_dir, formats)
+    if cache is not None:
+        cache.remember(document.folder, key, written)
+    return BuildResult(document.name, list(written), time.perf_counter() - started, len(document.projects), False,
+                       warnings)
 
 
 def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
@@ -123,10 +155,6 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...])
         convert_to_pdf(docx, path)
         written[path] = path.read_bytes()
     return written
-
-
-def _belongs(problem: Problem, document: m.Document) -> bool:
-    return document.folder in problem.location.file.parents or problem.location.file == document.folder
 
 
 def template_for(document: m.Document) -> Path:

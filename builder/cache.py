@@ -20,7 +20,6 @@ from builder import __version__
 from builder.outputs import write_atomic
 
 CACHE_DIR_NAME = ".budgetdoc-cache"
-INDEX_NAME = "index.json"
 
 
 def sha256(data: bytes) -> str:
@@ -30,18 +29,18 @@ def sha256(data: bytes) -> str:
 class BuildCache:
     def __init__(self, out_dir: Path):
         self.dir = out_dir / CACHE_DIR_NAME
-        self._index: dict | None = None
 
     # ------------------------------------------------------------ documents
 
-    @property
-    def index(self) -> dict:
-        if self._index is None:
-            try:
-                self._index = json.loads((self.dir / INDEX_NAME).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self._index = {}
-        return self._index
+    def _record_path(self, folder: Path) -> Path:
+        """One record per document, so parallel builds never write the same file."""
+        return self.dir / "documents" / f"{sha256(str(folder.resolve()).encode())}.json"
+
+    def _record(self, folder: Path) -> dict:
+        try:
+            return json.loads(self._record_path(folder).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
 
     def document_key(self, folder: Path, templates: list[Path], files: list[Path], extra: str = "") -> str:
         digest = hashlib.sha256(f"budgetdoc {__version__}\0{extra}\0".encode())
@@ -52,8 +51,8 @@ class BuildCache:
         return digest.hexdigest()
 
     def is_fresh(self, folder: Path, key: str, outputs: list[Path]) -> bool:
-        record = self.index.get(str(folder.resolve()))
-        if not record or record.get("key") != key:
+        record = self._record(folder)
+        if record.get("key") != key:
             return False
         hashes = record.get("outputs", {})
         for output in outputs:
@@ -63,9 +62,9 @@ class BuildCache:
         return True
 
     def remember(self, folder: Path, key: str, outputs: dict[Path, bytes]) -> None:
-        record = {"key": key, "outputs": {str(p.resolve()): sha256(data) for p, data in outputs.items()}}
-        self.index[str(folder.resolve())] = record
-        write_atomic(self.dir / INDEX_NAME, json.dumps(self.index, ensure_ascii=False, indent=1).encode())
+        record = {"folder": str(folder.resolve()), "key": key,
+                  "outputs": {str(p.resolve()): sha256(data) for p, data in outputs.items()}}
+        write_atomic(self._record_path(folder), json.dumps(record, ensure_ascii=False, indent=1).encode())
 
     # ------------------------------------------------------------ parsed sources
 

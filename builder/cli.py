@@ -20,12 +20,13 @@ DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUT = Path("build")
 
 
-def _report_problems(problems) -> None:
+def _report_problems(problems, document: str = "") -> None:
     for problem in problems:
         click.echo(problem.format(), err=True)
     errors = sum(1 for p in problems if p.severity == "错误")
     warnings = len(problems) - errors
-    summary = f"共 {errors} 个错误" + (f"，{warnings} 个警告" if warnings else "") + "，未生成文档（原有输出保持不变）。"
+    which = f"{document}：" if document else ""
+    summary = f"{which}共 {errors} 个错误" + (f"，{warnings} 个警告" if warnings else "") + "，未生成文档（原有输出保持不变）。"
     click.echo(summary, err=True)
 
 
@@ -53,7 +54,9 @@ def _formats(value: str) -> tuple[str, ...]:
               help="输出格式：docx、pdf、xlsx，可用逗号连写（docx,pdf）。")
 @click.option("--watch", is_flag=True, help="生成后继续监视源文件和模板，每次保存都重新生成。")
 @click.option("--no-cache", is_flag=True, help="不使用缓存，全部重新生成。")
-def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool, no_cache: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="同时生成的文档数（多进程），用于一次生成许多文档文件夹。")
+def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool, no_cache: bool, jobs: int) -> None:
     """生成文档：PATHS 为文档文件夹或包含文档文件夹的文件夹（默认 sources/）。
 
     每个文档文件夹生成 OUT/<文件夹名>.docx（及所选的 .pdf、.xlsx）。源文件有错误时列出所有错误、
@@ -61,22 +64,27 @@ def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool,
     """
     formats = _formats(format_list)
     targets = list(paths) or [DEFAULT_SOURCES]
+
+    def once() -> int:
+        return _build_once(targets, out_dir, formats, not no_cache, jobs)
+
     if watch:
         from builder.watch import watch_and_build
 
-        watch_and_build(targets, out_dir, formats, lambda: _build_once(targets, out_dir, formats, not no_cache))
+        watch_and_build(targets, out_dir, formats, once)
         return
-    sys.exit(_build_once(targets, out_dir, formats, not no_cache))
+    sys.exit(once())
 
 
-def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], use_cache: bool) -> int:
+def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], use_cache: bool, jobs: int) -> int:
     """One build with its report; returns the exit code."""
     from builder.build import build as run_build
     from builder.pdf import PdfUnavailable
 
     started = time.perf_counter()
     try:
-        results = run_build(targets, out_dir, formats, on_document=_progress(), use_cache=use_cache)
+        results, failures = run_build(targets, out_dir, formats, on_document=_progress(), use_cache=use_cache,
+                                      jobs=jobs)
     except InputError as exc:
         _report_problems(exc.problems)
         return EXIT_INPUT
@@ -87,15 +95,20 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
     for result in results:
         for warning in result.warnings:
             click.echo(warning.format(), err=True)
+    for failure in failures:
+        _report_problems(failure.problems, failure.name)
     for result in results:
         names = "、".join(display_path(p) for p in result.outputs)
         if result.skipped:
             click.echo(f"未改变，未重新生成 {names}")
         else:
             click.echo(f"已生成 {names}（{result.projects} 个项目，{result.seconds:.2f} 秒）")
-    if len(results) > 1:
-        click.echo(f"共 {len(results)} 个文档，用时 {time.perf_counter() - started:.2f} 秒")
-    return 0
+    total = len(results) + len(failures)
+    if total > 1:
+        skipped = sum(r.skipped for r in results)
+        click.echo(f"共 {total} 个文档：{len(results) - skipped} 个已生成，{skipped} 个未改变，{len(failures)} 个失败，"
+                   f"用时 {time.perf_counter() - started:.2f} 秒")
+    return EXIT_INPUT if failures else 0
 
 
 @cli.command(name="check")

@@ -48,7 +48,8 @@ def test_one_changed_project_reparses_only_that_file(tmp_path, monkeypatch):
     project.write_text(project.read_text(encoding="utf-8").replace("按月按实发放补助。", "按月按实足额发放补助。"),
                        encoding="utf-8")
     evaluation_before = digest(out / "2023-绩效自评.docx")
-    results = build([src], out)
+    results, failures = build([src], out)
+    assert not failures
     assert parsed == ["03-派驻干部费用.yaml"]
     assert [(r.name, r.skipped) for r in results] == [("2023-绩效自评", True), ("2025-绩效目标申报", False)]
     assert digest(out / "2023-绩效自评.docx") == evaluation_before
@@ -59,7 +60,7 @@ def test_a_deleted_or_edited_output_is_rebuilt(tmp_path):
     output = tmp_path / "2025-绩效目标申报.docx"
     good = digest(output)
     output.write_bytes(b"broken")
-    assert not build([TARGET_SOURCES], tmp_path)[0].skipped
+    assert not build([TARGET_SOURCES], tmp_path)[0][0].skipped
     assert digest(output) == good
 
 
