@@ -284,7 +284,14 @@ def _progress():
     return show
 
 
+def _terminate(signum, frame):  # SIGTERM: unwind like Ctrl+C, so temporary files are removed
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

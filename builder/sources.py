@@ -152,8 +152,7 @@ def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
         problems.error(Location(path, line, col), "", explain_yaml_error(exc, text, line))
         return None
     except YAMLError as exc:  # reader errors: control characters, bad encoding
-        position = getattr(exc, "position", None)
-        line, col = _line_col(text, position) if isinstance(position, int) else (1, 1)
+        line, col = _reader_location(text, exc)
         problems.error(Location(path, line, col), "", f"文件含有 YAML 不允许的字符（{_reader_char(exc)}）")
         return None
     except RecursionError:
@@ -176,6 +175,19 @@ def _reader_char(exc) -> str:
     if isinstance(char, str) and char:
         return f"U+{ord(char[0]):04X}"
     return "不可见字符"
+
+
+def _reader_location(text: str, exc) -> tuple[int, int]:
+    """Where a reader error is: libyaml counts UTF-8 bytes, the pure-Python reader characters;
+    the offending character itself settles which."""
+    position = getattr(exc, "position", None)
+    if not isinstance(position, int):
+        return 1, 1
+    char = getattr(exc, "character", None)
+    char = chr(char) if isinstance(char, int) else char
+    if not (isinstance(char, str) and position < len(text) and text[position] == char):
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    return _line_col(text, position)
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:

@@ -1,0 +1,113 @@
+"""Hostile input: bombs, deep nesting, huge files, template injection, escaping, zip bombs, path escapes."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+
+import pytest
+
+from builder.build import build
+from builder.docxtext import read_items
+from conftest import ROOT, run_cli
+from helpers import DOCUMENT, PROJECT, write_document
+
+TEMPLATE = ROOT / "templates" / "绩效目标申报.docx"
+
+
+def failure_lines(folder, out) -> list[str]:
+    results, failures = build([folder], out)
+    assert not results and len(failures) == 1
+    return [p.format().replace(str(folder) + os.sep, "") for p in failures[0].problems if p.severity == "错误"]
+
+
+def test_alias_bomb_is_rejected_fast_with_a_location(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+    folder = write_document(tmp_path / "doc", {"01-bomb.yaml": bomb})
+    started = time.perf_counter()
+    lines = failure_lines(folder, tmp_path / "out")
+    assert time.perf_counter() - started < 5
+    assert lines == ["01-bomb.yaml:1:35 内容过多（超过 100,000 个值，可能是别名 * 的循环展开）"]
+
+
+def test_deep_nesting_is_rejected_with_a_location(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-deep.yaml": "a: " + "[" * 5000 + "]" * 5000 + "\n"})
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("01-deep.yaml:1:") and "嵌套层数过深（上限 40 层）" in lines[0]
+
+
+def test_huge_file_is_refused(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-huge.yaml": "项目名称: " + "很" * 1_000_000 + "\n"})
+    assert failure_lines(folder, tmp_path / "out") == ["01-huge.yaml:1:1 文件过大（3,000,015 字节，上限 2,097,152 字节）"]
+
+
+def test_markup_in_values_is_printed_literally(tmp_path):
+    nasty = "A&B <C> ]]> {{ unit_name }} {% for x in y %} \u200f右到左标记 \"引号\" 'single'"
+    project = PROJECT.replace("项目概述: 概述。", f"项目概述: '{nasty.replace(chr(39), chr(39) * 2)}'")
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": project})
+    results, failures = build([folder], tmp_path / "out")
+    assert not failures
+    texts = [item.text for item in read_items(tmp_path / "out" / "doc.docx") if hasattr(item, "text")]
+    assert nasty in texts
+
+
+def _user_template(folder, name: str, document_xml_edit=None, raw: bytes | None = None):
+    if raw is None:
+        source = zipfile.ZipFile(TEMPLATE)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                data = source.read(info.filename)
+                if info.filename == "word/document.xml" and document_xml_edit:
+                    data = document_xml_edit(data)
+                target.writestr(info, data)
+        raw = buffer.getvalue()
+    (folder / name).write_bytes(raw)
+    (folder / "document.yaml").write_text(DOCUMENT + f"模板: {name}\n", encoding="utf-8")
+
+
+def test_template_cannot_reach_python_internals(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
+    evil = "{{ unit_name.__class__.__mro__[1].__subclasses__() }}"
+    _user_template(folder, "evil.docx", lambda xml: xml.replace("财政支出项目绩效目标申报表".encode(), evil.encode(), 1))
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: 模板 evil.docx 试图访问不允许的内容")
+    assert not (tmp_path / "out" / "doc.docx").exists()
+
+
+def test_template_that_is_not_a_docx_or_is_a_zip_bomb(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
+    _user_template(folder, "fake.docx", raw=b"this is not a zip file")
+    assert failure_lines(folder, tmp_path / "out") == [
+        "document.yaml:4:5 模板: 模板 fake.docx 不是有效的 Word 文档（.docx）：BadZipFile"]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", b"<" + b"a" * 50_000_000 + b"/>")
+    _user_template(folder, "bomb.docx", raw=bomb.getvalue())
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and "模板 bomb.docx 解压后过大" in lines[0] and "已拒绝" in lines[0]
+
+
+@pytest.mark.parametrize("path", ["../outside.docx", "/etc/passwd", "sub/../../x.docx"])
+def test_template_path_cannot_escape_the_document_folder(tmp_path, path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT}, DOCUMENT + f"模板: {path}\n")
+    (tmp_path / "outside.docx").write_bytes(TEMPLATE.read_bytes())
+    assert failure_lines(folder, tmp_path / "out") == ["document.yaml:4:5 模板: 模板文件必须放在文档文件夹内"]
+
+
+def test_control_characters_in_a_file_are_located(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT.replace("概述。", "概\x07述。")})
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("01-测试.yaml:19:") and "U+0007" in lines[0]
+
+
+def test_cli_never_prints_a_traceback_for_hostile_input(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-x.yaml": "a: &a [*a]\n", "02-y.yaml": "\ufeff\x00\x01",
+                                               "03-z.yaml": "- just\n- a list\n"})
+    result = run_cli("build", folder, "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
