@@ -135,7 +135,8 @@ class IndicatorTree(Nested):
 
 class _Level2(Nested):
     def __init__(self, leaf):
-        super().__init__(value=Nested(leaf))
+        # an empty 一级 or 二级 group (``数量指标:`` with nothing under it) is an error, not "no indicators"
+        super().__init__(value=Nested(leaf, required=True), required=True)
 
     def convert_value(self, node, ctx, path):
         parent = path.rsplit(".", 1)[-1]
@@ -303,7 +304,7 @@ def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, docu
 
 def _indicators(rows, leaf_builder) -> tuple[m.Indicator, ...]:
     """Indicators whose values are valid (the others were reported where they are)."""
-    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows if leaf is not INVALID)
+    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows if _valid(leaf))
 
 
 def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
@@ -318,16 +319,27 @@ def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
 
 
 def _valid(*values) -> bool:
-    return all(v is not INVALID for v in values)
+    """No INVALID anywhere in the values, however deeply nested."""
+    for value in values:
+        if value is INVALID:
+            return False
+        if isinstance(value, dict) and not _valid(*value.values()):
+            return False
+        if isinstance(value, (list, tuple)) and not _valid(*value):
+            return False
+    return True
+
+
+def _valid_except_indicators(fields: dict) -> bool:
+    """Invalid indicator values are skipped one by one (so the other checks still run)."""
+    return _valid(*(value for key, value in fields.items() if key != "绩效指标"))
 
 
 def _build_target_project(source: SourceFile, ctx: Context) -> m.TargetProject | None:
     fields = TARGET_PROJECT_SCHEMA.convert(source.root, ctx, "")
-    if fields is INVALID or not _valid(*fields.values()):
+    if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
     funds, narrative = fields["项目资金"], fields["情况说明"]
-    if not _valid(*funds["项目资金总额"].values(), *funds["年度资金申请总额"].values(), *narrative.values()):
-        return None
     locations = _locations(fields)
     for row in fields["绩效指标"]:
         locations[f"绩效指标.{row[0]}.{row[1]}.{row[2]}"] = row[3]
@@ -395,11 +407,9 @@ _EMPTY_ROW = (None, None, None)
 
 def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationProject | None:
     fields = EVALUATION_PROJECT_SCHEMA.convert(source.root, ctx, "")
-    if fields is INVALID or not _valid(*fields.values()):
+    if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
     funds = fields["项目资金"]
-    if funds is not None and not _valid(*funds.values()):
-        return None
     locations = _locations(fields)
     for l1, l2, name, loc, leaf in fields["绩效指标"]:
         path = f"绩效指标.{l1}.{l2}.{name}"
@@ -408,7 +418,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
             locations.update(_locations(leaf, path))
     indicators = []
     for l1, l2, name, loc, leaf in fields["绩效指标"]:
-        if leaf is INVALID or not _valid(*leaf.values()):
+        if not _valid(leaf):
             continue
         indicators.append(m.Indicator(
             l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],

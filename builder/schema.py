@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from builder.errors import Location, Problems
 from builder.rawtree import Mapping, Node, Scalar, Sequence, describe
-from builder.values import ValueProblem, find_xml_illegal, paragraphs, parse_indicator_value, parse_money
+from builder.values import MAX_NUMBER, ValueProblem, find_xml_illegal, paragraphs, parse_indicator_value, parse_money
 
 
 class _Invalid:
@@ -168,6 +168,8 @@ class Number(Field):
             return ctx.error(node.loc, path, f"应为数字，这里写的是{describe(node)}")
         if value < 0:
             return ctx.error(node.loc, path, f"不能为负数（{scalar.text}）")
+        if value >= MAX_NUMBER:
+            return ctx.error(node.loc, path, f"数值过大（{scalar.text}）")
         return value
 
 

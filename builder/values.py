@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
+MAX_AMOUNT = Decimal(10) ** 15  # 1,000 万亿元: beyond any budget, and within exact cent arithmetic
+MAX_NUMBER = Decimal(10) ** 15  # 指标值 numbers, 分值 and 得分
 
 
 class ValueProblem(ValueError):
@@ -43,6 +45,8 @@ def parse_money(value) -> Decimal:
             amount *= TEN_THOUSAND
     if amount < 0:
         raise ValueProblem(f"金额不能为负数（{value}）")
+    if amount >= MAX_AMOUNT:
+        raise ValueProblem(f"金额“{value}”过大（上限 {MAX_AMOUNT:,.0f} 元）")
     if amount != amount.quantize(CENT):
         raise ValueProblem(f"金额“{value}”超出了分的精度（元以下最多两位小数）")
     return amount
@@ -129,7 +133,7 @@ def parse_indicator_value(value) -> IndicatorValue:
     if match:
         comparator, digits, rest = match.groups()
         unit = _unit(rest, text)
-        return IndicatorValue(text, COMPARATORS[comparator], Decimal(digits.replace(",", "")), unit)
+        return IndicatorValue(text, COMPARATORS[comparator], _bounded(digits, text), unit)
     if _STARTS_WITH_COMPARATOR.match(text):
         raise ValueProblem(
             f"指标值“{text}”无法识别：比较符后应为数值（如 ≥90(%)、=16(人)），或去掉比较符写成文字"
@@ -138,10 +142,17 @@ def parse_indicator_value(value) -> IndicatorValue:
     if bare and isinstance(value, str):
         digits, rest = bare.groups()
         _unit(rest, text)  # reject unbalanced parentheses here too
-        return IndicatorValue(text, None, Decimal(digits.replace(",", "")), rest.strip("()（） "))
+        return IndicatorValue(text, None, _bounded(digits, text), rest.strip("()（） "))
     if isinstance(value, Decimal):
-        return IndicatorValue(text, None, value, "")
+        return IndicatorValue(text, None, _bounded(str(value), text), "")
     return IndicatorValue(text)
+
+
+def _bounded(digits: str, text: str) -> Decimal:
+    number = Decimal(digits.replace(",", ""))
+    if abs(number) >= MAX_NUMBER:
+        raise ValueProblem(f"指标值“{text}”中的数值过大")
+    return number
 
 
 def _unit(rest: str, whole: str) -> str:

@@ -34,6 +34,7 @@ def test_money(written, yuan):
     ("-5", "金额不能为负数（-5）"),
     ("0.0000001万", "金额“0.0000001万”超出了分的精度（元以下最多两位小数）"),
     (True, "应为金额"),
+    ("9" * 40, "金额“" + "9" * 40 + "”过大（上限 1,000,000,000,000,000 元）"),  # found by the fuzzer
 ])
 def test_bad_money(written, message):
     with pytest.raises(ValueProblem) as caught:
