@@ -472,8 +472,8 @@ def check_execution(document: m.Document):
     for project in document.projects:
         run = scoring.execution(project)
         key = "项目资金.年度资金总额"
-        if project.parts and project.funds.total.budget is None:
-            continue  # a parent whose parts did not load: their own problems are reported
+        if project.funds.total.budget is None:
+            continue  # not filled in yet (FILL-IN), or a parent whose parts did not load
         if run.rate is None:
             yield finding(project.location(key), key, "EVAL-EXECUTION",
                           "全年预算数为 0 或未填，执行率记为“—”，预算执行得分为 0", WARNING)
@@ -540,3 +540,22 @@ def check_deviation_reason(document: m.Document):
                     "偏差原因分析及改进措施为空",
                     WARNING, 指标值=indicator.target.text, 实际完成值=indicator.actual.text,
                 )
+
+
+@rule("FILL-IN", WARNING, "待填写：自评中尚未填写的全年预算数、全年执行数、实际完成情况、实际完成值", kinds=EVALUATION)
+def check_fill_in(document: m.Document):
+    for project in document.projects:
+        if project.parts and not project.funds.total.initial and project.funds.total.budget is None:
+            continue  # a parent whose parts did not load
+        total = project.funds.total
+        missing = [label for label, value in (("全年预算数", total.budget), ("全年执行数", total.spent)) if value is None]
+        if missing:
+            key = "项目资金.年度资金总额"
+            yield finding(project.location(key), key, "FILL-IN", f"待填写：年度资金总额的{'、'.join(missing)}", WARNING)
+        if not project.achieved:
+            yield finding(project.location("实际完成情况"), "实际完成情况", "FILL-IN", "待填写：实际完成情况", WARNING)
+        for indicator in project.indicators:
+            if indicator.actual is None:
+                path = _indicator_path(indicator)
+                yield finding(indicator.location, f"{path}.实际完成值", "FILL-IN",
+                              f"待填写：“{indicator.name}”的实际完成值", WARNING)

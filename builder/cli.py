@@ -270,6 +270,70 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
     click.echo(f"已生成 {display_path(out)}")
 
 
+@cli.command(name="import")
+@click.argument("docx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="新的文档文件夹，如 sources/2025-绩效目标申报。")
+def import_command(docx_file: Path, out_dir: Path) -> None:
+    """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
+
+    列出无法归位的内容（“未导入”）和需要核对之处（“请核对”）。
+    """
+    from builder.importer import ImportProblem, import_docx
+
+    try:
+        report = import_docx(docx_file, out_dir)
+    except ImportProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    for path in report.files:
+        click.echo(f"已写入 {display_path(path)}")
+    for text in report.unplaced:
+        click.echo(f"未导入：{text}", err=True)
+    for text in report.notes:
+        click.echo(f"请核对：{text}", err=True)
+
+
+@cli.command(name="new")
+@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报"]))
+@click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="绩效目标申报的文档文件夹。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="新的文档文件夹（默认 sources/<年度>-<类型>）。")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="绩效目标申报：新的年度（默认下一年）。")
+def new_command(kind: str, source: Path, out_dir: Path | None, year: int | None) -> None:
+    """一年的循环：从某年的绩效目标申报生成同年的绩效自评，或下一年的绩效目标申报草稿。
+
+    \b
+    budgetdoc new 绩效自评 --from sources/2025-绩效目标申报 --out sources/2025-绩效自评
+    budgetdoc new 绩效目标申报 --from sources/2025-绩效目标申报 --year 2026
+    """
+    from builder.cycle import CycleProblem, new_evaluation, next_year
+    from builder.loader import load_document
+
+    try:
+        loaded = load_document(source)
+        current = loaded.document.year if loaded.document else None
+        if kind == "绩效自评":
+            out = out_dir or source.parent / f"{current}-绩效自评"
+            written = new_evaluation(source, out)
+        else:
+            target_year = year or (current + 1 if current else None)
+            if target_year is None:
+                raise InputError(loaded.problems)
+            out = out_dir or source.parent / f"{target_year}-绩效目标申报"
+            written = next_year(source, out, target_year)
+    except InputError as exc:
+        _report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    except CycleProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    for path in written:
+        click.echo(f"已写入 {display_path(path)}")
+    click.echo(f"请运行 budgetdoc check {display_path(out)}：“待填写”各项填好后即可生成。", err=True)
+
+
 def _progress():
     """A line per finished document on a terminal; nothing when output is piped."""
     if not sys.stderr.isatty():

@@ -16,11 +16,9 @@ Round trip: build → import → build gives the same document text.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from lxml import etree
 
 from builder import model as m
 from builder.docxtext import W, paragraph_text
+from builder.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.values import (
     CENT, TEN_THOUSAND, ValueProblem, format_score, format_wan, format_wan_short, parse_indicator_value,
 )
@@ -275,10 +274,6 @@ def _short(text: str, limit: int = 40) -> str:
 
 def _row_preview(row: list[Cell]) -> str:
     return " | ".join(_short(one_line(c), 30) for c in row if not c.continued and not c.blank)
-
-
-def _money_text(amount: Decimal) -> str:
-    return f"{amount.quantize(CENT):f}"
 
 
 def _has_label(table: Table, label: str) -> bool:
@@ -1173,117 +1168,6 @@ def _link_parts(doc: ParsedDocument) -> None:
         i = max(j, i + 1)
 
 
-# ---------------------------------------------------------------- writing YAML
-
-class _Num(str):
-    """A number written as its text: ``1418000.00``, ``8``, ``2.50``."""
-
-
-@lru_cache(maxsize=1)
-def _representer_class():
-    """ruamel's round-trip representer with our scalars, as a subclass (ruamel's own stays untouched)."""
-    from ruamel.yaml.representer import RoundTripRepresenter
-
-    class Representer(RoundTripRepresenter):
-        pass
-
-    def number(representer, data):
-        tag = "tag:yaml.org,2002:float" if "." in data else "tag:yaml.org,2002:int"
-        return representer.represent_scalar(tag, str(data))
-
-    def null(representer, data):
-        return representer.represent_scalar("tag:yaml.org,2002:null", "null")
-
-    def date(representer, data):
-        return representer.represent_scalar("tag:yaml.org,2002:timestamp", data.isoformat())
-
-    def text(representer, data):
-        # a text that cannot stay plain is written in double quotes, as docs/sources.md does (">=90%")
-        return representer.represent_scalar("tag:yaml.org,2002:str", data, style='"' if _needs_quotes(data) else None)
-
-    Representer.add_representer(_Num, number)
-    Representer.add_representer(str, text)
-    Representer.add_representer(type(None), null)
-    Representer.add_representer(dt.date, date)
-    return Representer
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.Representer = _representer_class()
-    yaml.width = 1_000_000
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.allow_unicode = True
-    return yaml
-
-
-@lru_cache(maxsize=1)
-def _probe():
-    from ruamel.yaml import YAML
-
-    probe = YAML(typ="rt")
-    probe.width = 1_000_000
-    return probe
-
-
-@lru_cache(maxsize=4096)
-def _needs_quotes(text: str) -> bool:
-    """Whether ruamel would quote this one-line text (it looks like a number, date, comment, indicator…)."""
-    if "\n" in text:
-        return False
-    buffer = io.StringIO()
-    _probe().dump({"k": text}, buffer)
-    return buffer.getvalue().startswith(("k: '", 'k: "'))
-
-
-def _money(value: Decimal | None):
-    return None if value is None else _Num(_money_text(value))
-
-
-def _score(value: Decimal) -> _Num:
-    return _Num(f"{value:f}")
-
-
-def _text_block(lines: list[str]):
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    return LiteralScalarString("\n".join(lines)) if lines else ""
-
-
-def _flow(values: list):
-    from ruamel.yaml.comments import CommentedSeq
-
-    seq = CommentedSeq(values)
-    seq.fa.set_flow_style()
-    return seq
-
-
-_BLANK_LINE_BEFORE = ("项目资金:", "情况说明:", "项目总目标:", "绩效指标:", "预期目标:", "预算执行分值:")
-
-
-def _dump(data, path: Path) -> None:
-    buffer = io.StringIO()
-    _yaml().dump(data, buffer)
-    lines = buffer.getvalue().splitlines()
-    out = []
-    for line in lines:
-        if line.startswith(_BLANK_LINE_BEFORE) and out and out[-1] != "":
-            out.append("")
-        out.append(line)
-    path.write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
-
-
-def _indicator_tree(rows: list, leaf) -> dict:
-    from ruamel.yaml.comments import CommentedMap
-
-    tree = CommentedMap()
-    for l1, l2, name, payload in rows:
-        tree.setdefault(l1, CommentedMap()).setdefault(l2, CommentedMap())[name] = leaf(payload)
-    return tree
-
-
 def _target_yaml(p: TargetProject):
     from ruamel.yaml.comments import CommentedMap as Map
 
@@ -1294,10 +1178,10 @@ def _target_yaml(p: TargetProject):
     left, right = Map(), Map()
     for key in ("合计", "财政资金", "其他资金"):
         if key in p.left and not (key == "合计" and p.left[key] is None):
-            left[key] = _money(p.left[key])
+            left[key] = money(p.left[key])
     for key in ("合计", "当年财政拨款", "上年结转资金", "其他资金"):
         if key in p.right and not (key == "合计" and p.right[key] is None):
-            right[key] = _money(p.right[key])
+            right[key] = money(p.right[key])
     data["项目资金"] = Map([("项目资金总额", left), ("年度资金申请总额", right)])
     narrative = Map()
     for section in SECTION_NAMES:
@@ -1312,19 +1196,19 @@ def _target_yaml(p: TargetProject):
                 lead, items = plan
                 value = Map()
                 if lead:
-                    value["说明"] = _text_block(lead)
+                    value["说明"] = text_block(lead)
                 value["明细"] = [
-                    Map([("名称", name), ("金额", _money(amount))] + ([("说明", note)] if note else []))
+                    Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
                     for name, amount, note in items
                 ]
                 narrative[section] = value
                 continue
-        narrative[section] = _text_block(lines)
+        narrative[section] = text_block(lines)
     data["情况说明"] = narrative
     if p.total_goal is not None:
-        data["项目总目标"] = _text_block(p.total_goal)
-    data["年度总体目标"] = _text_block(p.annual_goal) if p.annual_goal else None
-    data["绩效指标"] = _indicator_tree(p.indicators, lambda payload: payload["指标值"])
+        data["项目总目标"] = text_block(p.total_goal)
+    data["年度总体目标"] = text_block(p.annual_goal) if p.annual_goal else None
+    data["绩效指标"] = indicator_tree(p.indicators, lambda payload: payload["指标值"])
     return data
 
 
@@ -1339,29 +1223,29 @@ def _evaluation_yaml(p: EvaluationProject):
         if label in p.fields:
             data[label] = p.fields[label]
     if p.parts:
-        data["组成"] = _flow(list(p.parts))
+        data["组成"] = flow(list(p.parts))
     else:
         funds = Map()
         for label in EVALUATION_ROWS:
             row = p.funds.get(label, [None, None, None])
-            funds[label] = _flow([_money(v) for v in row])
+            funds[label] = flow([money(v) for v in row])
         data["项目资金"] = funds
     if p.execution_weight is not None:
-        data["预算执行分值"] = _score(p.execution_weight)
+        data["预算执行分值"] = score(p.execution_weight)
     if p.expected:
-        data["预期目标"] = _text_block(p.expected)
+        data["预期目标"] = text_block(p.expected)
     if p.achieved:
-        data["实际完成情况"] = _text_block(p.achieved)
+        data["实际完成情况"] = text_block(p.achieved)
 
     def leaf(payload: dict):
         value = Map()
         for key in ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"):
             if key in payload:
                 item = payload[key]
-                value[key] = _score(item) if isinstance(item, Decimal) else item
+                value[key] = score(item) if isinstance(item, Decimal) else item
         return value
 
-    data["绩效指标"] = _indicator_tree(p.indicators, leaf)
+    data["绩效指标"] = indicator_tree(p.indicators, leaf)
     return data
 
 
@@ -1434,10 +1318,10 @@ def import_docx(docx: Path, out_dir: Path) -> ImportReport:
         _link_parts(doc)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [out_dir / "document.yaml"]
-    _dump(_document_yaml(doc, stems), files[0])
+    dump(_document_yaml(doc, stems), files[0])
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
-        _dump(_target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project), path)
+        dump(_target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project), path)
         files.append(path)
     report = ImportReport(files, doc.unplaced, doc.notes, doc.kind)
     _verify(out_dir, report)

@@ -1,0 +1,165 @@
+"""The yearly cycle (``budgetdoc new``): the targets of year N become the 自评 of year N
+at year end, and the starting point of year N+1."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from builder import model as m
+from builder.errors import InputError
+from builder.loader import load_document
+from builder.sources import source_files
+
+# default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
+DEFAULT_WEIGHTS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+EXECUTION_WEIGHT = 10
+
+
+class CycleProblem(Exception):
+    """The message is user-facing Chinese."""
+
+
+def _load_target(folder: Path) -> m.Document:
+    loaded = load_document(folder)
+    if loaded.errors or loaded.document is None:
+        raise InputError(loaded.problems)
+    if loaded.document.kind != m.TARGET_KIND:
+        raise CycleProblem(f"{folder} 不是绩效目标申报文档（文档类型为 {loaded.document.kind}）")
+    return loaded.document
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or source_files(out)):
+        raise CycleProblem(f"输出文件夹“{out}”已有源文件，请指定一个新的（或空的）文件夹，以免覆盖")
+
+
+def spread_weights(indicators: list[m.Indicator]) -> list[int]:
+    """Integer 分值 per indicator: each group's points split evenly, remainders to the first rows;
+    a group with no indicators gives its points to 产出指标 (or the first group present)."""
+    groups: dict[str, list[int]] = {}
+    for index, indicator in enumerate(indicators):
+        group = "产出指标" if indicator.level1 == "成本指标" else indicator.level1
+        groups.setdefault(group, []).append(index)
+    points = dict(DEFAULT_WEIGHTS)
+    for group, value in DEFAULT_WEIGHTS.items():
+        if group not in groups and groups:
+            receiver = "产出指标" if "产出指标" in groups else next(iter(groups))
+            points[receiver] += value
+            points[group] = 0
+    weights = [0] * len(indicators)
+    for group, rows in groups.items():
+        base, remainder = divmod(points.get(group, 0), len(rows))
+        for position, index in enumerate(rows):
+            weights[index] = base + (1 if position < remainder else 0)
+    return weights
+
+
+def new_evaluation(source: Path, out: Path) -> list[Path]:
+    """The year-end 自评 sources of a 申报 document: figures as 年初预算数, targets as 指标值,
+    empty 实际完成值 / 执行数 to fill, 分值 by the default weights."""
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    from builder.writer import Num, dump, flow, indicator_tree, money, text_block
+
+    document = _load_target(source)
+    _check_out(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name),
+                  ("项目顺序", [p.stem for p in document.projects])])
+    dump(header, out / "document.yaml")
+    written.append(out / "document.yaml")
+    for project in document.projects:
+        funds = project.funds
+        data = Map()
+        data["项目名称"] = project.name
+        data["二级构成"] = False
+        data["主管部门"] = project.authority
+        data["实施单位"] = project.implementer
+        data["项目资金"] = Map([
+            ("年度资金总额", flow([money(funds.annual), None, None])),
+            ("当年财政拨款", flow([money(funds.appropriation), None, None])),
+            ("上年结转资金", flow([money(funds.carryover), None, None])),
+            ("其他资金", flow([money(funds.annual_other), None, None])),
+        ])
+        data["预算执行分值"] = Num(str(EXECUTION_WEIGHT))
+        data["预期目标"] = text_block(list(project.annual_goal or project.total_goal))
+        data["实际完成情况"] = None
+        weights = spread_weights(list(project.indicators))
+        rows = [(i.level1, i.level2, i.name, (i.target.text, weight)) for i, weight in zip(project.indicators, weights)]
+        data["绩效指标"] = indicator_tree(rows, lambda payload: Map([
+            ("指标值", payload[0]), ("实际完成值", None), ("分值", Num(str(payload[1]))),
+        ]))
+        path = out / f"{project.stem}.yaml"
+        dump(data, path)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(_FILL_NOTE.format(year=document.year) + text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+_FILL_NOTE = """\
+# 由 budgetdoc new 从 {year} 年绩效目标申报生成的 {year} 年绩效自评。
+# 待填写：项目资金的全年预算数、全年执行数（每行第 2、3 个值），实际完成情况，各指标的实际完成值；
+# 得分不写则按规则计算。分值按默认权重分配（产出 50、效益 30、满意度 10、预算执行 10），可调整。
+"""
+
+_NEXT_NOTE = """\
+# 由 budgetdoc new 从 {old} 年的源文件生成的 {new} 年草稿：计划日期已顺延一年，金额保持不变。
+# 请逐项核对：项目资金、情况说明中的年份与内容、项目总目标、年度总体目标和绩效指标。
+"""
+
+_YEAR = re.compile(r"((?:19|20)\d{2})(\s*年)")
+
+
+def _shift_date(value, years: int):
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February
+        return value.replace(year=value.year + years, day=28)
+
+
+def next_year(source: Path, out: Path, year: int) -> list[Path]:
+    """Next year's 申报 sources: the files copied with their comments, dates moved by the
+    difference of years, years in 实施周期 moved too, amounts kept, a note at the top."""
+    from ruamel.yaml import YAML
+
+    document = _load_target(source)
+    _check_out(out)
+    shift = year - document.year
+    if shift <= 0:
+        raise CycleProblem(f"--year {year} 应晚于源文档的年度 {document.year}")
+    yaml = YAML(typ="rt")
+    yaml.width = 1_000_000
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in source_files(source):
+        if path.suffix not in (".yaml", ".yml"):
+            target = out / path.name
+            target.write_bytes(path.read_bytes())  # TOML is copied as it is; the note says to review
+            written.append(target)
+            continue
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        if path.stem == "document":
+            data["年度"] = year
+        else:
+            for key in ("计划开始日期", "计划完成日期"):
+                if key in data and hasattr(data[key], "year"):
+                    data[key] = _shift_date(data[key], shift)
+            narrative = data.get("情况说明") or {}
+            if isinstance(narrative.get("实施周期"), str):
+                shifted = _YEAR.sub(lambda m_: f"{int(m_.group(1)) + shift}{m_.group(2)}", narrative["实施周期"])
+                narrative["实施周期"] = type(narrative["实施周期"])(shifted) if shifted != narrative["实施周期"] else \
+                    narrative["实施周期"]
+        target = out / path.name
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(_NEXT_NOTE.format(old=document.year, new=year))
+            yaml.dump(data, handle)
+        written.append(target)
+    return written
+
+

@@ -1,0 +1,98 @@
+"""The yearly cycle and import through the CLI: 申报 → 自评 skeleton, 申报 → next year's draft,
+built .docx → sources → the same document."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from builder.build import check
+from builder.docxtext import to_text
+from builder.loader import load_document
+from conftest import SOURCES, TARGET_SOURCES, run_cli
+
+
+def test_new_evaluation_from_the_2025_submission(tmp_path):
+    out = tmp_path / "2025-绩效自评"
+    result = run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
+    assert result.returncode == 0, result.stderr
+    evaluation = load_document(out).document
+    target = load_document(TARGET_SOURCES).document
+    assert evaluation.kind == "绩效自评" and evaluation.year == 2025
+    assert [p.name for p in evaluation.projects] == [p.name for p in target.projects]
+    for before, after in zip(target.projects, evaluation.projects):
+        assert [(i.level1, i.level2, i.name, i.target.text) for i in after.indicators] == \
+               [(i.level1, i.level2, i.name, i.target.text) for i in before.indicators]
+        assert after.funds.total.initial == before.funds.annual and after.funds.total.budget is None
+        assert after.execution_weight + sum(i.weight for i in after.indicators) == 100
+        assert all(i.actual is None for i in after.indicators)
+    assert sum(len(p.indicators) for p in evaluation.projects) == 71
+    _, problems = check([out])
+    assert not [p for p in problems if p.severity == "错误"]
+    assert {p.rule for p in problems} == {"FILL-IN", "IND-UNIT"}  # 待填写, and the seed's own "100%"
+    assert sum(p.message == "待填写：实际完成情况" for p in problems) == 10
+    assert run_cli("build", out, "--out", tmp_path / "out").returncode == 0
+
+
+def test_weights_split_evenly_and_sum_to_100(tmp_path):
+    out = tmp_path / "自评"
+    run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
+    first = load_document(out).document.projects[0]  # 宣传阵地建设: 成本1 产出4 效益1 满意度1
+    assert [int(i.weight) for i in first.indicators] == [10, 10, 10, 10, 10, 30, 10]
+
+
+def test_filled_skeleton_scores_by_the_rules(tmp_path):
+    out = tmp_path / "自评"
+    run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
+    path = out / "01-宣传阵地建设.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("年度资金总额: [250000.00, null, null]", "年度资金总额: [250000.00, 250000.00, 215457.60]")
+    text = text.replace("实际完成情况: null", "实际完成情况: 已完成。")
+    text = text.replace("实际完成值: null", "实际完成值: 完成")
+    path.write_text(text, encoding="utf-8")
+    from builder import scoring
+
+    project = load_document(out).document.projects[0]
+    run = scoring.execution(project)
+    assert (run.rate_text, run.score) == ("86.18%", Decimal("8.62"))
+    assert scoring.score(project.indicators[5]) == 30  # 提升 → 完成 counts as achieved
+
+
+def test_next_years_draft(tmp_path):
+    out = tmp_path / "2026-绩效目标申报"
+    result = run_cli("new", "绩效目标申报", "--from", TARGET_SOURCES, "--out", out, "--year", "2026")
+    assert result.returncode == 0, result.stderr
+    draft = load_document(out).document
+    original = load_document(TARGET_SOURCES).document
+    assert draft.year == 2026
+    for before, after in zip(original.projects, draft.projects):
+        assert after.funds == before.funds
+        assert (after.start.year, after.end.year) == (before.start.year + 1, before.end.year + 1)
+        assert "2026 年" in after.narrative.period[0] and "2025 年" not in after.narrative.period[0]
+        assert after.indicators == tuple(i for i in after.indicators)  # loads cleanly
+    first = (out / "01-宣传阵地建设.yaml").read_text(encoding="utf-8")
+    assert first.startswith("# 由 budgetdoc new 从 2025 年的源文件生成的 2026 年草稿")
+    assert "年度总体目标: null" in first
+    _, problems = check([out])
+    assert not [p for p in problems if p.severity == "错误"]
+    _, original_problems = check([TARGET_SOURCES])
+    assert sorted(p.rule for p in problems) == sorted(p.rule for p in original_problems)  # nothing new
+
+
+def test_new_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "x"
+    run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
+    again = run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
+    assert again.returncode == 1 and "已有源文件" in again.stderr
+
+
+def test_import_through_the_cli_round_trips(tmp_path):
+    for folder in ("2025-绩效目标申报", "2023-绩效自评"):
+        built = tmp_path / "built"
+        assert run_cli("build", SOURCES / folder, "--out", built).returncode == 0
+        imported = tmp_path / "imported" / folder
+        result = run_cli("import", built / f"{folder}.docx", "--out", imported)
+        assert result.returncode == 0, result.stderr
+        assert "未导入" not in result.stderr
+        rebuilt = tmp_path / "rebuilt"
+        assert run_cli("build", imported, "--out", rebuilt).returncode == 0
+        assert to_text(rebuilt / f"{folder}.docx") == to_text(built / f"{folder}.docx")
