@@ -89,8 +89,7 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         _report_problems(exc.problems)
         return EXIT_INPUT
     except PdfUnavailable as exc:
-        click.echo(str(exc), err=True)
-        click.echo("已生成的 .docx 保留在输出文件夹中。", err=True)
+        click.echo(f"{exc}；.docx 已生成。", err=True)
         return EXIT_INPUT
     for result in results:
         for warning in result.warnings:

@@ -29,7 +29,8 @@ def test_pdf_without_libreoffice_is_one_clear_message_and_keeps_the_docx(tmp_pat
     env = dict(os.environ, PATH=str(empty_bin))
     result = run_cli("build", TARGET_SOURCES, "--out", tmp_path / "out", "--format", "pdf", env=env)
     assert result.returncode == 1
-    assert "未找到 LibreOffice，无法生成 PDF：请安装 libreoffice-writer-nogui" in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("未找到 LibreOffice，无法生成 PDF：请安装 libreoffice-writer-nogui")
     assert "Traceback" not in result.stderr
     assert (tmp_path / "out" / "2025-绩效目标申报.docx").is_file()
     assert not (tmp_path / "out" / "2025-绩效目标申报.pdf").exists()
