@@ -32,8 +32,9 @@ def build_timestamp(year: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def normalize_package(data: bytes, timestamp: str, properties: dict[str, str] | None = None) -> bytes:
-    """Rewrite a .docx zip so that its bytes depend only on its content."""
+def rewrite_package(data: bytes, transform=None) -> bytes:
+    """The zip package again, with fixed entry dates, order and attributes, so that its bytes
+    depend only on its content; ``transform(name, payload)`` may change a part on the way."""
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     ordered = ["[Content_Types].xml"] + [n for n in names if n != "[Content_Types].xml"]
@@ -41,14 +42,23 @@ def normalize_package(data: bytes, timestamp: str, properties: dict[str, str] | 
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in ordered:
             payload = source.read(name)
-            if name == CORE_PART:
-                payload = _core_properties(payload, timestamp, properties or {})
+            if transform is not None:
+                payload = transform(name, payload)
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
             target.writestr(info, payload, compresslevel=6)
     return out.getvalue()
+
+
+def normalize_package(data: bytes, timestamp: str, properties: dict[str, str] | None = None) -> bytes:
+    """Rewrite a .docx (or .xlsx) so that its bytes depend only on its content and ``timestamp``."""
+
+    def transform(name: str, payload: bytes) -> bytes:
+        return _core_properties(payload, timestamp, properties or {}) if name == CORE_PART else payload
+
+    return rewrite_package(data, transform)
 
 
 def _core_properties(payload: bytes, timestamp: str, properties: dict[str, str]) -> bytes:

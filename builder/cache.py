@@ -81,7 +81,7 @@ class BuildCache:
 
     def store_raw(self, path: Path, data: bytes, node) -> None:
         try:
-            write_atomic(self._raw_path(path, data), pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(self._raw_path(path, data), pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         except OSError:
             pass  # a cache that cannot be written only costs time
 

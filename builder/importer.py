@@ -430,15 +430,14 @@ def _block_label(key: str, label: str) -> bool:
     return key.startswith(label)
 
 
-class _TargetForm:
-    """One 财政项目支出绩效目标申报表 (possibly continued in a following table)."""
+class _Form:
+    """One project's form, fed table by table; what it cannot place goes to ``unplaced``."""
 
-    def __init__(self, project: TargetProject, unplaced: list[str], notes: list[str]):
+    def __init__(self, project, unplaced: list[str], notes: list[str]):
         self.p, self.unplaced, self.notes = project, unplaced, notes
         self.mode = None
         self.row_number = 0
         self.factor = Decimal(1)
-        self.right_col: int | None = None
         self.goal_header: list[tuple[str | None, int]] = []
         self.ind_header: list[tuple[str | None, int]] = []
         self.indicators = _Indicators(project.where, unplaced, notes)
@@ -450,6 +449,17 @@ class _TargetForm:
 
     def fail(self, row: list[Cell], why: str = "无法识别") -> None:
         self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行{why}，未导入：{_row_preview(row)}")
+
+    def row(self, row: list[Cell]) -> None:  # pragma: no cover - each form reads its own rows
+        raise NotImplementedError
+
+
+class _TargetForm(_Form):
+    """One 财政项目支出绩效目标申报表 (possibly continued in a following table)."""
+
+    def __init__(self, project: TargetProject, unplaced: list[str], notes: list[str]):
+        super().__init__(project, unplaced, notes)
+        self.right_col: int | None = None
 
     def row(self, row: list[Cell]) -> None:
         if not row:
@@ -836,24 +846,10 @@ def _evaluation_row_label(key: str) -> str | None:
     return key if key in EVALUATION_ROWS else None
 
 
-class _EvaluationForm:
+class _EvaluationForm(_Form):
     def __init__(self, project: EvaluationProject, unplaced: list[str], notes: list[str]):
-        self.p, self.unplaced, self.notes = project, unplaced, notes
-        self.mode = None
-        self.row_number = 0
-        self.factor = Decimal(1)
+        super().__init__(project, unplaced, notes)
         self.funds_header: list[tuple[str | None, int]] = []
-        self.goal_header: list[tuple[str | None, int]] = []
-        self.ind_header: list[tuple[str | None, int]] = []
-        self.indicators = _Indicators(project.where, unplaced, notes)
-
-    def feed(self, table: Table) -> None:
-        for row in table.rows:
-            self.row_number += 1
-            self.row(row)
-
-    def fail(self, row: list[Cell], why: str = "无法识别") -> None:
-        self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行{why}，未导入：{_row_preview(row)}")
 
     def row(self, row: list[Cell]) -> None:
         if not row:

@@ -42,7 +42,9 @@ def remove_stale_temporaries(path: Path) -> None:
                 pass
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename; ``durable`` also
+    flushes it to disk first (not needed for caches, which may always be rebuilt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
@@ -57,7 +59,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             else:
                 handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

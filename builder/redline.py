@@ -16,16 +16,14 @@ docs/redline.md. It is imported only when ``redline`` is called; without it
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import tempfile
-import zipfile
 from pathlib import Path
 
 from lxml import etree
 
-from builder.assemble import FIXED_ZIP_DATE
+from builder.assemble import rewrite_package
 from builder.outputs import write_atomic
 
 INSTALL_HINT = "pip install 'budgetdoc[redline]'"
@@ -127,21 +125,13 @@ def fix_revisions(data: bytes, author: str, date: str) -> bytes:
 
     The zip is written again with fixed entry dates, so the result depends only on its content.
     """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    ordered = ["[Content_Types].xml"] + [n for n in names if n != "[Content_Types].xml"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in ordered:
-            payload = source.read(name)
-            if name.startswith("word/") and name.endswith(".xml"):
-                payload = _fix_part(payload, author, date)
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0
-            target.writestr(info, payload, compresslevel=6)
-    return out.getvalue()
+
+    def transform(name: str, payload: bytes) -> bytes:
+        if name.startswith("word/") and name.endswith(".xml"):
+            return _fix_part(payload, author, date)
+        return payload
+
+    return rewrite_package(data, transform)
 
 
 def _fix_part(payload: bytes, author: str, date: str) -> bytes:

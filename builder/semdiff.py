@@ -12,7 +12,6 @@ import re
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from builder import model as m

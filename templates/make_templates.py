@@ -25,7 +25,7 @@ from docx.shared import Cm, Pt
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.assemble import normalize_package  # noqa: E402
-from builder.oxml import TWIPS_PER_CM, child, el, field_runs, replace_child, set_fonts  # noqa: E402
+from builder.oxml import TWIPS_PER_CM, el, field_runs, replace_child, set_fonts  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

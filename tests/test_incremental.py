@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from builder import sources
 from builder.build import build

@@ -1,0 +1,288 @@
+"""Benchmark: budgetdoc build/check on 10, 100 and 1,000 projects, beside pandoc.
+
+    python bench/run.py [--keep]
+
+Every measurement is a separate process (``python -m builder …`` or pandoc),
+timed from spawn to exit — interpreter start included — with its peak RSS from
+``os.wait4``. Per document:
+
+* cold build      a fresh output folder, so nothing is cached
+* no-op rebuild   the same command again (the cache says nothing changed)
+* 1 changed       one project's 项目概述 edited slightly, then the same command
+* check           ``budgetdoc check FOLDER``
+* pandoc          ``pandoc -f markdown -t docx`` on a Markdown rendering of the
+                  same content (bench/markdown.py), from pypandoc-binary
+
+Timings are the median of 3 runs (2 for 1,000 projects); peak memory is the
+highest of the runs. It reports and does not assert: the exit code is 0 unless
+a build (or check) fails. See bench/README.md for the targets and past figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import SEED, generate  # noqa: E402
+from bench.markdown import document_markdown  # noqa: E402
+
+GB_MB = 1024
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    code: int
+    log: Path
+
+
+@dataclass
+class Series:
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(r.peak_mb for r in self.runs)
+
+
+class CommandFailed(Exception):
+    pass
+
+
+def measure(cmd: list[str], log: Path, ok=(0,)) -> Run:
+    """Run ``cmd`` to completion: wall time and the child's peak RSS (ru_maxrss)."""
+    env = {k: v for k, v in os.environ.items() if k != "BUDGETDOC_NO_CACHE"}
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS
+    peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    run = Run(seconds, peak_mb, code, log)
+    if code not in ok:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+        raise CommandFailed(f"{' '.join(map(str, cmd))} exited with {code}:\n    " + "\n    ".join(tail))
+    return run
+
+
+def budgetdoc(*args) -> list[str]:
+    return [sys.executable, "-m", "builder", *map(str, args)]
+
+
+def edit_overview(folder: Path, revision: int) -> Path:
+    """Change the first project's 项目概述 slightly (a revision mark at the end of its first line)."""
+    path = sorted(p for p in folder.glob("*.yaml") if p.name != "document.yaml")[0]
+    text = path.read_text(encoding="utf-8")
+
+    def mark(match: re.Match) -> str:
+        line = re.sub(r"（修订\d+）$", "", match.group(2))
+        return f"{match.group(1)}{line}（修订{revision}）"
+
+    edited, count = re.subn(r"(项目概述:[ \t]*(?:\|-?[ \t]*\n[ \t]+)?)([^\n]+)", mark, text, count=1)
+    if not count:
+        raise CommandFailed(f"{path}: no 项目概述 to edit")
+    path.write_text(edited, encoding="utf-8")
+    return path
+
+
+def pandoc_path() -> str | None:
+    try:
+        import pypandoc
+    except ImportError:
+        return None
+    try:
+        return pypandoc.get_pandoc_path()
+    except OSError:
+        return None
+
+
+@dataclass
+class Result:
+    label: str
+    projects: int
+    cold: Series = field(default_factory=Series)
+    noop: Series = field(default_factory=Series)
+    changed: Series = field(default_factory=Series)
+    check: Series = field(default_factory=Series)
+    pandoc: Series = field(default_factory=Series)
+    notes: list[str] = field(default_factory=list)
+
+
+def bench_document(label: str, folder: Path, projects: int, runs: int, work: Path, pandoc: str | None) -> Result:
+    from builder.loader import load_document
+
+    result = Result(label, projects)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    markdown = None
+    if pandoc:
+        loaded = load_document(folder)
+        if loaded.document is None:
+            raise CommandFailed(f"{folder}: the document does not load")
+        markdown = work / f"{folder.name}.md"
+        markdown.write_text(document_markdown(loaded.document), encoding="utf-8")
+    for run in range(1, runs + 1):
+        out = work / f"out-{projects}-{run}"
+        stem = f"{projects}-{run}"
+        cold = measure(budgetdoc("build", folder, "--out", out), logs / f"cold-{stem}.log")
+        noop = measure(budgetdoc("build", folder, "--out", out), logs / f"noop-{stem}.log")
+        if "未改变" not in noop.log.read_text(encoding="utf-8", errors="replace"):
+            result.notes.append(f"run {run}: the no-op rebuild did not report 未改变 (it rebuilt)")
+        edit_overview(folder, run)
+        changed = measure(budgetdoc("build", folder, "--out", out), logs / f"changed-{stem}.log")
+        if "未改变" in changed.log.read_text(encoding="utf-8", errors="replace"):
+            result.notes.append(f"run {run}: the one-project-changed rebuild reported 未改变")
+        # check exits 1 when it has findings (the seeds have real ones); 2/3 are failures
+        check = measure(budgetdoc("check", folder), logs / f"check-{stem}.log", ok=(0, 1))
+        for series, measured in ((result.cold, cold), (result.noop, noop), (result.changed, changed),
+                                 (result.check, check)):
+            series.runs.append(measured)
+        if markdown is not None:
+            try:
+                result.pandoc.runs.append(measure(
+                    [pandoc, "-f", "markdown", "-t", "docx", "-o", work / f"pandoc-{stem}.docx", markdown],
+                    logs / f"pandoc-{stem}.log"))
+            except CommandFailed as exc:
+                result.notes.append(f"pandoc failed: {exc}")
+                markdown = None
+    return result
+
+
+# ---------------------------------------------------------------- the table
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def table(results: list[Result], pandoc: str | None) -> list[str]:
+    rows = []  # document, measurement, runs, wall, peak, target, result
+
+    def add(doc, what, series: Series, target="", ok=None):
+        rows.append([doc, what, str(len(series.runs)), f"{series.seconds:.2f}", f"{series.peak_mb:.0f}",
+                     target, "" if ok is None else verdict(ok)])
+
+    by_size = {r.projects: r for r in results}
+    for r in results:
+        doc = r.label
+        if r.projects == 10:
+            add(doc, "cold build", r.cold, "≤ 0.6 s", r.cold.seconds <= 0.6)
+            add(doc, "no-op rebuild", r.noop, "≤ 0.3 s", r.noop.seconds <= 0.3)
+        elif r.projects == 1000:
+            ok = r.cold.seconds <= 8 and r.cold.peak_mb <= GB_MB
+            add(doc, "cold build", r.cold, "≤ 8 s, ≤ 1 GB", ok)
+            add(doc, "no-op rebuild", r.noop)
+        else:
+            add(doc, "cold build", r.cold)
+            add(doc, "no-op rebuild", r.noop)
+        add(doc, "1 project changed", r.changed)
+        add(doc, "check", r.check)
+        if r.pandoc.runs:
+            add(doc, "pandoc md → docx", r.pandoc)
+    derived = []
+    if 100 in by_size and 1000 in by_size:
+        ratio = by_size[1000].cold.seconds / by_size[100].cold.seconds
+        derived.append(["scaling", "cold 1,000 / cold 100", "", f"{ratio:.1f}×", "", "≤ 12×", verdict(ratio <= 12)])
+    if 1000 in by_size:
+        big = by_size[1000]
+        if big.pandoc.runs:
+            ratio = big.cold.seconds / big.pandoc.seconds
+            derived.append(["vs pandoc", "cold 1,000 / pandoc 1,000", "", f"{ratio:.2f}×", "", "≤ 1×",
+                            verdict(ratio <= 1)])
+        elif not pandoc:
+            derived.append(["vs pandoc", "cold 1,000 / pandoc 1,000", "", "—", "", "≤ 1×", "skipped"])
+    header = ["document", "measurement", "runs", "wall s", "peak MB", "target", "result"]
+    everything = [header] + rows + derived
+    widths = [max(_width(row[i]) for row in everything) for i in range(len(header))]
+    right = {2, 3, 4}
+
+    def line(row):
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        return "| " + " | ".join(cells) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":" if i in right else "-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    out = [line(header), rule] + [line(r) for r in rows]
+    if derived:
+        out += [line(r) for r in derived]
+    return out
+
+
+def _width(text: str) -> int:
+    """Display width: CJK and fullwidth characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# ---------------------------------------------------------------- main
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (documents, outputs, logs)")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    pandoc = pandoc_path()
+    print(f"budgetdoc benchmark — Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
+          f"{os.cpu_count()} CPUs")
+    if pandoc:
+        version = subprocess.run([pandoc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        print(f"pandoc: {version} ({pandoc})")
+    else:
+        print("pandoc: pypandoc-binary is not installed, the pandoc comparison is skipped "
+              "(install it with: pip install 'budgetdoc[bench]')")
+    work = Path(tempfile.mkdtemp(prefix="budgetdoc-bench-"))
+    results = []
+    try:
+        shipped = work / SEED.name
+        shutil.copytree(SEED, shipped)  # a copy: the one-project-changed run edits it
+        plan = [("10 (shipped)", shipped, 10, 3)]
+        for projects, runs in ((100, 3), (1000, 2)):
+            plan.append((f"{projects:,}", generate(work / f"generated-{projects}", projects), projects, runs))
+        for label, folder, projects, runs in plan:
+            print(f"  {label} projects: {runs} runs …", flush=True)
+            results.append(bench_document(label, folder, projects, runs, work, pandoc))
+    except CommandFailed as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        print(f"(outputs and logs kept in {work})", file=sys.stderr)
+        return 1
+    finally:
+        if results:
+            print()
+            print("\n".join(table(results, pandoc)))
+            for r in results:
+                for note in dict.fromkeys(r.notes):
+                    print(f"note ({r.label}): {note}")
+    if args.keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nwall time medians include interpreter start; peak MB is the child's max RSS; "
+          f"benchmark took {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
