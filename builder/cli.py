@@ -33,7 +33,10 @@ def _report_problems(problems, document: str = "") -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetdoc")
 def cli() -> None:
-    """budgetdoc：从 YAML/TOML 源文件生成绩效目标申报、绩效自评 Word 文档。"""
+    """budgetdoc：从 YAML/TOML 源文件生成绩效目标申报、绩效自评 Word 文档。
+
+    退出码：0 完成；1 源文件有问题（逐条列出位置）；2 用法错误；3 内部错误（出错信息另存文件）。
+    """
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -59,8 +62,9 @@ def _formats(value: str) -> tuple[str, ...]:
 def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool, no_cache: bool, jobs: int) -> None:
     """生成文档：PATHS 为文档文件夹或包含文档文件夹的文件夹（默认 sources/）。
 
-    每个文档文件夹生成 OUT/<文件夹名>.docx（及所选的 .pdf、.xlsx）。源文件有错误时列出所有错误、
-    不写任何文件；源文件、模板都没有变化的文档不重新生成。
+    每个文档文件夹生成 OUT/<文件夹名>.docx（及所选的 .pdf、.xlsx）。一个文档的源文件有错误时，
+    列出它的全部错误、不写它的任何文件（原有输出保持不变），其他文档照常生成；
+    源文件、模板都没有变化的文档不重新生成。
     """
     formats = _formats(format_list)
     targets = list(paths) or [DEFAULT_SOURCES]
