@@ -16,6 +16,7 @@ from builder.schema import (
     INVALID, Boolean, Choice, Context, Date, Either, IndicatorText, Integer, ListOf, Money,
     Nested, Number, Paragraphs, Record, Row, Text, suggest,
 )
+from builder.rawtree import Mapping, Scalar, describe
 from builder.sources import SourceFile, find_document_folders, read_folder
 
 # ---------------------------------------------------------------- schemas
@@ -64,37 +65,42 @@ TARGET_FUNDS_SCHEMA = Record({
 })
 
 
-def _framework_key(level: int):
-    """Check a 一级 (level 1) or 二级 (level 2) key against the indicator framework."""
+def _check_level1(key, entry, ctx: Context, path: str) -> bool:
+    """A 一级指标 key (path ``绩效指标.<key>``) must be one of the framework's."""
+    allowed = tuple(m.FRAMEWORK)
+    if key in allowed:
+        return True
+    hint = suggest(key, allowed)
+    more = f"，是否应为“{hint}”？" if hint else "。"
+    ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{'、'.join(allowed)}）", "IND-FRAMEWORK")
+    return False
 
-    def check(key, entry, ctx: Context, path: str, parent: str | None = None) -> bool:
-        allowed = tuple(m.FRAMEWORK) if level == 1 else m.FRAMEWORK.get(parent, ())
-        if key in allowed:
-            return True
+
+def _check_level2(key, entry, ctx: Context, path: str) -> bool:
+    """A 二级指标 key (path ``绩效指标.<一级>.<key>``) must belong to its 一级指标."""
+    parent = path.rsplit(".", 2)[-2]
+    allowed = m.FRAMEWORK.get(parent, ())
+    if key in allowed:
+        return True
+    options = "、".join(allowed)
+    owner = next((l1 for l1, l2s in m.FRAMEWORK.items() if key in l2s), None)
+    if owner:
+        message = f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）"
+    else:
         hint = suggest(key, allowed)
-        options = "、".join(allowed)
-        if level == 1:
-            more = f"，是否应为“{hint}”？" if hint else "。"
-            ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{options}）", "IND-FRAMEWORK")
-        else:
-            owner = next((l1 for l1, l2s in m.FRAMEWORK.items() if key in l2s), None)
-            if owner:
-                ctx.error(entry.key_loc, path, f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）",
-                          "IND-FRAMEWORK")
-            else:
-                more = f"，是否应为“{hint}”？" if hint else "。"
-                ctx.error(entry.key_loc, path, f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）",
-                          "IND-FRAMEWORK")
-        return False
-
-    return check
+        more = f"，是否应为“{hint}”？" if hint else "。"
+        message = f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）"
+    ctx.error(entry.key_loc, path, message, "IND-FRAMEWORK")
+    return False
 
 
 class IndicatorTree(Nested):
     """绩效指标: 一级指标 → 二级指标 → 三级指标 → value, checked against the framework."""
 
     def __init__(self, leaf, **kwargs):
-        super().__init__(value=None, key_check=_framework_key(1), **kwargs)
+        # an empty 一级 or 二级 group (``数量指标:`` with nothing under it) is an error, not "no indicators"
+        level2 = Nested(Nested(leaf, required=True), key_check=_check_level2, required=True)
+        super().__init__(value=level2, key_check=_check_level1, **kwargs)
         self.leaf = leaf
 
     def type_schema(self, defs):
@@ -117,7 +123,6 @@ class IndicatorTree(Nested):
         }
 
     def convert_value(self, node, ctx, path):
-        self.value = _Level2(self.leaf)
         converted = super().convert_value(node, ctx, path)
         if converted is INVALID:
             return INVALID
@@ -131,18 +136,6 @@ class IndicatorTree(Nested):
                 for name, (loc, leaf) in names.items():
                     rows.append((level1, level2, name, loc, leaf))
         return rows
-
-
-class _Level2(Nested):
-    def __init__(self, leaf):
-        # an empty 一级 or 二级 group (``数量指标:`` with nothing under it) is an error, not "no indicators"
-        super().__init__(value=Nested(leaf, required=True), required=True)
-
-    def convert_value(self, node, ctx, path):
-        parent = path.rsplit(".", 1)[-1]
-        check = _framework_key(2)
-        self.key_check = lambda key, entry, c, p: check(key, entry, c, p, parent)
-        return super().convert_value(node, ctx, path)
 
 
 TARGET_PROJECT_SCHEMA = Record({
@@ -246,6 +239,8 @@ def load_document(folder: Path, cache=None) -> Loaded:
     sources = read_folder(folder, problems, cache)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
+    if not _root_is_mapping(sources.document, ctx):
+        return Loaded(folder, None, problems.items)
     fields = DOCUMENT_SCHEMA.convert(sources.document.root, ctx, "")
     if fields is INVALID or not _valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
         return Loaded(folder, None, problems.items)
@@ -335,7 +330,18 @@ def _valid_except_indicators(fields: dict) -> bool:
     return _valid(*(value for key, value in fields.items() if key != "绩效指标"))
 
 
+def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
+    """A source file holds ``键: 值`` lines; an empty file or a bare value or list is reported."""
+    if isinstance(source.root, Mapping):
+        return True
+    what = "为空" if isinstance(source.root, Scalar) and source.root.value in (None, "") else f"是{describe(source.root)}"
+    ctx.error(source.root.loc, "", f"文件内容{what}，应为“键: 值”形式的各项（如“项目名称: …”）")
+    return False
+
+
 def _build_target_project(source: SourceFile, ctx: Context) -> m.TargetProject | None:
+    if not _root_is_mapping(source, ctx):
+        return None
     fields = TARGET_PROJECT_SCHEMA.convert(source.root, ctx, "")
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
@@ -406,6 +412,8 @@ _EMPTY_ROW = (None, None, None)
 
 
 def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationProject | None:
+    if not _root_is_mapping(source, ctx):
+        return None
     fields = EVALUATION_PROJECT_SCHEMA.convert(source.root, ctx, "")
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None

