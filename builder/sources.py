@@ -158,8 +158,8 @@ def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
     except RecursionError:
         problems.error(Location(path), "", f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
         return None
-    if node is None:
-        return Mapping({}, Location(path, 1, 1))
+    if node is None:  # an empty file (or only comments): reported by the loader as empty
+        return Scalar(None, Location(path, 1, 1))
     converter = _YamlConverter(path, problems)
     try:
         return converter.convert(node, 0)

@@ -120,6 +120,5 @@ def test_a_file_that_is_not_a_mapping(tmp_path):
     assert lines == [
         "01-a.yaml:1:1 文件内容为空，应为“键: 值”形式的各项（如“项目名称: …”）",
         "02-b.yaml:1:1 文件内容是列表，应为“键: 值”形式的各项（如“项目名称: …”）",
-        "03-c.yaml:1:1 项目名称: 缺少必填项“项目名称”",
-    ][:2] + [line for line in lines if line.startswith("03-c.yaml")]
-    assert any(line.startswith("03-c.yaml:1:1") for line in lines)
+        "03-c.yaml:1:1 文件内容为空，应为“键: 值”形式的各项（如“项目名称: …”）",
+    ]
