@@ -24,7 +24,15 @@ from builder.render.context import target_context
 from builder.render.docx import TemplateProblem, render_template
 from builder.sources import source_files
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+def _template_dir() -> Path:
+    """templates/ of the repository (source checkout, editable install), or the copy that a
+    wheel installs as builder/templates."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "templates"
+    return checkout if (checkout / "make_templates.py").is_file() else here / "templates"
+
+
+TEMPLATE_DIR = _template_dir()
 FORMATS = ("docx", "pdf", "xlsx")
 
 
