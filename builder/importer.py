@@ -450,6 +450,19 @@ class _Form:
     def fail(self, row: list[Cell], why: str = "无法识别") -> None:
         self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行{why}，未导入：{_row_preview(row)}")
 
+    def block_row(self, row: list[Cell], fresh: list[Cell], goal_label: str) -> None:
+        """A row inside the goal or indicator block (its left label merged, blank or absent)."""
+        if all(c.blank for c in fresh):
+            return
+        first = row[0]
+        if self.mode == "goal" and (first.blank or _block_label(first.key, goal_label) or
+                                    _no_label_column(self.goal_header)):
+            return self.goal_row(row)
+        if self.mode == "indicators" and (first.blank or _block_label(first.key, "绩效指标") or
+                                          _no_label_column(self.ind_header)):
+            return self.indicator_row(row)
+        self.fail(row)
+
     def row(self, row: list[Cell]) -> None:  # pragma: no cover - each form reads its own rows
         raise NotImplementedError
 
@@ -487,15 +500,7 @@ class _TargetForm(_Form):
                  c.col) for c in row
             ]
             return
-        if all(c.blank for c in fresh):
-            return
-        if self.mode == "goal" and (first.blank or _block_label(first.key, "项目绩效目标") or
-                                    _no_label_column(self.goal_header)):
-            return self.goal_row(row)
-        if self.mode == "indicators" and (first.blank or _block_label(first.key, "绩效指标") or
-                                          _no_label_column(self.ind_header)):
-            return self.indicator_row(row)
-        self.fail(row)
+        self.block_row(row, fresh, "项目绩效目标")
 
     @staticmethod
     def indicator_role(key: str) -> str | None:
@@ -885,15 +890,7 @@ class _EvaluationForm(_Form):
         if keys and keys[0] == "总分":
             self.mode = None
             return self.total_row(fresh[1:])
-        if all(c.blank for c in fresh):
-            return
-        if self.mode == "goal" and (first.blank or _block_label(first.key, "年度总体目标") or
-                                    _no_label_column(self.goal_header)):
-            return self.goal_row(row)
-        if self.mode == "indicators" and (first.blank or _block_label(first.key, "绩效指标") or
-                                          _no_label_column(self.ind_header)):
-            return self.indicator_row(row)
-        self.fail(row)
+        self.block_row(row, fresh, "年度总体目标")
 
     @staticmethod
     def funds_role(key: str) -> str | None:

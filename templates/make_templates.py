@@ -312,13 +312,19 @@ def target_form_rows() -> list:
     ]
 
 
-def make_target_template(path: Path) -> None:
+def new_template_document():
+    """An empty A4 document with the official-document styles and the N / M footer."""
     document = docx.Document()
     make_styles(document)
     setup_page(document)
     body = document.element.body
     for p in list(body.findall(qn("w:p"))):
         body.remove(p)
+    return document
+
+
+def make_target_template(path: Path) -> None:
+    document = new_template_document()
 
     para(document, "{{ unit_name }} {{ year }} 年", "Title")
     para(document, "财政支出项目绩效目标申报表", "Title")
@@ -404,12 +410,7 @@ def evaluation_form_rows() -> list:
 
 
 def make_evaluation_template(path: Path) -> None:
-    document = docx.Document()
-    make_styles(document)
-    setup_page(document)
-    body = document.element.body
-    for p in list(body.findall(qn("w:p"))):
-        body.remove(p)
+    document = new_template_document()
     para(document, "{%p for p in projects %}")
     para(document, "财政项目支出绩效自评表", "Heading 1", page_break_before=True)
     para(document, "({{ year }} 年度)", "Subtitle")
