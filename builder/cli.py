@@ -213,7 +213,9 @@ def git_setup() -> None:
 @cli.command(context_settings={"ignore_unknown_options": False})
 @click.argument("args", nargs=-1)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def diff(args: tuple[str, ...], output_format: str) -> None:
+@click.option("--docx", "redline_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="另外生成两边的文档并写出带修订标记的 .docx（需要 pip install 'budgetdoc[redline]'）。")
+def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) -> None:
     """比较两个 git 版本的源文件：budgetdoc diff [REV_A [REV_B]] [-- PATH ...]
 
     默认比较 HEAD 与工作区、路径为 sources/。按项目和一级/二级/三级指标名称对应（不按顺序），
@@ -221,19 +223,30 @@ def diff(args: tuple[str, ...], output_format: str) -> None:
     """
     import json
 
-    from builder.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, repository_root
+    from builder.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, redline_revisions, \
+        repository_root
 
     revisions, paths = _split_revisions_and_paths(list(args))
     if len(revisions) > 2:
         raise click.UsageError("最多两个版本：budgetdoc diff [REV_A [REV_B]] [-- PATH ...]")
     old = revisions[0] if revisions else "HEAD"
     new = revisions[1] if len(revisions) > 1 else WORKING_TREE
+    targets = [Path(p) for p in paths] or [DEFAULT_SOURCES]
     try:
         root = repository_root(Path.cwd())
-        changes = run_diff(root, old, new, [Path(p) for p in paths] or [DEFAULT_SOURCES])
+        changes = run_diff(root, old, new, targets)
     except DiffProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
+    if redline_out is not None:
+        from builder.redline import RedlineFailed, RedlineUnavailable
+
+        try:
+            for path in redline_revisions(root, old, new, targets, redline_out):
+                click.echo(f"已生成修订文档 {display_path(path)}", err=True)
+        except (DiffProblem, RedlineUnavailable, RedlineFailed) as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_INPUT)
     if output_format == "json":
         click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2))
     elif changes:

@@ -102,6 +102,43 @@ def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, 
         return documents
 
 
+def build_side(root: Path, revision: str | None, paths: list[Path], out: Path) -> dict[str, Path]:
+    """Build the documents of one side (a revision, or the working tree) into ``out``."""
+    from builder.build import build
+
+    label = revision or "工作区"
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
+        if revision is not WORKING_TREE:
+            paths = [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+            if not paths:
+                return {}
+        try:
+            results, failures = build(paths, out, use_cache=False)
+        except InputError as exc:
+            raise DiffProblem(f"{label}：{exc.problems[0].format()}") from None
+        if failures:
+            raise DiffProblem(f"{label} 的源文件有错误，无法生成：{failures[0].problems[0].format()}")
+        return {r.name: r.outputs[0] for r in results}
+
+
+def redline_revisions(root: Path, old_revision: str, new_revision: str | None, paths: list[Path],
+                      out: Path) -> list[Path]:
+    """Build both sides and write a tracked-changes .docx per document present on both
+    (``out`` itself for one document, ``<out>-<document>.docx`` for several)."""
+    from builder.redline import redline
+
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as tmp:
+        old = build_side(root, old_revision, paths, Path(tmp) / "old")
+        new = build_side(root, new_revision, paths, Path(tmp) / "new")
+        names = [name for name in new if name in old]
+        written = []
+        for name in names:
+            target = out if len(names) == 1 else out.with_name(f"{out.stem}-{name}{out.suffix or '.docx'}")
+            redline(old[name], new[name], target)
+            written.append(target)
+        return written
+
+
 # ---------------------------------------------------------------- comparing
 
 def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:

@@ -133,3 +133,22 @@ def test_totext_of_a_non_docx_is_one_line(tmp_path):
     bad.write_text("not a zip")
     result = run_cli("totext", bad)
     assert result.returncode == 1 and "不是可读的 Word 文档" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_diff_writes_a_redline_of_both_revisions(repo):
+    pytest.importorskip("python_redlines")
+    edit(repo / PROJECT_3, ("补贴发放人数: =16.00(人)", "补贴发放人数: =18.00(人)"))
+    result = run_cli("diff", "--docx", "修订.docx", "--", "sources/2025-绩效目标申报", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "已生成修订文档 修订.docx" in result.stderr
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(repo / "修订.docx") as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+    inserted = "".join(t.text or "" for ins in root.iter(f"{w}ins") for t in ins.iter(f"{w}t"))
+    deleted = "".join(t.text or "" for d in root.iter(f"{w}del") for t in d.iter(f"{w}delText"))
+    assert "18" in inserted and "16" in deleted
+    assert len(inserted) < 40 and len(deleted) < 40  # the figure, not the whole document
