@@ -463,6 +463,21 @@ class _Form:
             return self.indicator_row(row)
         self.fail(row)
 
+    def named_value(self, row: list[Cell], cells: dict, value_role: str, value_label: str):
+        """(三级指标, 指标值) of an indicator row, or None (reported unless the row is empty)."""
+        name, value = one_line(cells.get("name")), one_line(cells.get(value_role))
+        if not name and not value:
+            if any(not c.blank and not c.continued for c in row[1:]):
+                self.fail(row, "（没有三级指标）")
+            return None
+        if not name:
+            self.fail(row, "（没有三级指标名称）")
+            return None
+        if not value:
+            self.fail(row, f"（指标“{name}”没有{value_label}）")
+            return None
+        return name, value
+
     def row(self, row: list[Cell]) -> None:  # pragma: no cover - each form reads its own rows
         raise NotImplementedError
 
@@ -616,16 +631,10 @@ class _TargetForm(_Form):
 
     def indicator_row(self, row: list[Cell]) -> None:
         cells = _map_cells(row, self.ind_header)
-        name = one_line(cells.get("name"))
-        value = one_line(cells.get("value"))
-        if not name and not value:
-            if any(not c.blank and not c.continued for c in row[1:]):
-                self.fail(row, "（没有三级指标）")
+        named = self.named_value(row, cells, "value", "指标值")
+        if named is None:
             return
-        if not name:
-            return self.fail(row, "（没有三级指标名称）")
-        if not value:
-            return self.fail(row, f"（指标“{name}”没有指标值）")
+        name, value = named
         try:
             parse_indicator_value(value)
         except ValueProblem as exc:
@@ -977,16 +986,10 @@ class _EvaluationForm(_Form):
 
     def indicator_row(self, row: list[Cell]) -> None:
         cells = _map_cells(row, self.ind_header)
-        name = one_line(cells.get("name"))
-        target = one_line(cells.get("target"))
-        if not name and not target:
-            if any(not c.blank and not c.continued for c in row[1:]):
-                self.fail(row, "（没有三级指标）")
+        named = self.named_value(row, cells, "target", "年度指标值")
+        if named is None:
             return
-        if not name:
-            return self.fail(row, "（没有三级指标名称）")
-        if not target:
-            return self.fail(row, f"（指标“{name}”没有年度指标值）")
+        name, target = named
         payload = {"指标值": target}
         actual = one_line(cells.get("actual"))
         for label, value in (("指标值", target), ("实际完成值", actual)):

@@ -11,6 +11,7 @@ import difflib
 import re
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,15 +83,24 @@ def checkout_sources(root: Path, revision: str, paths: list[Path], into: Path) -
     return [into / r for r in relative]
 
 
+@contextmanager
+def side_paths(root: Path, revision: str | None, paths: list[Path]):
+    """The source paths of one side: the working tree's, or ``revision``'s written to a temporary
+    folder for the duration (empty when the revision has none of them)."""
+    if revision is WORKING_TREE:
+        yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
+        yield [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+
+
 def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, m.Document]:
     label = revision or "工作区"
-    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
-        if revision is not WORKING_TREE:
-            paths = [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
-            if not paths:
-                return {}
+    with side_paths(root, revision, paths) as side:
+        if not side:
+            return {}
         try:
-            loaded = load_documents(paths)
+            loaded = load_documents(side)
         except InputError:
             return {}
         documents = {}
@@ -107,13 +117,11 @@ def build_side(root: Path, revision: str | None, paths: list[Path], out: Path) -
     from builder.build import build
 
     label = revision or "工作区"
-    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
-        if revision is not WORKING_TREE:
-            paths = [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
-            if not paths:
-                return {}
+    with side_paths(root, revision, paths) as side:
+        if not side:
+            return {}
         try:
-            results, failures = build(paths, out, use_cache=False)
+            results, failures = build(side, out, use_cache=False)
         except InputError as exc:
             raise DiffProblem(f"{label}：{exc.problems[0].format()}") from None
         if failures:
