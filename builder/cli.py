@@ -355,11 +355,12 @@ def _progress():
     if not sys.stderr.isatty():
         return None
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True)
 
     def show(result) -> None:
-        console.print(f"[green]✓[/green] {result.document.name}", highlight=False)
+        console.print(f"[green]✓[/green] {escape(result.name)}", highlight=False)
 
     return show
 
