@@ -17,9 +17,10 @@ from builder import model as m
 from builder.assemble import build_timestamp, normalize_package
 from builder.cache import BuildCache, cache_enabled
 from builder.checks import run_checks
-from builder.errors import InputError, Location, Problem
+from builder.errors import InputError, Location, Problem, display_path
 from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
+from builder.safeio import describe_os_error
 from builder.render.context import target_context
 from builder.render.docx import TemplateProblem, render_template
 from builder.sources import source_files
@@ -73,22 +74,42 @@ def prepare(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.
     return documents, problems
 
 
-def _templates(folder: Path) -> list[Path]:
-    return sorted(TEMPLATE_DIR.glob("*.docx")) + sorted(folder.glob("*.docx"))
-
-
 @dataclass
 class BuildFailure:
     name: str
     problems: list[Problem]
+    reason: str = ""  # a fault of the machine rather than of the sources: one line, in Chinese
+
+
+class OutputClash(Exception):
+    """Two documents would write the same output file; the message names both folders."""
+
+
+def output_names(folders: list[Path]) -> dict[Path, str]:
+    """Each document folder's output name (its folder's name); raises OutputClash when two
+    folders in different places have the same name and would overwrite each other."""
+    names: dict[str, Path] = {}
+    for folder in folders:
+        name = folder.name
+        if name in names:
+            raise OutputClash(f"两个文档文件夹同名，会写到同一个输出文件“{name}.docx”：{display_path(names[name])} 和 "
+                              f"{display_path(folder)}（请改名其中一个，或分别用 --out 生成到不同的文件夹）")
+        names[name] = folder
+    return {folder: folder.name for folder in folders}
 
 
 def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",), on_document=None,
           use_cache: bool = True, jobs: int = 1) -> tuple[list[BuildResult], list[BuildFailure]]:
     """Build every document folder under ``paths``, each on its own: a document with errors is
     not written (its previous output stays) and does not stop the others. ``jobs`` > 1 builds
-    documents in that many processes."""
+    documents in that many processes. Raises OutputClash before writing anything when two
+    documents would write the same file."""
     folders = expand_document_folders(paths)
+    output_names(folders)
+    if "pdf" in formats:
+        from builder.pdf import find_soffice
+
+        find_soffice()  # PdfUnavailable before anything is written, not after the first document
     tasks = [(folder, out_dir, formats, use_cache) for folder in folders]
     results: list[BuildResult] = []
     failures: list[BuildFailure] = []
@@ -119,6 +140,34 @@ def _build_task(task) -> BuildResult | BuildFailure:
         return build_document(folder, out_dir, formats, use_cache)
     except InputError as exc:
         return BuildFailure(folder.name, exc.problems)
+    except OutputFailed as exc:
+        return BuildFailure(folder.name, [], str(exc))
+    except OSError as exc:  # the machine, not the sources: full disk, no permission, a file in the way
+        where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
+        return BuildFailure(folder.name, [], f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）")
+
+
+class OutputFailed(Exception):
+    """An output could not be made for a reason outside the sources (LibreOffice failed …)."""
+
+
+def _inputs_key_extra(formats: tuple[str, ...]) -> str:
+    """What besides sources and templates changes the output bytes."""
+    extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
+    if "pdf" in formats:
+        from builder.pdf import FONTCONFIG
+
+        extra += "|" + sha256_file(FONTCONFIG)
+    return extra
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "<missing>"
 
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
@@ -126,28 +175,35 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     started = time.perf_counter()
     cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
     outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
-    key = ""
+    key = None
     if cache is not None:
-        extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
-        key = cache.document_key(folder, _templates(folder), source_files(folder), extra)
-        if cache.is_fresh(folder, key, outputs):
-            return BuildResult(folder.name, outputs, 0.0, skipped=True)
+        shipped = sorted(TEMPLATE_DIR.glob("*.docx"))
+        key = cache.document_key(folder, shipped + cache.recorded_templates(folder), source_files(folder),
+                                 _inputs_key_extra(formats))
+        warnings = cache.fresh_warnings(folder, key, outputs) if key else None
+        if warnings is not None:
+            return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
     documents, warnings = prepare([folder], cache)
     document = documents[0]
     written = write_outputs(document, out_dir, formats)
     if cache is not None:
-        cache.remember(document.folder, key, written)
+        template = template_for(document)
+        key = cache.document_key(folder, sorted(TEMPLATE_DIR.glob("*.docx")) + [template], source_files(folder),
+                                 _inputs_key_extra(formats))
+        if key:
+            cache.remember(document.folder, key, written, [template], warnings)
     return BuildResult(document.name, list(written), time.perf_counter() - started, len(document.projects), False,
                        warnings)
 
 
 def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
-    """Write the document in every format; the .docx first, so it exists even if PDF fails."""
+    """Write the document in each format asked for (and no other); the .docx first, so it
+    exists even if PDF fails."""
     written: dict[Path, bytes] = {}
-    docx = out_dir / f"{document.name}.docx"
     data = render_document(document)
-    write_atomic(docx, data)
     if "docx" in formats:
+        docx = out_dir / f"{document.name}.docx"
+        write_atomic(docx, data)
         written[docx] = data
     if "xlsx" in formats:
         from builder.xlsx import workbook_bytes
@@ -157,11 +213,13 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...])
         write_atomic(path, workbook)
         written[path] = workbook
     if "pdf" in formats:
-        from builder.pdf import convert_to_pdf
+        from builder.pdf import PdfFailed, docx_bytes_to_pdf
 
         path = out_dir / f"{document.name}.pdf"
-        convert_to_pdf(docx, path)
-        written[path] = path.read_bytes()
+        try:
+            written[path] = docx_bytes_to_pdf(data, document.name, path)
+        except PdfFailed as exc:
+            raise OutputFailed(str(exc)) from None
     return written
 
 

@@ -1,25 +1,39 @@
 """The build cache under the output folder: content hashes, never mtimes (git resets them).
 
-- A document's key hashes the tool's version, its template bytes and the bytes of
-  every source file of its folder; when the key and the outputs are unchanged,
-  the document is not rendered again.
-- Each source file's parsed tree is kept by (path, content hash), so a change to
-  one project re-reads only that file; the document itself depends on all of its
-  projects and is rendered again whole.
+Everything in it is plain data (JSON), checked field by field when read back:
+a cache can never run code, and an entry that is damaged, planted, or written
+by another version of budgetdoc is a miss that the next build rewrites.
+
+- A document's key hashes the tool's version, the formats and the environment
+  that changes output (``SOURCE_DATE_EPOCH``), the bytes of every source file of
+  its folder and of every template the last build used (found again through the
+  record). When the key and the outputs are unchanged the document is not
+  rendered again, and the warnings of the build that wrote it are printed again.
+- Each source file's parsed tree is kept by (version, path, content hash), so a
+  change to one project re-reads only that file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
-import pickle
+import stat
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from builder import __version__
+from builder.errors import Location, Problem
 from builder.outputs import write_atomic
+from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
+from builder.safeio import UnsafeFile, read_regular
+from builder.sources import MAX_SOURCE_BYTES, source_bytes
 
 CACHE_DIR_NAME = ".budgetdoc-cache"
+FORMAT = f"budgetdoc-cache 2 {__version__}"  # entries of any other version are misses
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_OUTPUT_BYTES = 1 << 31
 
 
 def sha256(data: bytes) -> str:
@@ -37,54 +51,199 @@ class BuildCache:
         return self.dir / "documents" / f"{sha256(str(folder.resolve()).encode())}.json"
 
     def _record(self, folder: Path) -> dict:
-        try:
-            return json.loads(self._record_path(folder).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        data = _read_json(self._record_path(folder))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
+        return data
 
-    def document_key(self, folder: Path, templates: list[Path], files: list[Path], extra: str = "") -> str:
-        digest = hashlib.sha256(f"budgetdoc {__version__}\0{extra}\0".encode())
-        for path in sorted(files) + sorted(templates):
-            digest.update(str(path.name).encode() + b"\0")
-            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-            digest.update(b"\0")
+    def recorded_templates(self, folder: Path) -> list[Path]:
+        """The templates the last build of ``folder`` used (part of the key)."""
+        names = self._record(folder).get("templates")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return []
+        return [Path(n) for n in names]
+
+    def document_key(self, folder: Path, templates: list[Path], files: list[Path], extra: str = "") -> str | None:
+        """The content key of a document, or None when an input cannot be hashed safely
+        (it is then built without the cache, and the loader reports what is wrong)."""
+        digest = hashlib.sha256(f"{FORMAT}\0{extra}\0".encode())
+        try:
+            for path in sorted(files):
+                digest.update(str(path.name).encode() + b"\0" + source_bytes(path, folder) + b"\0")
+            for path in sorted(set(templates)):
+                digest.update(str(path).encode() + b"\0")
+                digest.update(read_regular(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
+                digest.update(b"\0")
+        except UnsafeFile:
+            return None
         return digest.hexdigest()
 
-    def is_fresh(self, folder: Path, key: str, outputs: list[Path]) -> bool:
+    def fresh_warnings(self, folder: Path, key: str, outputs: list[Path]) -> list[Problem] | None:
+        """The warnings of the build that wrote ``outputs`` when they are still what it wrote
+        for ``key``; None when the document must be built."""
         record = self._record(folder)
         if record.get("key") != key:
-            return False
-        hashes = record.get("outputs", {})
+            return None
+        hashes = record.get("outputs")
+        if not isinstance(hashes, dict):
+            return None
         for output in outputs:
             expected = hashes.get(str(output.resolve()))
-            if expected is None or not output.is_file() or sha256(output.read_bytes()) != expected:
-                return False
-        return True
+            if not isinstance(expected, str) or _file_digest(output) != expected:
+                return None
+        return _problems_from_json(record.get("warnings"))
 
-    def remember(self, folder: Path, key: str, outputs: dict[Path, bytes]) -> None:
-        record = {"folder": str(folder.resolve()), "key": key,
-                  "outputs": {str(p.resolve()): sha256(data) for p, data in outputs.items()}}
-        write_atomic(self._record_path(folder), json.dumps(record, ensure_ascii=False, indent=1).encode())
+    def remember(self, folder: Path, key: str, outputs: dict[Path, bytes], templates: list[Path],
+                 warnings: list[Problem]) -> None:
+        record = {
+            "format": FORMAT, "folder": str(folder.resolve()), "key": key,
+            "templates": [str(p) for p in templates],
+            "outputs": {str(p.resolve()): sha256(data) for p, data in outputs.items()},
+            "warnings": [_problem_to_json(p) for p in warnings],
+        }
+        self._write(self._record_path(folder), record)
 
     # ------------------------------------------------------------ parsed sources
 
     def _raw_path(self, path: Path, data: bytes) -> Path:
-        name = sha256(str(path.resolve()).encode() + b"\0" + data)
-        return self.dir / "sources" / name[:2] / f"{name}.pickle"
+        name = sha256(f"{FORMAT}\0{path.resolve()}\0".encode() + data)
+        return self.dir / "sources" / name[:2] / f"{name}.json"
 
-    def load_raw(self, path: Path, data: bytes):
+    def load_raw(self, path: Path, data: bytes) -> Node | None:
+        """The parsed tree of a source file with these bytes, or None (a miss)."""
+        record = _read_json(self._raw_path(path, data))
+        if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("sha256") != sha256(data):
+            return None
         try:
-            with open(self._raw_path(path, data), "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            return _node_from_json(record["tree"], path, 0)
+        except (KeyError, TypeError, ValueError, IndexError, InvalidOperation, RecursionError):
             return None
 
-    def store_raw(self, path: Path, data: bytes, node) -> None:
+    def store_raw(self, path: Path, data: bytes, node: Node) -> None:
+        self._write(self._raw_path(path, data), {"format": FORMAT, "sha256": sha256(data), "tree": _node_to_json(node)})
+
+    def _write(self, path: Path, record: dict) -> None:
         try:
-            write_atomic(self._raw_path(path, data), pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+            write_atomic(path, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written (read-only, full, a file in the way) only costs time
+
+
+MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
 
 
 def cache_enabled() -> bool:
     return os.environ.get("BUDGETDOC_NO_CACHE", "") == ""
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(read_regular(path, MAX_RECORD_BYTES).decode("utf-8"))
+    except (UnsafeFile, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        return sha256(read_regular(path, MAX_OUTPUT_BYTES))
+    except (OSError, UnsafeFile):
+        return None
+
+
+# ---------------------------------------------------------------- raw trees as JSON
+# A scalar is ["s", type, value, line, col, text, quoted]; a mapping ["m", line, col,
+# [[key, line, col, node], …]]; a sequence ["l", line, col, [node, …]]. Every location
+# is in the file the tree was parsed from, so the path is not stored.
+
+_MAX_DEPTH = 64
+
+
+def _node_to_json(node: Node):
+    if isinstance(node, Mapping):
+        return ["m", node.loc.line, node.loc.col,
+                [[e.key, e.key_loc.line, e.key_loc.col, _node_to_json(e.node)] for e in node.entries.values()]]
+    if isinstance(node, Sequence):
+        loc = node.loc or Location(Path(), 1, 1)
+        return ["l", loc.line, loc.col, [_node_to_json(item) for item in node.items]]
+    value = node.value
+    if value is None:
+        kind, data = "n", None
+    elif isinstance(value, bool):
+        kind, data = "b", value
+    elif isinstance(value, Decimal):
+        kind, data = "d", str(value)
+    elif isinstance(value, dt.date):
+        kind, data = "t", value.isoformat()
+    else:
+        kind, data = "s", str(value)
+    return ["s", kind, data, node.loc.line, node.loc.col, node.text, node.quoted]
+
+
+def _int(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 1 << 31:
+        raise ValueError("bad position")
+    return value
+
+
+def _str(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def _node_from_json(data, path: Path, depth: int) -> Node:
+    if depth > _MAX_DEPTH or not isinstance(data, list) or not data:
+        raise ValueError("bad node")
+    tag = data[0]
+    if tag == "m":
+        _, line, col, entries = data
+        result: dict[str, Entry] = {}
+        for key, key_line, key_col, child in entries:
+            result[_str(key)] = Entry(key, Location(path, _int(key_line), _int(key_col)),
+                                      _node_from_json(child, path, depth + 1))
+        return Mapping(result, Location(path, _int(line), _int(col)))
+    if tag == "l":
+        _, line, col, items = data
+        if not isinstance(items, list):
+            raise ValueError("bad list")
+        return Sequence([_node_from_json(item, path, depth + 1) for item in items], Location(path, _int(line), _int(col)))
+    if tag == "s":
+        _, kind, raw, line, col, text, quoted = data
+        if kind == "n" and raw is None:
+            value = None
+        elif kind == "b" and isinstance(raw, bool):
+            value = raw
+        elif kind == "d":
+            value = Decimal(_str(raw))
+        elif kind == "t":
+            value = dt.date.fromisoformat(_str(raw))
+        elif kind == "s":
+            value = _str(raw)
+        else:
+            raise ValueError("bad scalar")
+        if not isinstance(quoted, bool):
+            raise ValueError("bad flag")
+        return Scalar(value, Location(path, _int(line), _int(col)), _str(text), quoted)
+    raise ValueError("bad tag")
+
+
+def _problem_to_json(problem: Problem) -> dict:
+    return {"file": str(problem.location.file), "line": problem.location.line, "col": problem.location.col,
+            "field": problem.field, "message": problem.message, "severity": problem.severity,
+            "rule": problem.rule, "values": [list(pair) for pair in problem.values]}
+
+
+def _problems_from_json(data) -> list[Problem] | None:
+    if not isinstance(data, list):
+        return None
+    try:
+        return [
+            Problem(Location(Path(_str(d["file"])), _int(d["line"]), _int(d["col"])), _str(d["field"]),
+                    _str(d["message"]), _str(d["severity"]), _str(d["rule"]),
+                    tuple((_str(a), _str(b)) for a, b in d["values"]))
+            for d in data
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -85,21 +85,47 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
     from builder.build import build as run_build
     from builder.pdf import PdfUnavailable
 
+    from builder.build import OutputClash
+    from builder.safeio import describe_os_error
+
     started = time.perf_counter()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        click.echo(f"无法创建输出文件夹 {display_path(out_dir)}：{describe_os_error(exc)}（请用 --out 指定另一个文件夹）", err=True)
+        return EXIT_INPUT
+    pdf_missing = None
+    if "pdf" in formats:  # without LibreOffice, the other formats are still made; the PDF is reported missing
+        from builder.pdf import find_soffice
+
+        try:
+            find_soffice()
+        except PdfUnavailable as exc:
+            pdf_missing = exc
+            formats = tuple(f for f in formats if f != "pdf")
+            if not formats:
+                click.echo(f"{exc}。", err=True)
+                return EXIT_INPUT
     try:
         results, failures = run_build(targets, out_dir, formats, on_document=_progress(), use_cache=use_cache,
                                       jobs=jobs)
     except InputError as exc:
         _report_problems(exc.problems)
         return EXIT_INPUT
+    except OutputClash as exc:
+        click.echo(f"{exc}。未生成任何文档。", err=True)
+        return EXIT_INPUT
     except PdfUnavailable as exc:
-        click.echo(f"{exc}；.docx 已生成。", err=True)
+        click.echo(f"{exc}；未生成 PDF。", err=True)
         return EXIT_INPUT
     for result in results:
         for warning in result.warnings:
             click.echo(warning.format(), err=True)
     for failure in failures:
-        _report_problems(failure.problems, failure.name)
+        if failure.reason:
+            click.echo(f"{failure.name}：{failure.reason}", err=True)
+        else:
+            _report_problems(failure.problems, failure.name)
     for result in results:
         names = "、".join(display_path(p) for p in result.outputs)
         if result.skipped:
@@ -111,7 +137,9 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         skipped = sum(r.skipped for r in results)
         click.echo(f"共 {total} 个文档：{len(results) - skipped} 个已生成，{skipped} 个未改变，{len(failures)} 个失败，"
                    f"用时 {time.perf_counter() - started:.2f} 秒")
-    return EXIT_INPUT if failures else 0
+    if pdf_missing is not None:
+        click.echo(f"{pdf_missing}；未生成 PDF。", err=True)
+    return EXIT_INPUT if failures or pdf_missing else 0
 
 
 @cli.command(name="check")

@@ -6,6 +6,7 @@ the labels printed on the official forms.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -223,8 +224,9 @@ def expand_document_folders(paths: list[Path]) -> list[Path]:
         found = find_document_folders(path)
         if not found:
             raise InputError([Problem(Location(path), "", _not_a_document_message(path))])
-        folders.extend(found)
-    return folders
+        # "." or "sub/.." name no folder: the document is named after the folder itself
+        folders.extend(Path(os.path.abspath(folder)) if folder.name in ("", ".", "..") else folder for folder in found)
+    return list(dict.fromkeys(folders))
 
 
 def _not_a_document_message(path: Path) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from builder.errors import Location, Problems
 from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
+from builder.safeio import UnsafeFile, inside, read_regular
 
 SOURCE_SUFFIXES = (".yaml", ".yml", ".toml")
 DOCUMENT_STEM = "document"
@@ -60,23 +61,50 @@ def _ignored(path: Path) -> bool:
 
 
 def source_files(folder: Path) -> list[Path]:
-    """Every source file of a document folder, in file-name order (ignored ones left out)."""
+    """Every source file of a document folder, in file-name order (ignored ones left out).
+
+    Entries are listed by name only: links, pipes and folders named like a source
+    are listed too, so that reading them reports what they are instead of passing
+    over them in silence."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if p.suffix in SOURCE_SUFFIXES and not _ignored(p))
+
+
+def unexpected_source_files(folder: Path) -> list[Path]:
+    """Files that look like sources but are not read: ``02-q.YAML``, ``03-r.json``."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
     return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix in SOURCE_SUFFIXES and not _ignored(p)
+        p for p in entries
+        if not _ignored(p) and p.suffix not in SOURCE_SUFFIXES
+        and (p.suffix.lower() in SOURCE_SUFFIXES or p.suffix.lower() == ".json")
     )
 
 
 def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
-    """Read every source file of a folder; ``cache`` (a BuildCache) skips re-parsing unchanged files."""
+    """Read every source file of a folder; ``cache`` (a BuildCache) skips re-parsing unchanged files.
+
+    One project is one file: two files with the same stem (``01-p.yaml`` and ``01-p.toml``)
+    are an error naming both, never one of them dropped in silence."""
     document = None
     projects = []
+    by_stem: dict[str, Path] = {}
+    for path in unexpected_source_files(folder):
+        problems.warn(Location(path), "", f"扩展名“{path.suffix}”不是源文件的扩展名，此文件未读取"
+                                          f"（源文件应以 {'、'.join(SOURCE_SUFFIXES)} 结尾，全部小写）")
     for path in source_files(folder):
-        source = SourceFile(path, read_source(path, problems, cache))
+        if path.stem in by_stem:
+            first = by_stem[path.stem]
+            problems.error(Location(path), "", f"“{first.name}”和“{path.name}”是同一个项目的两个文件，请只保留一个")
+            continue
+        by_stem[path.stem] = path
+        source = SourceFile(path, read_source(path, problems, cache, folder))
         if path.stem == DOCUMENT_STEM:
-            if document is not None:
-                problems.error(Location(path), "", f"同一文件夹中有两个文档文件：{document.path.name} 和 {path.name}，请只保留一个")
-                continue
             document = source
         else:
             projects.append(source)
@@ -85,16 +113,20 @@ def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
     return SourceFolder(folder, document, projects)
 
 
-def read_source(path: Path, problems: Problems, cache=None) -> Node | None:
+def source_bytes(path: Path, folder: Path | None = None) -> bytes:
+    """A source file's bytes, refused (``UnsafeFile``) when it is not a regular file inside
+    ``folder``, or larger than a source can be."""
+    if folder is not None and not inside(path, folder):
+        raise UnsafeFile("是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）")
+    return read_regular(path, MAX_SOURCE_BYTES)
+
+
+def read_source(path: Path, problems: Problems, cache=None, folder: Path | None = None) -> Node | None:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.error(Location(path), "", f"无法读取文件：{exc.strerror}")
+        raw = source_bytes(path, folder if folder is not None else path.parent)
+    except UnsafeFile as exc:
+        problems.error(Location(path), "", str(exc))
         return None
-    if size > MAX_SOURCE_BYTES:
-        problems.error(Location(path), "", f"文件过大（{size:,} 字节，上限 {MAX_SOURCE_BYTES:,} 字节）")
-        return None
-    raw = path.read_bytes()
     if cache is not None:
         node = cache.load_raw(path, raw)
         if node is not None:

@@ -23,7 +23,7 @@ def test_build_docx_pdf_xlsx(tmp_path):
     assert 25 <= len(list(tmp_path.glob("page-*.png"))) <= 45
 
 
-def test_pdf_without_libreoffice_is_one_clear_message_and_keeps_the_docx(tmp_path):
+def test_pdf_without_libreoffice_is_one_clear_message_and_writes_nothing_else(tmp_path):
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     env = dict(os.environ, PATH=str(empty_bin))
@@ -32,8 +32,25 @@ def test_pdf_without_libreoffice_is_one_clear_message_and_keeps_the_docx(tmp_pat
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("未找到 LibreOffice，无法生成 PDF：请安装 libreoffice-writer-nogui")
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "2025-绩效目标申报.docx").exists()  # not asked for: not written
+    assert not (tmp_path / "out" / "2025-绩效目标申报.pdf").exists()
+
+
+def test_docx_and_pdf_without_libreoffice_still_writes_the_docx(tmp_path):
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    env = dict(os.environ, PATH=str(empty_bin))
+    result = run_cli("build", TARGET_SOURCES, "--out", tmp_path / "out", "--format", "docx,pdf", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("未找到 LibreOffice")
     assert (tmp_path / "out" / "2025-绩效目标申报.docx").is_file()
     assert not (tmp_path / "out" / "2025-绩效目标申报.pdf").exists()
+
+
+def test_xlsx_alone_writes_only_the_workbook(tmp_path):
+    result = run_cli("build", TARGET_SOURCES, "--out", tmp_path, "--format", "xlsx")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["2025-绩效目标申报.xlsx"]
 
 
 def test_unknown_format_is_a_usage_error(tmp_path):
