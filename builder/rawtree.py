@@ -69,7 +69,7 @@ def describe(node: Node) -> str:
     if isinstance(value, bool):
         return "布尔值"
     if isinstance(value, Decimal):
-        return f"数字 {node.text or value}"
+        return f"数字 {_short(node.text or str(value))}"
     if isinstance(value, dt.date):
         return f"日期 {value.isoformat()}"
     return f"文字“{_short(value)}”"

@@ -166,10 +166,12 @@ class Number(Field):
                 value = None
         if not isinstance(value, Decimal) or not value.is_finite():
             return ctx.error(node.loc, path, f"应为数字，这里写的是{describe(node)}")
+        if value == 0:
+            value = abs(value)  # -0 is 0
         if value < 0:
             return ctx.error(node.loc, path, f"不能为负数（{scalar.text}）")
         if value >= MAX_NUMBER:
-            return ctx.error(node.loc, path, f"数值过大（{scalar.text}）")
+            return ctx.error(node.loc, path, f"数值过大（{describe(node)}）")
         return value
 
 
@@ -193,7 +195,11 @@ class Integer(Field):
         value = scalar.value
         if isinstance(value, str) and value.strip().isdigit():
             value = Decimal(value.strip())
-        if not isinstance(value, Decimal) or isinstance(value, bool) or value != value.to_integral():
+        if not isinstance(value, Decimal) or isinstance(value, bool) or not value.is_finite():
+            return ctx.error(node.loc, path, f"应为整数，这里写的是{describe(node)}")
+        if value.adjusted() > 18:  # checked before any conversion: int(1e999999999) would never finish
+            return ctx.error(node.loc, path, f"数值过大（{describe(node)}），超出范围（应在 {self.minimum} 到 {self.maximum} 之间）")
+        if value != value.to_integral():
             return ctx.error(node.loc, path, f"应为整数，这里写的是{describe(node)}")
         number = int(value)
         if self.minimum is not None and number < self.minimum or self.maximum is not None and number > self.maximum:

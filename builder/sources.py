@@ -368,10 +368,17 @@ def explain_yaml_error(exc, text: str, line: int) -> str:
 
 # ---------------------------------------------------------------- TOML
 
+_MAX_TOML_DIGITS = 1000
+
 def read_toml(path: Path, text: str, problems: Problems) -> Node | None:
     try:
         data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):  # Python's int() refusing thousands of digits
+            long_number = re.search(r"[0-9_]{%d,}" % _MAX_TOML_DIGITS, text)
+            line, col = _line_col(text, long_number.start()) if long_number else (1, 1)
+            problems.error(Location(path, line, col), "", "数字位数过多，无法读取")
+            return None
         match = re.search(r"line (\d+), column (\d+)", str(exc))
         line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         reason = str(exc).split(" (at ")[0]
@@ -393,6 +400,8 @@ def _toml_node(value, key_path: tuple, locator: "_TomlLocator") -> Node:
         return Sequence([_toml_node(item, key_path + (i,), locator) for i, item in enumerate(value)], loc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Scalar(Decimal(str(value)), loc, str(value))
+    if isinstance(value, Decimal) and not value.is_finite():  # nan, inf: a word, as in YAML
+        return Scalar(str(value).lower(), loc, str(value).lower())
     if isinstance(value, dt.datetime):
         return Scalar(value.date(), loc, value.isoformat())
     return Scalar(value, loc, str(value) if value is not None else "", quoted=isinstance(value, str))

@@ -14,6 +14,7 @@ CENT = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
 MAX_AMOUNT = Decimal(10) ** 15  # 1,000 万亿元: beyond any budget, and within exact cent arithmetic
 MAX_NUMBER = Decimal(10) ** 15  # 指标值 numbers, 分值 and 得分
+MAX_DIGITS = 40  # a number written with more digits than this is a slip, refused before any conversion
 
 
 class ValueProblem(ValueError):
@@ -37,12 +38,19 @@ def parse_money(value) -> Decimal:
         if not match:
             raise ValueProblem(f"金额“{value}”无法识别（应写成 250000、\"250,000.00\" 或 \"25万\"）")
         sign, digits, unit = match.groups()
+        digits = digits.replace("，", ",")
+        if not well_grouped(digits):
+            raise ValueProblem(f"金额“{value}”的千位分隔符位置不对（应每三位一个逗号，如 \"1,500,000.00\"），请核对数值")
         try:
-            amount = Decimal(sign + digits.replace(",", "").replace("，", ""))
+            amount = Decimal(sign + digits.replace(",", ""))
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise ValueProblem(f"金额“{value}”无法识别") from None
         if unit in ("万", "万元"):
             amount *= TEN_THOUSAND
+    if not amount.is_finite():
+        raise ValueProblem(f"金额“{value}”不是数值")
+    if amount == 0:
+        amount = abs(amount)  # "-0" is zero, printed 0.00
     if amount < 0:
         raise ValueProblem(f"金额不能为负数（{value}）")
     if amount >= MAX_AMOUNT:
@@ -53,6 +61,12 @@ def parse_money(value) -> Decimal:
 
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+
+
+def well_grouped(digits: str) -> bool:
+    """``1500``, ``1,500`` and ``1,500.25`` are numbers; ``1,5`` or ``15,00`` are slips, never 15."""
+    return "," not in digits or bool(_GROUPED.match(digits))
 
 
 def format_yuan(amount: Decimal | None) -> str:
@@ -73,12 +87,29 @@ def format_wan_short(amount: Decimal) -> str:
 
 
 def format_score(number: Decimal | None) -> str:
-    """分值/得分 as the forms print them: integers plain, others with two decimals."""
+    """分值/得分 as the forms print them: integers plain, others with two decimals, or with as
+    many as were written (``8.555`` stays 8.555: nothing written is rounded away)."""
     if number is None:
         return ""
+    if number == 0:
+        return "0"
     if number == number.to_integral():
-        return str(int(number))
-    return f"{number.quantize(CENT):f}"
+        return f"{number.quantize(Decimal(1)):f}"
+    return f"{number.quantize(CENT) if number == number.quantize(CENT) else number.normalize():f}"
+
+
+def decimals_written(number: Decimal) -> int:
+    """How many decimals a written number has (``99.995`` → 3, ``90`` → 0)."""
+    exponent = number.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def format_fixed(number: Decimal, places: int = 2) -> str:
+    """A number with at least ``places`` decimals and every decimal that was written:
+    ``90`` → 90.00, ``99.995`` → 99.995 (never 100.00)."""
+    places = max(places, decimals_written(number))
+    result = f"{number:.{places}f}"
+    return result[1:] if result.startswith("-") and number == 0 else result
 
 
 # ---------------------------------------------------------------- 指标值
@@ -118,7 +149,7 @@ class IndicatorValue:
         """As the 绩效目标申报 form prints it: ``≥90.00(%)``; texts verbatim."""
         if not self.is_quantitative:
             return self.text
-        number = f"{self.number:.2f}"
+        number = format_fixed(self.number)
         return f"{self.comparator}{number}({self.unit})" if self.unit else f"{self.comparator}{number}"
 
 
@@ -149,7 +180,13 @@ def parse_indicator_value(value) -> IndicatorValue:
 
 
 def _bounded(digits: str, text: str) -> Decimal:
+    if not well_grouped(digits):
+        raise ValueProblem(f"指标值“{text}”中的千位分隔符位置不对（应每三位一个逗号，如 1,500），请核对数值")
+    if len(digits) > MAX_DIGITS:
+        raise ValueProblem(f"指标值“{text[:30]}…”中的数值位数过多")
     number = Decimal(digits.replace(",", ""))
+    if not number.is_finite():
+        raise ValueProblem(f"指标值“{text}”中的数值无法识别")
     if abs(number) >= MAX_NUMBER:
         raise ValueProblem(f"指标值“{text}”中的数值过大")
     return number
