@@ -22,6 +22,7 @@ from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
 from builder.safeio import describe_os_error
 from builder.render.context import target_context
+from builder.render.bounded import RenderLimit, run_bounded
 from builder.render.docx import TemplateProblem, render_template
 from builder.sources import source_files
 
@@ -242,10 +243,13 @@ def render_document(document: m.Document) -> bytes:
     template = template_for(document)
     context = document_context(document)
     try:
-        data = render_template(template, context)
+        data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
         location = document.locations.get("模板", Location(document.source))
         raise InputError([Problem(location, "模板" if document.template else "", str(exc))]) from exc
+    except RenderLimit as exc:
+        location = document.locations.get("模板", Location(document.source))
+        raise InputError([Problem(location, "模板" if document.template else "", f"模板 {template.name}：{exc}")]) from exc
     properties = {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,

@@ -216,11 +216,15 @@ def totext(docx: Path) -> None:
     from lxml.etree import XMLSyntaxError
 
     from builder.docxtext import to_text
+    from builder.safeio import UnsafeFile
 
     try:
         text = to_text(docx)
-    except (OSError, zipfile.BadZipFile, KeyError, XMLSyntaxError) as exc:
-        click.echo(f"{display_path(docx)}: 不是可读的 Word 文档（{type(exc).__name__}）", err=True)
+    except UnsafeFile as exc:
+        click.echo(f"{display_path(docx)}: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except (OSError, zipfile.BadZipFile, KeyError, XMLSyntaxError, EOFError, NotImplementedError, ValueError):
+        click.echo(f"{display_path(docx)}: 不是可读的 Word 文档（.docx）", err=True)
         sys.exit(EXIT_INPUT)
     sys.stdout.buffer.write(text.encode("utf-8"))
 

@@ -8,11 +8,12 @@ text in ``resolved``.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+
+from builder.safeio import read_package_part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -48,8 +49,8 @@ def _style(p) -> str:
 
 
 def read_items(path: Path | str) -> list[Paragraph | TableRow]:
-    with zipfile.ZipFile(path) as package:
-        root = etree.fromstring(package.read("word/document.xml"))
+    root = etree.fromstring(read_package_part(path),
+                            etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
     body = root.find(f"{W}body")
     items: list[Paragraph | TableRow] = []
     for node in body:

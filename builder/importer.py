@@ -26,6 +26,7 @@ from lxml import etree
 
 from builder import model as m
 from builder.docxtext import W, paragraph_text
+from builder.safeio import UnsafeFile, read_package_part
 from builder.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.values import (
     CENT, TEN_THOUSAND, ValueProblem, format_score, format_wan, format_wan_short, parse_indicator_value,
@@ -100,11 +101,12 @@ def _lines(text: str) -> list[str]:
 def read_blocks(path: Path) -> list[Para | Table]:
     """The body of a .docx: paragraphs and tables in document order."""
     try:
-        with zipfile.ZipFile(path) as package:
-            xml = package.read("word/document.xml")
+        xml = read_package_part(path)
     except FileNotFoundError:
         raise ImportProblem(f"文件不存在：{path}") from None
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except UnsafeFile as exc:
+        raise ImportProblem(f"“{path.name}”{exc}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError, ValueError):
         raise ImportProblem(f"“{path.name}”不是 Word .docx 文件（.doc 请先在 Word 中另存为 .docx）") from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:

@@ -465,7 +465,12 @@ def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: 
             resolved.append(project)
             continue
         parts = []
+        seen: set[str] = set()
         for stem in project.parts:
+            if stem in seen:  # counted twice, the parent's money would double
+                ctx.error(project.location("组成"), "组成", f"“{stem}”重复列出（每个组成部分只能列一次）")
+                continue
+            seen.add(stem)
             part = by_stem.get(stem)
             if part is None and stem in stems:
                 continue  # the part's file has problems of its own, reported there

@@ -70,3 +70,32 @@ def describe_os_error(exc: OSError) -> str:
 
     name = errno.errorcode.get(exc.errno or 0, "")
     return _ERRNO_TEXT.get(name) or (exc.strerror or type(exc).__name__)
+
+
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024  # a .docx on disk
+MAX_PART_BYTES = 64 * 1024 * 1024  # one part, inflated: a 1,000-project document.xml is ~20 MB
+MAX_PART_RATIO = 200  # inflated / deflated: beyond this it is a zip bomb
+
+
+def read_package_part(path, part: str = "word/document.xml") -> bytes:
+    """One part of a .docx/.xlsx someone gave us, checked before it is inflated: the file is a
+    regular file of sane size, the part's declared size and compression ratio are bounded (and
+    zipfile stops at the declared size). Raises UnsafeFile, KeyError (no such part) or
+    zipfile.BadZipFile."""
+    import zipfile
+
+    if isinstance(path, (str, os.PathLike)):  # else an open binary file, already in memory
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            raise UnsafeFile(f"无法读取文件：{describe_os_error(exc)}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile("不是普通文件")
+        if info.st_size > MAX_PACKAGE_BYTES:
+            raise UnsafeFile(f"文件过大（{info.st_size:,} 字节）")
+    with zipfile.ZipFile(path) as package:
+        entry = package.getinfo(part)
+        if entry.file_size > MAX_PART_BYTES or entry.file_size > MAX_PART_RATIO * max(entry.compress_size, 1) + 65536:
+            raise UnsafeFile(f"解压后过大（{entry.file_size:,} 字节），可能是恶意文件，已拒绝")
+        with package.open(entry) as handle:
+            return handle.read(MAX_PART_BYTES + 1)[:MAX_PART_BYTES]

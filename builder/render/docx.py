@@ -78,6 +78,8 @@ def render_template(template: Path, context: dict) -> bytes:
         line = getattr(exc, "lineno", None)
         raise TemplateProblem(f"模板 {template.name} 有误：{getattr(exc, 'message', None) or exc}"
                               + (f"（XML 第 {line} 行附近）" if line else "")) from exc
+    except MemoryError:
+        raise  # a template that outgrew the memory bound: reported as such, not as an unreadable file
     except Exception as exc:  # a package python-docx cannot read
         raise TemplateProblem(f"模板 {template.name} 无法打开：{type(exc).__name__}: {exc}") from exc
     counter = iter(range(1001, 10**9))
