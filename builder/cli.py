@@ -401,9 +401,20 @@ def _terminate(signum, frame):  # SIGTERM: unwind like Ctrl+C, so temporary file
     raise KeyboardInterrupt
 
 
+def _ensure_streams() -> None:
+    """Started with stdout or stderr closed (``2>&-``), Python has None there: send what
+    would be printed nowhere rather than fail on the first message."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+
+
 def main() -> None:
     import signal
 
+    _ensure_streams()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
