@@ -176,3 +176,99 @@ def test_libreoffice_opens_the_valid_fuzzed_documents(tmp_path):
         convert_to_pdf(docx, pdf)
         pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         assert "Pages:" in pages
+
+
+# ---------------------------------------------------------------- number shapes (issue 10)
+
+DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=60)
+NUMBER_SHAPES = st.one_of(
+    st.builds(lambda d, e: f"{d}e{e}", DIGITS, st.integers(min_value=-10**9, max_value=10**9)),  # huge exponents
+    st.integers(min_value=1, max_value=6000).map(lambda n: "9" * n),  # many digits
+    st.builds(lambda a, b: f"{a},{b}", DIGITS, DIGITS),  # separators in odd places
+    st.builds(lambda a, b, c: f"{a},{b}.{c}", DIGITS, DIGITS, DIGITS),
+    st.sampled_from(["-0", "-0.00", "+0", "0.000", "-0e5", "0e-999999"]),  # negative zero and friends
+    st.builds(lambda d: d.translate(str.maketrans("0123456789", "０１２３４５６７８９")), DIGITS),  # full width
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.builds(lambda a, b: f"{a}.{b}", DIGITS, DIGITS),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["≥", "≤", "=", ">=", "<"]), NUMBER_SHAPES, st.sampled_from(["(%)", "(万元)", "(个)", ""]))
+def test_an_indicator_number_is_printed_as_written_or_refused(comparator, number, unit):
+    from builder.values import ValueProblem, parse_indicator_value
+
+    try:
+        value = parse_indicator_value(f"{comparator}{number}{unit}")
+    except ValueProblem:
+        return
+    if value.is_quantitative:
+        printed = value.canonical()
+        digits = printed[len(value.comparator):].split("(")[0]
+        assert Decimal(digits) == value.number  # nothing rounded away
+        assert not digits.startswith("-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(NUMBER_SHAPES, st.sampled_from(["", "万", "元", "万元"]))
+def test_money_is_printed_as_written_or_refused(number, unit):
+    from builder.values import ValueProblem, format_yuan, parse_money
+
+    try:
+        amount = parse_money(f"{number}{unit}")
+    except ValueProblem:
+        return
+    printed = format_yuan(amount)
+    assert Decimal(printed.replace(",", "")) == amount and not printed.startswith("-")
+
+
+@FUZZ
+@given(NUMBER_SHAPES, st.sampled_from(["年度", "预算单位数", "项目数"]))
+def test_number_shapes_in_document_fields(tmp_path_factory, number, key):
+    tmp = tmp_path_factory.mktemp("numbers")
+    folder = _write(tmp, dump(BASE))
+    text = DOCUMENT.replace("年度: 2025", f"年度: {number}") if key == "年度" else DOCUMENT + f"{key}: {number}\n"
+    (folder / "document.yaml").write_text(text, encoding="utf-8")
+    check_outcome(folder, tmp / "out", keep_valid=False)
+
+
+# ---------------------------------------------------------------- template text (issue 10)
+
+TEMPLATE_TEXT = st.one_of(
+    st.lists(st.sampled_from(list("{}%#()[]'\"*+-|.,:~_ ") + ["x", "1", "9", "for", "in", "range", "if",
+                                                             "end", "set", "p", "unit_name"]),
+             max_size=30).map("".join),
+    st.sampled_from([
+        "{{ 'x' * 100000000 }}", "{{ 9 ** 9 ** 9 }}", "{% for a in range(99999) %}{% for b in range(99999) %}"
+        "{% endfor %}{% endfor %}", "{{ unit_name.__class__ }}", "{{ lipsum(100000) }}", "{% raw %}", "{{",
+        "{% for %}", "{{ ''.join(['x'] * 10**8) }}", "{{ range(10**9)|list }}", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+    ]),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(TEMPLATE_TEXT)
+def test_template_text_never_crashes_or_hangs(tmp_path_factory, monkeypatch, text):
+    import time
+
+    from builder.render.docx import TemplateProblem  # noqa: F401 - the only failure allowed besides limits
+
+    monkeypatch.setenv("BUDGETDOC_RENDER_SECONDS", "5")
+    monkeypatch.setenv("BUDGETDOC_RENDER_MEMORY_MB", "300")
+    tmp = tmp_path_factory.mktemp("template")
+    folder = _write(tmp, dump(BASE))
+    template = Path(__file__).resolve().parent.parent / "templates" / "绩效目标申报.docx"
+    edited = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                data = data.replace("财政支出项目绩效目标申报表".encode(), escaped.encode(), 1)
+            target.writestr(info, data)
+    (folder / "t.docx").write_bytes(edited.getvalue())
+    (folder / "document.yaml").write_text(DOCUMENT + "模板: t.docx\n", encoding="utf-8")
+    started = time.monotonic()
+    check_outcome(folder, tmp / "out", keep_valid=False)
+    assert time.monotonic() - started < 60
