@@ -24,12 +24,33 @@ _NS = {
 
 def build_timestamp(year: int) -> str:
     """The documents' creation time: SOURCE_DATE_EPOCH if set, else 1 January of the budget year."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
     else:
         moment = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH when set and valid (whole seconds, 0 … 9999-12-31); see ``epoch_problem``."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isascii() and epoch.isdigit() and len(epoch) <= 12 and int(epoch) <= MAX_EPOCH:
+        return int(epoch)
+    return None
+
+
+def epoch_problem() -> str | None:
+    """What is wrong with a SOURCE_DATE_EPOCH that is set but cannot be used, in Chinese."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch.strip() == "" or source_date_epoch() is not None:
+        return None
+    shown = epoch if len(epoch) <= 30 else epoch[:30] + "…"
+    return (f"环境变量 SOURCE_DATE_EPOCH=“{shown}”无效：应为 0 到 {MAX_EPOCH} 之间的整数秒数"
+            "（Unix 时间戳），或不设置（文档时间取预算年度的 1 月 1 日）")
 
 
 def rewrite_package(data: bytes, transform=None) -> bytes:

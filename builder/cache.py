@@ -48,7 +48,7 @@ class BuildCache:
 
     def _record_path(self, folder: Path) -> Path:
         """One record per document, so parallel builds never write the same file."""
-        return self.dir / "documents" / f"{sha256(str(folder.resolve()).encode())}.json"
+        return self.dir / "documents" / f"{sha256(os.fsencode(folder.resolve()))}.json"
 
     def _record(self, folder: Path) -> dict:
         data = _read_json(self._record_path(folder))
@@ -69,9 +69,9 @@ class BuildCache:
         digest = hashlib.sha256(f"{FORMAT}\0{extra}\0".encode())
         try:
             for path in sorted(files):
-                digest.update(str(path.name).encode() + b"\0" + source_bytes(path, folder) + b"\0")
+                digest.update(os.fsencode(path.name) + b"\0" + source_bytes(path, folder) + b"\0")
             for path in sorted(set(templates)):
-                digest.update(str(path).encode() + b"\0")
+                digest.update(os.fsencode(path) + b"\0")
                 digest.update(read_regular(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
                 digest.update(b"\0")
         except UnsafeFile:
@@ -106,7 +106,7 @@ class BuildCache:
     # ------------------------------------------------------------ parsed sources
 
     def _raw_path(self, path: Path, data: bytes) -> Path:
-        name = sha256(f"{FORMAT}\0{path.resolve()}\0".encode() + data)
+        name = sha256(f"{FORMAT}\0".encode() + os.fsencode(path.resolve()) + b"\0" + data)
         return self.dir / "sources" / name[:2] / f"{name}.json"
 
     def load_raw(self, path: Path, data: bytes) -> Node | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from builder import __version__
-from builder.errors import InputError, display_path
+from builder.errors import InputError, display_path, printable
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 DEFAULT_SOURCES = Path("sources")
@@ -66,8 +66,14 @@ def build(paths: tuple[Path, ...], out_dir: Path, format_list: str, watch: bool,
     列出它的全部错误、不写它的任何文件（原有输出保持不变），其他文档照常生成；
     源文件、模板都没有变化的文档不重新生成。
     """
+    from builder.assemble import epoch_problem
+
     formats = _formats(format_list)
     targets = list(paths) or [DEFAULT_SOURCES]
+    problem = epoch_problem()
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(EXIT_USAGE)
 
     def once() -> int:
         return _build_once(targets, out_dir, formats, not no_cache, jobs)
@@ -392,7 +398,7 @@ def _progress():
     console = Console(stderr=True)
 
     def show(result) -> None:
-        console.print(f"[green]✓[/green] {escape(result.name)}", highlight=False)
+        console.print(f"[green]✓[/green] {escape(printable(result.name))}", highlight=False)
 
     return show
 

@@ -22,12 +22,27 @@ class Location:
 
 
 def display_path(path: Path) -> str:
-    """Path relative to the working directory when it is below it."""
+    """Path relative to the working directory when it is below it; a name with line breaks or
+    bytes that are not UTF-8 is shown escaped, so one problem stays one printable line."""
     try:
         relative = os.path.relpath(path)
     except ValueError:  # other drive (Windows)
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
+        relative = ".."
+    return printable(str(path) if relative.startswith("..") else relative)
+
+
+def printable(text: str) -> str:
+    if text.isprintable() and text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") == text:
+        return text
+    out = []
+    for char in text:
+        if 0xDC80 <= ord(char) <= 0xDCFF:  # a byte that was not UTF-8 in a file name
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif not char.isprintable() and char != " ":
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)

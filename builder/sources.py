@@ -98,6 +98,9 @@ def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
         problems.warn(Location(path), "", f"扩展名“{path.suffix}”不是源文件的扩展名，此文件未读取"
                                           f"（源文件应以 {'、'.join(SOURCE_SUFFIXES)} 结尾，全部小写）")
     for path in source_files(folder):
+        if not _utf8_name(path.name):
+            problems.error(Location(path), "", "文件名含有无法识别的字符（不是 UTF-8 编码），请重命名此文件")
+            continue
         if path.stem in by_stem:
             first = by_stem[path.stem]
             problems.error(Location(path), "", f"“{first.name}”和“{path.name}”是同一个项目的两个文件，请只保留一个")
@@ -113,9 +116,19 @@ def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
     return SourceFolder(folder, document, projects)
 
 
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def source_bytes(path: Path, folder: Path | None = None) -> bytes:
     """A source file's bytes, refused (``UnsafeFile``) when it is not a regular file inside
     ``folder``, or larger than a source can be."""
+    if path.is_symlink() and not path.exists():
+        raise UnsafeFile("是指向不存在的文件的链接（或链接循环），无法读取")
     if folder is not None and not inside(path, folder):
         raise UnsafeFile("是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）")
     return read_regular(path, MAX_SOURCE_BYTES)

@@ -18,6 +18,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _own_terminal() -> None:
+    """In the child: a session of its own whose controlling terminal is the pty (stdin), as a
+    shell gives a command, so that Ctrl+C typed there reaches it and its worker processes."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class PtyProcess:
     def __init__(self, *args, cwd=None, env=None):
         self.master, slave = pty.openpty()
@@ -25,7 +35,7 @@ class PtyProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "builder", *map(str, args)],
             cwd=cwd or ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-            start_new_session=True,
+            preexec_fn=_own_terminal,
         )
         os.close(slave)
 
@@ -59,6 +69,10 @@ class PtyProcess:
 
     def interrupt(self) -> None:
         self.process.send_signal(signal.SIGINT)
+
+    def ctrl_c(self) -> None:
+        """Type Ctrl+C at the terminal: SIGINT to the whole foreground process group."""
+        os.write(self.master, b"\x03")
 
     def wait(self, timeout: float = 120) -> int:
         deadline = time.monotonic() + timeout

@@ -383,3 +383,54 @@ def test_closed_stderr_is_not_a_crash(tmp_path):
                             shell=True, cwd=ROOT, capture_output=False, stdout=subprocess.PIPE, timeout=120)
     assert result.returncode == 0
     assert (tmp_path / "2025-绩效目标申报.docx").is_file()
+
+
+# ---------------------------------------------------------------- ten more things (issue 10, last part)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999999999999999", "1e30"])
+def test_an_unusable_source_date_epoch_is_a_usage_error(tmp_path, value):
+    result = run_cli("build", TARGET_SOURCES, "--out", tmp_path, env=dict(os.environ, SOURCE_DATE_EPOCH=value))
+    assert_clean_exit(result, 2)
+    assert result.stderr.startswith(f"环境变量 SOURCE_DATE_EPOCH=“{value}”无效")
+    assert not list(tmp_path.glob("*.docx"))
+
+
+def test_file_names_that_would_break_a_line_or_are_not_utf8(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-a\nb.yaml": PROJECT.replace("项目名称", "项目明称")})
+    os.close(os.open(os.path.join(os.fsencode(folder), b"02-\xff.yaml"), os.O_CREAT | os.O_WRONLY))
+    result = run_cli("build", folder, "--out", tmp_path / "out")
+    assert_clean_exit(result)
+    lines = result.stderr.replace(str(folder) + os.sep, "").splitlines()
+    assert "01-a\\nb.yaml:1:1 项目明称: 未知的键“项目明称”，是否应为“项目名称”？" in lines
+    assert "02-\\xff.yaml:1:1 文件名含有无法识别的字符（不是 UTF-8 编码），请重命名此文件" in lines
+
+
+def test_a_link_loop_and_a_dangling_link(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
+    (folder / "02-loop.yaml").symlink_to("02-loop.yaml")
+    (folder / "03-gone.yaml").symlink_to("nowhere.yaml")
+    lines = errors_of(folder, tmp_path / "out")
+    assert "02-loop.yaml:1:1 是指向不存在的文件的链接（或链接循环），无法读取" in lines
+    assert "03-gone.yaml:1:1 是指向不存在的文件的链接（或链接循环），无法读取" in lines
+
+
+def test_an_output_that_is_a_link_is_replaced_not_written_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "2025-绩效目标申报.docx").symlink_to(victim)
+    os.mkfifo(out / "2023-绩效自评.docx")  # a pipe where an output should be: not read, replaced
+    result = run_cli("build", SOURCES, "--out", out)
+    assert_clean_exit(result, 0)
+    assert victim.read_text() == "keep me"
+    assert not (out / "2025-绩效目标申报.docx").is_symlink()
+    assert zipfile.is_zipfile(out / "2023-绩效自评.docx")
+
+
+def test_a_folder_named_like_a_source(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
+    (folder / "02-文件夹.yaml").mkdir()
+    lines = errors_of(folder, tmp_path / "out")
+    assert "02-文件夹.yaml:1:1 不是普通文件（可能是文件夹、管道或设备），已忽略其内容" in lines

@@ -56,3 +56,18 @@ def test_watch_in_a_terminal_rebuilds_after_a_save(tmp_path):
         code = process.wait(60)
     assert "内部错误" not in process.text, process.text
     assert code in (0, 130), process.text
+
+
+def test_ctrl_c_typed_during_a_parallel_build(tmp_path):
+    import os
+
+    from ptyrun import PtyProcess
+
+    env = dict(os.environ, BUDGETDOC_TEST_WRITE_DELAY="3")  # each write pauses half-way
+    process = PtyProcess("build", SOURCES, "--out", tmp_path, "--jobs", "2", "--no-cache", env=env)
+    time.sleep(2)
+    process.ctrl_c()
+    code = process.wait(60)
+    assert code == 130, process.text
+    assert "已中止" in process.text and "Traceback" not in process.text and "内部错误" not in process.text
+    assert not list(tmp_path.iterdir())  # nothing half-written, no temporary left
