@@ -16,7 +16,6 @@ from pathlib import Path
 from builder import model as m
 from builder.assemble import build_timestamp, normalize_package
 from builder.cache import BuildCache, cache_enabled
-from builder.checks import run_checks
 from builder.errors import InputError, Location, Problem
 from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
@@ -56,7 +55,9 @@ def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Do
     for loaded in load_documents(paths, cache):
         problems.extend(loaded.problems)
         if loaded.document is not None:
-            problems.extend(run_checks(loaded.document))
+            from builder.review import review
+
+            problems.extend(review(loaded.document))
             documents.append(loaded.document)
     return documents, sorted(problems, key=_problem_order)
 
