@@ -88,14 +88,32 @@ def load_profile(document: m.Document, problems: list[Problem]) -> dict[str, str
     return _read_profile(path, problems, ())
 
 
+_PARSED: dict[tuple, tuple] = {}
+
+
+def _read_profile_file(path: Path):
+    """A profile file's raw tree, parsed once per content (every document of a build shares it)."""
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
+    collected = Problems()
+    root = read_source(path, collected)
+    result = (root, [replace(problem, rule="PROFILE") for problem in collected.items])
+    if key is not None:
+        _PARSED[key] = result
+    return result
+
+
 def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -> dict[str, str] | None:
     if path.resolve() in seen:
         problems.append(_profile_problem(Location(path), "基于", "规则集循环引用（“基于”又回到了自己）"))
         return None
-    collected = Problems()
-    root = read_source(path, collected)
-    for problem in collected.items:
-        problems.append(replace(problem, rule="PROFILE"))
+    root, read_problems = _read_profile_file(path)
+    problems.extend(read_problems)
     if root is None:
         return None
     if not isinstance(root, Mapping):
