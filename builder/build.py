@@ -130,7 +130,9 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     key = ""
     if cache is not None:
         extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
-        key = cache.document_key(folder, _templates(folder), source_files(folder), extra)
+        from builder.review import profile_files
+
+        key = cache.document_key(folder, _templates(folder), source_files(folder) + profile_files(folder, cache), extra)
         if cache.is_fresh(folder, key, outputs):
             return BuildResult(folder.name, outputs, 0.0, skipped=True)
     documents, warnings = prepare([folder], cache)

@@ -157,6 +157,29 @@ def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -
     return levels
 
 
+def profile_files(folder: Path, cache=None) -> list[Path]:
+    """The profile files a document folder's checks read (for the build cache's key): the
+    shipped ones and the user's chain named by ``规则:`` / ``基于:``. Problems are left to the check."""
+    files = sorted(PROFILE_DIR.glob("*.yaml"))
+    document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
+                    None)
+    if document is None:
+        return files
+    root = read_source(document, Problems(), cache)
+    node = root.get("规则") if isinstance(root, Mapping) else None
+    name, base = (str(node.value) if isinstance(node, Scalar) and node.value else None), folder
+    seen: list[Path] = []
+    while name and len(seen) < 10:
+        path = _resolve(name, base)
+        if path is None or path in seen:
+            break
+        seen.append(path)
+        profile, _ = _read_profile_file(path)
+        node = profile.get("基于") if isinstance(profile, Mapping) else None
+        name, base = (str(node.value) if isinstance(node, Scalar) and node.value else None), path.parent
+    return files + [p for p in seen if p.parent != PROFILE_DIR]
+
+
 # ---------------------------------------------------------------- waivers
 
 def _squash_place(text: str) -> str:

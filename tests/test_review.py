@@ -460,3 +460,16 @@ def test_libreoffice_keeps_the_comments(tmp_path):
     annotations = re.findall(r"<office:annotation\b.*?</office:annotation>", content, flags=re.S)
     assert len(annotations) == 8
     assert any("COPIED-TEXT" in a and "展示馆运维费" in a for a in annotations)
+
+
+def test_editing_the_profile_file_rebuilds(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT.replace("≥90(%)", "≥120(%)")},
+                            DOCUMENT + "规则: _规则.yaml\n")
+    profile = folder / "_规则.yaml"
+    profile.write_text("基于: 默认\n规则:\n  IND-PERCENT: 警告\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("build", folder, "--out", out).returncode == 0
+    assert "未改变" in run_cli("build", folder, "--out", out).stdout
+    profile.write_text("基于: 默认\n规则:\n  IND-PERCENT: 错误\n", encoding="utf-8")
+    stopped = run_cli("build", folder, "--out", out)
+    assert stopped.returncode == 1 and "超过 100%" in stopped.stderr
