@@ -735,6 +735,8 @@ _DUE = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(\d{1,2})\s*月(?:\s*(\d{1,2})\s
 
 def _due_date(match: re.Match) -> dt.date | None:
     year, month, day = match.group(1), match.group(2), match.group(3)
+    if month is not None and not 1 <= int(month) <= 12:
+        return None
     try:
         if month is None:
             return dt.date(int(year), 12, 31)

@@ -114,10 +114,11 @@ def _part(text: str) -> Part:
     if text in _SIMPLE:
         dimension, factor = _SIMPLE[text]
         return Part(dimension, factor)
-    if len(text) > 1 and text[0] in _SCALE and text[1:] not in _SCALE:
-        inner = _part(text[1:])
-        if inner.time is None:  # 万人, 万人次, 千台 …
-            return Part(inner.dimension, inner.factor * _SCALE[text[0]])
+    inner = text[1:]
+    if len(text) > 1 and text[0] in _SCALE and inner not in _SCALE and inner not in _TIME:
+        # 万人, 万人次, 千台 …: one multiplier in front of a known unit or a count word
+        dimension, factor = _SIMPLE.get(inner, (inner, ONE))
+        return Part(dimension, factor * _SCALE[text[0]])
     # a count word (个, 项, 次, 场, 人, 人次, 家 …) or a unit not known here: its own dimension
     return Part(text, ONE)
 

@@ -473,3 +473,20 @@ def test_editing_the_profile_file_rebuilds(tmp_path):
     profile.write_text("基于: 默认\n规则:\n  IND-PERCENT: 错误\n", encoding="utf-8")
     stopped = run_cli("build", folder, "--out", out)
     assert stopped.returncode == 1 and "超过 100%" in stopped.stderr
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_UNIT_TEXT = st.text(alphabet=st.sampled_from(list("元万亿千百十%‰个项次人天日月年周工作/()（）平方米公里 ") + ["x", "Q"]),
+                     max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=_UNIT_TEXT, b=_UNIT_TEXT)
+def test_any_unit_text_is_read_without_error_and_converts_to_itself(a, b):
+    assert units.convert(D(7), a, a) == D(7)
+    factor = units.conversion(a, b)
+    assert (factor is not None) == units.compatible(a, b)
+    if factor is not None:
+        back = units.conversion(b, a)
+        assert back is not None and abs(factor * back - 1) < D("1e-20")
