@@ -16,7 +16,6 @@ from pathlib import Path
 from builder import model as m
 from builder.assemble import build_timestamp, normalize_package
 from builder.cache import BuildCache, cache_enabled
-from builder.checks import run_checks
 from builder.errors import InputError, Location, Problem, display_path
 from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
@@ -58,7 +57,9 @@ def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Do
     for loaded in load_documents(paths, cache):
         problems.extend(loaded.problems)
         if loaded.document is not None:
-            problems.extend(run_checks(loaded.document))
+            from builder.review import review
+
+            problems.extend(review(loaded.document))
             documents.append(loaded.document)
     return documents, sorted(problems, key=_problem_order)
 
@@ -171,6 +172,14 @@ def sha256_file(path: Path) -> str:
         return "<missing>"
 
 
+def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
+    """Files besides the sources that a document's output depends on: the shipped templates
+    and the rule profiles its checks read (the template it names is found in the cache record)."""
+    from builder.review import profile_files
+
+    return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache)
+
+
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
     """Load, check, render and write one document folder (unless it is unchanged)."""
     started = time.perf_counter()
@@ -178,9 +187,8 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
     key = None
     if cache is not None:
-        shipped = sorted(TEMPLATE_DIR.glob("*.docx"))
-        key = cache.document_key(folder, shipped + cache.recorded_templates(folder), source_files(folder),
-                                 _inputs_key_extra(formats))
+        key = cache.document_key(folder, _other_inputs(folder, cache) + cache.recorded_templates(folder),
+                                 source_files(folder), _inputs_key_extra(formats))
         warnings = cache.fresh_warnings(folder, key, outputs) if key else None
         if warnings is not None:
             return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
@@ -189,7 +197,7 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     written = write_outputs(document, out_dir, formats)
     if cache is not None:
         template = template_for(document)
-        key = cache.document_key(folder, sorted(TEMPLATE_DIR.glob("*.docx")) + [template], source_files(folder),
+        key = cache.document_key(folder, _other_inputs(folder, cache) + [template], source_files(folder),
                                  _inputs_key_extra(formats))
         if key:
             cache.remember(document.folder, key, written, [template], warnings)

@@ -34,23 +34,37 @@ class Rule:
     kinds: tuple[str, ...]
     description: str
     check: Callable[[m.Document], Iterator[Problem]]
+    default_on: bool = True  # False: runs only when a rule profile (规则:) turns it on
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str, description: str, kinds=(m.TARGET_KIND,)):
+def rule(rule_id: str, severity: str, description: str, kinds=(m.TARGET_KIND,), default_on: bool = True):
     def register(function):
-        RULES.append(Rule(rule_id, severity, kinds, description, function))
+        RULES.append(Rule(rule_id, severity, kinds, description, function, default_on))
         return function
     return register
 
 
-def run_checks(document: m.Document) -> list[Problem]:
+OFF, OWN = "关闭", "默认"
+
+
+def run_checks(document: m.Document, levels: dict[str, str] | None = None) -> list[Problem]:
+    """Run the rules for the document's kind. ``levels`` (a rule profile) maps a rule id to
+    错误/警告 (every finding of the rule at that severity), 关闭 (not run) or 默认 (the rule's
+    own severities); a rule not in it runs when it is on by default."""
+    from dataclasses import replace
+
     findings: list[Problem] = []
     for r in RULES:
-        if document.kind in r.kinds:
-            findings.extend(r.check(document))
+        if document.kind not in r.kinds:
+            continue
+        level = (levels or {}).get(r.id, OWN if r.default_on else OFF)
+        if level == OFF:
+            continue
+        for problem in r.check(document):
+            findings.append(problem if level == OWN else replace(problem, severity=level))
     return sorted(findings, key=lambda p: (str(p.location.file), p.location.line, p.location.col, p.rule))
 
 
@@ -559,3 +573,259 @@ def check_fill_in(document: m.Document):
                 path = _indicator_path(indicator)
                 yield finding(indicator.location, f"{path}.实际完成值", "FILL-IN",
                               f"待填写：“{indicator.name}”的实际完成值", WARNING)
+
+
+# ---------------------------------------------------------------- units and published formulas
+
+@rule("UNIT-MISMATCH", WARNING, "实际完成值与指标值的单位属于同一量纲（元/万元/亿元、%/‰、天/月/年可换算；个/项/次、人/人次等不可互换），否则不计分",
+      kinds=EVALUATION)
+def check_unit_mismatch(document: m.Document):
+    from builder.units import describe_dimension
+
+    for project in document.projects:
+        for indicator in project.indicators:
+            target, actual = indicator.target, indicator.actual
+            if actual is None or scoring.units_comparable(target, actual):
+                continue
+            path = f"{_indicator_path(indicator)}.实际完成值"
+            yield finding(
+                project.location(path), path, "UNIT-MISMATCH",
+                f"“{indicator.name}”指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较"
+                f"（{describe_dimension(target.unit)} 与 {describe_dimension(actual.unit)}），不按规则计分，请统一单位",
+                WARNING, 指标值=target.text, 实际完成值=actual.text,
+            )
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"
+
+
+@rule("SCORE-BAND", WARNING, "写明完成程度（达成 100%、基本达成 80%–100%、部分达成 50%–80%、未达成 0–50%）的指标，得分落在该档次的分值区间内",
+      kinds=EVALUATION)
+def check_score_band(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            band = indicator.band
+            if not band or indicator.weight is None or indicator.actual is None:
+                continue
+            low, high, closed = scoring.BANDS[band]
+            weight = indicator.weight
+            span = (f"{format_score(weight)} 分" if band == "达成" else
+                    f"{format_score(weight * low)}–{format_score(weight * high)} 分"
+                    f"（分值的 {_percent(low)}–{_percent(high)}{'' if closed else '，不含上限'}）")
+            path = f"{_indicator_path(indicator)}.完成程度"
+            points = scoring.score(indicator)
+            if points is None:
+                yield finding(project.location(path), path, "SCORE-BAND",
+                              f"“{indicator.name}”完成程度为{band}，请写明得分：应在 {span} 之间", WARNING,
+                              完成程度=band, 分值=weight)
+            elif not weight or not scoring.in_band(band, points / weight):
+                written = "写明的" if indicator.score is not None else "按规则计算的"
+                yield finding(project.location(path), path, "SCORE-BAND",
+                              f"“{indicator.name}”完成程度为{band}（{span}），{written}得分为 {format_score(points)}",
+                              WARNING, 完成程度=band, 得分=points, 分值=weight)
+
+
+@rule("SCORE-WEIGHT-POSITIVE", WARNING, "写了分值的指标分值大于 0", kinds=EVALUATION)
+def check_weight_positive(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            if indicator.weight is not None and indicator.weight <= 0:
+                path = f"{_indicator_path(indicator)}.分值"
+                yield finding(project.location(path), path, "SCORE-WEIGHT-POSITIVE",
+                              f"“{indicator.name}”的分值为 {format_score(indicator.weight)}，应大于 0（不计分的指标请不写分值）",
+                              WARNING, 分值=indicator.weight)
+
+
+@rule("DEVIATION-SCORE", WARNING, "得分低于分值的指标要写偏差原因分析及改进措施（未达成的见 DEVIATION-MISSING）", kinds=EVALUATION)
+def check_deviation_for_low_score(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            points = scoring.score(indicator)
+            if (indicator.weight is None or points is None or points >= indicator.weight
+                    or indicator.deviation.strip() or scoring.missed(indicator)):
+                continue
+            path = f"{_indicator_path(indicator)}.偏差原因分析及改进措施"
+            yield finding(
+                indicator.location, path, "DEVIATION-SCORE",
+                f"“{indicator.name}”得分 {format_score(points)} 低于分值 {format_score(indicator.weight)}，偏差原因分析及改进措施为空",
+                WARNING, 得分=points, 分值=indicator.weight,
+            )
+
+
+# ---------------------------------------------------------------- reviewers' rules
+
+def _project_texts(project) -> Iterator[tuple[str, Location, str]]:
+    """Every text a reviewer reads in a project: (field path, where, text)."""
+    for key in ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位"):
+        value = {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer,
+                 "项目性质": getattr(project, "nature", ""), "项目类别": getattr(project, "category", "")}[key]
+        if value:
+            yield key, project.location(key), value
+    if isinstance(project, m.TargetProject):
+        for label, attribute in (*_SECTIONS, ("实施周期", "period")):
+            key = f"情况说明.{label}"
+            yield key, project.location(key), _section_text(project.narrative, attribute)
+        yield "项目总目标", project.location("项目总目标"), "\n".join(project.total_goal)
+        if project.annual_goal:
+            yield "年度总体目标", project.location("年度总体目标"), "\n".join(project.annual_goal)
+    else:
+        yield "预期目标", project.location("预期目标"), "\n".join(project.expected)
+        yield "实际完成情况", project.location("实际完成情况"), "\n".join(project.achieved)
+    for indicator in project.indicators:
+        path = _indicator_path(indicator)
+        yield path, indicator.location, indicator.name
+        yield path, indicator.location, indicator.target.text
+        if indicator.actual is not None:
+            yield f"{path}.实际完成值", project.location(f"{path}.实际完成值"), indicator.actual.text
+        if indicator.deviation:
+            yield f"{path}.偏差原因分析及改进措施", project.location(f"{path}.偏差原因分析及改进措施"), indicator.deviation
+
+
+# "**", "XX", "××", "待定", "【】"; a lone "*" that is no multiplication ("0.3 万元*16" is one).
+_PLACEHOLDER = re.compile(r"[*＊]{2,}|[*＊](?!\s*[\d(（])|(?<![A-Za-z])(?:XX|ＸＸ)|××|待定|【\s*】")
+
+
+@rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）", kinds=BOTH)
+def check_placeholders(document: m.Document):
+    for project in document.projects:
+        for path, location, text in _project_texts(project):
+            match = _PLACEHOLDER.search(text)
+            if match:
+                start = max(0, match.start() - 8)
+                excerpt = text[start:match.end() + 8].replace("\n", " ")
+                yield finding(location, path, "PLACEHOLDER",
+                              f"留有占位符“{match.group()}”：“{excerpt}”，请填写实际内容", WARNING,
+                              占位符=match.group())
+
+
+@rule("IND-COST-DIRECTION", WARNING, "成本指标写成 ≤ 或 =（写 ≥、> 的成本没有上限）")
+def check_cost_direction(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            value = indicator.target
+            if indicator.level1 == "成本指标" and value.comparator in ("≥", ">"):
+                yield finding(
+                    indicator.location, _indicator_path(indicator), "IND-COST-DIRECTION",
+                    f"成本指标“{indicator.name}”写作 {value.text}：成本应控制在上限之内（如 ≤{value.number}({value.unit})）",
+                    WARNING, 指标值=value.text,
+                )
+
+
+@rule("IND-PERCENT", WARNING, "百分比指标值、实际完成值不超过 100%（增长率等确可超过的，用“忽略:”写明原因）", kinds=BOTH)
+def check_percent(document: m.Document):
+    from builder.units import parse_unit
+
+    for project in document.projects:
+        for indicator in project.indicators:
+            for label, value in (("指标值", indicator.target), ("实际完成值", indicator.actual)):
+                if value is None or value.number is None:
+                    continue
+                unit = parse_unit(value.unit)
+                if unit.numerator is None or unit.denominators or unit.numerator.dimension != "比例":
+                    continue
+                if value.number * unit.numerator.factor > 100:
+                    path = _indicator_path(indicator) + ("" if label == "指标值" else ".实际完成值")
+                    yield finding(project.location(path), path, "IND-PERCENT",
+                                  f"“{indicator.name}”的{label} {value.text} 超过 100%", WARNING, **{label: value.text})
+
+
+_DUE = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?)?")
+
+
+def _due_date(match: re.Match) -> dt.date | None:
+    year, month, day = match.group(1), match.group(2), match.group(3)
+    if month is not None and not 1 <= int(month) <= 12:
+        return None
+    try:
+        if month is None:
+            return dt.date(int(year), 12, 31)
+        if day is not None:
+            return dt.date(int(year), int(month), int(day))
+        following = dt.date(int(year) + int(month) // 12, int(month) % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    except ValueError:
+        return None
+
+
+def _project_end(project, document: m.Document) -> dt.date:
+    return project.end if isinstance(project, m.TargetProject) else dt.date(document.year, 12, 31)
+
+
+@rule("IND-AFTER-END", WARNING, "指标写的完成时间（如 2026年6月底前）不晚于项目的计划完成日期（自评：年度末）", kinds=BOTH)
+def check_due_after_end(document: m.Document):
+    for project in document.projects:
+        end = _project_end(project, document)
+        for indicator in project.indicators:
+            for text in (indicator.name, indicator.target.text):
+                dates = [(match.group().strip(), _due_date(match)) for match in _DUE.finditer(text)]
+                late = [(written, due) for written, due in dates if due is not None and due > end]
+                if late:
+                    written, due = late[0]
+                    yield finding(
+                        indicator.location, _indicator_path(indicator), "IND-AFTER-END",
+                        f"“{indicator.name}”写到 {written}（{due.isoformat()}），晚于项目计划完成日期 {end.isoformat()}",
+                        WARNING, 时间=written, 计划完成日期=end,
+                    )
+                    break
+
+
+@rule("IND-COST-MISSING", WARNING, "上海 2025 年指引（财政局 2025-01-02）：每个项目都设成本指标", default_on=False)
+def check_cost_indicator_present(document: m.Document):
+    for project in document.projects:
+        if not any(i.level1 == "成本指标" for i in project.indicators):
+            yield finding(project.location("绩效指标"), "绩效指标", "IND-COST-MISSING",
+                          "没有成本指标（上海 2025 年指引要求每个项目设置成本指标）", WARNING)
+
+
+@rule("GOAL-ANNUAL", WARNING, "多年度项目（起止日期超出预算年度）写有与项目总目标不同的年度总体目标", default_on=False)
+def check_annual_goal(document: m.Document):
+    for project in document.projects:
+        if _single_year(project, document.year) or project.end < project.start:
+            continue
+        annual = _squash("".join(project.annual_goal or ()))
+        if not annual or annual == _squash("".join(project.total_goal)):
+            key = "年度总体目标" if project.annual_goal else "项目总目标"
+            what = "与项目总目标相同" if annual else "没有写"
+            yield finding(
+                project.location(key), key, "GOAL-ANNUAL",
+                f"多年度项目（{project.start.isoformat()} 至 {project.end.isoformat()}）的年度总体目标{what}，"
+                f"应写明 {document.year} 年度要达到的目标",
+                WARNING, 计划开始日期=project.start, 计划完成日期=project.end,
+            )
+
+
+# A year number as text states it ("2024年", "2024 年度"); years inside document numbers
+# (〔2024〕10 号, [2024]) and titles (《…》) are references, not stale text.
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_REFERENCES = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|［[^］]*］|【[^】]*】")
+
+
+def _year_fields(project) -> Iterator[tuple[str, Location, str]]:
+    """The fields that speak of the budget year itself (never 立项依据 and the like, which cite history)."""
+    yield "项目名称", project.location("项目名称"), project.name
+    if isinstance(project, m.TargetProject):
+        if project.annual_goal:
+            yield "年度总体目标", project.location("年度总体目标"), "\n".join(project.annual_goal)
+        yield "情况说明.年度预算安排", project.location("情况说明.年度预算安排"), _section_text(project.narrative, "budget")
+    for indicator in project.indicators:
+        path = _indicator_path(indicator)
+        yield path, indicator.location, f"{indicator.name}\n{indicator.target.text}"
+        if indicator.actual is not None:
+            yield f"{path}.实际完成值", project.location(f"{path}.实际完成值"), indicator.actual.text
+
+
+@rule("YEAR-STALE", WARNING, "项目名称、年度总体目标、年度预算安排和指标中写的年份不早于预算年度（多年度项目：不早于计划开始年份）",
+      kinds=BOTH)
+def check_stale_years(document: m.Document):
+    for project in document.projects:
+        first = project.start.year if isinstance(project, m.TargetProject) else document.year
+        first = min(first, document.year)
+        for path, location, text in _year_fields(project):
+            years = sorted({int(y) for y in _YEAR.findall(_REFERENCES.sub("", text)) if int(y) < first})
+            if years:
+                yield finding(
+                    location, path, "YEAR-STALE",
+                    f"写到 {'、'.join(f'{y} 年' for y in years)}，早于{'预算年度' if first == document.year else '计划开始年份'} "
+                    f"{first} 年（是否是上一年文字未改？）", WARNING, 年份=",".join(map(str, years)), 年度=document.year,
+                )

@@ -153,28 +153,65 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text：每条一行；json：供编辑器和 CI 使用的列表。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
-def check_command(paths: tuple[Path, ...], output_format: str, strict: bool) -> None:
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="基线文件：其中的发现列为“已知”，不使检查失败，只有新的发现照常报告。")
+@click.option("--write-baseline", "write_baseline_to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="把当前的全部错误和警告写入基线文件（团队开始在旧文档上使用本工具时）。")
+@click.option("--docx", "docx_out", type=click.Path(path_type=Path), default=None,
+              help="另外写出带批注的 Word 文档：每条发现是它所在单元格或段落上的一条批注"
+                   "（一个文档时可写 .docx 文件名，否则为文件夹）。")
+def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, baseline: Path | None,
+                  write_baseline_to: Path | None, docx_out: Path | None) -> None:
     """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则表见 docs/checks.md）。
 
-    每条发现为“路径:行:列 [错误|警告] 规则编号 说明”。没有错误时退出码为 0，
-    有错误（或加 --strict 时有警告）为 1。
+    每条发现为“路径:行:列 [错误|警告|已接受|已知] 规则编号 说明”。没有错误时退出码为 0，
+    有错误（或加 --strict 时有警告）为 1；“已接受”（源文件中“忽略:”写明原因的）和“已知”（在基线中的）不算。
     """
     import json
 
     from builder.build import check
+    from builder.review import BaselineProblem, apply_baseline, read_baseline, write_baseline
 
+    documents = []
     try:
-        _, problems = check(list(paths) or [DEFAULT_SOURCES])
+        documents, problems = check(list(paths) or [DEFAULT_SOURCES])
     except InputError as exc:
         problems = exc.problems
+    gone = 0
+    if baseline is not None:
+        try:
+            known = read_baseline(baseline)
+        except BaselineProblem as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_INPUT)
+        problems, gone = apply_baseline(problems, known, display_path(baseline))
+    if write_baseline_to is not None:
+        count = write_baseline(write_baseline_to, problems)
+        click.echo(f"已把 {count} 条发现写入基线 {display_path(write_baseline_to)}", err=True)
+    if docx_out is not None:
+        from builder.annotate import AnnotateProblem, write_annotated
+
+        try:
+            for path in write_annotated(documents, problems, docx_out):
+                click.echo(f"已生成带批注的文档 {display_path(path)}", err=True)
+        except AnnotateProblem as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_INPUT)
     if output_format == "json":
         click.echo(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=2))
     else:
         for problem in problems:
             click.echo(problem.format_finding())
-        errors = sum(1 for p in problems if p.severity == "错误")
-        click.echo(f"{errors} 个错误，{len(problems) - errors} 个警告", err=True)
-    failing = [p for p in problems if p.severity == "错误" or strict]
+        counts = {level: sum(1 for p in problems if p.severity == level) for level in ("错误", "警告", "已接受", "已知")}
+        summary = f"{counts['错误']} 个错误，{counts['警告']} 个警告"
+        if counts["已接受"]:
+            summary += f"，{counts['已接受']} 条已接受"
+        if counts["已知"]:
+            summary += f"，{counts['已知']} 条已知（基线）"
+        if gone:
+            summary += f"；基线中有 {gone} 条已不再出现，可重新写出基线"
+        click.echo(summary, err=True)
+    failing = [p for p in problems if p.severity == "错误" or (strict and p.severity == "警告")]
     sys.exit(EXIT_INPUT if failing else 0)
 
 

@@ -55,6 +55,7 @@ class Problem:
     severity: str = "错误"  # or 警告
     rule: str = ""  # the check rule's id, for findings of ``builder.checks``
     values: tuple[tuple[str, str], ...] = ()  # the numbers involved, for --format json
+    note: str = ""  # 已接受: the waiver's 原因; 已知: the baseline it is in
 
     def as_json(self) -> dict:
         return {
@@ -66,18 +67,22 @@ class Problem:
             "field": self.field,
             "message": self.message,
             "values": dict(self.values),
+            **({"note": self.note} if self.note else {}),
         }
 
     def format(self) -> str:
         """``path:line:col 字段路径: 说明`` — how loading and building report problems."""
         where = self.location.display()
         text = f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+        if self.note:
+            return f"{text}（{self.severity}，{self.note}）"
         return text if self.severity == "错误" else f"{text}（警告）"
 
     def format_finding(self) -> str:
         """``path:line:col [错误] 规则编号 说明`` — how ``budgetdoc check`` reports."""
         rule = self.rule or "SOURCE"
-        return f"{self.location.display()} [{self.severity}] {rule} {self.message}"
+        note = f"（{self.note}）" if self.note else ""
+        return f"{self.location.display()} [{self.severity}] {rule} {self.message}{note}"
 
 
 @dataclass

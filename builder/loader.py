@@ -22,6 +22,14 @@ from builder.sources import SourceFile, find_document_folders, read_folder
 
 # ---------------------------------------------------------------- schemas
 
+WAIVER = Record({
+    "规则": Text(required=True, doc="要接受的发现的规则编号，如 IND-COST-UNIT"),
+    "位置": Text(doc="字段路径（如 绩效指标.成本指标.经济成本指标.补贴标准）或三级指标名称；不写则为整个文件"),
+    "项目": Text(doc="只在 document.yaml 中：项目文件名（不含扩展名）或项目名称"),
+    "原因": Text(required=True, doc="为什么接受这条发现（会随发现一起列出）"),
+}, name="忽略项")
+WAIVERS = ListOf(WAIVER, default=[], doc="接受的发现：每项写明规则、位置和原因（见 docs/checks.md）")
+
 DOCUMENT_SCHEMA = Record({
     "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="绩效目标申报 或 绩效自评"),
     "年度": Integer(minimum=2000, maximum=2100, required=True, doc="预算年度，如 2025"),
@@ -32,6 +40,8 @@ DOCUMENT_SCHEMA = Record({
     # optional: the 绩效目标设置情况 figures as reported elsewhere, checked against the projects
     "项目数": Integer(minimum=0, maximum=100000),
     "涉及项目预算资金": Money(),
+    "规则": Text(doc="检查规则集：内置的“默认”“上海-2025”，或相对于文档文件夹的规则集文件路径（见 docs/checks.md）"),
+    "忽略": WAIVERS,
 })
 
 BUDGET_ITEM_FIELDS = {
@@ -152,6 +162,7 @@ TARGET_PROJECT_SCHEMA = Record({
     "项目总目标": Paragraphs(required=True, doc="一行一段"),
     "年度总体目标": Paragraphs(doc="不写（null）时项目总目标横跨两栏"),
     "绩效指标": IndicatorTree(IndicatorText(required=True), required=True),
+    "忽略": WAIVERS,
 })
 TARGET_PROJECT_SCHEMA.fields["项目资金"].required = True
 TARGET_PROJECT_SCHEMA.fields["情况说明"].required = True
@@ -163,6 +174,8 @@ EVALUATION_INDICATOR = Record({
     "分值": Number(doc="该指标的分值"),
     "得分": Number(doc="不写则按规则计算；写了以所写为准"),
     "偏差原因分析及改进措施": Text(default=""),
+    "完成程度": Choice(("达成", "基本达成", "部分达成", "未达成"),
+                   doc="定性指标的完成档次：达成 100%、基本达成 80%–100%、部分达成 50%–80%、未达成 0–50% 的分值"),
 })
 EVALUATION_PROJECT_SCHEMA = Record({
     "项目名称": Text(required=True),
@@ -180,6 +193,7 @@ EVALUATION_PROJECT_SCHEMA = Record({
     "预期目标": Paragraphs(),
     "实际完成情况": Paragraphs(),
     "绩效指标": IndicatorTree(EVALUATION_INDICATOR, required=True),
+    "忽略": WAIVERS,
 })
 
 SCHEMAS = {"document": DOCUMENT_SCHEMA, m.TARGET_KIND: TARGET_PROJECT_SCHEMA, m.EVALUATION_KIND: EVALUATION_PROJECT_SCHEMA}
@@ -271,8 +285,20 @@ def load_document(folder: Path, cache=None) -> Loaded:
         template=fields["模板"],
         stated_summary={"项目数": fields["项目数"], "涉及项目预算资金": fields["涉及项目预算资金"]},
         locations=dict(fields["_locs"]),
+        rules=fields["规则"],
+        waivers=_waivers(fields["忽略"]),
     )
     return Loaded(folder, document, problems.items)
+
+
+def _waivers(entries) -> tuple[m.Waiver, ...]:
+    if not entries or entries is INVALID:
+        return ()
+    return tuple(
+        m.Waiver(rule=e["规则"].strip(), place=(e["位置"] or "").strip(), reason=e["原因"].strip(),
+                 location=e["_locs"][""], project=(e["项目"] or "").strip())
+        for e in entries if _valid(e)
+    )
 
 
 def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, document: SourceFile) -> list[SourceFile]:
@@ -367,6 +393,7 @@ def _build_target_project(source: SourceFile, ctx: Context) -> m.TargetProject |
         annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
         indicators=_indicators(fields["绩效指标"], lambda l1, l2, name, loc, value: m.Indicator(l1, l2, name, value, loc)),
         locations=locations,
+        waivers=_waivers(fields["忽略"]),
     )
 
 
@@ -432,7 +459,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
             continue
         indicators.append(m.Indicator(
             l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
-            score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "",
+            score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "", band=leaf["完成程度"],
         ))
     rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
     if fields["组成"] and funds is not None:
@@ -451,6 +478,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
         achieved=tuple(fields["实际完成情况"] or ()),
         indicators=tuple(indicators),
         locations=locations,
+        waivers=_waivers(fields["忽略"]),
     )
 
 

@@ -44,6 +44,18 @@ class Indicator:
     weight: Decimal | None = None  # 分值
     score: Decimal | None = None  # 得分 as written (None: computed)
     deviation: str = ""  # 偏差原因分析及改进措施
+    band: str | None = None  # 完成程度: 达成 / 基本达成 / 部分达成 / 未达成 (定性 bands)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A finding accepted in the sources (``忽略:``): which rule, where, and why."""
+
+    rule: str  # 规则
+    place: str  # 位置: a field path, an indicator name, or empty for the whole file
+    reason: str  # 原因
+    location: Location  # where the waiver itself is written
+    project: str = ""  # 项目 (document.yaml only): a project file stem or 项目名称
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class TargetProject:
     annual_goal: tuple[str, ...] | None
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    waivers: tuple[Waiver, ...] = ()  # 忽略
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -154,6 +167,7 @@ class EvaluationProject:
     achieved: tuple[str, ...]  # 实际完成情况
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    waivers: tuple[Waiver, ...] = ()  # 忽略
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:
@@ -173,6 +187,8 @@ class Document:
     template: str | None = None  # 模板: a template file name inside the folder
     stated_summary: dict = field(default_factory=dict, compare=False)  # 项目数 / 涉及项目预算资金 as written
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
+    waivers: tuple[Waiver, ...] = ()  # 忽略
 
     @property
     def name(self) -> str:

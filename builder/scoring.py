@@ -6,6 +6,12 @@
   otherwise 分值 × 实际/目标 (≥ = > targets) or 分值 × 目标/实际 (≤ < targets);
   qualitative: full when 实际完成值 is 完成/达成/达成预期指标 or equals 指标值.
 - 总分 = execution 得分 + Σ indicator 得分. An explicit 得分 always wins.
+- Units are part of a value: the 实际完成值 is converted into the 指标值's unit
+  (``builder.units``: 58000 元 against ≤6 万元 is 5.8 万元); across dimensions
+  (工作日 against 月, 人/月 against 元/人/月) nothing is computed (UNIT-MISMATCH).
+- 完成程度 (定性 bands, written by the writer): 达成 100% of 分值, 基本达成 80–100%,
+  部分达成 50–80%, 未达成 0–50%; a 定性 indicator marked 达成 scores full, one
+  in another band needs its 得分 written (SCORE-BAND checks it is in the band).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from builder import model as m
+from builder import units
 from builder.values import IndicatorValue
 
 CENT = Decimal("0.01")
@@ -50,12 +57,43 @@ def execution(project: m.EvaluationProject) -> Execution:
     return Execution(rate, weight, round_cents(weight * min(rate, ONE)))
 
 
+# 完成程度 → (lowest share of 分值, highest share, whether the highest is included)
+BANDS: dict[str, tuple[Decimal, Decimal, bool]] = {
+    "达成": (ONE, ONE, True),
+    "基本达成": (Decimal("0.8"), ONE, False),
+    "部分达成": (Decimal("0.5"), Decimal("0.8"), False),
+    "未达成": (ZERO, Decimal("0.5"), False),
+}
+
+
+def in_band(band: str, share: Decimal) -> bool:
+    low, high, closed = BANDS[band]
+    return low <= share <= high if closed else low <= share < high
+
+
+def units_comparable(target: IndicatorValue, actual: IndicatorValue) -> bool:
+    """False when both values have numbers whose units measure different things."""
+    if target.number is None or actual.number is None:
+        return True
+    return units.compatible(target.unit, actual.unit)
+
+
+def actual_number(target: IndicatorValue, actual: IndicatorValue) -> Decimal | None:
+    """The 实际完成值's number in the 指标值's unit; None across dimensions."""
+    if actual.number is None:
+        return None
+    return units.convert(actual.number, actual.unit, target.unit)
+
+
 def meets(target: IndicatorValue, actual: IndicatorValue) -> bool | None:
     """Whether the actual value meets the target; None when it cannot be told."""
     if target.is_quantitative and actual.number is not None:
+        number = actual_number(target, actual)
+        if number is None:
+            return None  # units of different dimensions: UNIT-MISMATCH
         if target.comparator in HIGHER_IS_BETTER:
-            return actual.number >= target.number
-        return actual.number <= target.number
+            return number >= target.number
+        return number <= target.number
     if not target.is_quantitative:
         if actual.text in ACHIEVED_WORDS or actual.text == target.text:
             return True
@@ -67,19 +105,23 @@ def computed_score(indicator: m.Indicator) -> Decimal | None:
     weight, target, actual = indicator.weight, indicator.target, indicator.actual
     if weight is None or actual is None:
         return None
+    band = getattr(indicator, "band", None)
+    if band and not target.is_quantitative:
+        return weight if band == "达成" else None  # 定性: the writer gives the 得分 within the band
     met = meets(target, actual)
     if met:
         return weight
     if met is None:
         return None
-    if target.comparator in HIGHER_IS_BETTER:
+    number = actual_number(target, actual)
+    if target.comparator in HIGHER_IS_BETTER:  # 正向: 分值 × 实际/目标
         if not target.number:
             return weight
-        ratio = actual.number / target.number
-    else:
-        if not actual.number:
+        ratio = number / target.number
+    else:  # 反向: 分值 × 目标/实际
+        if not number:
             return weight
-        ratio = target.number / actual.number
+        ratio = target.number / number
     return round_cents(weight * max(ZERO, min(ratio, ONE)))
 
 
@@ -92,6 +134,9 @@ def missed(indicator: m.Indicator) -> bool:
     """True when the 实际完成值 is known not to meet the 指标值."""
     if indicator.actual is None:
         return False
+    band = getattr(indicator, "band", None)
+    if band:
+        return band != "达成"
     met = meets(indicator.target, indicator.actual)
     if met is None and not indicator.target.is_quantitative:
         return indicator.actual.text != indicator.target.text

@@ -236,6 +236,8 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
         indicators[f"{key}/分值"] = format_score(indicator.weight)
         indicators[f"{key}/得分"] = format_score(scoring.score(indicator))
         indicators[f"{key}/偏差原因分析及改进措施"] = indicator.deviation
+        if indicator.band:
+            indicators[f"{key}/完成程度"] = indicator.band
     return {
         "基本信息": {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer},
         "项目资金": funds,
