@@ -61,6 +61,20 @@ class RedlineFailed(Exception):
     """The engine ran and failed (e.g. an input is not a valid .docx)."""
 
 
+def _check_input(path: Path) -> None:
+    """A .docx the engine may read: a regular file of sane size whose parts are no zip bomb."""
+    import zipfile
+
+    from builder.safeio import UnsafeFile, read_package_part
+
+    try:
+        read_package_part(path)
+    except UnsafeFile as exc:
+        raise RedlineFailed(f"{path.name}：{exc}") from None
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, NotImplementedError, ValueError):
+        raise RedlineFailed(f"{path.name} 不是可读的 Word 文档（.docx）") from None
+
+
 def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: str = "2000-01-01T00:00:00Z") -> None:
     """Write ``out``: ``new`` with tracked changes against ``old``, by ``author`` at ``date``.
 
@@ -71,6 +85,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
     for path in (old, new):
         if not path.is_file():
             raise FileNotFoundError(f"找不到要比对的文档：{path}")
+        _check_input(path)
     binary = _engine_binary()
     with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as work:
         work_dir = Path(work)
