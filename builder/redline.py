@@ -85,8 +85,9 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
     for path in (old, new):
         if not path.is_file():
             raise FileNotFoundError(f"找不到要比对的文档：{path}")
-        _check_input(path)
     binary = _engine_binary()
+    for path in (old, new):
+        _check_input(path)
     with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as work:
         work_dir = Path(work)
         target = work_dir / "redline.docx"
