@@ -202,6 +202,9 @@ def loop(document, items: str, body: str, style: str = "Normal") -> None:
 
 # ---------------------------------------------------------------- tables
 
+CELL_MARGIN = 45  # twips (0.08 cm) left and right of a cell's text
+
+
 class Cell:
     """A cell of a form row: text (or paragraph loops), its span, and whether it carries the
     merge marker (【合并】: budgetdoc merges equal cells of the column vertically)."""
@@ -232,7 +235,7 @@ def form_table(document, widths_cm: list[float], rows: list):
         borders,
         el("w:tblLayout", {"w:type": "fixed"}),
         el("w:tblCellMar", children=[
-            el("w:left", {"w:w": 57, "w:type": "dxa"}), el("w:right", {"w:w": 57, "w:type": "dxa"}),
+            el("w:left", {"w:w": CELL_MARGIN, "w:type": "dxa"}), el("w:right", {"w:w": CELL_MARGIN, "w:type": "dxa"}),
         ]),
         el("w:tblLook", {"w:val": "04A0"}),
     ]))
@@ -254,8 +257,10 @@ def form_table(document, widths_cm: list[float], rows: list):
 def _row(document, row: Row, twips: list[int]):
     cells = row.cells
     assert sum(c.span for c in cells) == len(twips), [c.content for c in cells]
-    # rows stay whole on a page; header rows repeat where the table continues
-    tr_pr = el("w:trPr", children=[el("w:cantSplit")])
+    # rows stay whole on a page, except rows of long texts (goals), which may be longer than a
+    # page; header rows repeat where the table continues
+    long_text = any(isinstance(c.content, list) for c in cells)
+    tr_pr = el("w:trPr", children=[] if long_text else [el("w:cantSplit")])
     if row.header:
         tr_pr.append(el("w:tblHeader"))
     tr = el("w:tr", children=[tr_pr])
@@ -303,10 +308,13 @@ def table_gap(document) -> None:
 
 # ---------------------------------------------------------------- 绩效目标申报
 
-# Grid of the 申报 form, 16.35 cm (a little wider than the 15.6 cm text width, centred):
+# Grid of the 申报 form, 16.5 cm (a little wider than the 15.6 cm text width, centred):
 # 0 left label | 1 一级 | 2 二级 | 3–5 三级 | 6–7 指标值; the header rows reuse it.
-# Every label of up to six characters (计划开始日期, 经济成本指标) fits on one line at 五号.
-TARGET_GRID = [2.5, 2.1, 2.5, 1.75, 2.5, 2.0, 0.6, 2.4]
+# At 五号 (10.5 pt = 0.37 cm a character) with 0.08 cm cell margins, every label of up to six
+# characters (计划开始日期, 经济成本指标) fits on one line: 6 × 0.37 + 0.16 = 2.38 cm;
+# 年度资金申请总额 (columns 5–6) breaks after six characters, 其他经常性项目 fits column 4 and a
+# unit name of 13 characters columns 5–7.
+TARGET_GRID = [2.4, 2.05, 2.4, 1.7, 2.9, 1.7, 0.85, 2.5]
 
 
 def target_form_rows() -> list:
@@ -402,11 +410,12 @@ def make_target_template(path: Path) -> None:
 
 # ---------------------------------------------------------------- 绩效自评
 
-# Grid of the 自评 form (16.15 cm, centred): the union of the column edges of the money
+# Grid of the 自评 form (16.1 cm, centred): the union of the column edges of the money
 # block (label | row | 年初 | 全年预算 | 全年执行 | 分值 | 执行率 | 得分) and of the
 # indicator grid (label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差).
-# Labels of up to six characters (年度资金总额, 经济成本指标) fit on one line at 小五.
-EVALUATION_GRID = [1.55, 1.8, 2.1, 2.0, 0.6, 1.4, 0.6, 1.8, 1.0, 1.0, 0.5, 1.8]
+# At 小五 (9 pt = 0.32 cm a character) labels of up to six characters (年度总体目标,
+# 经济成本指标) fit on one line: 6 × 0.32 + 0.16 = 2.07 cm; amounts fit columns 3, 4–5, 6–7.
+EVALUATION_GRID = [2.1, 1.8, 2.1, 1.85, 0.85, 1.35, 0.4, 1.75, 0.9, 0.9, 0.4, 1.7]
 
 
 def evaluation_form_rows() -> list:

@@ -8,8 +8,9 @@ marked column to its left: a 二级指标 merges only with the 二级指标 of t
 so the same 二级 label under two different 一级 labels stays two cells. The marker itself is
 removed; the merged cells get ``w:vMerge`` (text only in the first), as Word writes them.
 
-Rows of a nested merged group are kept on one page (``w:keepNext`` on all but the last
-row's paragraphs), and the last row of every table (总分) is kept with the row above it.
+Rows of a small nested merged group (up to six rows) are kept on one page (``w:keepNext``
+on all but the last row's paragraphs), and the last row of every table (总分) is kept with
+the row above it.
 
 ``move_page_breaks`` runs on the template before rendering: LibreOffice saves a paragraph's
 "page break before" as a page-break run at the end of the previous paragraph. When that
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 MERGE_MARKER = "【合并】"
+KEEP_TOGETHER_ROWS = 6  # a nested merged group of at most this many rows is kept on one page
 
 # w:pPr children in schema order (ECMA-376 CT_PPrBase): new children are inserted in order
 PPR_ORDER = [
@@ -185,7 +187,9 @@ def _merge_table(tbl) -> int:
         for tc in run.cells[1:]:
             _set_vmerge(tc, "continue")
             _empty(tc)
-        if run.parent is not None:  # a nested group (一级 within 绩效指标, 二级 within 一级): one page
+        if run.parent is not None and len(run.cells) <= KEEP_TOGETHER_ROWS:
+            # a small nested group (二级 within 一级…) stays on one page; a longer one may
+            # continue on the next page, under the repeated header row
             for tc in run.cells[:-1]:
                 for p in tc.getparent().iter(f"{W}p"):
                     set_keep_next(p)

@@ -72,6 +72,7 @@ class TemplateReport:
     merge_cells: list[str] = field(default_factory=list)  # places of the cells with 【合并】
     page_starts: int = 0
     used: set[str] = field(default_factory=set)  # context paths printed, e.g. projects[].name
+    listing: list[tuple[str, str]] = field(default_factory=list)  # (place, what), in document order
 
     @property
     def ok(self) -> bool:
@@ -172,25 +173,29 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
     seen_cells = set()
     for p, place, tc in _places(body):
         text = paragraph_text(p)
-        holder = tc if tc is not None else p
-        if id(holder) not in seen_cells:
-            seen_cells.add(id(holder))
-            for where, value in _attribute_tags(holder if tc is None else tc.find(f"{W}tcPr") if
-                                                tc.find(f"{W}tcPr") is not None else p):
+        if tc is None:
+            checked = [p]
+        elif id(tc) not in seen_cells:
+            seen_cells.add(id(tc))
+            checked = [tc]  # the cell's properties and all its paragraphs
+        else:
+            checked = []
+        for element in checked:
+            for where, value in _attribute_tags(element):
                 report.problems.append(Finding(place, f"标签“{_short(value, 30)}”写在 Word 中看不到、"
                                                       f"也无法输入的位置（{where}）：{attribute_hint}"))
-        if tc is None:
-            for where, value in _attribute_tags(p.find(f"{W}pPr") if p.find(f"{W}pPr") is not None else p):
-                report.problems.append(Finding(place, f"标签“{_short(value, 30)}”写在 Word 中看不到的位置（{where}）"))
         cell_text = "".join(paragraph_text(q) for q in tc.iter(f"{W}p")) if tc is not None else text
         marked = MERGE_MARKER in cell_text
+        tags, errors = _split_tags(text)
         if tc is not None and marked and place not in report.merge_cells:
             report.merge_cells.append(place)
-        tags, errors = _split_tags(text)
+            if not _split_tags(cell_text)[0]:
+                report.listing.append((place, f"“{cell_text}”"))
         for error in errors:
             report.problems.append(Finding(place, error))
         for tag in tags:
             report.tags.append(Tag(tag, place, cell_text, marked))
+            report.listing.append((place, tag + (f"  {MERGE_MARKER}" if marked else "")))
     for tbl_number, tbl in enumerate(body.iter(f"{W}tbl"), start=1):
         for tr in tbl.findall(f"{W}tr"):
             trpr = tr.find(f"{W}trPr")
@@ -347,6 +352,19 @@ class _Scope:
         return _Scope({**self.names, **bound})
 
 
+def _written(node) -> str:
+    """An expression as the template writes it: ``p.funds``, ``r``."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_written(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_written(node.node)}[{node.arg.value!r}]"
+    return "…"
+
+
 def _describe(shape) -> str:
     if isinstance(shape, str):
         return shape
@@ -399,6 +417,7 @@ class _NameChecker:
         return _ANY, ""
 
     def member(self, node, base, path: str, attr):
+        written = _written(node.node)
         if base is _REFUSED:
             return _REFUSED, ""
         if isinstance(attr, str) and attr.startswith("_"):
@@ -411,8 +430,7 @@ class _NameChecker:
                 child_path = f"{path}.{attr}" if path else str(attr)
                 self.report.used.add(child_path)
                 return base[attr], child_path
-            where = f"“{path}”" if path else ""
-            self.problem(node, f"{where}没有“{attr}”这一项{self.suggest(str(attr), base)}"
+            self.problem(node, f"“{written}”没有“{attr}”这一项{self.suggest(str(attr), base)}"
                                f"（可用：{'、'.join(base)}）")
             return _ANY, ""
         if isinstance(base, list):
@@ -420,12 +438,12 @@ class _NameChecker:
                 return (base[0] if base else _ANY), f"{path}[]"
             if attr in ("length",):
                 return _ANY, ""
-            self.problem(node, f"“{path}”是{_describe(base)}，没有“{attr}”这一项（列表请用 {{%p for x in … %}} 逐项取值）")
+            self.problem(node, f"“{written}”是{_describe(base)}，没有“{attr}”这一项（列表请用 {{%p for x in … %}} 逐项取值）")
             return _ANY, ""
         if isinstance(base, str):  # a text: its string methods are allowed by the sandbox
             if isinstance(attr, str) and hasattr(str, attr):
                 return _ANY, ""
-            self.problem(node, f"“{path}”是文字（{base}），没有“{attr}”这一项")
+            self.problem(node, f"“{written}”是文字（{base}），没有“{attr}”这一项")
         return _ANY, ""
 
     def visit(self, node, scope: _Scope) -> _Scope:
@@ -435,7 +453,7 @@ class _NameChecker:
             shape, path = self.value(node.iter, scope)
             element = shape[0] if isinstance(shape, list) and shape else _ANY
             if isinstance(shape, (str, dict)):
-                self.problem(node, f"“{path}”不是列表，不能逐项循环")
+                self.problem(node, f"“{_written(node.iter)}”不是列表，不能逐项循环")
             if path:
                 self.report.used.add(path)
             bound = {}
@@ -490,14 +508,22 @@ def check_names(report: TemplateReport, kind: str) -> None:
 # ---------------------------------------------------------------- what a template must keep
 
 @lru_cache(maxsize=4)
-def _shipped(kind: str) -> tuple[frozenset, int]:
+def _shipped(kind: str) -> tuple[frozenset, int, int]:
     from builder.build import TEMPLATE_DIR
 
     path = TEMPLATE_DIR / f"{kind}.docx"
     report = collect(path, kind)
     check_syntax(report)
     check_names(report, kind)
-    return frozenset(report.used), report.page_starts
+    return frozenset(report.used), report.page_starts, len(report.merge_cells)
+
+
+def _spelling(path: str) -> str:
+    """A context path as the shipped templates write it: projects[].funds.total → p.funds.total."""
+    for long, short in (("projects[].indicator_rows[]", "r"), ("projects[].budget_items[]", "i"), ("projects[]", "p")):
+        if path.startswith(long):
+            return short + path[len(long):]
+    return path.replace("[]", "")
 
 
 def _label(kind: str, path: str) -> str:
@@ -515,16 +541,19 @@ def check_completeness(report: TemplateReport, kind: str, template: Path) -> Non
     from builder.build import TEMPLATE_DIR
 
     if template.resolve() == (TEMPLATE_DIR / f"{kind}.docx").resolve():
-        required, starts = report.used, report.page_starts
+        required, starts, marks = report.used, report.page_starts, len(report.merge_cells)
     else:
-        required, starts = _shipped(kind)
+        required, starts, marks = _shipped(kind)
     for path in sorted(required - report.used):
-        report.problems.append(Finding("", f"模板没有用到“{path.replace('[]', '')}”（{_label(kind, path)}）："
+        report.problems.append(Finding("", f"模板没有用到“{{{{ {_spelling(path)} }}}}”（{_label(kind, path)}）："
                                            "生成的文档会缺少这一项；请按标准模板补上标签"))
     for tag in report.tags:
         if re.search(r"\.(level1|level2)\b", tag.source) and not tag.marked:
             report.problems.append(Finding(tag.place, f"“{_short(tag.text, 30)}”所在单元格没有合并标记“{MERGE_MARKER}”："
                                                       "相同的一级/二级指标不会合并成一格；请在单元格文字末尾写上它"))
+    if len(report.merge_cells) < marks:
+        report.problems.append(Finding("", f"模板只有 {len(report.merge_cells)} 个单元格带合并标记“{MERGE_MARKER}”"
+                                           f"（标准模板 {marks} 个）：合并单元格会变成分开的格子；请按标准模板补上"))
     if report.page_starts < starts:
         report.problems.append(Finding("", f"模板只有 {report.page_starts} 处分页（标准模板 {starts} 处）：每个项目的说明、"
                                            "申报表或自评表应从新的一页开始；请在这些标题段落上设“段前分页”或插入分页符"))
@@ -558,6 +587,17 @@ def check_template(template: Path, kind: str | None = None) -> TemplateReport:
         if not report.problems:
             check_completeness(report, kind, template)
     return report
+
+
+def format_listing(report: TemplateReport) -> list[str]:
+    """One line per tag: its place and the tag; a cell with the merge marker says so."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    column = max((width(place) for place, _ in report.listing), default=0)
+    return [f"{place}{' ' * (column - width(place))}  {what}" for place, what in report.listing]
 
 
 def describe_render_error(template: Path, exc) -> str:
