@@ -222,7 +222,14 @@ class Row:
 
 
 def form_table(document, widths_cm: list[float], rows: list):
-    """A bordered table with a fixed grid; a row given as a string is a docxtpl row tag."""
+    """A bordered table with a fixed grid; a row given as a string is a docxtpl row tag.
+
+    The grid keeps only the column edges some cell of this table uses: an office program
+    saving the file drops the others (and renumbers every span), so a template saved in
+    LibreOffice or Word keeps exactly this grid."""
+    rows = [Row([Cell(r, span=len(widths_cm))]) if isinstance(r, str) else Row(r) if isinstance(r, list) else r
+            for r in rows]
+    widths_cm, rows = _minimal_grid(widths_cm, rows)
     twips = [round(w * TWIPS_PER_CM) for w in widths_cm]
     tbl = el("w:tbl")
     borders = el("w:tblBorders", children=[
@@ -241,10 +248,6 @@ def form_table(document, widths_cm: list[float], rows: list):
     ]))
     tbl.append(el("w:tblGrid", children=[el("w:gridCol", {"w:w": w}) for w in twips]))
     for row in rows:
-        if isinstance(row, str):
-            row = Row([Cell(row, span=len(twips))])
-        elif isinstance(row, list):
-            row = Row(row)
         tbl.append(_row(document, row, twips))
     document.element.body.append(tbl)
     # keep the table before the section properties
@@ -252,6 +255,23 @@ def form_table(document, widths_cm: list[float], rows: list):
     document.element.body.remove(sect)
     document.element.body.append(sect)
     return tbl
+
+
+def _minimal_grid(widths: list[float], rows: list[Row]) -> tuple[list[float], list[Row]]:
+    edges = {0, len(widths)}
+    for row in rows:
+        column = 0
+        for cell in row.cells:
+            column += cell.span
+            edges.add(column)
+    edges = sorted(edges)
+    grid = [round(sum(widths[a:b]), 4) for a, b in zip(edges, edges[1:])]
+    for row in rows:
+        column = 0
+        for cell in row.cells:
+            start, column = column, column + cell.span
+            cell.span = edges.index(column) - edges.index(start)
+    return grid, rows
 
 
 def _row(document, row: Row, twips: list[int]):

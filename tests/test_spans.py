@@ -36,6 +36,8 @@ def forms(docx):
     found = []
     for table in tables(docx):
         rows = rows_of(table)
+        columns = len(table.findall(f"{W}tblGrid/{W}gridCol"))
+        assert all(sum(c[1] for c in row) == columns for row in rows)  # every row fills its table's grid
         if rows[0][0][0] == "项目名称" or not found:
             found.append(rows)
         else:
@@ -66,15 +68,14 @@ def test_target_form_1_indicator_grid(built_documents):
         ("时效指标", None), ("社会效益指标", None), ("服务对象满意度指标", None),
     ]
     assert [r[3][0] for r in grid[1:3]] == ["影像库维护费", "线上宣传推广长三角 G60 科创走廊数量"]
-    assert all(sum(c[1] for c in row) == 8 for row in rows)  # every row fills the grid
 
 
 def test_goal_spans_both_columns_without_annual_goal(built_documents):
     rows = forms(built_documents / "2025-绩效目标申报.docx")[0]
     header = next(i for i, row in enumerate(rows) if row[0][0] == "项目绩效目标")
-    assert [(c[0], c[1]) for c in rows[header][1:]] == [("项目总目标", 4), ("年度总体目标", 3)]
+    assert [(c[0], c[1]) for c in rows[header][1:]] == [("项目总目标", 3), ("年度总体目标", 3)]
     goal = rows[header + 1]
-    assert goal[0][2] == "continue" and len(goal) == 2 and goal[1][1] == 7
+    assert goal[0][2] == "continue" and len(goal) == 2 and goal[1][1] == 6
     assert goal[1][0].startswith("1.营造全社会关注支持推动G60科创走廊建设的浓厚氛围；")
 
 
@@ -83,7 +84,7 @@ def test_multi_year_project_has_both_goal_columns_and_years(built_documents):
     header = next(i for i, row in enumerate(rows) if row[0][0] == "项目绩效目标")
     assert rows[header][1][0] == "项目总目标（2024 年 -2025 年）"
     goal = rows[header + 1]
-    assert [c[1] for c in goal] == [1, 4, 3]
+    assert [c[1] for c in goal] == [1, 3, 3]
     assert goal[1][0] == goal[2][0] and goal[1][0].startswith("（1）建设综合性功能平台。")
 
 
@@ -109,4 +110,3 @@ def test_evaluation_grid_spans(built_documents):
         ("数量指标", None), ("质量指标", None), ("时效指标", None),
         ("社会效益指标", None), ("可持续影响指标", None), ("服务对象满意度指标", None),
     ]
-    assert all(sum(c[1] for c in row) == 12 for row in rows)

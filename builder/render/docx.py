@@ -104,14 +104,17 @@ def prepare_body(body) -> None:
 
 
 def finish_body(body: str, tree) -> bytes:
-    """The rendered body with the template's merge markers applied (unchanged when it has none)."""
+    """The rendered body with the template's merge markers applied and on/off values written as
+    Word writes them (unchanged when there is neither)."""
     from lxml import etree
 
-    from builder.render.merge import MERGE_MARKER, merge_marked_cells
+    from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
 
-    if MERGE_MARKER not in body:
+    on_off = 'w:val="true"' in body or 'w:val="false"' in body or 'w:val="on"' in body or 'w:val="off"' in body
+    if MERGE_MARKER not in body and not on_off:
         return body.encode("utf-8")
     merge_marked_cells(tree)
+    normalize_on_off(tree)
     return etree.tostring(tree, encoding="utf-8", xml_declaration=False)
 
 

@@ -236,3 +236,26 @@ def move_page_breaks(body) -> int:
         insert_ordered(paragraph_properties(following), _make("pageBreakBefore"), PPR_ORDER)
         moved += 1
     return moved
+
+
+# ---------------------------------------------------------------- after rendering, on/off values
+
+_ON_OFF_FALSE = {"false", "off"}
+
+
+def normalize_on_off(root) -> int:
+    """LibreOffice writes on/off properties as ``<w:cantSplit w:val="true"/>``, which Microsoft's
+    validator rejects: write them as Word does (no value for on, ``0`` for off)."""
+    changed = 0
+    key = f"{W}val"
+    for node in root.iter():
+        if not isinstance(node.tag, str) or len(node.attrib) != 1 or len(node):
+            continue
+        value = node.attrib.get(key)
+        if value in ("true", "on"):
+            del node.attrib[key]
+            changed += 1
+        elif value in _ON_OFF_FALSE:
+            node.set(key, "0")
+            changed += 1
+    return changed

@@ -44,6 +44,8 @@ class Tag:
     place: str
     cell: str = ""  # the text of the cell or paragraph holding it
     marked: bool = False  # the cell carries 【合并】
+    cell_key: str = ""  # the cell it is in ("" outside tables)
+    paragraph: int = 0  # which paragraph (in document order) holds it
 
     @property
     def source(self) -> str:
@@ -69,6 +71,7 @@ class TemplateReport:
     kind: str
     tags: list[Tag] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # jinja source per tag (a bad tag as a comment)
     merge_cells: list[str] = field(default_factory=list)  # places of the cells with 【合并】
     page_starts: int = 0
     used: set[str] = field(default_factory=set)  # context paths printed, e.g. projects[].name
@@ -171,7 +174,7 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
     report = TemplateReport(template, kind or "")
     attribute_hint = "请删除它；合并单元格请在单元格文字里写“{0}”（见 docs/templates.md）".format(MERGE_MARKER)
     seen_cells = set()
-    for p, place, tc in _places(body):
+    for paragraph_index, (p, place, tc) in enumerate(_places(body)):
         text = paragraph_text(p)
         if tc is None:
             checked = [p]
@@ -194,7 +197,7 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
         for error in errors:
             report.problems.append(Finding(place, error))
         for tag in tags:
-            report.tags.append(Tag(tag, place, cell_text, marked))
+            report.tags.append(Tag(tag, place, cell_text, marked, place if tc is not None else "", paragraph_index))
             report.listing.append((place, tag + (f"  {MERGE_MARKER}" if marked else "")))
     for tbl_number, tbl in enumerate(body.iter(f"{W}tbl"), start=1):
         for tr in tbl.findall(f"{W}tr"):
@@ -256,84 +259,103 @@ def _syntax_message(exc) -> str:
     return "无法解析"
 
 
+def _same_container(opener: Tag, tag: Tag) -> bool:
+    """docxtpl ``{%p`` blocks inside a cell end in that cell; inline ``{%`` blocks in their paragraph."""
+    if opener.text.startswith("{%p ") and opener.cell_key:
+        return tag.cell_key == opener.cell_key
+    if not _DOCXTPL_PREFIX.match(opener.text):
+        return tag.paragraph == opener.paragraph
+    return True
+
+
 def check_syntax(report: TemplateReport) -> bool:
-    """Each tag on its own, then the nesting of blocks; True when the whole template parses."""
+    """Each tag on its own, then the nesting of blocks; True when the whole template parses.
+
+    ``report.sources`` gets the jinja text of every tag, a bad one replaced by a comment and
+    unclosed blocks closed at the end, so that names can still be checked."""
     from jinja2 import TemplateSyntaxError
 
     env = _env()
     ok = True
-    stack: list[tuple[str, Tag]] = []
+    stack: list[tuple[str, Tag, int]] = []
+    sources = report.sources = []
+
+    def bad(tag: Tag, message: str) -> None:
+        nonlocal ok
+        ok = False
+        report.problems.append(Finding(tag.place, message))
+        sources[-1] = "{# #}"
+
+    def unclosed(name: str, opener: Tag) -> None:
+        nonlocal ok
+        ok = False
+        where = "单元格" if opener.text.startswith("{%p ") and opener.cell_key else "段落"
+        same = f"（须在同一{where}内结束）" if not _DOCXTPL_PREFIX.match(opener.text) or \
+            (opener.text.startswith("{%p ") and opener.cell_key) else \
+            "（docxtpl 的行、段落标签须成对：{%tr …%} 对 {%tr end…%}，{%p …%} 对 {%p end…%}）"
+        report.problems.append(Finding(opener.place, f"“{_short(opener.text, 40)}”没有对应的"
+                                                     f" {{% {_BLOCKS[name]} %}}{same}"))
+
     for tag in report.tags:
         source = tag.source
+        sources.append(source.replace("\n", " "))
         if source.startswith("{#"):
             continue
         if source.startswith("{{"):
             try:
                 env.parse(source)
             except TemplateSyntaxError as exc:
-                ok = False
-                report.problems.append(Finding(tag.place, f"标签“{_short(tag.text, 40)}”语法有误：{_syntax_message(exc)}"))
+                bad(tag, f"标签“{_short(tag.text, 40)}”语法有误：{_syntax_message(exc)}")
             continue
         name = _block_name(source)
         if name in _BLOCKS:
             probe = source + "{%% %s %%}" % _BLOCKS[name]
-            stack.append((name, tag))
-        elif name == "elif":
+        elif name in ("elif", "else"):
             probe = "{% if x %}" + source + "{% endif %}"
-            if not stack or stack[-1][0] != "if":
-                ok = False
-                report.problems.append(Finding(tag.place, f"“{_short(tag.text, 40)}”不在 {{% if %}} 之内"))
+            while stack and not _same_container(stack[-1][1], tag):
+                unclosed(stack[-1][0], stack[-1][1])
+                sources[-2] += "{%% %s %%}" % _BLOCKS[stack.pop()[0]]  # one line per tag
+            allowed = ("if",) if name == "elif" else ("if", "for")
+            if not stack or stack[-1][0] not in allowed:
+                bad(tag, f"“{_short(tag.text, 40)}”不在 {{% {' 或 '.join(allowed)} %}} 之内")
                 continue
-        elif name == "else":
-            probe = "{% if x %}" + source + "{% endif %}"
-            if not stack or stack[-1][0] not in _MIDDLES["else"]:
-                ok = False
-                report.problems.append(Finding(tag.place, f"“{_short(tag.text, 40)}”不在 {{% if %}} 或 {{% for %}} 之内"))
-                continue
-        elif name.startswith("end"):
+        elif name.startswith("end") and name[3:] in _BLOCKS:
             opener = name[3:]
+            while stack and not _same_container(stack[-1][1], tag) and any(
+                    s[0] == opener for s in stack[:-1]):
+                unclosed(stack[-1][0], stack[-1][1])
+                sources[-2] += "{%% %s %%}" % _BLOCKS[stack.pop()[0]]  # one line per tag
             if not stack or stack[-1][0] != opener:
-                ok = False
-                expected = f"，这里应为 {{% {_BLOCKS[stack[-1][0]]} %}}（对应{stack[-1][1].place}的“{_short(stack[-1][1].text, 30)}”）" \
-                    if stack else ""
-                report.problems.append(Finding(tag.place, f"多余的“{_short(tag.text, 30)}”：前面没有对应的"
-                                                          f" {{% {opener} %}}{expected}"))
-                if stack and any(s[0] == opener for s in stack):
-                    while stack and stack[-1][0] != opener:
-                        stack.pop()
-                    stack.pop()
+                expected = (f"，这里应为 {{% {_BLOCKS[stack[-1][0]]} %}}（对应{stack[-1][1].place}的"
+                            f"“{_short(stack[-1][1].text, 30)}”）") if stack else ""
+                bad(tag, f"多余的“{_short(tag.text, 30)}”：前面没有对应的 {{% {opener} %}}{expected}")
                 continue
             stack.pop()
             continue
         elif name in _SIMPLE:
             probe = source
         else:
-            ok = False
-            shown = name or _short(source, 20)
-            report.problems.append(Finding(tag.place, f"标签“{_short(tag.text, 40)}”语法有误：未知的标签“{shown}”"))
+            bad(tag, f"标签“{_short(tag.text, 40)}”语法有误：未知的标签“{name or _short(source, 20)}”")
             continue
         try:
             env.parse(probe)
         except TemplateSyntaxError as exc:
-            ok = False
-            report.problems.append(Finding(tag.place, f"标签“{_short(tag.text, 40)}”语法有误：{_syntax_message(exc)}"))
-    for name, tag in stack:
-        ok = False
-        report.problems.append(Finding(tag.place, f"“{_short(tag.text, 40)}”没有对应的 {{% {_BLOCKS[name]} %}}"
-                                                  "（docxtpl 的行、段落标签须成对：{%tr …%} 对 {%tr end…%}，{%p …%} 对 {%p end…%}）"))
-    if not ok:
-        return False
+            bad(tag, f"标签“{_short(tag.text, 40)}”语法有误：{_syntax_message(exc)}")
+            if name in _BLOCKS:
+                continue
+        if name in _BLOCKS:
+            stack.append((name, tag, len(sources) - 1))
+    for name, tag, _ in reversed(stack):
+        unclosed(name, tag)
+        sources[-1] += "{%% %s %%}" % _BLOCKS[name]
     try:
-        env.parse(_joined(report.tags))
+        env.parse("\n".join(sources))
     except TemplateSyntaxError as exc:  # a case the checks above did not foresee
         tag = _tag_at_line(report.tags, exc.lineno)
         report.problems.append(Finding(tag.place if tag else "", f"标签语法有误：{_syntax_message(exc)}"))
+        report.sources = []
         return False
-    return True
-
-
-def _joined(tags: list[Tag]) -> str:
-    return "\n".join(tag.source.replace("\n", " ") for tag in tags)
+    return ok
 
 
 def _tag_at_line(tags: list[Tag], line: int | None) -> Tag | None:
@@ -496,7 +518,9 @@ def check_names(report: TemplateReport, kind: str) -> None:
     from builder.render.context import CONTEXT_NAMES
 
     known = CONTEXT_NAMES[kind]
-    tree = _env().parse(_joined(report.tags))
+    if not report.sources:
+        return
+    tree = _env().parse("\n".join(report.sources))
     checker = _NameChecker(report, known)
     scope = _Scope({name: (shape, name) for name, shape in known.items()})
     for name in known:
@@ -570,8 +594,8 @@ def guess_kind(template: Path) -> str:
     best = None
     for kind in m.DOCUMENT_KINDS:
         report = collect(template, kind)
-        if check_syntax(report):
-            check_names(report, kind)
+        check_syntax(report)
+        check_names(report, kind)
         score = len(report.problems)
         if best is None or score < best[0]:
             best = (score, kind)
@@ -582,10 +606,10 @@ def check_template(template: Path, kind: str | None = None) -> TemplateReport:
     """Everything above, for ``template`` used as a document of ``kind`` (guessed when None)."""
     kind = kind or guess_kind(template)
     report = collect(template, kind)
-    if check_syntax(report):
-        check_names(report, kind)
-        if not report.problems:
-            check_completeness(report, kind, template)
+    syntax_ok = check_syntax(report)
+    check_names(report, kind)
+    if syntax_ok and not report.problems:
+        check_completeness(report, kind, template)
     return report
 
 
