@@ -10,7 +10,7 @@ removed; the merged cells get ``w:vMerge`` (text only in the first), as Word wri
 
 Rows of a small nested merged group (up to six rows) are kept on one page (``w:keepNext``
 on all but the last row's paragraphs), and the last row of every table (总分) is kept with
-the row above it.
+the three rows above it.
 
 ``move_page_breaks`` runs on the template before rendering: LibreOffice saves a paragraph's
 "page break before" as a page-break run at the end of the previous paragraph. When that
@@ -27,6 +27,7 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 MERGE_MARKER = "【合并】"
 KEEP_TOGETHER_ROWS = 6  # a nested merged group of at most this many rows is kept on one page
+KEEP_WITH_LAST_ROW = 3  # rows kept on the page of a table's last row (总分)
 
 # w:pPr children in schema order (ECMA-376 CT_PPrBase): new children are inserted in order
 PPR_ORDER = [
@@ -193,8 +194,9 @@ def _merge_table(tbl) -> int:
             for tc in run.cells[:-1]:
                 for p in tc.getparent().iter(f"{W}p"):
                     set_keep_next(p)
-    if len(rows) >= 2:  # the last row (总分) never alone at the top of a page
-        for p in rows[-2].iter(f"{W}p"):
+    # the last row (总分) never alone at the top of a page: it keeps the rows above it with it
+    for row in rows[-1 - KEEP_WITH_LAST_ROW:-1]:
+        for p in row.iter(f"{W}p"):
             set_keep_next(p)
     return merged
 
