@@ -459,3 +459,14 @@ def test_open_xml_sdk_validator_finds_no_errors(built_documents, saved_templates
     errors = json.loads(result.stdout)
     assert len(errors) == len(files)
     assert {Path(name).name: found for name, found in errors.items() if found} == {}
+
+
+def test_template_check_of_a_file_that_is_not_a_template(tmp_path):
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document xmlns:w='x'><w:body>")
+    for path, message in ((broken, "模板 broken.docx 无法读取：文档内容不是有效的 XML（第 1 行）"),
+                          (ROOT / "README.md", "模板 README.md 不是有效的 Word 文档（.docx）：BadZipFile")):
+        result = run_cli("template", "check", path)
+        assert result.returncode == 1 and result.stderr.strip() == message

@@ -110,12 +110,10 @@ def finish_body(body: str, tree) -> bytes:
 
     from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
 
-    on_off = 'w:val="true"' in body or 'w:val="false"' in body or 'w:val="on"' in body or 'w:val="off"' in body
-    if MERGE_MARKER not in body and not on_off:
-        return body.encode("utf-8")
-    merge_marked_cells(tree)
-    normalize_on_off(tree)
-    return etree.tostring(tree, encoding="utf-8", xml_declaration=False)
+    if MERGE_MARKER in body:
+        merge_marked_cells(tree)
+        body = etree.tostring(tree, encoding="unicode")
+    return normalize_on_off(body).encode("utf-8")
 
 
 def _splice_body(package: bytes, body: bytes) -> bytes:

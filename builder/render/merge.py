@@ -78,8 +78,9 @@ def paragraph_properties(p):
 
 def set_keep_next(p) -> None:
     ppr = paragraph_properties(p)
-    if ppr.find(f"{W}keepNext") is None:
-        insert_ordered(ppr, _make("keepNext"), PPR_ORDER)
+    if ppr.find(f"{W}keepNext") is None:  # keepNext comes right after pStyle, the first child
+        first = ppr[0] if len(ppr) else None
+        ppr.insert(1 if first is not None and first.tag == f"{W}pStyle" else 0, _make("keepNext"))
 
 
 def _texts(tc) -> list:
@@ -159,6 +160,10 @@ def _merge_table(tbl) -> int:
     rows = tbl.findall(f"{W}tr")
     runs: list[_Run] = []
     open_runs: dict[int, _Run] = {}
+    # the cells that may hold the marker (even split across runs, one of its parts has a bracket)
+    # (a set of the elements themselves: lxml keeps one proxy per element while it is referenced)
+    candidates = {next(t.iterancestors(f"{W}tc"), None) for t in tbl.iter(f"{W}t")
+                  if t.text and ("【" in t.text or "】" in t.text)}
     for number, tr in enumerate(rows):
         column = 0
         parent: int | None = None
@@ -166,7 +171,7 @@ def _merge_table(tbl) -> int:
             span = _span(tc)
             start = column
             column += span
-            if not strip_marker(tc):
+            if tc not in candidates or not strip_marker(tc):
                 continue
             text = cell_text(tc)
             run = open_runs.get(start)
@@ -242,22 +247,11 @@ def move_page_breaks(body) -> int:
 
 # ---------------------------------------------------------------- after rendering, on/off values
 
-_ON_OFF_FALSE = {"false", "off"}
+_ON_OFF = re.compile(r'(<w:\w+) w:val="(true|on|false|off)"(\s*/>)')
 
 
-def normalize_on_off(root) -> int:
+def normalize_on_off(xml: str) -> str:
     """LibreOffice writes on/off properties as ``<w:cantSplit w:val="true"/>``, which Microsoft's
     validator rejects: write them as Word does (no value for on, ``0`` for off)."""
-    changed = 0
-    key = f"{W}val"
-    for node in root.iter():
-        if not isinstance(node.tag, str) or len(node.attrib) != 1 or len(node):
-            continue
-        value = node.attrib.get(key)
-        if value in ("true", "on"):
-            del node.attrib[key]
-            changed += 1
-        elif value in _ON_OFF_FALSE:
-            node.set(key, "0")
-            changed += 1
-    return changed
+    return _ON_OFF.sub(lambda m: m.group(1) + ("" if m.group(2) in ("true", "on") else ' w:val="0"') + m.group(3),
+                       xml)

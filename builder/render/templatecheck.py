@@ -96,7 +96,7 @@ def read_body(template: Path):
     """The parsed w:body of the template (entities and network never resolved)."""
     from lxml import etree
 
-    from builder.render.docx import check_template_package
+    from builder.render.docx import TemplateProblem, check_template_package
 
     check_template_package(template)
     with zipfile.ZipFile(template) as package:
@@ -104,9 +104,14 @@ def read_body(template: Path):
         extra = [(name, package.read(name)) for name in package.namelist()
                  if re.fullmatch(r"word/(header|footer)\d*\.xml", name)]
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(data, parser)
+    try:
+        root = etree.fromstring(data, parser)
+        parts = [(name, etree.fromstring(payload, parser)) for name, payload in extra]
+    except etree.XMLSyntaxError as exc:
+        raise TemplateProblem(f"模板 {template.name} 无法读取：文档内容不是有效的 XML（第 {exc.lineno} 行）") from exc
     body = root.find(f"{W}body")
-    parts = [(name, etree.fromstring(payload, parser)) for name, payload in extra]
+    if body is None:
+        raise TemplateProblem(f"模板 {template.name} 无法读取：文档没有正文（w:body）")
     return body, parts
 
 
@@ -178,8 +183,8 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
         text = paragraph_text(p)
         if tc is None:
             checked = [p]
-        elif id(tc) not in seen_cells:
-            seen_cells.add(id(tc))
+        elif tc not in seen_cells:  # the elements themselves: an id() of an lxml proxy is not stable
+            seen_cells.add(tc)
             checked = [tc]  # the cell's properties and all its paragraphs
         else:
             checked = []
