@@ -430,13 +430,13 @@ def make_target_template(path: Path) -> None:
 
 # ---------------------------------------------------------------- 绩效自评
 
-# Grid of the 自评 form (16.1 cm, centred): the union of the column edges of the money
+# Grid of the 自评 form (16.5 cm, centred): the union of the column edges of the money
 # block (label | row | 年初 | 全年预算 | 全年执行 | 分值 | 执行率 | 得分) and of the
 # indicator grid (label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差).
 # At 小五 (9 pt = 0.32 cm a character) labels of up to six characters (年度总体目标,
 # 经济成本指标) fit on one line: 6 × 0.32 + 0.16 = 2.07 cm; amounts fit columns 3, 4–5, 6–7,
 # and the 总分 100.00 column 9.
-EVALUATION_GRID = [2.1, 1.75, 2.1, 1.85, 0.6, 1.35, 0.4, 1.75, 0.9, 1.2, 0.4, 1.7]
+EVALUATION_GRID = [2.1, 1.75, 2.1, 1.85, 1.0, 1.35, 0.4, 1.75, 0.9, 1.2, 0.4, 1.7]
 
 
 def evaluation_form_rows() -> list:

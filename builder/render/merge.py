@@ -9,8 +9,8 @@ so the same 二级 label under two different 一级 labels stays two cells. The 
 removed; the merged cells get ``w:vMerge`` (text only in the first), as Word writes them.
 
 Rows of a small nested merged group (up to six rows) are kept on one page (``w:keepNext``
-on all but the last row's paragraphs), and the last row of every table (总分) is kept with
-the three rows above it.
+on all but the last row's paragraphs); a table of up to 15 rows is kept on one page, and in a
+longer one the last row (总分) is kept with the three rows above it.
 
 ``move_page_breaks`` runs on the template before rendering: LibreOffice saves a paragraph's
 "page break before" as a page-break run at the end of the previous paragraph. When that
@@ -28,6 +28,7 @@ W = f"{{{W_NS}}}"
 MERGE_MARKER = "【合并】"
 KEEP_TOGETHER_ROWS = 6  # a nested merged group of at most this many rows is kept on one page
 KEEP_WITH_LAST_ROW = 3  # rows kept on the page of a table's last row (总分)
+KEEP_WHOLE_TABLE_ROWS = 15  # a table (with merge markers) of at most this many rows is kept on one page
 
 # w:pPr children in schema order (ECMA-376 CT_PPrBase): new children are inserted in order
 PPR_ORDER = [
@@ -199,8 +200,10 @@ def _merge_table(tbl) -> int:
             for tc in run.cells[:-1]:
                 for p in tc.getparent().iter(f"{W}p"):
                     set_keep_next(p)
-    # the last row (总分) never alone at the top of a page: it keeps the rows above it with it
-    for row in rows[-1 - KEEP_WITH_LAST_ROW:-1]:
+    # a table of a form short enough for one page stays on one page; in a longer one, the last
+    # row (总分) is never alone at the top of a page: it keeps the rows above it with it
+    kept = rows[:-1] if len(rows) <= KEEP_WHOLE_TABLE_ROWS else rows[-1 - KEEP_WITH_LAST_ROW:-1]
+    for row in kept:
         for p in row.iter(f"{W}p"):
             set_keep_next(p)
     return merged
