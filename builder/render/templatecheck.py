@@ -514,8 +514,9 @@ class _NameChecker:
             for kw in node.kwargs:
                 self.visit(kw.value, scope)
             return scope
-        for child in node.iter_child_nodes():
-            scope = self.visit(child, scope) if isinstance(child, (nodes.Assign,)) else (self.visit(child, scope) and scope)
+        for child in node.iter_child_nodes():  # a {% set %} binds for the tags after it
+            bound = self.visit(child, scope)
+            scope = bound if isinstance(child, nodes.Assign) else scope
         return scope
 
 
@@ -528,8 +529,6 @@ def check_names(report: TemplateReport, kind: str) -> None:
     tree = _env().parse("\n".join(report.sources))
     checker = _NameChecker(report, known)
     scope = _Scope({name: (shape, name) for name, shape in known.items()})
-    for name in known:
-        pass
     for node in tree.body:
         scope = checker.visit(node, scope)
 
