@@ -250,14 +250,15 @@ def render_document(document: m.Document) -> bytes:
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
     template = template_for(document)
     context = document_context(document)
+    location = document.locations.get("模板", Location(document.source))
+    field_name = "模板" if document.template else ""
     try:
+        check_before_build(template, document.kind)
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
-        location = document.locations.get("模板", Location(document.source))
-        raise InputError([Problem(location, "模板" if document.template else "", str(exc))]) from exc
+        raise InputError([Problem(location, field_name, line) for line in str(exc).splitlines()]) from exc
     except RenderLimit as exc:
-        location = document.locations.get("模板", Location(document.source))
-        raise InputError([Problem(location, "模板" if document.template else "", f"模板 {template.name}：{exc}")]) from exc
+        raise InputError([Problem(location, field_name, f"模板 {template.name}：{exc}")]) from exc
     properties = {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,
@@ -265,6 +266,18 @@ def render_document(document: m.Document) -> bytes:
         "cp:revision": "1",
     }
     return normalize_package(data, build_timestamp(document.year), properties)
+
+
+def check_before_build(template: Path, kind: str) -> None:
+    """``budgetdoc template check`` before rendering: every problem of the template, located
+    in Word's terms, one line each (TemplateProblem with one line per problem)."""
+    from builder.render.docx import check_template_package
+    from builder.render.templatecheck import check_template
+
+    check_template_package(template)
+    report = check_template(template, kind)
+    if report.problems:
+        raise TemplateProblem("\n".join(report.problem_lines()))
 
 
 def document_context(document: m.Document) -> dict:

@@ -26,7 +26,10 @@ class TemplateProblem(Exception):
 
 
 def template_environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, keep_trailing_newline=False)
+    """Sandboxed, autoescaping, and strict: a name the context lacks is an error, never a blank."""
+    from jinja2 import StrictUndefined
+
+    return SandboxedEnvironment(autoescape=True, keep_trailing_newline=False, undefined=StrictUndefined)
 
 
 def check_template_package(template: Path) -> None:
@@ -68,6 +71,7 @@ def render_template(template: Path, context: dict) -> bytes:
     try:
         tpl = _Template(str(template))
         tpl.render_init()
+        prepare_body(tpl.docx.element.body)
         body = tpl.build_xml(context, env)
         for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
             for rel_key, xml in tpl.build_headers_footers_xml(context, uri, env):
@@ -75,9 +79,9 @@ def render_template(template: Path, context: dict) -> bytes:
     except SecurityError as exc:
         raise TemplateProblem(f"模板 {template.name} 试图访问不允许的内容（{exc}），已拒绝") from exc
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        raise TemplateProblem(f"模板 {template.name} 有误：{getattr(exc, 'message', None) or exc}"
-                              + (f"（XML 第 {line} 行附近）" if line else "")) from exc
+        from builder.render.templatecheck import describe_render_error
+
+        raise TemplateProblem(describe_render_error(template, exc)) from exc
     except MemoryError:
         raise  # a template that outgrew the memory bound: reported as such, not as an unreadable file
     except Exception as exc:  # a package python-docx cannot read
@@ -85,12 +89,33 @@ def render_template(template: Path, context: dict) -> bytes:
     counter = iter(range(1001, 10**9))
     body = _DOCPR_ID.sub(lambda m: f"{m.group(1)}{next(counter)}{m.group(2)}", body)
     try:
-        etree.fromstring(body.encode("utf-8"))  # strict: a broken template fails here, loudly
+        tree = etree.fromstring(body.encode("utf-8"))  # strict: a broken template fails here, loudly
     except etree.XMLSyntaxError as exc:
         raise TemplateProblem(f"模板 {template.name} 生成的 XML 无效（{exc}），请检查模板中的标签") from exc
     buffer = io.BytesIO()
     tpl.docx.save(buffer)
-    return _splice_body(buffer.getvalue(), body.encode("utf-8"))
+    return _splice_body(buffer.getvalue(), finish_body(body, tree))
+
+
+def prepare_body(body) -> None:
+    """The template's body before docxtpl reads it: page breaks that an office program's save
+    put into a ``{%p`` paragraph go back onto the paragraph they started."""
+    from builder.render.merge import move_page_breaks
+
+    move_page_breaks(body)
+
+
+def finish_body(body: str, tree) -> bytes:
+    """The rendered body with the template's merge markers applied and on/off values written as
+    Word writes them (unchanged when there is neither)."""
+    from lxml import etree
+
+    from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
+
+    if MERGE_MARKER in body:
+        merge_marked_cells(tree)
+        body = etree.tostring(tree, encoding="unicode")
+    return normalize_on_off(body).encode("utf-8")
 
 
 def _splice_body(package: bytes, body: bytes) -> bytes:
