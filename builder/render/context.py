@@ -20,17 +20,36 @@ def merge_marks(keys: list) -> list[str]:
     return marks
 
 
+def merge_spans(marks: list[str]) -> list[int]:
+    """The same merges as row counts (an HTML ``rowspan``): a restart row spans its run, a
+    continued row 0 (it has no cell of its own)."""
+    spans = [0] * len(marks)
+    start = None
+    for index, mark in enumerate(marks):
+        if mark == "restart" or start is None:
+            start = index
+        spans[start] += 1
+    return spans
+
+
 def indicator_grid(indicators, value_of) -> list[dict]:
-    """Rows of the 绩效指标 grid with 一级/二级 spans; labels only where a span starts."""
+    """Rows of the 绩效指标 grid with 一级/二级 spans; labels only where a span starts.
+
+    ``level1_merge``/``level2_merge`` are Word's vertical merges (restart/continue),
+    ``level1_rows``/``level2_rows`` the same spans as row counts for the HTML form."""
     level1_marks = merge_marks([i.level1 for i in indicators])
     level2_marks = merge_marks([(i.level1, i.level2) for i in indicators])
+    level1_spans, level2_spans = merge_spans(level1_marks), merge_spans(level2_marks)
     rows = []
-    for indicator, mark1, mark2 in zip(indicators, level1_marks, level2_marks):
+    for indicator, mark1, mark2, span1, span2 in zip(indicators, level1_marks, level2_marks, level1_spans,
+                                                     level2_spans):
         row = {
             "level1": indicator.level1 if mark1 == "restart" else "",
             "level1_merge": mark1,
+            "level1_rows": span1,
             "level2": indicator.level2 if mark2 == "restart" else "",
             "level2_merge": mark2,
+            "level2_rows": span2,
             "name": indicator.name,
         }
         row.update(value_of(indicator))

@@ -1,0 +1,105 @@
+"""The forms as HTML: ``budgetdoc build --format html`` and the pages of ``budgetdoc serve``.
+
+Python computes (the same template context as the Word templates get, with the
+一级/二级 merges as row counts, and the findings placed beside their cells);
+the shipped jinja2 templates in this folder hold the wording and the look. They
+run sandboxed and autoescaped, so no source text can become markup.
+
+``document_html`` without findings and without ``live`` is the publishable file:
+one self-contained page (inline CSS, fonts by name, no script, no network), the
+same bytes for the same sources.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup
+
+from builder import model as m
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE_FILES = ("page.html.j2", "forms.html.j2", "index.html.j2", "source.html.j2", "style.css", "live.js")
+
+
+def template_files() -> list[Path]:
+    """The files the HTML output depends on (hashed into the build cache key)."""
+    return [HERE / name for name in TEMPLATE_FILES]
+
+
+def _environment():
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(HERE)), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
+    )
+
+
+def _css() -> Markup:
+    return Markup((HERE / "style.css").read_text(encoding="utf-8"))  # shipped file, inside <style>
+
+
+def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[dict]]:
+    """(per project: anchor → its findings, the whole list for the top). ``view(path, line)``
+    gives the preview's link to a source line (or None)."""
+    from builder.html.place import place
+
+    placed = place(document, list(findings or []))
+    problems = list(findings or [])
+    per_project: list[dict] = [{} for _ in document.projects]
+    listed = []
+    for item, problem in zip(placed, problems):
+        entry = item.as_dict()
+        entry["view"] = view(problem.location.file, problem.location.line) if view else None
+        if item.project is not None:
+            per_project[item.project].setdefault(item.anchor, []).append(entry)
+        listed.append(dict(entry, project=item.project))
+    return per_project, listed
+
+
+def findings_list(findings, view=None) -> list[dict]:
+    """The findings for the list at the top of a page that shows no form."""
+    from builder.html.place import place
+
+    problems = list(findings or [])
+    return [dict(item.as_dict(), project=None, view=view(p.location.file, p.location.line) if view else None)
+            for item, p in zip(place(None, problems), problems)]
+
+
+def document_html(document: m.Document, findings=None, live: dict | None = None, view=None) -> str:
+    """The document's forms as one HTML page.
+
+    ``findings`` (Problems) are shown at the top and beside their cells; ``live`` (a dict
+    of plain strings from ``builder.serve``) adds the preview's banner and its update script.
+    """
+    from builder.build import document_context
+
+    context = document_context(document)
+    notes, listed = _notes(document, findings, view)
+    template = _environment().get_template("page.html.j2")
+    return template.render(
+        kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
+        title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live,
+    )
+
+
+def problems_html(title: str, findings: list[dict], live: dict) -> str:
+    """A page for a document with nothing to preview yet: only its problems."""
+    template = _environment().get_template("page.html.j2")
+    return template.render(kind="", target=False, doc=None, notes=[], findings=findings, title=title, css=_css(),
+                           live=live)
+
+
+def index_html(entries: list[dict], live: dict) -> str:
+    return _environment().get_template("index.html.j2").render(entries=entries, css=_css(), live=live)
+
+
+def source_html(title: str, lines: list[str], live: dict) -> str:
+    return _environment().get_template("source.html.j2").render(title=title, lines=lines, css=_css(), live=live)
+
+
+def document_html_bytes(document: m.Document) -> bytes:
+    """The publishable file (``build --format html``)."""
+    return document_html(document).encode("utf-8")
