@@ -488,9 +488,12 @@ def _watch(preview: Preview, hub: Hub, stop: threading.Event) -> None:
             except Exception as exc:  # noqa: BLE001 - keep watching; say what happened in one line
                 click.echo(f"预览更新失败：{exc!r}", err=True)
                 continue
-            names = "、".join(sorted({p.name for p in paths}))
-            click.echo(f"—— 检测到修改：{printable(names)}，已更新预览", err=True)
-            hub.publish({"changed": changed, "version": preview.version})
+            names = printable("、".join(sorted({p.name for p in paths})))
+            if changed:
+                click.echo(f"—— 检测到修改：{names}，已更新预览", err=True)
+                hub.publish({"changed": changed, "version": preview.version})
+            else:
+                click.echo(f"—— 检测到修改：{names}，预览没有变化", err=True)
     except Exception as exc:  # noqa: BLE001
         if not stop.is_set():
             click.echo(f"监视源文件出错，预览不再自动更新：{exc!r}", err=True)
@@ -514,7 +517,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
         raise ServeProblem(f"无法在 {host}:{port} 上启动预览服务：{describe_os_error(exc)}"
                            f"（端口可能已被占用，可用 --port 换一个）") from None
-    sock.set_inheritable(True)
+    sock.listen(128)  # from here on a browser's request waits in the queue until the server takes it
     return sock
 
 
@@ -529,22 +532,33 @@ def is_loopback(host: str) -> bool:
 
 def serve(targets: list[Path], host: str, port: int, echo) -> None:
     """Run the preview until Ctrl+C or SIGTERM. ``echo(text, err)`` prints a line."""
-    import uvicorn
+    sock = _listen(host, port)
+    stop = threading.Event()
+    try:
+        _run(sock, targets, host, stop, echo)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM before the server took over the signals
+        pass
+    finally:
+        stop.set()
+        sock.close()
+    echo("预览服务已停止。", True)
 
+
+def _run(sock: socket.socket, targets: list[Path], host: str, stop: threading.Event, echo) -> None:
     import signal
 
-    sock = _listen(host, port)
+    import uvicorn
+
     preview = Preview(targets)
     preview.refresh()
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    hub, stop = Hub(), threading.Event()
+    hub = Hub()
     loopback = is_loopback(host)
     app = create_app(preview, hub, stop, loopback_only=loopback)
     if not loopback:
         echo(f"警告：预览服务在 {host} 上对外开放，同一网络中的其他人也能看到这些文档（不加 --host 时只在本机 127.0.0.1）", True)
-    count = len(preview.docs)
-    echo(f"预览服务：http://{shown}:{bound[1]}/（{count} 个文档；保存源文件后页面自动更新；Ctrl+C 结束）", False)
+    echo(f"预览服务：http://{shown}:{bound[1]}/（{len(preview.docs)} 个文档；保存源文件后页面自动更新；Ctrl+C 结束）", False)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):  # Ctrl+C, SIGTERM: end the streams and the watcher, then stop
@@ -554,14 +568,8 @@ def serve(targets: list[Path], host: str, port: int, echo) -> None:
                 self.force_exit = True
             else:
                 self.should_exit = True
-            # the signal is not re-raised after the server stops (uvicorn would): stopping is the normal end
+            # not re-raised after the server stops (uvicorn would): stopping is the normal end
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False,
                             timeout_graceful_shutdown=3, ws="none")
-    server = Server(config)
-    try:
-        server.run(sockets=[sock])
-    finally:
-        stop.set()
-        sock.close()
-    echo("预览服务已停止。", True)
+    Server(config).run(sockets=[sock])
