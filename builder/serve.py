@@ -69,7 +69,9 @@ class DocState:
 
 
 def _problem_order(problem: Problem):
-    return (str(problem.location.file), problem.location.line, problem.location.col, problem.rule)
+    """Errors first (they are what keeps the preview from updating), then by place."""
+    return (problem.severity != "错误", str(problem.location.file), problem.location.line, problem.location.col,
+            problem.rule)
 
 
 def load_and_check(folder: Path) -> tuple[m.Document | None, list[Problem]]:

@@ -44,6 +44,22 @@ def _cell(table, text: str):
     return cells[0]
 
 
+def _assert_full_grid(table, columns: int) -> None:
+    """Every row fills the grid once the row spans from above are counted, and no span
+    reaches past the table."""
+    rows = table.xpath("./tr")
+    carried = [0] * (len(rows) + 100)
+    for index, row in enumerate(rows):
+        width = carried[index]
+        for td in row.xpath("./td"):
+            span, down = int(td.get("colspan", 1)), int(td.get("rowspan", 1))
+            assert index + down <= len(rows), (index, td.text_content())
+            width += span
+            for below in range(index + 1, index + down):
+                carried[below] += span
+        assert width == columns, (table.get("data-project"), index, row.text_content()[:80])
+
+
 # ---------------------------------------------------------------- the HTML
 
 def test_merge_spans_are_the_word_merges_as_row_counts():
@@ -84,17 +100,8 @@ def test_target_form_spans_follow_the_sources(tmp_path):
     assert _cell(table, "项目资金（元）").get("rowspan") == "4"
     assert _cell(table, "其中：财政资金").get("rowspan") == "2"
     assert _cell(table, "项目绩效目标").get("rowspan") == "2"
-    # every row fills the 8 grid columns once the row spans above it are counted
-    rows = table.xpath("./tr")
-    carried = [0] * len(rows)
-    for index, row in enumerate(rows):
-        width = carried[index]
-        for td in row.xpath("./td"):
-            span, down = int(td.get("colspan", 1)), int(td.get("rowspan", 1))
-            width += span
-            for below in range(index + 1, index + down):
-                carried[below] += span
-        assert width == 8, (index, row.text_content())
+    for form in tree.xpath("//table"):
+        _assert_full_grid(form, 8)
     multi = _table(page, "松江区长三角 G60 科创云平台信息化建设项目")
     assert _cell(multi, "项目总目标（2024 年 -2025 年）") is not None
 
@@ -132,11 +139,15 @@ def test_every_finding_of_check_is_shown_beside_a_cell():
         notes = tree.xpath('//div[contains(concat(" ", @class, " "), " note ")]')
         assert len(notes) == len(state.problems) > 0
         assert all("warning" in n.get("class") for n in notes)
+        for form in tree.xpath("//table"):  # the strips of findings keep the merges whole
+            _assert_full_grid(form, 8 if "target" in form.get("class") else 12)
     page = preview.page(TARGET_ID)
     table = _table(page, "派驻干部费用")
     name = _cell(table, "补贴标准")
     assert "flag-warning" in name.get("class")
-    note = name.xpath('./div[contains(concat(" ", @class, " "), " note ")]')[0]
+    strip = name.getparent().getnext()  # the row's findings, in a strip right under it
+    assert strip.get("class") == "notes-row"
+    note = strip.xpath('.//div[contains(concat(" ", @class, " "), " note ")]')[0]
     assert "IND-COST-UNIT" in note.text_content()
     links = note.xpath(".//a")
     assert links[0].get("href").startswith("vscode://file/") and links[0].get("href").endswith(":41:7")

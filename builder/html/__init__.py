@@ -59,6 +59,27 @@ def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[
     return per_project, listed
 
 
+def _with_note_rows(context: dict, notes: list[dict]) -> None:
+    """Findings of an indicator row are printed in a strip under that row (the grid's cells
+    are too narrow for them); the 一级/二级 and 绩效指标 spans then count those strips too.
+    Adds ``notes_row``, ``level1_span``, ``level2_span`` to each row and ``indicator_span``."""
+    from builder.html.place import INDICATOR_COLUMNS
+
+    for project, found in zip(context["projects"], notes):
+        rows = project["indicator_rows"]
+        extra = []
+        for index, row in enumerate(rows):
+            keys = [f"绩效指标#{index}", *(f"绩效指标#{index}.{c}" for c in INDICATOR_COLUMNS)]
+            row["note_keys"] = keys
+            row["notes_row"] = any(found.get(key) for key in keys)
+            extra.append(1 + row["notes_row"])
+        for level in ("level1", "level2"):
+            for index, row in enumerate(rows):
+                count = row[f"{level}_rows"]
+                row[f"{level}_span"] = sum(extra[index:index + count]) if count else 0
+        project["indicator_span"] = 1 + sum(extra)
+
+
 def findings_list(findings, view=None) -> list[dict]:
     """The findings for the list at the top of a page that shows no form."""
     from builder.html.place import place
@@ -78,6 +99,7 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
 
     context = document_context(document)
     notes, listed = _notes(document, findings, view)
+    _with_note_rows(context, notes)
     template = _environment().get_template("page.html.j2")
     return template.render(
         kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
