@@ -161,10 +161,13 @@ def serve_command(path: Path | None, port: int, host: str) -> None:
     并链接到源文件的行；有错误的保存保留上次的预览。Ctrl+C 结束。
     """
     try:
-        from builder.serve import ServeProblem, serve
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
     except ImportError as exc:
         click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
         sys.exit(EXIT_USAGE)
+    from builder.serve import ServeProblem, serve
+
     try:
         serve([path or DEFAULT_SOURCES], host, port, lambda text, err: click.echo(text, err=err))
     except ServeProblem as exc:

@@ -320,3 +320,17 @@ def test_saving_updates_the_event_stream(served):
     assert events[0][0] - saved < 1.0, events[0][0] - saved
     status, page, _ = server.get(DOC_PATH)
     assert "G60 日常办公经费（改）" in page
+
+
+def test_a_finding_of_document_yaml_is_shown_under_the_summary(tmp_path):
+    document = "文档类型: 绩效目标申报\n年度: 2025\n单位名称: 测试单位\n项目数: 3\n"
+    write_document(tmp_path / "甲", {"01-a.yaml": PROJECT}, document=document)
+    preview = Preview([tmp_path])
+    preview.refresh()
+    tree = lhtml.fromstring(preview.page("甲"))
+    summary = tree.get_element_by_id("summary")
+    note = summary.getnext().xpath('.//div[contains(concat(" ", @class, " "), " note ")]')[0]
+    assert "DOC-SUMMARY" in note.text_content() and "document.yaml:4" in note.text_content()
+    assert "error" in note.get("class")
+    top = tree.xpath('//li[contains(@class, "finding")]')[0]
+    assert top.xpath('.//a[@class="goto"]')[0].get("href") == f"#{note.get('id')}"

@@ -41,22 +41,33 @@ def _css() -> Markup:
     return Markup((HERE / "style.css").read_text(encoding="utf-8"))  # shipped file, inside <style>
 
 
-def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[dict]]:
-    """(per project: anchor → its findings, the whole list for the top). ``view(path, line)``
-    gives the preview's link to a source line (or None)."""
+def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[dict], list[dict]]:
+    """(per project: anchor → its findings; the findings of document.yaml, shown under the
+    summary; the whole list for the top). ``view(path, line)`` gives the preview's link to
+    a source line (or None)."""
     from builder.html.place import place
 
     placed = place(document, list(findings or []))
     problems = list(findings or [])
     per_project: list[dict] = [{} for _ in document.projects]
-    listed = []
+    own, listed = [], []
+    document_file = _resolved(document.source)
     for item, problem in zip(placed, problems):
         entry = item.as_dict()
         entry["view"] = view(problem.location.file, problem.location.line) if view else None
         if item.project is not None:
             per_project[item.project].setdefault(item.anchor, []).append(entry)
-        listed.append(dict(entry, project=item.project))
-    return per_project, listed
+        elif _resolved(problem.location.file) == document_file:
+            own.append(entry)
+        listed.append(dict(entry, project=item.project, own=_resolved(problem.location.file) == document_file))
+    return per_project, own, listed
+
+
+def _resolved(path) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, TypeError):
+        return None
 
 
 def _with_note_rows(context: dict, notes: list[dict]) -> None:
@@ -85,7 +96,7 @@ def findings_list(findings, view=None) -> list[dict]:
     from builder.html.place import place
 
     problems = list(findings or [])
-    return [dict(item.as_dict(), project=None, view=view(p.location.file, p.location.line) if view else None)
+    return [dict(item.as_dict(), project=None, own=False, view=view(p.location.file, p.location.line) if view else None)
             for item, p in zip(place(None, problems), problems)]
 
 
@@ -98,11 +109,12 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
     from builder.build import document_context
 
     context = document_context(document)
-    notes, listed = _notes(document, findings, view)
+    notes, own, listed = _notes(document, findings, view)
     _with_note_rows(context, notes)
     template = _environment().get_template("page.html.j2")
     return template.render(
         kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
+        document_notes=own,
         title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live,
     )
 
@@ -111,7 +123,7 @@ def problems_html(title: str, findings: list[dict], live: dict) -> str:
     """A page for a document with nothing to preview yet: only its problems."""
     template = _environment().get_template("page.html.j2")
     return template.render(kind="", target=False, doc=None, notes=[], findings=findings, title=title, css=_css(),
-                           live=live)
+                           live=live, document_notes=[])
 
 
 def index_html(entries: list[dict], live: dict) -> str:
