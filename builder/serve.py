@@ -547,9 +547,11 @@ def serve(targets: list[Path], host: str, port: int, echo) -> None:
 
 
 def _run(sock: socket.socket, targets: list[Path], host: str, stop: threading.Event, echo) -> None:
+    import contextlib
     import signal
 
     import uvicorn
+    from uvicorn.server import HANDLED_SIGNALS
 
     preview = Preview(targets)
     preview.refresh()
@@ -558,9 +560,18 @@ def _run(sock: socket.socket, targets: list[Path], host: str, stop: threading.Ev
     hub = Hub()
     loopback = is_loopback(host)
     app = create_app(preview, hub, stop, loopback_only=loopback)
-    if not loopback:
-        echo(f"警告：预览服务在 {host} 上对外开放，同一网络中的其他人也能看到这些文档（不加 --host 时只在本机 127.0.0.1）", True)
-    echo(f"预览服务：http://{shown}:{bound[1]}/（{len(preview.docs)} 个文档；保存源文件后页面自动更新；Ctrl+C 结束）", False)
+
+    # From the moment the address is printed, Ctrl+C or SIGTERM is noted rather than raised
+    # (an exception in the middle of starting the event loop leaves noise behind); the
+    # server acts on a noted signal as soon as it takes the signals over.
+    pending: list[int] = []
+    main_thread = threading.current_thread() is threading.main_thread()
+
+    def note(sig, frame):
+        pending.append(sig)
+        stop.set()
+
+    before = {sig: signal.signal(sig, note) for sig in HANDLED_SIGNALS} if main_thread else {}
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):  # Ctrl+C, SIGTERM: end the streams and the watcher, then stop
@@ -570,8 +581,32 @@ def _run(sock: socket.socket, targets: list[Path], host: str, stop: threading.Ev
                 self.force_exit = True
             else:
                 self.should_exit = True
-            # not re-raised after the server stops (uvicorn would): stopping is the normal end
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False,
-                            timeout_graceful_shutdown=3, ws="none")
-    Server(config).run(sockets=[sock])
+        @contextlib.contextmanager
+        def capture_signals(self):
+            # as uvicorn's, except that the signal is not raised again once the server has
+            # stopped (stopping is the normal end here) and one noted before is acted on
+            if not main_thread:
+                yield
+                return
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+            if pending:
+                self.handle_exit(pending[0], None)
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    try:
+        if not loopback:
+            echo(f"警告：预览服务在 {host} 上对外开放，同一网络中的其他人也能看到这些文档（不加 --host 时只在本机 127.0.0.1）",
+                 True)
+        echo(f"预览服务：http://{shown}:{bound[1]}/（{len(preview.docs)} 个文档；保存源文件后页面自动更新；Ctrl+C 结束）",
+             False)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False,
+                                timeout_graceful_shutdown=3, ws="none")
+        Server(config).run(sockets=[sock])
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

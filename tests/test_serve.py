@@ -334,3 +334,16 @@ def test_a_finding_of_document_yaml_is_shown_under_the_summary(tmp_path):
     assert "error" in note.get("class")
     top = tree.xpath('//li[contains(@class, "finding")]')[0]
     assert top.xpath('.//a[@class="goto"]')[0].get("href") == f"#{note.get('id')}"
+
+
+def test_a_signal_right_after_the_address_is_printed_is_a_clean_stop():
+    """Ctrl+C or SIGTERM while the server is still starting its event loop: exit 0, no noise."""
+    for number in range(6):
+        server = Server(TARGET_SOURCES)
+        try:
+            time.sleep(0.01 * number)
+            assert server.stop(signal.SIGINT if number % 2 else signal.SIGTERM) == 0
+            stderr = server.stderr()
+            assert "Traceback" not in stderr and "Exception" not in stderr, stderr
+        finally:
+            server.close()
