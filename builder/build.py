@@ -34,7 +34,7 @@ def _template_dir() -> Path:
 
 
 TEMPLATE_DIR = _template_dir()
-FORMATS = ("docx", "pdf", "xlsx")
+FORMATS = ("docx", "pdf", "xlsx", "html")
 
 
 @dataclass
@@ -160,6 +160,10 @@ def _inputs_key_extra(formats: tuple[str, ...]) -> str:
         from builder.pdf import FONTCONFIG
 
         extra += "|" + sha256_file(FONTCONFIG)
+    if "html" in formats:
+        from builder.html import template_files
+
+        extra += "|" + ",".join(sha256_file(path) for path in template_files())
     return extra
 
 
@@ -221,6 +225,13 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...])
         workbook = workbook_bytes(document)
         write_atomic(path, workbook)
         written[path] = workbook
+    if "html" in formats:
+        from builder.html import document_html_bytes
+
+        path = out_dir / f"{document.name}.html"
+        page = document_html_bytes(document)
+        write_atomic(path, page)
+        written[path] = page
     if "pdf" in formats:
         from builder.pdf import PdfFailed, docx_bytes_to_pdf
 

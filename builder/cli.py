@@ -54,7 +54,7 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="输出文件夹。")
 @click.option("--format", "format_list", default="docx", show_default=True,
-              help="输出格式：docx、pdf、xlsx，可用逗号连写（docx,pdf）。")
+              help="输出格式：docx、pdf、xlsx、html，可用逗号连写（docx,pdf）。")
 @click.option("--watch", is_flag=True, help="生成后继续监视源文件和模板，每次保存都重新生成。")
 @click.option("--no-cache", is_flag=True, help="不使用缓存，全部重新生成。")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -146,6 +146,33 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
     if pdf_missing is not None:
         click.echo(f"{pdf_missing}；未生成 PDF。", err=True)
     return EXIT_INPUT if failures or pdf_missing else 0
+
+
+@cli.command(name="serve")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="端口（0：任选一个空闲端口）。")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址；默认只在本机。改成其他地址时同一网络中的其他人也能看到文档。")
+def serve_command(path: Path | None, port: int, host: str) -> None:
+    """在浏览器中预览：按申报表、自评表的样子显示文档，保存源文件后页面自动更新。
+
+    PATH 为文档文件夹或包含文档文件夹的文件夹（默认 sources/）。检查发现标在对应的单元格旁，
+    并链接到源文件的行；有错误的保存保留上次的预览。Ctrl+C 结束。
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
+        sys.exit(EXIT_USAGE)
+    from builder.serve import ServeProblem, serve
+
+    try:
+        serve([path or DEFAULT_SOURCES], host, port, lambda text, err: click.echo(text, err=err))
+    except ServeProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @cli.command(name="check")

@@ -27,16 +27,69 @@ def _identity(path: Path):
     return (info.st_dev, info.st_ino)
 
 
-def change_filter(out_dir: Path):
-    out = os.path.abspath(out_dir)
+def change_filter(out_dir: Path | None, extra_suffixes: tuple[str, ...] = ()):
+    out = os.path.abspath(out_dir) if out_dir is not None else None
+    suffixes = SOURCE_SUFFIXES + (".docx",) + tuple(extra_suffixes)
 
     def relevant(change, path: str) -> bool:
         name = Path(path).name
-        if os.path.abspath(path).startswith(out + os.sep):
+        if out is not None and os.path.abspath(path).startswith(out + os.sep):
             return False
-        return Path(path).suffix in SOURCE_SUFFIXES + (".docx",) and not name.startswith((".", "~$"))
+        return Path(path).suffix in suffixes and not name.startswith((".", "~$"))
 
     return relevant
+
+
+def watched_changes(targets: list[Path], out_dir: Path | None = None, stop_event=None, announce=None,
+                    extra_folders: tuple[Path, ...] = (), extra_suffixes: tuple[str, ...] = ()):
+    """Each save as the list of changed paths (a folder deleted and made again counts as
+    changed), until ``stop_event`` (a threading.Event) is set. The folders watched are the
+    targets and the shipped templates (and ``extra_folders``); ``announce`` is called once
+    with the folders present when the watch is first armed. ``build --watch`` and
+    ``budgetdoc serve`` both run on this."""
+    from watchfiles import watch
+
+    from builder.build import TEMPLATE_DIR
+
+    folders = list(dict.fromkeys([*targets, TEMPLATE_DIR, *extra_folders]))
+    relevant = change_filter(out_dir, extra_suffixes)
+    announced = False
+    rearmed = False
+
+    def stopped() -> bool:
+        return stop_event is not None and stop_event.is_set()
+
+    while not stopped():
+        present = [p for p in folders if p.exists()]
+        armed = {p: _identity(p) for p in folders}
+        if not announced:
+            if announce is not None:
+                announce(present)
+            announced = True
+        if not present:
+            if stop_event is not None:
+                stop_event.wait(POLL_MS / 1000)
+            else:
+                time.sleep(POLL_MS / 1000)
+            continue
+        try:
+            for changes in watch(*map(str, present), watch_filter=relevant, debounce=200, step=50,
+                                 rust_timeout=POLL_MS, yield_on_timeout=True, stop_event=stop_event):
+                replaced = [p for p in folders if _identity(p) != armed[p]]
+                if rearmed:  # saves made while the watch was being armed again are not lost
+                    rearmed = False
+                    if not changes and not replaced:
+                        yield list(present)
+                        continue
+                if not changes and not replaced:
+                    continue
+                yield sorted({Path(path) for _, path in changes} | set(replaced))
+                if replaced:
+                    rearmed = True
+                    break  # arm the watch again on the folders as they are now
+        except OSError:  # a watched folder vanished under the watcher: look at what is there now
+            yield sorted(p for p in folders if _identity(p) != armed[p]) or list(folders)
+            rearmed = True
 
 
 def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> None:
@@ -45,45 +98,14 @@ def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> 
     A build that fails (an invalid intermediate save) prints its problems and keeps
     the last good output; watching goes on.
     """
-    from watchfiles import watch
-
-    from builder.build import TEMPLATE_DIR
-
     build_once()
-    folders = list(dict.fromkeys([*targets, TEMPLATE_DIR]))
-    relevant = change_filter(out_dir)
-    announced = False
-    rearmed = False
+
+    def announce(present: list[Path]) -> None:
+        click.echo(f"正在监视 {'、'.join(str(p) for p in present)}（Ctrl+C 结束）", err=True)
+
     try:
-        while True:
-            present = [p for p in folders if p.exists()]
-            armed = {p: _identity(p) for p in folders}
-            if not announced:
-                click.echo(f"正在监视 {'、'.join(str(p) for p in present)}（Ctrl+C 结束）", err=True)
-                announced = True
-            if not present:
-                time.sleep(POLL_MS / 1000)
-                continue
-            try:
-                for changes in watch(*map(str, present), watch_filter=relevant, debounce=200, step=50,
-                                     rust_timeout=POLL_MS, yield_on_timeout=True):
-                    replaced = [p for p in folders if _identity(p) != armed[p]]
-                    if rearmed:  # saves made while the watch was being armed again are not lost
-                        rearmed = False
-                        if not changes and not replaced:
-                            build_once()
-                            continue
-                    if not changes and not replaced:
-                        continue
-                    names = sorted({Path(path).name for _, path in changes} | {p.name for p in replaced})
-                    _rebuild(build_once, names)
-                    if replaced:
-                        rearmed = True
-                        break  # arm the watch again on the folders as they are now
-            except OSError:  # a watched folder vanished under the watcher: see what is there now
-                replaced = [p for p in folders if _identity(p) != armed[p]]
-                _rebuild(build_once, sorted(p.name for p in replaced) or ["（文件夹）"])
-                rearmed = True
+        for paths in watched_changes(targets, out_dir, announce=announce):
+            _rebuild(build_once, sorted({p.name for p in paths}))
     except KeyboardInterrupt:
         click.echo("已停止监视。", err=True)
 

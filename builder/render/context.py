@@ -11,12 +11,28 @@ from builder import model as m
 from builder.values import format_wan, format_wan_short, format_yuan
 
 
+def merge_spans(keys: list) -> list[int]:
+    """Runs of equal keys as row counts (an HTML ``rowspan``): the first row of a run spans
+    it, the others 0 (they have no cell of their own)."""
+    spans, start, previous = [0] * len(keys), 0, object()
+    for index, key in enumerate(keys):
+        if index == 0 or key != previous:
+            start = index
+        spans[start] += 1
+        previous = key
+    return spans
+
+
 def indicator_grid(indicators, value_of) -> list[dict]:
     """Rows of the 绩效指标 grid, every row with its 一级/二级 labels: the template's merge
-    marker (【合并】, see builder.render.merge) merges equal labels after rendering."""
+    marker (【合并】, see builder.render.merge) merges equal labels after rendering.
+    ``level1_rows``/``level2_rows`` are the same merges as row counts, for the HTML form."""
+    level1_spans = merge_spans([i.level1 for i in indicators])
+    level2_spans = merge_spans([(i.level1, i.level2) for i in indicators])
     rows = []
-    for indicator in indicators:
-        row = {"level1": indicator.level1, "level2": indicator.level2, "name": indicator.name}
+    for indicator, span1, span2 in zip(indicators, level1_spans, level2_spans):
+        row = {"level1": indicator.level1, "level1_rows": span1, "level2": indicator.level2,
+               "level2_rows": span2, "name": indicator.name}
         row.update(value_of(indicator))
         rows.append(row)
     return rows
@@ -144,7 +160,8 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
 # What a template of each kind may print: every name the context builders above produce,
 # with what it holds (a list as [its element]). ``budgetdoc template check`` checks every
 # tag against these; tests/test_templates.py keeps them in step with the builders.
-_INDICATOR = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
+_INDICATOR = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标",
+              "level1_rows": "一级指标跨的行数（HTML 用）", "level2_rows": "二级指标跨的行数（HTML 用）"}
 
 CONTEXT_NAMES: dict[str, dict] = {
     m.TARGET_KIND: {

@@ -1,0 +1,139 @@
+"""The forms as HTML: ``budgetdoc build --format html`` and the pages of ``budgetdoc serve``.
+
+Python computes (the same template context as the Word templates get, with the
+一级/二级 merges as row counts, and the findings placed beside their cells);
+the shipped jinja2 templates in this folder hold the wording and the look. They
+run sandboxed and autoescaped, so no source text can become markup.
+
+``document_html`` without findings and without ``live`` is the publishable file:
+one self-contained page (inline CSS, fonts by name, no script, no network), the
+same bytes for the same sources.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup
+
+from builder import model as m
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE_FILES = ("page.html.j2", "forms.html.j2", "index.html.j2", "source.html.j2", "style.css", "live.js")
+
+
+def template_files() -> list[Path]:
+    """The files the HTML output depends on (hashed into the build cache key)."""
+    return [HERE / name for name in TEMPLATE_FILES]
+
+
+def _environment():
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(HERE)), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
+    )
+
+
+def _css() -> Markup:
+    return Markup((HERE / "style.css").read_text(encoding="utf-8"))  # shipped file, inside <style>
+
+
+def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[dict], list[dict]]:
+    """(per project: anchor → its findings; the findings of document.yaml, shown under the
+    summary; the whole list for the top). ``view(path, line)`` gives the preview's link to
+    a source line (or None)."""
+    from builder.html.place import place
+
+    placed = place(document, list(findings or []))
+    problems = list(findings or [])
+    per_project: list[dict] = [{} for _ in document.projects]
+    own, listed = [], []
+    document_file = _resolved(document.source)
+    for item, problem in zip(placed, problems):
+        entry = item.as_dict()
+        entry["view"] = view(problem.location.file, problem.location.line) if view else None
+        if item.project is not None:
+            per_project[item.project].setdefault(item.anchor, []).append(entry)
+        elif _resolved(problem.location.file) == document_file:
+            own.append(entry)
+        listed.append(dict(entry, project=item.project, own=_resolved(problem.location.file) == document_file))
+    return per_project, own, listed
+
+
+def _resolved(path) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, TypeError):
+        return None
+
+
+def _with_note_rows(context: dict, notes: list[dict]) -> None:
+    """Findings of an indicator row are printed in a strip under that row (the grid's cells
+    are too narrow for them); the 一级/二级 and 绩效指标 spans then count those strips too.
+    Adds ``notes_row``, ``level1_span``, ``level2_span`` to each row and ``indicator_span``."""
+    from builder.html.place import INDICATOR_COLUMNS
+
+    for project, found in zip(context["projects"], notes):
+        rows = project["indicator_rows"]
+        extra = []
+        for index, row in enumerate(rows):
+            keys = [f"绩效指标#{index}", *(f"绩效指标#{index}.{c}" for c in INDICATOR_COLUMNS)]
+            row["note_keys"] = keys
+            row["notes_row"] = any(found.get(key) for key in keys)
+            extra.append(1 + row["notes_row"])
+        for level in ("level1", "level2"):
+            for index, row in enumerate(rows):
+                count = row[f"{level}_rows"]
+                row[f"{level}_span"] = sum(extra[index:index + count]) if count else 0
+        project["indicator_span"] = 1 + sum(extra)
+
+
+def findings_list(findings, view=None) -> list[dict]:
+    """The findings for the list at the top of a page that shows no form."""
+    from builder.html.place import place
+
+    problems = list(findings or [])
+    return [dict(item.as_dict(), project=None, own=False, view=view(p.location.file, p.location.line) if view else None)
+            for item, p in zip(place(None, problems), problems)]
+
+
+def document_html(document: m.Document, findings=None, live: dict | None = None, view=None) -> str:
+    """The document's forms as one HTML page.
+
+    ``findings`` (Problems) are shown at the top and beside their cells; ``live`` (a dict
+    of plain strings from ``builder.serve``) adds the preview's banner and its update script.
+    """
+    from builder.build import document_context
+
+    context = document_context(document)
+    notes, own, listed = _notes(document, findings, view)
+    _with_note_rows(context, notes)
+    template = _environment().get_template("page.html.j2")
+    return template.render(
+        kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
+        document_notes=own,
+        title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live,
+    )
+
+
+def problems_html(title: str, findings: list[dict], live: dict) -> str:
+    """A page for a document with nothing to preview yet: only its problems."""
+    template = _environment().get_template("page.html.j2")
+    return template.render(kind="", target=False, doc=None, notes=[], findings=findings, title=title, css=_css(),
+                           live=live, document_notes=[])
+
+
+def index_html(entries: list[dict], live: dict) -> str:
+    return _environment().get_template("index.html.j2").render(entries=entries, css=_css(), live=live)
+
+
+def source_html(title: str, lines: list[str], live: dict) -> str:
+    return _environment().get_template("source.html.j2").render(title=title, lines=lines, css=_css(), live=live)
+
+
+def document_html_bytes(document: m.Document) -> bytes:
+    """The publishable file (``build --format html``)."""
+    return document_html(document).encode("utf-8")
