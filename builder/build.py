@@ -254,10 +254,12 @@ def render_document(document: m.Document) -> bytes:
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
         location = document.locations.get("模板", Location(document.source))
-        raise InputError([Problem(location, "模板" if document.template else "", str(exc))]) from exc
+        message = str(exc).removeprefix("模板 ") if document.template else str(exc)  # not "模板: 模板 x.docx"
+        raise InputError([Problem(location, "模板" if document.template else "", message)]) from exc
     except RenderLimit as exc:
         location = document.locations.get("模板", Location(document.source))
-        raise InputError([Problem(location, "模板" if document.template else "", f"模板 {template.name}：{exc}")]) from exc
+        prefix = "" if document.template else "模板 "
+        raise InputError([Problem(location, "模板" if document.template else "", f"{prefix}{template.name}：{exc}")]) from exc
     properties = {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,

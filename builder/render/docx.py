@@ -47,6 +47,47 @@ def check_template_package(template: Path) -> None:
         )
 
 
+_TOKENS = {
+    "end of print statement": "}}", "end of statement block": "%}", "end of template": "模板结尾",
+    "name": "名称", "string": "文字", "integer": "数字", "float": "数字", "operator": "运算符",
+    "begin of print statement": "{{", "begin of statement block": "{%", "data": "文字",
+}
+_JINJA_MESSAGES = [
+    (re.compile(r"expected token '([^']*)', got '([^']*)'"),
+     lambda m: f"这里应为“{_token(m.group(1))}”，写的是“{_token(m.group(2))}”（标签没有正确结束？）"),
+    (re.compile(r"unexpected end of template.*?looking for the following tags: ([^.]*)\.", re.S | re.I),
+     lambda m: f"模板在标签结束之前就结束了：缺少 {_tags(m.group(1))}"),
+    (re.compile(r"unexpected end of template", re.I), lambda m: "模板在标签结束之前就结束了（缺少 }} 或 %}？）"),
+    (re.compile(r"Encountered unknown tag '([^']*)'"), lambda m: f"未知的标签“{m.group(1)}”（或它所属的块没有开始）"),
+    (re.compile(r"unexpected '([^']*)'"), lambda m: f"多余的“{m.group(1)}”"),
+    (re.compile(r"unexpected char '([^']*)'"), lambda m: f"无法识别的字符“{m.group(1)}”"),
+    (re.compile(r"'([^']*)' is undefined"), lambda m: f"模板中的“{m.group(1)}”没有定义（可用的名称见 docs/layout.md）"),
+    (re.compile(r"has no attribute '([^']*)'"), lambda m: f"没有名为“{m.group(1)}”的属性"),
+    (re.compile(r"No (?:filter|test) named '([^']*)'", re.I), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
+    (re.compile(r"tag name expected"), lambda m: "{% 之后应为标签名（如 for、if）"),
+    (re.compile(r"expected an expression", re.I), lambda m: "这里应有一个表达式（{{ }} 中不能为空）"),
+]
+
+
+def _token(text: str) -> str:
+    return _TOKENS.get(text, text)
+
+
+def _tags(text: str) -> str:
+    names = re.findall(r"'([^']*)'", text)
+    return " 或 ".join(f"{{% {name} %}}" for name in names) or "结束标签"
+
+
+def jinja_message(exc) -> str:
+    """jinja's English error, in Chinese (a message we do not know is described, not quoted)."""
+    text = str(getattr(exc, "message", None) or exc)
+    for pattern, chinese in _JINJA_MESSAGES:
+        match = pattern.search(text)
+        if match:
+            return chinese(match)
+    return "模板标签的写法有误（请检查 {{ }}、{% %} 是否成对、拼写是否正确）"
+
+
 _BODY = re.compile(rb"<w:body\b.*</w:body>", re.S)
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 
@@ -73,10 +114,12 @@ def render_template(template: Path, context: dict) -> bytes:
             for rel_key, xml in tpl.build_headers_footers_xml(context, uri, env):
                 tpl.map_headers_footers_xml(rel_key, xml)
     except SecurityError as exc:
-        raise TemplateProblem(f"模板 {template.name} 试图访问不允许的内容（{exc}），已拒绝") from exc
+        attribute = re.search(r"attribute '([^']*)'", str(exc))
+        what = f"属性“{attribute.group(1)}”" if attribute else "内容"
+        raise TemplateProblem(f"模板 {template.name} 试图访问不允许的{what}（模板只能使用文档的数据），已拒绝") from exc
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        raise TemplateProblem(f"模板 {template.name} 有误：{getattr(exc, 'message', None) or exc}"
+        raise TemplateProblem(f"模板 {template.name} 有误：{jinja_message(exc)}"
                               + (f"（XML 第 {line} 行附近）" if line else "")) from exc
     except MemoryError:
         raise  # a template that outgrew the memory bound: reported as such, not as an unreadable file
