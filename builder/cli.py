@@ -161,9 +161,11 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
     except PdfUnavailable as exc:
         click.echo(f"{exc}；未生成 PDF。", err=True)
         return EXIT_INPUT
+    warned = 0
     for result in results:
         for warning in result.warnings:
             click.echo(warning.format_finding(), err=True)
+            warned += warning.severity == "警告"
     for failure in failures:
         if failure.reason:
             click.echo(f"{failure.name}：{failure.reason}", err=True)
@@ -180,6 +182,9 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         skipped = sum(r.skipped for r in results)
         click.echo(f"共 {total} 个文档：{len(results) - skipped} 个已生成，{skipped} 个未改变，{len(failures)} 个失败，"
                    f"用时 {time.perf_counter() - started:.2f} 秒")
+    if warned:
+        click.echo(f"以上 {warned} 个警告不影响生成，请逐条核对（budgetdoc check 列出同样的发现，"
+                   f"各规则的说明见 docs/checks.md）", err=True)
     if pdf_missing is not None:
         click.echo(f"{pdf_missing}；未生成 PDF。", err=True)
     return EXIT_INPUT if failures or pdf_missing else 0
@@ -369,7 +374,7 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
     import json
 
     from builder.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, redline_revisions, \
-        repository_root
+        repository_root, unknown_revisions
 
     revisions, paths = _split_revisions_and_paths(list(args))
     if len(revisions) > 2:
@@ -382,6 +387,14 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
         or [Path(os.path.abspath(_default_sources()))]
     try:
         root = repository_root(Path.cwd())
+        unknown = unknown_revisions(root, revisions)
+        if unknown:
+            raise click.UsageError(f"没有名为“{'”“'.join(unknown)}”的版本，也没有这样的路径（版本如 HEAD~1、分支名、标签名；"
+                                   f"路径写在 -- 之后，相对于当前文件夹）")
+        missing = [p for p in paths if not os.path.lexists(p)
+                   and not any(_in_revision(root, rev, Path(os.path.abspath(p)).resolve()) for rev in (old, new) if rev)]
+        if missing:
+            raise click.UsageError(f"路径不存在：{'、'.join(missing)}（工作区和所比较的版本中都没有；相对路径从当前文件夹算起）")
         changes = run_diff(root, old, new, targets)
     except DiffProblem as exc:
         click.echo(str(exc), err=True)
@@ -407,6 +420,18 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
         click.echo(format_changes(changes))
     else:
         click.echo("源文件没有变化", err=True)
+
+
+def _in_revision(root: Path, revision: str, path: Path) -> bool:
+    import subprocess
+
+    try:
+        relative = path.relative_to(root.resolve()) if path.is_absolute() else path
+    except ValueError:
+        return False
+    result = subprocess.run(["git", "cat-file", "-e", f"{revision}:{relative.as_posix()}"], cwd=root,
+                            capture_output=True)
+    return result.returncode == 0
 
 
 def _split_revisions_and_paths(args: list[str]) -> tuple[list[str], list[str]]:
@@ -518,8 +543,9 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
     for path in written:
         click.echo(f"已写入 {display_path(path)}")
     if drafted is None:
-        click.echo(f"请填写每个文件开头注释所列的“待填写”各项；budgetdoc check {display_path(out)} 列出尚未填写的"
-                   f"（FILL-IN），填好后即可生成。", err=True)
+        click.echo(f"{current} 年绩效自评草稿已写入 {display_path(out)}：请填写每个文件开头注释所列的“待填写”各项"
+                   f"（budgetdoc check {display_path(out)} 以 FILL-IN 逐条列出尚未填写的）；未填写的格在生成的文档中为空白。",
+                   err=True)
         return
     for problem in drafted.ended + drafted.stale:
         click.echo(problem.format_finding(), err=True)

@@ -1365,4 +1365,4 @@ def _verify(out_dir: Path, report: ImportReport) -> None:
         problems = exc.problems
     errors = [p for p in problems if p.severity == "错误"]
     for problem in errors:
-        report.notes.append(f"导入结果需要修改后才能生成：{problem.format()}")
+        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

@@ -73,6 +73,17 @@ def _git(root: Path, *args: str) -> bytes:
     return result.stdout
 
 
+def unknown_revisions(root: Path, revisions: list[str]) -> list[str]:
+    """The revisions git does not know (a typo, or a path that does not exist written before ``--``)."""
+    unknown = []
+    for revision in revisions:
+        result = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=root,
+                                capture_output=True)
+        if result.returncode != 0:
+            unknown.append(revision)
+    return unknown
+
+
 def repository_root(start: Path) -> Path:
     try:
         return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())

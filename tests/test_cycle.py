@@ -15,6 +15,9 @@ def test_new_evaluation_from_the_2025_submission(tmp_path):
     out = tmp_path / "2025-绩效自评"
     result = run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
     assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"2025 年绩效自评草稿已写入 {out}：请填写每个文件开头注释所列的“待填写”各项（budgetdoc check {out} 以 FILL-IN "
+        "逐条列出尚未填写的）；未填写的格在生成的文档中为空白。")  # both true: see FILL-IN and the build below
     evaluation = load_document(out).document
     target = load_document(TARGET_SOURCES).document
     assert evaluation.kind == "绩效自评" and evaluation.year == 2025

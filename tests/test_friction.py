@@ -144,6 +144,16 @@ def test_every_command_gives_the_same_answer_from_a_subfolder(repo):
     assert "已生成 ../../build/2025-绩效目标申报.docx" in built.stdout
 
 
+def test_diff_of_a_revision_or_path_that_does_not_exist_is_a_usage_error(repo):
+    typo = run_cli("diff", "HEDA", cwd=repo)
+    assert typo.returncode == 2 and "错误：没有名为“HEDA”的版本，也没有这样的路径" in typo.stderr
+    gone = run_cli("diff", "--", "sources/没有这个文件夹", cwd=repo)
+    assert gone.returncode == 2 and "错误：路径不存在：sources/没有这个文件夹" in gone.stderr
+    shutil.rmtree(repo / TARGET)  # deleted in the working tree, still in HEAD: a real change
+    removed = run_cli("diff", "--", TARGET, cwd=repo)
+    assert removed.returncode == 0 and removed.stdout == "文档 · 2025-绩效目标申报: 删除 10 个项目\n"
+
+
 def test_check_of_one_project_file_checks_it_with_its_document(repo):
     inside = repo / TARGET
     result = run_cli("check", "09-优化营商环境.yaml", cwd=inside)
@@ -203,6 +213,8 @@ def test_build_prints_findings_exactly_as_check_does_and_again_when_nothing_chan
     assert [line for line in first.stderr.splitlines() if "[警告]" in line] == findings
     assert again.stdout.startswith("未改变，未重新生成")
     assert [line for line in again.stderr.splitlines() if "[警告]" in line] == findings  # not "fixed"
+    assert again.stderr.splitlines()[-1] == (f"以上 {len(findings)} 个警告不影响生成，请逐条核对（budgetdoc check 列出同样的发现，"
+                                             "各规则的说明见 docs/checks.md）")
 
 
 def test_watch_rebuilds_every_format_asked_for(tmp_path):
