@@ -581,6 +581,8 @@ def _new_project(name: str | None, folder: Path | None) -> None:
     click.echo(f"已写入 {display_path(path)}")
     if added:
         click.echo(f"已把“{path.stem}”加到 {display_path(added)} 的项目顺序末尾")
+    else:
+        click.echo("document.yaml 中没有项目顺序：项目按文件名排序")
     click.echo(f"请按文件中的注释填写各项，然后运行 budgetdoc check {display_path(path)}。", err=True)
 
 

@@ -61,7 +61,7 @@ _JINJA_MESSAGES = [
     (re.compile(r"Encountered unknown tag '([^']*)'"), lambda m: f"未知的标签“{m.group(1)}”（或它所属的块没有开始）"),
     (re.compile(r"unexpected '([^']*)'"), lambda m: f"多余的“{m.group(1)}”"),
     (re.compile(r"unexpected char '([^']*)'"), lambda m: f"无法识别的字符“{m.group(1)}”"),
-    (re.compile(r"'([^']*)' is undefined"), lambda m: f"模板中的“{m.group(1)}”没有定义（可用的名称见 docs/layout.md）"),
+    (re.compile(r"'([^']*)' is undefined"), lambda m: f"模板中的“{m.group(1)}”没有定义（请对照随附模板 templates/*.docx 中的标签，或 templates/make_templates.py）"),
     (re.compile(r"has no attribute '([^']*)'"), lambda m: f"没有名为“{m.group(1)}”的属性"),
     (re.compile(r"No (?:filter|test) named '([^']*)'", re.I), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
     (re.compile(r"tag name expected"), lambda m: "{% 之后应为标签名（如 for、if）"),
