@@ -43,7 +43,12 @@ def _existing_paths(paths) -> list[Path]:
 def _default_sources() -> Path:
     from builder.where import sources_root
 
-    return sources_root()
+    root = sources_root()
+    if not root.exists():
+        command = click.get_current_context().command_path
+        raise click.UsageError(f"找不到 sources 文件夹：请在仓库中（任何子文件夹均可）运行，或写出文档文件夹的路径，"
+                               f"如 {command} 我的文档/")
+    return root
 
 
 def _default_out() -> Path:
@@ -368,7 +373,8 @@ def git_setup() -> None:
 def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) -> None:
     """比较两个 git 版本的源文件：budgetdoc diff [版本A [版本B]] [-- 路径 ...]
 
-    默认比较 HEAD 与工作区、路径为仓库的 sources/（在仓库的任何子文件夹中运行，结果都相同）。
+    默认比较 HEAD 与工作区、路径为仓库的 sources/（在仓库的任何子文件夹中运行，结果都相同）；
+    路径为一个项目文件时，只列出这个项目的修改。
     按项目和一级/二级/三级指标名称对应（不按顺序），用申报表的栏目名说明每处修改；中文文字按字比较。
     """
     import json
@@ -383,10 +389,10 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
     new = revisions[1] if len(revisions) > 1 else WORKING_TREE
     # a project file stands for its document; every path is made absolute, so that the
     # revisions' files are found the same from any folder of the repository
-    targets = [Path(os.path.abspath(p)) for p in _as_document_folders([Path(p) for p in paths])] \
-        or [Path(os.path.abspath(_default_sources()))]
     try:
         root = repository_root(Path.cwd())
+        targets = [Path(os.path.abspath(p)) for p in _as_document_folders([Path(p) for p in paths])] \
+            or [Path(os.path.abspath(_default_sources()))]
         unknown = unknown_revisions(root, revisions)
         if unknown:
             raise click.UsageError(f"没有名为“{'”“'.join(unknown)}”的版本，也没有这样的路径（版本如 HEAD~1、分支名、标签名；"
@@ -395,7 +401,7 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
                    and not any(_in_revision(root, rev, Path(os.path.abspath(p)).resolve()) for rev in (old, new) if rev)]
         if missing:
             raise click.UsageError(f"路径不存在：{'、'.join(missing)}（工作区和所比较的版本中都没有；相对路径从当前文件夹算起）")
-        changes = run_diff(root, old, new, targets)
+        changes = _only_given_projects(run_diff(root, old, new, targets), [Path(p) for p in paths])
     except DiffProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -420,6 +426,25 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
         click.echo(format_changes(changes))
     else:
         click.echo("源文件没有变化", err=True)
+
+
+def _only_given_projects(changes, paths: list[Path]):
+    """For project files given as paths, only those projects' changes (the document is compared whole)."""
+    from builder.loader import load_document
+    from builder.where import document_folder_of
+
+    files = [p for p in paths if p.is_file() and document_folder_of(p) is not None]
+    if not files:
+        return changes
+    names: dict[str, set[str]] = {}
+    for path in files:
+        folder = document_folder_of(path)
+        loaded = load_document(folder)
+        wanted = Path(os.path.abspath(path))
+        names.setdefault(folder.name, set()).update(
+            project.name for project in (loaded.document.projects if loaded.document else ())
+            if Path(os.path.abspath(project.source)) == wanted)
+    return [c for c in changes if c.document not in names or c.project in names[c.document]]
 
 
 def _in_revision(root: Path, revision: str, path: Path) -> bool:

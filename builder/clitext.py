@@ -10,6 +10,8 @@ a usage error as two Chinese lines instead of click's ``Usage:`` / ``Try`` /
 
 from __future__ import annotations
 
+import re
+
 import click
 
 MESSAGES = {
@@ -79,6 +81,80 @@ MESSAGES = {
 }
 
 
+def display_width(text: str) -> int:
+    """Columns on a terminal: a Chinese character takes two."""
+    import unicodedata
+
+    from click._compat import strip_ansi
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in strip_ansi(text))
+
+
+_WIDE = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(f"\\[[^\\]]*\\]|[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")  # click's "[默认：…]" stays whole
+_CLOSING = set("，。、；：？！）」』”’》")  # never at the start of a line
+_OPENING = set("（「『“‘《")  # never at the end of one
+
+
+def _tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for token in _TOKENS.findall(text):
+        if tokens and (token[0] in _CLOSING or tokens[-1][-1] in _OPENING) and not tokens[-1].isspace():
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def _join(lines: list[str]) -> str:
+    """A paragraph's lines as one: no space where a line break falls between Chinese characters."""
+    text = ""
+    for line in lines:
+        line = line.strip()
+        wide = re.match(f"[{_WIDE}]", line[:1]) or re.match(f"[{_WIDE}]", text[-1:])
+        text += line if not text or wide else " " + line
+    return text
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> str:
+    lines, line, indent = [], "", first
+    for token in _tokens(text):
+        if token.isspace():
+            token = " "
+            if not line:
+                continue
+        if line and display_width(indent + line + token.rstrip()) > width:
+            lines.append(indent + line.rstrip())
+            line, indent = ("" if token == " " else token), rest
+            continue
+        line += token
+    if line.strip():
+        lines.append(indent + line.rstrip())
+    return "\n".join(lines)
+
+
+def wrap_text(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
+              preserve_paragraphs: bool = False) -> str:
+    """click's wrap_text (paragraphs, ``\\b`` blocks kept as written), measuring Chinese as two columns."""
+    text = text.expandtabs()
+    if not preserve_paragraphs:
+        return _fill(_join(text.splitlines()), width, initial_indent, subsequent_indent)
+    paragraphs, block = [], []
+    for line in text.splitlines() + [""]:
+        if line.strip():
+            block.append(line)
+            continue
+        if block:
+            indent = " " * (len(block[0]) - len(block[0].lstrip()))
+            if block[0].strip() == "\b":
+                paragraphs.append("\n".join(f"{initial_indent}{indent}{item.strip()}" if i == 0 else
+                                            f"{subsequent_indent}{indent}{item.strip()}" for i, item in enumerate(block[1:])))
+            else:
+                paragraphs.append(_fill(_join(block), width, initial_indent + indent, subsequent_indent + indent))
+            block = []
+    return "\n\n".join(paragraphs)
+
+
 def gettext(message: str) -> str:
     return MESSAGES.get(message, message)
 
@@ -100,6 +176,8 @@ def install() -> None:
             module._ = gettext
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext
+    click.formatting.term_len = display_width  # options and their help line up under Chinese metavars
+    click.formatting.wrap_text = wrap_text  # Chinese is wrapped by its width, its lines joined without spaces
     formatter = click.formatting.HelpFormatter
     if not getattr(formatter.write_usage, "_budgetdoc", False):
         original = formatter.write_usage
@@ -146,10 +224,6 @@ def chinese_punctuation(message: str) -> str:
     message = re.sub(r"[.。]\s*（", "（", message)
     message = re.sub(r"。\s*$|\.\s*$", "", message.rstrip())
     return message
-
-
-def usage_error_text(exc: click.UsageError) -> str:  # pragma: no cover - used by tests
-    return exc.format_message()
 
 
 __all__ = ["install", "localize", "show_usage_error", "gettext", "ngettext", "MESSAGES"]

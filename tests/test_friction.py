@@ -138,6 +138,10 @@ def test_every_command_gives_the_same_answer_from_a_subfolder(repo):
     assert run_cli("diff", cwd=inside).stdout == top_diff.stdout
     dot = run_cli("diff", "--", ".", cwd=inside)
     assert dot.returncode == 0 and dot.stdout == top_diff.stdout  # no "== " heading, no phantom projects
+    edit(inside / "01-宣传阵地建设.yaml", "项目名称: 宣传阵地建设", "项目名称: 宣传阵地建设项目")
+    assert "宣传阵地建设项目 · 基本信息 · 项目名称" in run_cli("diff", cwd=inside).stdout
+    one = run_cli("diff", "--", "03-派驻干部费用.yaml", cwd=inside)
+    assert one.returncode == 0 and one.stdout == top_diff.stdout  # only that project's changes
     built = run_cli("build", cwd=inside)
     assert built.returncode == 0, built.stderr
     assert (repo / "build" / "2025-绩效目标申报.docx").is_file() and not (inside / "build").exists()
@@ -152,6 +156,14 @@ def test_diff_of_a_revision_or_path_that_does_not_exist_is_a_usage_error(repo):
     shutil.rmtree(repo / TARGET)  # deleted in the working tree, still in HEAD: a real change
     removed = run_cli("diff", "--", TARGET, cwd=repo)
     assert removed.returncode == 0 and removed.stdout == "文档 · 2025-绩效目标申报: 删除 10 个项目\n"
+
+
+def test_outside_a_repository_without_sources_the_default_is_a_usage_error(tmp_path):
+    for command in ("build", "check"):
+        result = run_cli(command, cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"错误：找不到 sources 文件夹：请在仓库中（任何子文件夹均可）运行，或写出文档文件夹的路径，如 budgetdoc {command} 我的文档/" \
+            in result.stderr
 
 
 def test_check_of_one_project_file_checks_it_with_its_document(repo):
