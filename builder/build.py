@@ -245,21 +245,26 @@ def template_for(document: m.Document) -> Path:
     return TEMPLATE_DIR / f"{document.kind}.docx"
 
 
+def _under_field(message: str, field_name: str) -> str:
+    """Under the field 模板 a message does not begin with 模板 again (``模板: x.docx …``, not ``模板: 模板 x.docx``)."""
+    return message.removeprefix("模板 ") if field_name == "模板" else message
+
+
 def render_document(document: m.Document) -> bytes:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
     template = template_for(document)
     context = document_context(document)
+    location = document.locations.get("模板", Location(document.source))
+    field_name = "模板" if document.template else ""
     try:
+        check_before_build(template, document.kind)
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
-        location = document.locations.get("模板", Location(document.source))
-        message = str(exc).removeprefix("模板 ") if document.template else str(exc)  # not "模板: 模板 x.docx"
-        raise InputError([Problem(location, "模板" if document.template else "", message)]) from exc
+        raise InputError([Problem(location, field_name, _under_field(line, field_name))
+                          for line in str(exc).splitlines()]) from exc
     except RenderLimit as exc:
-        location = document.locations.get("模板", Location(document.source))
-        prefix = "" if document.template else "模板 "
-        raise InputError([Problem(location, "模板" if document.template else "", f"{prefix}{template.name}：{exc}")]) from exc
+        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
     properties = {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,
@@ -267,6 +272,18 @@ def render_document(document: m.Document) -> bytes:
         "cp:revision": "1",
     }
     return normalize_package(data, build_timestamp(document.year), properties)
+
+
+def check_before_build(template: Path, kind: str) -> None:
+    """``budgetdoc template check`` before rendering: every problem of the template, located
+    in Word's terms, one line each (TemplateProblem with one line per problem)."""
+    from builder.render.docx import check_template_package
+    from builder.render.templatecheck import check_template
+
+    check_template_package(template)
+    report = check_template(template, kind)
+    if report.problems:
+        raise TemplateProblem("\n".join(report.problem_lines()))
 
 
 def document_context(document: m.Document) -> dict:

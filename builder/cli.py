@@ -611,6 +611,42 @@ def _new_project(name: str | None, folder: Path | None) -> None:
     click.echo(f"请按文件中的注释填写各项，然后运行 budgetdoc check {display_path(path)}。", err=True)
 
 
+@cli.group()
+def template() -> None:
+    """Word 模板：检查模板中的标签、合并标记和分页（见 docs/templates.md）。"""
+
+
+@template.command(name="check")
+@click.argument("template_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="模板.docx")
+@click.option("--kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default=None,
+              help="文档类型（默认按文件名或内容判断）。")
+@click.option("--quiet", "-q", is_flag=True, help="只列出问题，不列出每个标签。")
+def template_check(template_file: Path, kind: str | None, quiet: bool) -> None:
+    """列出模板中的每个标签及其位置（表 N 第 r 行第 c 列，或第 n 段），检查语法、
+    变量名（对照该类文档可用的名称，给出最接近的名称）、合并标记和分页。
+
+    没有问题时退出码为 0，有问题为 1。生成文档之前也做同样的检查。
+    """
+    from builder.render.docx import TemplateProblem
+    from builder.render.templatecheck import check_template, format_listing
+
+    try:
+        report = check_template(template_file, kind)
+    except TemplateProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    if not quiet:
+        for line in format_listing(report):
+            click.echo(line)
+    for line in report.problem_lines():
+        click.echo(line, err=True)
+    summary = (f"{template_file.name}（按{report.kind}检查）：{len(report.tags)} 个标签，"
+               f"{len(report.merge_cells)} 个带合并标记的单元格，{report.page_starts} 处分页；")
+    summary += f"{len(report.problems)} 个问题。" if report.problems else "没有发现问题。"
+    click.echo(summary, err=True)
+    sys.exit(EXIT_INPUT if report.problems else 0)
+
+
 clitext.localize(cli)
 
 

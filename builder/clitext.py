@@ -202,12 +202,18 @@ def localize(group: click.Group) -> None:
     group.options_metavar = OPTIONS_METAVAR
     group.subcommand_metavar = "命令 [参数]..."
     for command in group.commands.values():
+        if isinstance(command, click.Group):
+            localize(command)
         command.options_metavar = OPTIONS_METAVAR
 
 
 def show_usage_error(exc: click.UsageError) -> None:
     """``用法：budgetdoc build [选项] [路径]...`` and ``错误：……（运行“budgetdoc build --help”查看帮助。）``."""
     ctx = exc.ctx
+    no_arguments = getattr(click.exceptions, "NoArgsIsHelpError", None)
+    if no_arguments is not None and isinstance(exc, no_arguments) and ctx is not None:
+        click.echo(ctx.get_help(), err=True)  # a group run without a command: its help, as click does
+        return
     if ctx is not None:
         click.echo(ctx.get_usage(), err=True)
         help_hint = f"（运行“{ctx.command_path} --help”查看帮助）"

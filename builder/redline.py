@@ -64,7 +64,7 @@ class RedlineFailed(Exception):
 def _engine_message(lines: list[str], code: int) -> str:
     """The engine's last line of English, said in Chinese."""
     text = " ".join(lines[-3:]).lower()
-    if "corrupt" in text or "zip" in text or "invalid" in text or "not a valid" in text:
+    if any(word in text for word in ("corrupt", "zip", "invalid", "not a valid", "not a wordprocessing")):
         return "其中一个文件已损坏或不是有效的 Word .docx 文件（请在 Word 中打开并另存为 .docx 后重试）"
     if "access" in text or "permission" in text or "denied" in text:
         return "没有读写文件的权限"
@@ -73,6 +73,20 @@ def _engine_message(lines: list[str], code: int) -> str:
     if "memory" in text:
         return "内存不足"
     return f"比对引擎出错（退出码 {code}）"
+
+
+def _check_input(path: Path) -> None:
+    """A .docx the engine may read: a regular file of sane size whose parts are no zip bomb."""
+    import zipfile
+
+    from builder.safeio import UnsafeFile, read_package_part
+
+    try:
+        read_package_part(path)
+    except UnsafeFile as exc:
+        raise RedlineFailed(f"{path.name}：{exc}") from None
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, NotImplementedError, ValueError):
+        raise RedlineFailed(f"{path.name} 不是可读的 Word 文档（.docx）") from None
 
 
 def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: str = "2000-01-01T00:00:00Z") -> None:
@@ -86,6 +100,8 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
         if not path.is_file():
             raise FileNotFoundError(f"找不到要比对的文档：{path}")
     binary = _engine_binary()
+    for path in (old, new):
+        _check_input(path)
     with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as work:
         work_dir = Path(work)
         target = work_dir / "redline.docx"

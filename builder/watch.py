@@ -53,6 +53,7 @@ def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> 
     folders = list(dict.fromkeys([*targets, TEMPLATE_DIR]))
     relevant = change_filter(out_dir)
     announced = False
+    rearmed = False
     try:
         while True:
             present = [p for p in folders if p.exists()]
@@ -63,15 +64,26 @@ def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> 
             if not present:
                 time.sleep(POLL_MS / 1000)
                 continue
-            for changes in watch(*map(str, present), watch_filter=relevant, debounce=200, step=50,
-                                 rust_timeout=POLL_MS, yield_on_timeout=True):
+            try:
+                for changes in watch(*map(str, present), watch_filter=relevant, debounce=200, step=50,
+                                     rust_timeout=POLL_MS, yield_on_timeout=True):
+                    replaced = [p for p in folders if _identity(p) != armed[p]]
+                    if rearmed:  # saves made while the watch was being armed again are not lost
+                        rearmed = False
+                        if not changes and not replaced:
+                            build_once()
+                            continue
+                    if not changes and not replaced:
+                        continue
+                    names = sorted({Path(path).name for _, path in changes} | {p.name for p in replaced})
+                    _rebuild(build_once, names)
+                    if replaced:
+                        rearmed = True
+                        break  # arm the watch again on the folders as they are now
+            except OSError:  # a watched folder vanished under the watcher: see what is there now
                 replaced = [p for p in folders if _identity(p) != armed[p]]
-                if not changes and not replaced:
-                    continue
-                names = sorted({Path(path).name for _, path in changes} | {p.name for p in replaced})
-                _rebuild(build_once, names)
-                if replaced:
-                    break  # arm the watch again on the folders as they are now
+                _rebuild(build_once, sorted(p.name for p in replaced) or ["（文件夹）"])
+                rearmed = True
     except KeyboardInterrupt:
         click.echo("已停止监视。", err=True)
 

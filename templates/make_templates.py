@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.assemble import normalize_package  # noqa: E402
 from builder.oxml import TWIPS_PER_CM, el, field_runs, replace_child, set_fonts  # noqa: E402
+from builder.render.merge import MERGE_MARKER  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -71,7 +72,8 @@ def _exact_lines(style, points: float) -> None:
 def _indent_chars(style, chars: int, size_pt: float) -> None:
     ppr = style.element.get_or_add_pPr()
     ind = el("w:ind", {"w:firstLineChars": chars * 100, "w:firstLine": int(chars * size_pt * 20)})
-    replace_child(ppr, ind)
+    ppr._remove_ind()
+    ppr._insert_ind(ind)  # in schema order (before w:jc), as Word's validator requires
 
 
 def _doc_defaults(document) -> None:
@@ -127,12 +129,20 @@ def make_styles(document) -> None:
     _indent_chars(h2, 2, 14)
     h2.paragraph_format.keep_with_next = True
 
+    # the tiny paragraph between a form and its indicator grid (two tables touching
+    # would become one in Word)
+    spacer = _paragraph_style(document, "表格间隔")
+    _clean_style(spacer, TABLE_FONT, Pt(1))
+    _exact_lines(spacer, 1)
+    _indent_chars(spacer, 0, 1)
+
     subtitle = document.styles["Subtitle"]
     _clean_style(subtitle, SUBTITLE_FONT, SIZE_SAN)
     _exact_lines(subtitle, 28)
     _indent_chars(subtitle, 0, 16)
     subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     subtitle.paragraph_format.space_after = Pt(10)
+    subtitle.paragraph_format.keep_with_next = True
 
     for name, align, size in (
         ("表格文字", WD_ALIGN_PARAGRAPH.CENTER, SIZE_WU), ("表格正文", WD_ALIGN_PARAGRAPH.JUSTIFY, SIZE_WU),
@@ -192,16 +202,34 @@ def loop(document, items: str, body: str, style: str = "Normal") -> None:
 
 # ---------------------------------------------------------------- tables
 
+CELL_MARGIN = 45  # twips (0.08 cm) left and right of a cell's text
+
+
 class Cell:
-    """A cell of a form row: text (or paragraph loops), its span and vertical merge."""
+    """A cell of a form row: text (or paragraph loops), its span, and whether it carries the
+    merge marker (【合并】: budgetdoc merges equal cells of the column vertically)."""
 
-    def __init__(self, content="", span: int = 1, vmerge: str | None = None, style: str = "表格文字",
-                 center: bool = True):
-        self.content, self.span, self.vmerge, self.style, self.center = content, span, vmerge, style, center
+    def __init__(self, content="", span: int = 1, merge: bool = False, style: str = "表格文字"):
+        self.content, self.span, self.merge, self.style = content, span, merge, style
 
 
-def form_table(document, widths_cm: list[float], rows: list[list[Cell] | str]):
-    """A bordered table with a fixed grid; a row given as a string is a docxtpl row tag."""
+class Row:
+    """A form row with its pagination: ``header`` repeats on every page the table continues
+    on (only for the first rows of a table) and keeps with the next row."""
+
+    def __init__(self, cells: list[Cell], header: bool = False, keep: bool = False):
+        self.cells, self.header, self.keep = cells, header, keep or header
+
+
+def form_table(document, widths_cm: list[float], rows: list):
+    """A bordered table with a fixed grid; a row given as a string is a docxtpl row tag.
+
+    The grid keeps only the column edges some cell of this table uses: an office program
+    saving the file drops the others (and renumbers every span), so a template saved in
+    LibreOffice or Word keeps exactly this grid."""
+    rows = [Row([Cell(r, span=len(widths_cm))]) if isinstance(r, str) else Row(r) if isinstance(r, list) else r
+            for r in rows]
+    widths_cm, rows = _minimal_grid(widths_cm, rows)
     twips = [round(w * TWIPS_PER_CM) for w in widths_cm]
     tbl = el("w:tbl")
     borders = el("w:tblBorders", children=[
@@ -214,14 +242,12 @@ def form_table(document, widths_cm: list[float], rows: list[list[Cell] | str]):
         borders,
         el("w:tblLayout", {"w:type": "fixed"}),
         el("w:tblCellMar", children=[
-            el("w:left", {"w:w": 57, "w:type": "dxa"}), el("w:right", {"w:w": 57, "w:type": "dxa"}),
+            el("w:left", {"w:w": CELL_MARGIN, "w:type": "dxa"}), el("w:right", {"w:w": CELL_MARGIN, "w:type": "dxa"}),
         ]),
         el("w:tblLook", {"w:val": "04A0"}),
     ]))
     tbl.append(el("w:tblGrid", children=[el("w:gridCol", {"w:w": w}) for w in twips]))
     for row in rows:
-        if isinstance(row, str):
-            row = [Cell(row, span=len(twips))]
         tbl.append(_row(document, row, twips))
     document.element.body.append(tbl)
     # keep the table before the section properties
@@ -231,11 +257,33 @@ def form_table(document, widths_cm: list[float], rows: list[list[Cell] | str]):
     return tbl
 
 
-def _row(document, cells: list[Cell], twips: list[int]):
+def _minimal_grid(widths: list[float], rows: list[Row]) -> tuple[list[float], list[Row]]:
+    edges = {0, len(widths)}
+    for row in rows:
+        column = 0
+        for cell in row.cells:
+            column += cell.span
+            edges.add(column)
+    edges = sorted(edges)
+    grid = [round(sum(widths[a:b]), 4) for a, b in zip(edges, edges[1:])]
+    for row in rows:
+        column = 0
+        for cell in row.cells:
+            start, column = column, column + cell.span
+            cell.span = edges.index(column) - edges.index(start)
+    return grid, rows
+
+
+def _row(document, row: Row, twips: list[int]):
+    cells = row.cells
     assert sum(c.span for c in cells) == len(twips), [c.content for c in cells]
-    # short rows stay whole on a page; rows of long texts (goals) may break across pages
+    # rows stay whole on a page, except rows of long texts (goals), which may be longer than a
+    # page; header rows repeat where the table continues
     long_text = any(isinstance(c.content, list) for c in cells)
-    tr = el("w:tr", children=[el("w:trPr", children=[] if long_text else [el("w:cantSplit")])])
+    tr_pr = el("w:trPr", children=[] if long_text else [el("w:cantSplit")])
+    if row.header:
+        tr_pr.append(el("w:tblHeader"))
+    tr = el("w:tr", children=[tr_pr])
     column = 0
     for cell in cells:
         width = sum(twips[column: column + cell.span])
@@ -243,19 +291,22 @@ def _row(document, cells: list[Cell], twips: list[int]):
         tcpr = el("w:tcPr", children=[el("w:tcW", {"w:w": width, "w:type": "dxa"})])
         if cell.span > 1:
             tcpr.append(el("w:gridSpan", {"w:val": cell.span}))
-        if cell.vmerge:
-            tcpr.append(el("w:vMerge", {"w:val": cell.vmerge}))
         tcpr.append(el("w:vAlign", {"w:val": "center"}))
         tc = el("w:tc", children=[tcpr])
-        contents = cell.content if isinstance(cell.content, list) else [cell.content]
+        contents = list(cell.content) if isinstance(cell.content, list) else [cell.content]
+        if cell.merge:
+            contents[-1] += MERGE_MARKER
         for text in contents:
-            tc.append(_cell_paragraph(document, text, cell.style))
+            tc.append(_cell_paragraph(document, text, cell.style, row.keep))
         tr.append(tc)
     return tr
 
 
-def _cell_paragraph(document, text: str, style: str):
-    p = el("w:p", children=[el("w:pPr", children=[el("w:pStyle", {"w:val": document.styles[style].style_id})])])
+def _cell_paragraph(document, text: str, style: str, keep_next: bool = False):
+    ppr = el("w:pPr", children=[el("w:pStyle", {"w:val": document.styles[style].style_id})])
+    if keep_next:
+        ppr.append(el("w:keepNext"))
+    p = el("w:p", children=[ppr])
     if text:
         r = el("w:r")
         t = el("w:t", {"xml:space": "preserve"})
@@ -269,11 +320,21 @@ def cell_loop(items: str) -> list[str]:
     return [f"{{%p for t in {items} %}}", "{{ t }}", "{%p endfor %}"]
 
 
+def table_gap(document) -> None:
+    """The hairline paragraph between a form and its indicator grid: two tables that touch
+    would become one, and only a table's first rows can repeat as its header."""
+    para(document, "", "表格间隔")
+
+
 # ---------------------------------------------------------------- 绩效目标申报
 
-# Grid of the 申报 form, 15.6 cm wide (the A4 text width):
+# Grid of the 申报 form, 16.5 cm (a little wider than the 15.6 cm text width, centred):
 # 0 left label | 1 一级 | 2 二级 | 3–5 三级 | 6–7 指标值; the header rows reuse it.
-TARGET_GRID = [1.8, 1.7, 1.9, 1.4, 2.4, 1.9, 1.4, 3.1]
+# At 五号 (10.5 pt = 0.37 cm a character) with 0.08 cm cell margins, every label of up to six
+# characters (计划开始日期, 经济成本指标) fits on one line: 6 × 0.37 + 0.16 = 2.38 cm;
+# 年度资金申请总额 (columns 5–6) breaks after six characters, 其他经常性项目 fits column 4 and a
+# unit name of 13 characters columns 5–7.
+TARGET_GRID = [2.4, 2.05, 2.4, 1.7, 2.9, 1.7, 0.85, 2.5]
 
 
 def target_form_rows() -> list:
@@ -284,30 +345,38 @@ def target_form_rows() -> list:
         [C("主管部门"), C("{{ p.authority }}", 3), C("实施单位"), C("{{ p.implementer }}", 3)],
         [C("计划开始日期"), C("{{ p.start }}", 3), C("计划完成日期"), C("{{ p.end }}", 3)],
         # 项目资金（元）: left column the whole project, right column this year
-        [C("项目资金（元）", vmerge="restart"), C("项目资金总额", 2), C("{{ p.funds.total }}", 2),
+        [C("项目资金（元）", merge=True), C("项目资金总额", 2), C("{{ p.funds.total }}", 2),
          C("年度资金申请总额", 2), C("{{ p.funds.annual }}")],
-        [C("", vmerge="continue"), C("其中：财政资金", 2, "restart"), C("{{ p.funds.fiscal }}", 2, "restart"),
+        [C("项目资金（元）", merge=True), C("其中：财政资金", 2, merge=True), C("{{ p.funds.fiscal }}", 2, merge=True),
          C("其中：当年财政拨款", 2), C("{{ p.funds.appropriation }}")],
-        [C("", vmerge="continue"), C("", 2, "continue"), C("", 2, "continue"),
+        [C("项目资金（元）", merge=True), C("其中：财政资金", 2, merge=True), C("{{ p.funds.fiscal }}", 2, merge=True),
          C("上年结转资金", 2), C("{{ p.funds.carryover }}")],
-        [C("", vmerge="continue"), C("其他资金", 2), C("{{ p.funds.total_other }}", 2),
+        [C("项目资金（元）", merge=True), C("其他资金", 2), C("{{ p.funds.total_other }}", 2),
          C("其他资金", 2), C("{{ p.funds.annual_other }}")],
         # 项目绩效目标: the 年度总体目标 column exists only when the source gives one;
         # otherwise the 项目总目标 text spans both columns, as the official form does.
-        [C("项目绩效目标", vmerge="restart"),
-         C("项目总目标{% if p.multi_year %}（{{ p.start_year }} 年 -{{ p.end_year }} 年）{% endif %}", 4),
-         C("年度总体目标", 3)],
+        Row([C("项目绩效目标", merge=True),
+             C("项目总目标{% if p.multi_year %}（{{ p.start_year }} 年 -{{ p.end_year }} 年）{% endif %}", 4),
+             C("年度总体目标", 3)], keep=True),
         "{%tr if p.annual_goal %}",
-        [C("", vmerge="continue"), C(cell_loop("p.total_goal"), 4, style=body),
+        [C("项目绩效目标", merge=True), C(cell_loop("p.total_goal"), 4, style=body),
          C(cell_loop("p.annual_goal"), 3, style=body)],
         "{%tr else %}",
-        [C("", vmerge="continue"), C(cell_loop("p.total_goal"), 7, style=body)],
+        [C("项目绩效目标", merge=True), C(cell_loop("p.total_goal"), 7, style=body)],
         "{%tr endif %}",
-        # 绩效指标: 一级 and 二级 cells span their rows; the merge values come from Python
-        [C("绩效指标", vmerge="restart"), C("一级指标"), C("二级指标"), C("三级指标", 3), C("年度(/项目)指标值", 2)],
+    ]
+
+
+def target_grid_rows() -> list:
+    """The 绩效指标 grid, a table of its own so that its header row repeats on every page."""
+    C = Cell
+    return [
+        Row([C("绩效指标", merge=True), C("一级指标"), C("二级指标"), C("三级指标", 3), C("年度(/项目)指标值", 2)],
+            header=True),
         "{%tr for r in p.indicator_rows %}",
-        [C("", vmerge="continue"), C("{{ r.level1 }}", vmerge="{{ r.level1_merge }}"),
-         C("{{ r.level2 }}", vmerge="{{ r.level2_merge }}"), C("{{ r.name }}", 3), C("{{ r.value }}", 2)],
+        # 一级 and 二级 cells carry the merge marker: equal labels merge, 二级 within its 一级
+        [C("绩效指标", merge=True), C("{{ r.level1 }}", merge=True), C("{{ r.level2 }}", merge=True),
+         C("{{ r.name }}", 3), C("{{ r.value }}", 2)],
         "{%tr endfor %}",
     ]
 
@@ -353,16 +422,21 @@ def make_target_template(path: Path) -> None:
     para(document, "财政项目支出绩效目标申报表 {{ p.number }}", "Heading 1", page_break_before=True)
     para(document, "（{{ year }} 年度）", "Subtitle")
     form_table(document, TARGET_GRID, target_form_rows())
+    table_gap(document)
+    form_table(document, TARGET_GRID, target_grid_rows())
     para(document, "{%p endfor %}")
     save(document, path)
 
 
 # ---------------------------------------------------------------- 绩效自评
 
-# Grid of the 自评 form (15.6 cm): the union of the column edges of the money
+# Grid of the 自评 form (16.5 cm, centred): the union of the column edges of the money
 # block (label | row | 年初 | 全年预算 | 全年执行 | 分值 | 执行率 | 得分) and of the
 # indicator grid (label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差).
-EVALUATION_GRID = [1.2, 1.3, 1.5, 2.3, 1.3, 1.0, 0.6, 1.6, 1.0, 1.1, 0.5, 2.2]
+# At 小五 (9 pt = 0.32 cm a character) labels of up to six characters (年度总体目标,
+# 经济成本指标) fit on one line: 6 × 0.32 + 0.16 = 2.07 cm; amounts fit columns 3, 4–5, 6–7,
+# and the 总分 100.00 column 9.
+EVALUATION_GRID = [2.1, 1.75, 2.1, 1.85, 1.0, 1.35, 0.4, 1.75, 0.9, 1.2, 0.4, 1.7]
 
 
 def evaluation_form_rows() -> list:
@@ -374,31 +448,42 @@ def evaluation_form_rows() -> list:
         return [C(f"{{{{ p.funds.{row}.initial }}}}", style=t), C(f"{{{{ p.funds.{row}.budget }}}}", 2, style=t),
                 C(f"{{{{ p.funds.{row}.spent }}}}", 2, style=t)]
 
+    label = "项目资金（元）"
     return [
         [C("项目名称", style=t), C("{{ p.name }}{% if p.is_part %}(二级构成){% endif %}", 11, style=t)],
         [C("主管部门", style=t), C("{{ p.authority }}", 4, style=t), C("实施单位", 2, style=t),
          C("{{ p.implementer }}", 5, style=t)],
-        [C("项目资金（元）", vmerge="restart", style=t), C("", 2, style=t), C("年初预算数", style=t),
-         C("全年预算数", 2, style=t), C("全年执行数", 2, style=t), C("分值", style=t), C("执行率", 2, style=t),
-         C("得分", style=t)],
-        [C("", vmerge="continue", style=t), C("年度资金总额", 2, style=t), *money("total"),
+        Row([C(label, merge=True, style=t), C("", 2, style=t), C("年初预算数", style=t),
+             C("全年预算数", 2, style=t), C("全年执行数", 2, style=t), C("分值", style=t), C("执行率", 2, style=t),
+             C("得分", style=t)], keep=True),
+        [C(label, merge=True, style=t), C("年度资金总额", 2, style=t), *money("total"),
          C("{{ p.execution.weight }}", style=t), C("{{ p.execution.rate }}", 2, style=t),
          C("{{ p.execution.score }}", style=t)],
         *[
-            [C("", vmerge="continue", style=t), C(label, 2, style=t), *money(row), C("—", style=t),
+            [C(label, merge=True, style=t), C(name, 2, style=t), *money(row), C("—", style=t),
              C("", 2, style=t), C("", style=t)]
-            for label, row in (("其中：当年财政拨款", "appropriation"), ("上年结转资金", "carryover"),
-                               ("其他资金", "other"))
+            for name, row in (("其中：当年财政拨款", "appropriation"), ("上年结转资金", "carryover"),
+                              ("其他资金", "other"))
         ],
-        [C("年度总体目标", vmerge="restart", style=t), C("预期目标", 6, style=t), C("实际完成情况", 5, style=t)],
-        [C("", vmerge="continue", style=t), C(cell_loop("p.expected"), 6, style=body),
+        Row([C("年度总体目标", merge=True, style=t), C("预期目标", 6, style=t), C("实际完成情况", 5, style=t)],
+            keep=True),
+        [C("年度总体目标", merge=True, style=t), C(cell_loop("p.expected"), 6, style=body),
          C(cell_loop("p.achieved"), 5, style=body)],
-        [C("绩效指标", vmerge="restart", style=t), C("一级指标", style=t), C("二级指标", style=t),
-         C("三级指标", 2, style=t), C("年度指标值", 2, style=t), C("实际完成值", style=t), C("分值", style=t),
-         C("得分", style=t), C("偏差原因分析及改进措施", 2, style=t)],
+    ]
+
+
+def evaluation_grid_rows() -> list:
+    """The 绩效指标 grid and 总分, a table of its own so that its header row repeats."""
+    C = Cell
+    body = "表格正文小"
+    t = "表格文字小"
+    return [
+        Row([C("绩效指标", merge=True, style=t), C("一级指标", style=t), C("二级指标", style=t),
+             C("三级指标", 2, style=t), C("年度指标值", 2, style=t), C("实际完成值", style=t), C("分值", style=t),
+             C("得分", style=t), C("偏差原因分析及改进措施", 2, style=t)], header=True),
         "{%tr for r in p.indicator_rows %}",
-        [C("", vmerge="continue", style=t), C("{{ r.level1 }}", vmerge="{{ r.level1_merge }}", style=t),
-         C("{{ r.level2 }}", vmerge="{{ r.level2_merge }}", style=t), C("{{ r.name }}", 2, style=t),
+        [C("绩效指标", merge=True, style=t), C("{{ r.level1 }}", merge=True, style=t),
+         C("{{ r.level2 }}", merge=True, style=t), C("{{ r.name }}", 2, style=t),
          C("{{ r.target }}", 2, style=t), C("{{ r.actual }}", style=t), C("{{ r.weight }}", style=t),
          C("{{ r.score }}", style=t), C("{{ r.deviation }}", 2, style=body)],
         "{%tr endfor %}",
@@ -413,8 +498,10 @@ def make_evaluation_template(path: Path) -> None:
     document = new_template_document()
     para(document, "{%p for p in projects %}")
     para(document, "财政项目支出绩效自评表", "Heading 1", page_break_before=True)
-    para(document, "({{ year }} 年度)", "Subtitle")
+    para(document, "（{{ year }} 年度）", "Subtitle")
     form_table(document, EVALUATION_GRID, evaluation_form_rows())
+    table_gap(document)
+    form_table(document, EVALUATION_GRID, evaluation_grid_rows())
     para(document, "{%p endfor %}")
     save(document, path)
 

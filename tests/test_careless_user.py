@@ -434,3 +434,43 @@ def test_a_folder_named_like_a_source(tmp_path):
     (folder / "02-文件夹.yaml").mkdir()
     lines = errors_of(folder, tmp_path / "out")
     assert "02-文件夹.yaml:1:1 不是普通文件（可能是文件夹、管道或设备），已忽略其内容" in lines
+
+
+def test_a_document_folder_whose_name_is_not_utf8(tmp_path):
+    folder = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"doc\xff")))
+    write_document(folder, {"01-测试.yaml": PROJECT})
+    result = run_cli("build", folder, "--out", tmp_path / "out")
+    assert_clean_exit(result, 0)
+    assert "doc\\xff.docx" in result.stdout
+    assert os.listdir(os.fsencode(tmp_path / "out")) != []
+
+
+def test_nonsense_render_limits_fall_back_to_the_defaults(tmp_path):
+    env = dict(os.environ, BUDGETDOC_RENDER_SECONDS="abc", BUDGETDOC_RENDER_MEMORY_MB="-5")
+    assert_clean_exit(run_cli("build", TARGET_SOURCES, "--out", tmp_path, env=env), 0)
+
+
+def test_watch_rebuilds_after_the_folder_is_deleted_and_restored(tmp_path):
+    from ptyrun import PtyProcess
+
+    folder = tmp_path / "文档"
+    shutil.copytree(TARGET_SOURCES, folder)
+    out = tmp_path / "out"
+    process = PtyProcess("build", folder, "--out", out, "--watch")
+    try:
+        process.expect("正在监视", timeout=120)
+        shutil.move(folder, tmp_path / "备份")
+        process.expect("重新生成失败", timeout=30)
+        shutil.copytree(tmp_path / "备份", folder)
+        time.sleep(2)
+        project = folder / "01-宣传阵地建设.yaml"
+        project.write_text(project.read_text(encoding="utf-8").replace("宣传阵地建设", "恢复后的修改", 1),
+                           encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while "恢复后的修改" not in docx_text(out / "文档.docx"):
+            assert time.monotonic() < deadline, process.text
+            process.expect("重新生成", timeout=30)
+    finally:
+        process.interrupt()
+        process.wait(60)
+    assert "内部错误" not in process.text

@@ -58,7 +58,7 @@ def absolute_lines(text: str, cwd: Path) -> list[str]:
 
 # ---------------------------------------------------------------- .ci/run
 
-STUB_TOOLS = ("bash", "mktemp", "grep", "awk", "rm", "cat", "dirname", "env")
+STUB_TOOLS = ("bash", "mktemp", "grep", "awk", "rm", "cat", "dirname", "env")  # npm is a stub: "installs" nothing
 
 
 def _ci_sandbox(tmp_path, *, root: bool, have: set[str], fonts: list[str]):
@@ -100,21 +100,21 @@ ALL_FONTS = ["Noto Serif CJK SC", "AR PL UKai CN", "AR PL UMing CN", "Liberation
 
 
 def test_ci_installs_nothing_when_everything_is_there_even_as_a_normal_user(tmp_path):
-    result, apt = _ci_sandbox(tmp_path, root=False, have={"fc-list", "soffice", "pdfinfo"}, fonts=ALL_FONTS)
+    result, apt = _ci_sandbox(tmp_path, root=False, have={"fc-list", "soffice", "pdfinfo", "node", "npm"}, fonts=ALL_FONTS)
     assert result.returncode == 0, result.stderr
     assert "== ready" in result.stdout and apt == ""
 
 
 def test_ci_names_what_is_missing_to_a_normal_user_in_one_line(tmp_path):
-    result, apt = _ci_sandbox(tmp_path, root=False, have={"fc-list", "pdfinfo"}, fonts=ALL_FONTS[:1])
+    result, apt = _ci_sandbox(tmp_path, root=False, have={"fc-list", "pdfinfo", "node"}, fonts=ALL_FONTS[:1])
     assert result.returncode == 1 and apt == ""
     assert result.stderr.splitlines() == [
         "缺少以下软件包，请用 root 安装后重试：sudo apt-get install libreoffice-writer-nogui fonts-arphic-ukai "
-        "fonts-arphic-uming fonts-liberation2"]
+        "fonts-arphic-uming fonts-liberation2 npm"]
 
 
 def test_ci_as_root_installs_only_what_is_missing(tmp_path):
-    result, apt = _ci_sandbox(tmp_path, root=True, have={"fc-list", "soffice", "pdfinfo"}, fonts=ALL_FONTS[:3])
+    result, apt = _ci_sandbox(tmp_path, root=True, have={"fc-list", "soffice", "pdfinfo", "node", "npm"}, fonts=ALL_FONTS[:3])
     assert result.returncode == 0, result.stderr
     assert apt.splitlines() == ["update -qq", "install -y -qq --no-install-recommends fonts-liberation2"]
 
@@ -380,14 +380,29 @@ def test_usage_errors_are_chinese(tmp_path):
         assert "Traceback" not in result.stderr
 
 
+def test_a_group_without_its_command_shows_its_help(tmp_path):
+    for args in ((), ("template",)):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.startswith("用法：budgetdoc") and "错误：" not in result.stderr
+        assert "命令：" in result.stderr and not ENGLISH.search(result.stderr)
+
+
 def test_every_help_page_is_chinese():
     from builder.cli import cli
 
+    import click
+
     pages = {"": run_cli("--help")}
+    commands = {}
     for name, command in cli.commands.items():
-        pages[name] = run_cli(name, "--help")
+        commands[name] = command
+        if isinstance(command, click.Group):
+            commands.update({f"{name} {sub}": c for sub, c in command.commands.items()})
+    for name, command in commands.items():
+        pages[name] = run_cli(*name.split(), "--help")
         for param in command.params:
-            if isinstance(param, __import__("click").Option):
+            if isinstance(param, click.Option):
                 assert param.help and re.search(r"[\u4e00-\u9fff]", param.help), (name, param.name)
     for name, result in pages.items():
         assert result.returncode == 0
@@ -404,16 +419,27 @@ def test_template_mistakes_are_explained_in_chinese(tmp_path):
     result = run_cli("build", folder, "--out", tmp_path / "out")
     assert result.returncode == 1
     line = result.stderr.splitlines()[0]
-    assert line == (f"{folder / 'document.yaml'}:4:5 [错误] SOURCE 模板: 坏模板.docx 有误：这里应为“}}}}”，写的是“extra”"
-                    "（标签没有正确结束？）（XML 第 3 行附近）"), line
-    assert "模板: 模板" not in line and "expected token" not in line
+    assert line == (f"{folder / 'document.yaml'}:4:5 [错误] SOURCE 模板: 坏模板.docx 第 2 段“{{{{ unit_name ext…”: "
+                    "标签“{{ unit_name extra }}”语法有误：表达式写法有误（检查括号、引号、点号和运算符）"), line
 
 
-def test_redline_of_a_damaged_file_is_explained_in_chinese(tmp_path, built_documents):
+@pytest.mark.parametrize("engine_says, chinese", [
+    (["Error: File contains corrupted data."], "其中一个文件已损坏或不是有效的 Word .docx 文件"),
+    (["Error: Not a Wordprocessing document."], "其中一个文件已损坏或不是有效的 Word .docx 文件"),
+    (["Unhandled exception. System.Whatever"], "比对引擎出错（退出码 1）"),
+])
+def test_the_redline_engines_english_is_said_in_chinese(engine_says, chinese):
+    from builder.redline import _engine_message
+
+    assert _engine_message(engine_says, 1).startswith(chinese)
+
+
+def test_redline_of_a_file_the_engine_refuses_is_explained_in_chinese(tmp_path, built_documents):
     pytest.importorskip("python_redlines")
     damaged = tmp_path / "坏.docx"
-    damaged.write_bytes(b"PK\x03\x04 not really a zip file")
+    with zipfile.ZipFile(damaged, "w") as package:  # readable, but no Word document to the engine
+        package.writestr("word/document.xml", "<not-really/>")
     result = run_cli("redline", built_documents / "2025-绩效目标申报.docx", damaged, "-o", tmp_path / "o.docx")
     assert result.returncode == 1
-    assert "Error" not in result.stderr and "corrupt" not in result.stderr
-    assert "比对失败" in result.stderr, result.stderr
+    assert result.stderr == ("比对失败（2025-绩效目标申报.docx → 坏.docx）：其中一个文件已损坏或不是有效的 Word .docx 文件"
+                             "（请在 Word 中打开并另存为 .docx 后重试）\n")

@@ -74,7 +74,9 @@ def test_template_cannot_reach_python_internals(tmp_path):
     evil = "{{ unit_name.__class__.__mro__[1].__subclasses__() }}"
     _user_template(folder, "evil.docx", lambda xml: xml.replace("财政支出项目绩效目标申报表".encode(), evil.encode(), 1))
     lines = failure_lines(folder, tmp_path / "out")
-    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: evil.docx 试图访问不允许的")
+    # refused by the template check before rendering, at the tag's place in Word's terms
+    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: evil.docx 第 2 段“{{ unit_name")
+    assert "试图访问不允许的内容“__class__”" in lines[0]
     assert not (tmp_path / "out" / "doc.docx").exists()
 
 

@@ -47,6 +47,23 @@ def test_cjk_fonts_are_embedded_not_dejavu(target_pdf):
     assert "DejaVu" not in fonts
 
 
+def test_fangsong_prints_in_a_song_face_and_kai_stays_kai(target_pdf):
+    """仿宋 (the body) → Noto Serif CJK SC, never the Kai face AR PL UKai; 楷体 (the year line) → UKai."""
+    from builder.pdf import FONTCONFIG
+
+    def face(family: str) -> str:
+        env = dict(os.environ, FONTCONFIG_FILE=str(FONTCONFIG))
+        return subprocess.run(["fc-match", "-f", "%{family[0]}", family], capture_output=True, text=True,
+                              env=env, check=True).stdout
+
+    for family in ("仿宋_GB2312", "仿宋", "FangSong", "宋体", "方正小标宋简体"):
+        assert face(family) == "Noto Serif CJK SC", family
+    for family in ("楷体_GB2312", "楷体"):
+        assert face(family) == "AR PL UKai CN", family
+    fonts = subprocess.run(["pdffonts", str(target_pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSerifCJK" in fonts
+
+
 def test_evaluation_document_renders(built_documents, tmp_path):
     pdf = tmp_path / "evaluation.pdf"
     convert_to_pdf(built_documents / "2023-绩效自评.docx", pdf)

@@ -11,28 +11,12 @@ from builder import model as m
 from builder.values import format_wan, format_wan_short, format_yuan
 
 
-def merge_marks(keys: list) -> list[str]:
-    """Vertical merge per row: "restart" where a run of equal keys begins, else "continue"."""
-    marks, previous = [], object()
-    for key in keys:
-        marks.append("continue" if key == previous else "restart")
-        previous = key
-    return marks
-
-
 def indicator_grid(indicators, value_of) -> list[dict]:
-    """Rows of the 绩效指标 grid with 一级/二级 spans; labels only where a span starts."""
-    level1_marks = merge_marks([i.level1 for i in indicators])
-    level2_marks = merge_marks([(i.level1, i.level2) for i in indicators])
+    """Rows of the 绩效指标 grid, every row with its 一级/二级 labels: the template's merge
+    marker (【合并】, see builder.render.merge) merges equal labels after rendering."""
     rows = []
-    for indicator, mark1, mark2 in zip(indicators, level1_marks, level2_marks):
-        row = {
-            "level1": indicator.level1 if mark1 == "restart" else "",
-            "level1_merge": mark1,
-            "level2": indicator.level2 if mark2 == "restart" else "",
-            "level2_merge": mark2,
-            "name": indicator.name,
-        }
+    for indicator in indicators:
+        row = {"level1": indicator.level1, "level2": indicator.level2, "name": indicator.name}
         row.update(value_of(indicator))
         rows.append(row)
     return rows
@@ -153,3 +137,78 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
         "total_score": f"{scoring.round_cents(total.score)}",
         "grade": total.grade,
     }
+
+
+# ---------------------------------------------------------------- the documented contexts
+
+# What a template of each kind may print: every name the context builders above produce,
+# with what it holds (a list as [its element]). ``budgetdoc template check`` checks every
+# tag against these; tests/test_templates.py keeps them in step with the builders.
+_INDICATOR = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
+
+CONTEXT_NAMES: dict[str, dict] = {
+    m.TARGET_KIND: {
+        "unit_name": "单位名称",
+        "year": "年度",
+        "budget_units": "预算单位数",
+        "project_count": "项目个数",
+        "total_wan": "涉及项目预算资金（万元）",
+        "projects": [{
+            "number": "项目序号",
+            "name": "项目名称",
+            "nature": "项目性质",
+            "category": "项目类别",
+            "authority": "主管部门",
+            "implementer": "实施单位",
+            "start": "计划开始日期",
+            "end": "计划完成日期",
+            "multi_year": "是否跨年度（真/假）",
+            "start_year": "开始年份",
+            "end_year": "完成年份",
+            "funds": {
+                "total": "项目资金总额",
+                "fiscal": "其中：财政资金",
+                "total_other": "其他资金（项目资金总额中）",
+                "annual": "年度资金申请总额",
+                "appropriation": "其中：当年财政拨款",
+                "carryover": "上年结转资金",
+                "annual_other": "其他资金（年度资金申请总额中）",
+            },
+            "overview": ["一、项目概述的段落"],
+            "basis": ["二、立项依据的段落"],
+            "implementer_text": ["三、实施主体的段落"],
+            "plan": ["四、实施方案的段落"],
+            "period": ["五、实施周期的段落"],
+            "budget_lead": ["六、年度预算安排的段落"],
+            "budget_items": [{"number": "预算项序号", "name": "预算项名称", "amount_wan": "金额（万元）",
+                              "note": "说明"}],
+            "goal_reference": ["七、绩效目标的段落"],
+            "total_goal": ["项目总目标的段落"],
+            "annual_goal": ["年度总体目标的段落（没有时为空）"],
+            "indicator_rows": [{**_INDICATOR, "value": "年度(/项目)指标值"}],
+        }],
+    },
+    m.EVALUATION_KIND: {
+        "unit_name": "单位名称",
+        "year": "年度",
+        "projects": [{
+            "name": "项目名称",
+            "is_part": "是否二级构成（真/假）",
+            "authority": "主管部门",
+            "implementer": "实施单位",
+            "funds": {
+                row: {"initial": f"{label}·年初预算数", "budget": f"{label}·全年预算数", "spent": f"{label}·全年执行数"}
+                for row, label in (("total", "年度资金总额"), ("appropriation", "当年财政拨款"),
+                                   ("carryover", "上年结转资金"), ("other", "其他资金"))
+            },
+            "execution": {"weight": "预算执行率分值", "rate": "执行率", "score": "预算执行率得分"},
+            "expected": ["预期目标的段落"],
+            "achieved": ["实际完成情况的段落"],
+            "indicator_rows": [{**_INDICATOR, "target": "年度指标值", "actual": "实际完成值", "weight": "分值",
+                                "score": "得分", "deviation": "偏差原因分析及改进措施"}],
+            "total_weight": "总分值",
+            "total_score": "总分",
+            "grade": "等级（优/良/中/差）",
+        }],
+    },
+}

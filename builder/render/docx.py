@@ -26,7 +26,10 @@ class TemplateProblem(Exception):
 
 
 def template_environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, keep_trailing_newline=False)
+    """Sandboxed, autoescaping, and strict: a name the context lacks is an error, never a blank."""
+    from jinja2 import StrictUndefined
+
+    return SandboxedEnvironment(autoescape=True, keep_trailing_newline=False, undefined=StrictUndefined)
 
 
 def check_template_package(template: Path) -> None:
@@ -45,47 +48,6 @@ def check_template_package(template: Path) -> None:
         raise TemplateProblem(
             f"模板 {template.name} 解压后过大（{total:,} 字节，压缩比 {total / packed:.0f}），可能是恶意文件，已拒绝"
         )
-
-
-_TOKENS = {
-    "end of print statement": "}}", "end of statement block": "%}", "end of template": "模板结尾",
-    "name": "名称", "string": "文字", "integer": "数字", "float": "数字", "operator": "运算符",
-    "begin of print statement": "{{", "begin of statement block": "{%", "data": "文字",
-}
-_JINJA_MESSAGES = [
-    (re.compile(r"expected token '([^']*)', got '([^']*)'"),
-     lambda m: f"这里应为“{_token(m.group(1))}”，写的是“{_token(m.group(2))}”（标签没有正确结束？）"),
-    (re.compile(r"unexpected end of template.*?looking for the following tags: ([^.]*)\.", re.S | re.I),
-     lambda m: f"模板在标签结束之前就结束了：缺少 {_tags(m.group(1))}"),
-    (re.compile(r"unexpected end of template", re.I), lambda m: "模板在标签结束之前就结束了（缺少 }} 或 %}？）"),
-    (re.compile(r"Encountered unknown tag '([^']*)'"), lambda m: f"未知的标签“{m.group(1)}”（或它所属的块没有开始）"),
-    (re.compile(r"unexpected '([^']*)'"), lambda m: f"多余的“{m.group(1)}”"),
-    (re.compile(r"unexpected char '([^']*)'"), lambda m: f"无法识别的字符“{m.group(1)}”"),
-    (re.compile(r"'([^']*)' is undefined"), lambda m: f"模板中的“{m.group(1)}”没有定义（请对照随附模板 templates/*.docx 中的标签，或 templates/make_templates.py）"),
-    (re.compile(r"has no attribute '([^']*)'"), lambda m: f"没有名为“{m.group(1)}”的属性"),
-    (re.compile(r"No (?:filter|test) named '([^']*)'", re.I), lambda m: f"没有名为“{m.group(1)}”的过滤器"),
-    (re.compile(r"tag name expected"), lambda m: "{% 之后应为标签名（如 for、if）"),
-    (re.compile(r"expected an expression", re.I), lambda m: "这里应有一个表达式（{{ }} 中不能为空）"),
-]
-
-
-def _token(text: str) -> str:
-    return _TOKENS.get(text, text)
-
-
-def _tags(text: str) -> str:
-    names = re.findall(r"'([^']*)'", text)
-    return " 或 ".join(f"{{% {name} %}}" for name in names) or "结束标签"
-
-
-def jinja_message(exc) -> str:
-    """jinja's English error, in Chinese (a message we do not know is described, not quoted)."""
-    text = str(getattr(exc, "message", None) or exc)
-    for pattern, chinese in _JINJA_MESSAGES:
-        match = pattern.search(text)
-        if match:
-            return chinese(match)
-    return "模板标签的写法有误（请检查 {{ }}、{% %} 是否成对、拼写是否正确）"
 
 
 _BODY = re.compile(rb"<w:body\b.*</w:body>", re.S)
@@ -109,6 +71,7 @@ def render_template(template: Path, context: dict) -> bytes:
     try:
         tpl = _Template(str(template))
         tpl.render_init()
+        prepare_body(tpl.docx.element.body)
         body = tpl.build_xml(context, env)
         for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
             for rel_key, xml in tpl.build_headers_footers_xml(context, uri, env):
@@ -118,9 +81,9 @@ def render_template(template: Path, context: dict) -> bytes:
         what = f"属性“{attribute.group(1)}”" if attribute else "内容"
         raise TemplateProblem(f"模板 {template.name} 试图访问不允许的{what}（模板只能使用文档的数据），已拒绝") from exc
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        raise TemplateProblem(f"模板 {template.name} 有误：{jinja_message(exc)}"
-                              + (f"（XML 第 {line} 行附近）" if line else "")) from exc
+        from builder.render.templatecheck import describe_render_error
+
+        raise TemplateProblem(describe_render_error(template, exc)) from exc
     except MemoryError:
         raise  # a template that outgrew the memory bound: reported as such, not as an unreadable file
     except Exception as exc:  # a package python-docx cannot read
@@ -128,12 +91,33 @@ def render_template(template: Path, context: dict) -> bytes:
     counter = iter(range(1001, 10**9))
     body = _DOCPR_ID.sub(lambda m: f"{m.group(1)}{next(counter)}{m.group(2)}", body)
     try:
-        etree.fromstring(body.encode("utf-8"))  # strict: a broken template fails here, loudly
+        tree = etree.fromstring(body.encode("utf-8"))  # strict: a broken template fails here, loudly
     except etree.XMLSyntaxError as exc:
         raise TemplateProblem(f"模板 {template.name} 生成的 XML 无效（{exc}），请检查模板中的标签") from exc
     buffer = io.BytesIO()
     tpl.docx.save(buffer)
-    return _splice_body(buffer.getvalue(), body.encode("utf-8"))
+    return _splice_body(buffer.getvalue(), finish_body(body, tree))
+
+
+def prepare_body(body) -> None:
+    """The template's body before docxtpl reads it: page breaks that an office program's save
+    put into a ``{%p`` paragraph go back onto the paragraph they started."""
+    from builder.render.merge import move_page_breaks
+
+    move_page_breaks(body)
+
+
+def finish_body(body: str, tree) -> bytes:
+    """The rendered body with the template's merge markers applied and on/off values written as
+    Word writes them (unchanged when there is neither)."""
+    from lxml import etree
+
+    from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
+
+    if MERGE_MARKER in body:
+        merge_marked_cells(tree)
+        body = etree.tostring(tree, encoding="unicode")
+    return normalize_on_off(body).encode("utf-8")
 
 
 def _splice_body(package: bytes, body: bytes) -> bytes:

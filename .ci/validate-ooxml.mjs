@@ -1,0 +1,19 @@
+// Validate .docx files with Microsoft's Open XML SDK (npm package @ooxml-tools/validate,
+// which bundles the SDK as WebAssembly), all in one process: the SDK starts once.
+//   node .ci/validate-ooxml.mjs PACKAGE_DIR OFFICE_VERSION FILE.docx ...
+// PACKAGE_DIR is the folder of @ooxml-tools/validate (.ci/run installs it under .ci/node_modules).
+// Prints {"FILE.docx": [errors…], …} as JSON; an error has description, path.xpath, path.partUri, id.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [packageDir, officeVersion, ...files] = process.argv.slice(2);
+const module = await import(pathToFileURL(path.join(packageDir, "dist", "npm", "index.js")).href);
+const validate = module.default;
+const results = {};
+for (const file of files) {
+  const data = new Uint8Array(await readFile(file));
+  results[file] = await validate(data, "docx", officeVersion);
+}
+process.stdout.write(JSON.stringify(results) + "\n");
+process.exit(0);
