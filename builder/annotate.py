@@ -67,7 +67,7 @@ def write_annotated(documents: list[m.Document], problems: list[Problem], out: P
         try:
             data = render_document(document)
         except InputError as exc:
-            raise AnnotateProblem("；".join(p.format() for p in exc.problems)) from None
+            raise AnnotateProblem("；".join(p.format_finding() for p in exc.problems)) from None
         files = {source.resolve() for source in (document.source, *(p.source for p in document.projects))}
         mine = [p for p in problems if p.location.file.resolve() in files or
                 document.folder.resolve() in p.location.file.resolve().parents]

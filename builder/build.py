@@ -256,6 +256,11 @@ def template_for(document: m.Document) -> Path:
     return TEMPLATE_DIR / f"{document.kind}.docx"
 
 
+def _under_field(message: str, field_name: str) -> str:
+    """Under the field 模板 a message does not begin with 模板 again (``模板: x.docx …``, not ``模板: 模板 x.docx``)."""
+    return message.removeprefix("模板 ") if field_name == "模板" else message
+
+
 def render_document(document: m.Document) -> bytes:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
@@ -267,9 +272,10 @@ def render_document(document: m.Document) -> bytes:
         check_before_build(template, document.kind)
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
-        raise InputError([Problem(location, field_name, line) for line in str(exc).splitlines()]) from exc
+        raise InputError([Problem(location, field_name, _under_field(line, field_name))
+                          for line in str(exc).splitlines()]) from exc
     except RenderLimit as exc:
-        raise InputError([Problem(location, field_name, f"模板 {template.name}：{exc}")]) from exc
+        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
     properties = {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,

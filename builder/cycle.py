@@ -4,10 +4,11 @@ at year end, and the starting point of year N+1."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import model as m
-from builder.errors import InputError
+from builder.errors import InputError, Problem
 from builder.loader import load_document
 from builder.sources import source_files
 
@@ -110,6 +111,11 @@ _NEXT_NOTE = """\
 # 请逐项核对：项目资金、情况说明中的年份与内容、项目总目标、年度总体目标和绩效指标。
 """
 
+_ENDED_NOTE = """\
+# 注意：此项目计划 {start} 至 {end}（{nature}），已在 {new} 年之前结束，计划日期未顺延。
+# {new} 年仍要申报的，请改写计划日期、金额和各项内容；不再申报的，请删除此文件，并从 document.yaml 的项目顺序中去掉。
+"""
+
 _YEAR = re.compile(r"((?:19|20)\d{2})(\s*年)")
 
 
@@ -120,9 +126,30 @@ def _shift_date(value, years: int):
         return value.replace(year=value.year + years, day=28)
 
 
-def next_year(source: Path, out: Path, year: int) -> list[Path]:
+@dataclass
+class NextYear:
+    """What ``next_year`` wrote and what the user has to look at: projects that had ended (their
+    dates not moved) and the texts that still speak of an earlier year (YEAR-STALE findings)."""
+
+    written: list[Path] = field(default_factory=list)
+    ended: list[Problem] = field(default_factory=list)
+    stale: list[Problem] = field(default_factory=list)
+
+
+def ended_before(project: m.TargetProject, year: int, old_year: int) -> bool:
+    """A project that does not go on into ``year``: a one-off (一次性) project or one that ran over
+    several years, whose 计划完成日期 is before ``year``. A recurring yearly project (经常性,
+    within its budget year) goes on and is moved by a year."""
+    if project.end.year >= year:
+        return False
+    return "一次性" in project.nature or project.start.year < old_year
+
+
+def next_year(source: Path, out: Path, year: int) -> NextYear:
     """Next year's 申报 sources: the files copied with their comments, dates moved by the
-    difference of years, years in 实施周期 moved too, amounts kept, a note at the top."""
+    difference of years, years in 实施周期 moved too, amounts kept, a note at the top.
+    A project that has ended keeps its dates and gets a note saying so; texts that name an
+    earlier year are reported (the YEAR-STALE check on the draft), never rewritten."""
     from ruamel.yaml import YAML
 
     document = _load_target(source)
@@ -136,8 +163,18 @@ def next_year(source: Path, out: Path, year: int) -> list[Path]:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    result = NextYear()
+    written = result.written
+    projects = {p.source.name: p for p in document.projects}
     for path in source_files(source):
+        project = projects.get(path.name)
+        ended = project is not None and ended_before(project, year, document.year)
+        if ended:
+            result.ended.append(Problem(
+                project.location("计划完成日期"), "计划完成日期",
+                f"项目“{project.name}”计划 {project.start.isoformat()} 至 {project.end.isoformat()}（{project.nature}），"
+                f"在 {year} 年之前已结束：日期未顺延；仍要申报请改写，不再申报请删除此文件并从项目顺序中去掉",
+                "警告", rule="PROJECT-ENDED"))
         if path.suffix not in (".yaml", ".yml"):
             target = out / path.name
             target.write_bytes(path.read_bytes())  # TOML is copied as it is; the note says to review
@@ -146,7 +183,7 @@ def next_year(source: Path, out: Path, year: int) -> list[Path]:
         data = yaml.load(path.read_text(encoding="utf-8"))
         if path.stem == "document":
             data["年度"] = year
-        else:
+        elif not ended:
             for key in ("计划开始日期", "计划完成日期"):
                 if key in data and hasattr(data[key], "year"):
                     data[key] = _shift_date(data[key], shift)
@@ -158,8 +195,34 @@ def next_year(source: Path, out: Path, year: int) -> list[Path]:
         target = out / path.name
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(_NEXT_NOTE.format(old=document.year, new=year))
+            if ended:
+                handle.write(_ENDED_NOTE.format(start=project.start.isoformat(), end=project.end.isoformat(),
+                                                nature=project.nature, new=year))
             yaml.dump(data, handle)
         written.append(target)
-    return written
+    result.stale = _stale_years(out)
+    result.ended = [_relocate(p, source, out) for p in result.ended]
+    return result
+
+
+def _relocate(problem: Problem, source: Path, out: Path) -> Problem:
+    """A problem found in the old file, placed in the new one (two note lines were added above)."""
+    from dataclasses import replace
+
+    from builder.errors import Location
+
+    old = problem.location
+    return replace(problem, location=Location(out / old.file.name, old.line + 4, old.col))
+
+
+def _stale_years(out: Path) -> list[Problem]:
+    """The draft's texts that name a year before the new one (``2025 年 1年需支付 84.2 万元``)."""
+    from builder.build import check
+
+    try:
+        _, problems = check([out])
+    except InputError:
+        return []
+    return [p for p in problems if p.rule == "YEAR-STALE"]
 
 

@@ -28,7 +28,30 @@ def display_path(path: Path) -> str:
         relative = os.path.relpath(path)
     except ValueError:  # other drive (Windows)
         relative = ".."
+    if relative.startswith("..") and _inside_repository(path):
+        return printable(relative)  # ../../build/x.docx from a subfolder, as git shows it
     return printable(str(path) if relative.startswith("..") else relative)
+
+
+def _inside_repository(path: Path) -> bool:
+    """Whether ``path`` is in the git repository the current folder is in."""
+    root = _repository_of(os.getcwd())
+    if root is None:
+        return False
+    absolute = os.path.abspath(path)
+    return absolute == root or absolute.startswith(root + os.sep)
+
+
+_roots: dict[str, str | None] = {}
+
+
+def _repository_of(cwd: str) -> str | None:
+    if cwd not in _roots:
+        from builder.where import repository_root
+
+        root = repository_root(Path(cwd))
+        _roots[cwd] = str(root) if root is not None else None
+    return _roots[cwd]
 
 
 def printable(text: str) -> str:
@@ -71,7 +94,7 @@ class Problem:
         }
 
     def format(self) -> str:
-        """``path:line:col 字段路径: 说明`` — how loading and building report problems."""
+        """``path:line:col 字段路径: 说明`` — the short form, for sentences that quote a problem."""
         where = self.location.display()
         text = f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
         if self.note:
@@ -79,10 +102,13 @@ class Problem:
         return text if self.severity == "错误" else f"{text}（警告）"
 
     def format_finding(self) -> str:
-        """``path:line:col [错误] 规则编号 说明`` — how ``budgetdoc check`` reports."""
+        """``path:line:col [级别] 规则编号 字段路径: 说明`` — the one format in which ``check``,
+        ``build`` and ``build --watch`` print every error and warning (``SOURCE`` for a
+        problem of the source format itself, which has no rule of its own)."""
         rule = self.rule or "SOURCE"
         note = f"（{self.note}）" if self.note else ""
-        return f"{self.location.display()} [{self.severity}] {rule} {self.message}{note}"
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{self.location.display()} [{self.severity}] {rule} {text}{note}"
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """``budgetdoc git-setup``: readable ``git diff`` of built .docx files and of Chinese sources.
 
 - ``.gitattributes``: ``*.docx diff=docx`` and ``*.yaml`` / ``*.toml`` ``diff=budgetdoc``.
-- repository config: ``diff.docx.textconv`` runs ``budgetdoc totext`` (one line per
+- repository config: ``core.quotepath false`` (Chinese file names shown as they are, not
+  octal-escaped); ``diff.docx.textconv`` runs ``budgetdoc totext`` (found on PATH) (one line per
   paragraph, one ``| a | b |`` line per table row), and both drivers get a word
   regex that keeps numbers whole (``1,418,000.00``, ``90%``) and takes Chinese one
   character at a time — as UTF-8 byte sequences, so it works under any locale,
@@ -10,9 +11,7 @@
 
 from __future__ import annotations
 
-import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 # bytes: 0xC0-0xFF is a UTF-8 lead byte, 0x80-0xBF a continuation byte
@@ -38,8 +37,13 @@ def _git_config(root: Path, key: str, value: str | bytes) -> None:
 
 
 def textconv_command() -> str:
-    """How git runs totext: this Python, so it works inside a virtualenv too."""
-    return f"{shlex.quote(sys.executable)} -m builder totext"
+    """How git runs totext: the ``budgetdoc`` command found on PATH, as for every other command.
+
+    Not this Python's absolute path: the setting is kept in .git/config for the life of the
+    clone, and a virtualenv that is made again, moved, or shared by people whose home folders
+    differ would leave git running a file that is no longer there. ``python -m builder`` would
+    depend on PATH just the same (on which ``python``), and say less when it fails."""
+    return "budgetdoc totext"
 
 
 def setup(start: Path) -> list[str]:
@@ -54,8 +58,11 @@ def setup(start: Path) -> list[str]:
         attributes.write_text(text, encoding="utf-8")
         done.append(f"已写入 {attributes}：{'；'.join(missing)}")
     _git_config(root, "diff.docx.textconv", textconv_command())
+    _git_config(root, "core.quotepath", "false")
     _git_config(root, "diff.docx.wordRegex", WORD_REGEX)
     _git_config(root, "diff.budgetdoc.wordRegex", WORD_REGEX)
     done.append("已设置 git config diff.docx.textconv、diff.docx.wordRegex、diff.budgetdoc.wordRegex")
+    done.append("已设置 git config core.quotepath false：git status、git diff 直接显示中文文件名")
     done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff 按字显示中文修改")
+    done.append("git 通过 PATH 找到 budgetdoc 命令来显示 .docx：使用 git diff 前请先激活虚拟环境（. .venv/bin/activate）")
     return done

@@ -119,6 +119,34 @@ def read_blocks(path: Path) -> list[Para | Table]:
     return list(_blocks(body))
 
 
+def tracked_changes(path: Path) -> list[str]:
+    """Unaccepted tracked changes (w:ins / w:del, w:moveTo / w:moveFrom) in the body: import takes
+    every paragraph in its new form (inserted text kept, deleted text left out); one note per
+    changed paragraph says which text that was."""
+    try:
+        root = etree.fromstring(read_package_part(path),
+                                etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    except Exception:  # noqa: BLE001 - read_blocks has already reported a damaged file
+        return []
+    notes = []
+    seen = set()
+    for change in root.iter(f"{W}ins", f"{W}del", f"{W}moveTo", f"{W}moveFrom"):
+        paragraph = next((a for a in change.iterancestors(f"{W}p")), None)
+        if paragraph is None or id(paragraph) in seen:
+            continue
+        inserted = "".join(t.text or "" for c in paragraph.iter(f"{W}ins", f"{W}moveTo") for t in c.iter(f"{W}t"))
+        deleted = "".join(t.text or "" for c in paragraph.iter(f"{W}del", f"{W}moveFrom")
+                          for t in c.iter(f"{W}delText", f"{W}t"))
+        if not inserted and not deleted:
+            continue  # a revision mark without text (formatting, a paragraph mark)
+        seen.add(id(paragraph))
+        what = "；".join(part for part in (f"插入“{_short(inserted)}”" if inserted else "",
+                                          f"删除“{_short(deleted)}”" if deleted else "") if part)
+        notes.append(f"原文件中有未接受的修订，已按修订后的文字导入：“{_short(paragraph_text(paragraph))}”（{what}）；"
+                     "如不应采用，请在 Word 中拒绝该修订后重新导入，或修改源文件")
+    return notes
+
+
 def _blocks(parent):
     for node in parent:
         if node.tag == f"{W}p":
@@ -1321,7 +1349,7 @@ def import_docx(docx: Path, out_dir: Path) -> ImportReport:
         path = out_dir / f"{stem}.yaml"
         dump(_target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project), path)
         files.append(path)
-    report = ImportReport(files, doc.unplaced, doc.notes, doc.kind)
+    report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     _verify(out_dir, report)
     return report
 
@@ -1337,4 +1365,4 @@ def _verify(out_dir: Path, report: ImportReport) -> None:
         problems = exc.problems
     errors = [p for p in problems if p.severity == "错误"]
     for problem in errors:
-        report.notes.append(f"导入结果需要修改后才能生成：{problem.format()}")
+        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

@@ -61,6 +61,20 @@ class RedlineFailed(Exception):
     """The engine ran and failed (e.g. an input is not a valid .docx)."""
 
 
+def _engine_message(lines: list[str], code: int) -> str:
+    """The engine's last line of English, said in Chinese."""
+    text = " ".join(lines[-3:]).lower()
+    if any(word in text for word in ("corrupt", "zip", "invalid", "not a valid", "not a wordprocessing")):
+        return "其中一个文件已损坏或不是有效的 Word .docx 文件（请在 Word 中打开并另存为 .docx 后重试）"
+    if "access" in text or "permission" in text or "denied" in text:
+        return "没有读写文件的权限"
+    if "not found" in text or "could not find" in text or "no such file" in text:
+        return "找不到要比对的文件"
+    if "memory" in text:
+        return "内存不足"
+    return f"比对引擎出错（退出码 {code}）"
+
+
 def _check_input(path: Path) -> None:
     """A .docx the engine may read: a regular file of sane size whose parts are no zip bomb."""
     import zipfile
@@ -108,8 +122,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
             raise RedlineFailed(f"无法运行比对引擎 {binary}：{exc}") from exc
         if result.returncode != 0 or not target.is_file():
             lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
-            detail = lines[-1] if lines else f"退出码 {result.returncode}"
-            raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{detail}")
+            raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{_engine_message(lines, result.returncode)}")
         data = target.read_bytes()
     write_atomic(out, fix_revisions(data, author, date))
 

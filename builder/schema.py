@@ -332,19 +332,24 @@ class Record(Field):
         if not isinstance(node, Mapping):
             return ctx.error(node.loc, path, f"应为键值表（下一行缩进写“键: 值”），这里写的是{describe(node)}")
         result: dict[str, Any] = {"_locs": {"": node.loc}}
-        misspelt = set()  # keys a typo was taken for: not reported again as missing
+        misspelt = {}  # key a typo was taken for → the typo's entry: not reported again as missing
         for key, entry in node.entries.items():
             field_path = join_path(path, key)
             spec = self.fields.get(key)
             if spec is None:
                 hint = suggest(key, [k for k in self.fields if k not in node.entries])
                 more = f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(self.fields)}）"
-                if hint:
-                    misspelt.add(hint)
+                if hint and hint not in misspelt:
+                    misspelt[hint] = entry
                 ctx.error(entry.key_loc, field_path, f"未知的键“{key}”{more}")
                 continue
             result["_locs"][key] = entry.node.loc
             result[key] = spec.convert(entry.node, ctx, field_path)
+        for key, entry in misspelt.items():
+            # the typo's value is read as the key it was meant to be, so that the rest of the file is
+            # still checked (the unknown key is an error all the same, and stops the build)
+            result["_locs"][key] = entry.node.loc
+            result[key] = self.fields[key].convert(entry.node, ctx, join_path(path, key))
         for key, spec in self.fields.items():
             if key in result:
                 continue

@@ -43,15 +43,24 @@ class Change:
     def line(self) -> str:
         where = " · ".join(part for part in (self.project, self.section, self.field) if part)
         if self.kind == "added":
-            return f"{where}: 新增 {self.new}".rstrip()
+            return f"{where}: 新增{_spaced(self.new)}".rstrip()
         if self.kind == "removed":
-            return f"{where}: 删除 {self.old}".rstrip()
+            return f"{where}: 删除{_spaced(self.old)}".rstrip()
         if self.kind == "text":
             return f"{where}: {self.new}"
         return f"{where}: {self.old} → {self.new}"
 
     def as_json(self) -> dict:
         return asdict(self)
+
+
+def _spaced(value: str) -> str:
+    """``新增项目（…）`` but ``新增 =16.00(人)``: no space before Chinese, as Chinese is written."""
+    return value if value[:1] and "\u4e00" <= value[:1] <= "\u9fff" else f" {value}"
+
+
+def _side_label(revision: str | None) -> str:
+    return f"版本 {revision} " if revision else "工作区"
 
 
 # ---------------------------------------------------------------- reading a revision
@@ -62,6 +71,17 @@ def _git(root: Path, *args: str) -> bytes:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise DiffProblem(f"git {' '.join(args[:2])} 失败：{message[0]}")
     return result.stdout
+
+
+def unknown_revisions(root: Path, revisions: list[str]) -> list[str]:
+    """The revisions git does not know (a typo, or a path that does not exist written before ``--``)."""
+    unknown = []
+    for revision in revisions:
+        result = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=root,
+                                capture_output=True)
+        if result.returncode != 0:
+            unknown.append(revision)
+    return unknown
 
 
 def repository_root(start: Path) -> Path:
@@ -95,7 +115,7 @@ def side_paths(root: Path, revision: str | None, paths: list[Path]):
 
 
 def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, m.Document]:
-    label = revision or "工作区"
+    label = _side_label(revision)
     with side_paths(root, revision, paths) as side:
         if not side:
             return {}
@@ -106,8 +126,8 @@ def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, 
         documents = {}
         for item in loaded:
             if item.errors or item.document is None:
-                first = item.errors[0].format() if item.errors else ""
-                raise DiffProblem(f"{label} 的源文件有错误，无法比较：{first}")
+                first = item.errors[0].format_finding() if item.errors else ""
+                raise DiffProblem(f"{label}的源文件有错误，无法比较：{first}")
             documents[item.folder.name] = item.document
         return documents
 
@@ -116,32 +136,38 @@ def build_side(root: Path, revision: str | None, paths: list[Path], out: Path) -
     """Build the documents of one side (a revision, or the working tree) into ``out``."""
     from builder.build import build
 
-    label = revision or "工作区"
+    label = _side_label(revision)
     with side_paths(root, revision, paths) as side:
         if not side:
             return {}
         try:
             results, failures = build(side, out, use_cache=False)
         except InputError as exc:
-            raise DiffProblem(f"{label}：{exc.problems[0].format()}") from None
+            raise DiffProblem(f"{label.strip()}：{exc.problems[0].format_finding()}") from None
         if failures:
-            raise DiffProblem(f"{label} 的源文件有错误，无法生成：{failures[0].problems[0].format()}")
+            first = failures[0].problems[0].format_finding() if failures[0].problems else failures[0].reason
+            raise DiffProblem(f"{label}的源文件有错误，无法生成：{first}")
         return {r.name: r.outputs[0] for r in results}
 
 
 def redline_revisions(root: Path, old_revision: str, new_revision: str | None, paths: list[Path],
-                      out: Path) -> list[Path]:
-    """Build both sides and write a tracked-changes .docx per document present on both
-    (``out`` itself for one document, ``<out>-<document>.docx`` for several)."""
+                      out: Path, changed: list[str] | None = None) -> list[Path]:
+    """Build both sides and write a tracked-changes .docx per document present on both that has
+    changes (all of them when ``changed`` is None): ``out`` itself when it is a ``.docx`` file name
+    and one document is written, otherwise ``out/<document>.docx`` (``out`` a folder)."""
     from builder.redline import redline
 
+    if changed is not None and not changed:
+        return []
     with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as tmp:
         old = build_side(root, old_revision, paths, Path(tmp) / "old")
         new = build_side(root, new_revision, paths, Path(tmp) / "new")
-        names = [name for name in new if name in old]
+        names = [name for name in new if name in old and (changed is None or name in changed)]
+        as_file = len(names) == 1 and out.suffix.lower() == ".docx" and not out.is_dir()
         written = []
         for name in names:
-            target = out if len(names) == 1 else out.with_name(f"{out.stem}-{name}{out.suffix or '.docx'}")
+            target = out if as_file else out / f"{name}.docx"
+            target.parent.mkdir(parents=True, exist_ok=True)
             redline(old[name], new[name], target)
             written.append(target)
         return written
@@ -243,7 +269,7 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
         "项目资金": funds,
         "年度总体目标": {"预期目标": _texts(project.expected), "实际完成情况": _texts(project.achieved)},
         "绩效指标": indicators,
-        "总分": {"总分": f"{scoring.round_cents(totals.score)}"},
+        "总分": {"": f"{scoring.round_cents(totals.score)}"},
     }
 
 
@@ -273,8 +299,8 @@ def _match_projects(old: m.Document, new: m.Document):
 
 def _summary(project, document: m.Document) -> str:
     if document.kind == m.TARGET_KIND:
-        return f"（年度资金申请总额 {format_yuan(project.funds.annual)}）"
-    return f"（全年预算数 {format_yuan(project.funds.total.budget)}）"
+        return f"（年度资金申请总额 {format_yuan(project.funds.annual)} 元）"
+    return f"（全年预算数 {format_yuan(project.funds.total.budget)} 元）"
 
 
 def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Change]:

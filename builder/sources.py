@@ -194,7 +194,8 @@ def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.error(Location(path, line, col), "", explain_yaml_error(exc, text, line))
+        message, line, col = locate_yaml_error(exc, text, line, col)
+        problems.error(Location(path, line, col), "", message)
         return None
     except YAMLError as exc:  # reader errors: control characters, bad encoding
         line, col = _reader_location(text, exc)
@@ -351,32 +352,41 @@ _PROBLEMS = [
 
 
 def explain_yaml_error(exc, text: str, line: int) -> str:
+    return locate_yaml_error(exc, text, line, 1)[0]
+
+
+def locate_yaml_error(exc, text: str, line: int, col: int) -> tuple[str, int, int]:
+    """The Chinese explanation of a YAML syntax error and where the mistake is. The parser
+    notices a missing ``: `` or a ``：`` only on the line after the slip; a hint that
+    recognises the slip on the line before moves the place to that line."""
     lines = text.splitlines()
-    hints = []
+    hint = None
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]:
-        return "YAML 语法错误：不能用 Tab 缩进，请改用空格"
+        return "YAML 语法错误：不能用 Tab 缩进，请改用空格", line, col
     start = max(0, line - 2)
-    for source_line in lines[start:line]:
+    for number, source_line in enumerate(lines[start:line], start=start + 1):
         if "：" in source_line and ":" not in source_line.split("#")[0]:
-            hints.append("键后用了中文冒号“：”，应为英文冒号加空格“: ”")
+            hint = ("键后用了中文冒号“：”，应为英文冒号加空格“: ”", number, source_line.index("：") + 1)
             break
         match = _SPECIAL_START.match(source_line)
         if match:
             char = match.group(1)
-            hints.append(f"以“{char}”开头的值必须加引号，例如 \">=90%\"（或写成 ≥90%）")
+            hint = (f"以“{char}”开头的值必须加引号，例如 \">=90%\"（或写成 ≥90%）", number, match.start(1) + 1)
             break
-        if _NO_SPACE_AFTER_COLON.match(source_line):
-            hints.append("键后的冒号后面要有一个空格（写成“键: 值”）")
+        match = _NO_SPACE_AFTER_COLON.match(source_line)
+        if match:
+            hint = ("键后的冒号后面要有一个空格（写成“键: 值”）", number, match.end())
             break
+    if hint:
+        message, where_line, where_col = hint
+        if where_line != line:
+            return "YAML 语法错误：" + message, where_line, where_col
+        return "YAML 语法错误：" + message, line, col
     problem = f"{exc.problem or ''} {exc.context or ''}"
-    if not hints:
-        for needle, chinese in _PROBLEMS:
-            if needle in problem:
-                hints.append(chinese)
-                break
-    if not hints:
-        hints.append(f"无法解析（{(exc.problem or exc.context or '').strip()}）")
-    return "YAML 语法错误：" + hints[0]
+    for needle, chinese in _PROBLEMS:
+        if needle in problem:
+            return "YAML 语法错误：" + chinese, line, col
+    return f"YAML 语法错误：无法解析（{(exc.problem or exc.context or '').strip()}）", line, col
 
 
 # ---------------------------------------------------------------- TOML

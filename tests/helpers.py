@@ -56,3 +56,11 @@ def write_document(folder: Path, projects: dict[str, str], document: str = DOCUM
     for name, text in projects.items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return folder
+
+
+def rule_line(problem) -> str:
+    """A finding as ``path:line:col [级别] 规则编号 说明`` — the printed line (``format_finding``)
+    without its field path, so that the rules' tables below stay short. The field path is
+    tested where the printed format is (tests/test_friction.py)."""
+    note = f"（{problem.note}）" if problem.note else ""
+    return f"{problem.location.display()} [{problem.severity}] {problem.rule or 'SOURCE'} {problem.message}{note}"

@@ -20,7 +20,7 @@ def test_parallel_batch_with_one_broken_document(tmp_path):
     assert result.returncode == 1
     built = sorted(p.name for p in out.glob("*.docx"))
     assert built == [f"单位{u:02d}.docx" for u in (0, 1, 2, 4, 5)] + ["单位99-自评.docx"]
-    assert f"{broken}:1:1 项目明称: 未知的键“项目明称”，是否应为“项目名称”？" in result.stderr
+    assert f"{broken}:1:1 [错误] SOURCE 项目明称: 未知的键“项目明称”，是否应为“项目名称”？" in result.stderr
     assert "单位03：共 1 个错误" in result.stderr
     assert "共 7 个文档：6 个已生成，0 个未改变，1 个失败" in result.stdout
     # the same outputs as a serial build, byte for byte

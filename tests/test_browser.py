@@ -236,7 +236,7 @@ def test_invalid_save_shows_errors_and_keeps_the_last_good_preview(served, brows
     # a save that breaks the YAML itself: still the last good forms, the error at the top
     source.write_text(good.replace("项目名称:", "项目名称: [", 1), encoding="utf-8")
     assert _wait_for(lambda: "YAML 语法错误" in browser.find_element(By.ID, "findings").text), server.stderr()
-    assert "04-重大活动经费.yaml:2" in browser.find_element(By.ID, "findings").text
+    assert "04-重大活动经费.yaml:1" in browser.find_element(By.ID, "findings").text  # the line of the slip
     assert _form(browser, "重大活动经费")
     # fixed: the banner goes, the page is current again
     source.write_text(good, encoding="utf-8")

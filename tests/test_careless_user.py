@@ -145,8 +145,8 @@ def test_links_leaving_the_document_folder_are_refused_without_echo(tmp_path):
     assert_clean_exit(result)
     assert "root:" not in result.stderr and "别人的项目" not in result.stderr
     lines = [line.replace(str(folder) + os.sep, "") for line in result.stderr.splitlines()]
-    assert "02-passwd.yaml:1:1 是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）" in lines
-    assert "03-别人.yaml:1:1 是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）" in lines
+    assert "02-passwd.yaml:1:1 [错误] SOURCE 是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）" in lines
+    assert "03-别人.yaml:1:1 [错误] SOURCE 是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）" in lines
     assert not any(line.startswith("04-同夹.yaml") for line in lines)
 
 
@@ -167,7 +167,7 @@ def test_a_huge_sparse_source_is_refused_before_reading(tmp_path):
     result = run_cli("build", folder, "--out", tmp_path / "out")  # with the cache: the key is not read whole
     assert time.monotonic() - started < 20
     assert_clean_exit(result)
-    assert "02-巨大.yaml:1:1 文件过大（2,147,483,648 字节，上限 2,097,152 字节）" in result.stderr.replace(
+    assert "02-巨大.yaml:1:1 [错误] SOURCE 文件过大（2,147,483,648 字节，上限 2,097,152 字节）" in result.stderr.replace(
         str(folder) + os.sep, "")
 
 
@@ -184,8 +184,8 @@ def test_a_source_with_an_unexpected_suffix_is_warned_about(tmp_path):
     result = run_cli("build", folder, "--out", tmp_path / "out")
     assert_clean_exit(result, 0)
     text = result.stderr.replace(str(folder) + os.sep, "")
-    assert "02-q.YAML:1:1 扩展名“.YAML”不是源文件的扩展名，此文件未读取" in text
-    assert "03-r.json:1:1 扩展名“.json”不是源文件的扩展名，此文件未读取" in text
+    assert "02-q.YAML:1:1 [警告] SOURCE 扩展名“.YAML”不是源文件的扩展名，此文件未读取" in text
+    assert "03-r.json:1:1 [警告] SOURCE 扩展名“.json”不是源文件的扩展名，此文件未读取" in text
 
 
 def test_a_part_listed_twice_is_an_error_not_double_money(tmp_path):
@@ -227,7 +227,7 @@ def test_toml_nan_money_is_a_located_error(tmp_path):
         '"项目名称" = "x"\n["项目资金"."项目资金总额"]\n"合计" = nan\n', encoding="utf-8")
     result = run_cli("build", folder, "--out", tmp_path / "out")
     assert_clean_exit(result)
-    assert "01-测试.toml:3:1 项目资金.项目资金总额.合计: 金额“nan”无法识别" in result.stderr.replace(str(folder) + os.sep, "")
+    assert "01-测试.toml:3:1 [错误] SOURCE 项目资金.项目资金总额.合计: 金额“nan”无法识别" in result.stderr.replace(str(folder) + os.sep, "")
 
 
 @pytest.mark.parametrize("written, printed", [
@@ -293,7 +293,7 @@ def test_a_runaway_template_is_stopped_with_a_located_error(tmp_path, text, expe
     assert time.monotonic() - started < 60
     assert_clean_exit(result)
     line = result.stderr.splitlines()[0].replace(str(folder) + os.sep, "")
-    assert line.startswith("document.yaml:4:5 模板: 模板 t.docx：") and expected in line, line
+    assert line.startswith("document.yaml:4:5 [错误] SOURCE 模板: t.docx：") and expected in line, line
     assert not (tmp_path / "out" / "doc.docx").exists()
 
 
@@ -402,8 +402,8 @@ def test_file_names_that_would_break_a_line_or_are_not_utf8(tmp_path):
     result = run_cli("build", folder, "--out", tmp_path / "out")
     assert_clean_exit(result)
     lines = result.stderr.replace(str(folder) + os.sep, "").splitlines()
-    assert "01-a\\nb.yaml:1:1 项目明称: 未知的键“项目明称”，是否应为“项目名称”？" in lines
-    assert "02-\\xff.yaml:1:1 文件名含有无法识别的字符（不是 UTF-8 编码），请重命名此文件" in lines
+    assert "01-a\\nb.yaml:1:1 [错误] SOURCE 项目明称: 未知的键“项目明称”，是否应为“项目名称”？" in lines
+    assert "02-\\xff.yaml:1:1 [错误] SOURCE 文件名含有无法识别的字符（不是 UTF-8 编码），请重命名此文件" in lines
 
 
 def test_a_link_loop_and_a_dangling_link(tmp_path):

@@ -13,7 +13,7 @@ from builder.build import check
 from builder.checks import RULES
 from builder.review import META_RULES
 from conftest import ROOT, SOURCES, run_cli
-from helpers import PROJECT, write_document
+from helpers import PROJECT, rule_line, write_document
 
 EVALUATION_FINDINGS = [
     ("01-G60科创走廊建设.yaml", 43, "DEVIATION-MISSING", "留学生专场招聘会"),
@@ -59,7 +59,7 @@ def test_seed_sources_give_exactly_their_real_findings(folder, expected):
 def findings(tmp_path, project_text: str, **extra_files) -> list[str]:
     folder = write_document(tmp_path / "doc", {"01-测试.yaml": project_text, **extra_files})
     _, problems = check([folder])
-    return [p.format_finding().replace(str(folder) + os.sep, "") for p in problems]
+    return [rule_line(p).replace(str(folder) + os.sep, "") for p in problems]
 
 
 RULE_CASES = {
@@ -158,7 +158,7 @@ def test_stated_summary_must_follow_from_projects(tmp_path):
     document = "文档类型: 绩效目标申报\n年度: 2025\n单位名称: 测试单位\n项目数: 2\n涉及项目预算资金: 30万\n"
     folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT}, document)
     _, problems = check([folder])
-    assert [p.format_finding().replace(str(folder) + os.sep, "") for p in problems] == [
+    assert [rule_line(p).replace(str(folder) + os.sep, "") for p in problems] == [
         "document.yaml:4:6 [错误] DOC-SUMMARY 写明的项目数 2 ≠ 项目文件数 1",
         "document.yaml:5:11 [错误] DOC-SUMMARY 写明的涉及项目预算资金 300,000.00 元 ≠ 各项目年度资金申请总额之和 250,000.00 元",
     ]
@@ -181,7 +181,8 @@ def test_check_cli_text_json_and_exit_codes(tmp_path):
     as_json = run_cli("check", "--format", "json", SOURCES)
     entries = json.loads(as_json.stdout)
     text_lines = run_cli("check", SOURCES).stdout.splitlines()
-    rebuilt = [f"{e['file']}:{e['line']}:{e['column']} [{e['severity']}] {e['rule']} {e['message']}" for e in entries]
+    rebuilt = [f"{e['file']}:{e['line']}:{e['column']} [{e['severity']}] {e['rule']} {e['field']}: {e['message']}"
+               for e in entries]
     assert rebuilt == text_lines
     assert entries[0]["values"] and {"file", "line", "column", "severity", "rule", "message", "values"} <= set(entries[0])
     broken = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT.replace("    合计: 250000.00\n    当年财政拨款",
@@ -194,11 +195,13 @@ def test_check_cli_text_json_and_exit_codes(tmp_path):
 def test_build_prints_warnings_and_goes_on(tmp_path):
     result = run_cli("build", SOURCES / "2025-绩效目标申报", "--out", tmp_path)
     assert result.returncode == 0
-    assert "可能是从该项目复制的文字（警告）" in result.stderr
+    # the same line as budgetdoc check prints: level, rule, field path, message
+    assert ("[警告] COPIED-TEXT 情况说明.立项依据: 立项依据提到了本文档另一个项目" in result.stderr
+            and "可能是从该项目复制的文字\n" in result.stderr)
     assert (tmp_path / "2025-绩效目标申报.docx").is_file()
 
 
 def test_every_rule_is_in_the_rule_table():
     table = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([A-Z-]+)` \|", table, flags=re.M))
-    assert {r.id for r in RULES} | {"IND-FRAMEWORK", "PARENT-SUM", "SOURCE", *META_RULES} == documented
+    assert {r.id for r in RULES} | {"IND-FRAMEWORK", "PARENT-SUM", "SOURCE", "PROJECT-ENDED", *META_RULES} == documented

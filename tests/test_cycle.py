@@ -15,6 +15,9 @@ def test_new_evaluation_from_the_2025_submission(tmp_path):
     out = tmp_path / "2025-绩效自评"
     result = run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
     assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"2025 年绩效自评草稿已写入 {out}：请填写每个文件开头注释所列的“待填写”各项（budgetdoc check {out} 以 FILL-IN "
+        "逐条列出尚未填写的）；未填写的格在生成的文档中为空白。")  # both true: see FILL-IN and the build below
     evaluation = load_document(out).document
     target = load_document(TARGET_SOURCES).document
     assert evaluation.kind == "绩效自评" and evaluation.year == 2025
@@ -66,15 +69,34 @@ def test_next_years_draft(tmp_path):
     assert draft.year == 2026
     for before, after in zip(original.projects, draft.projects):
         assert after.funds == before.funds
+        assert after.indicators == tuple(i for i in after.indicators)  # loads cleanly
+        if after.stem.startswith("10-"):  # the one-off project of 2024–2025 has ended: its dates stay
+            assert (after.start, after.end) == (before.start, before.end)
+            continue
         assert (after.start.year, after.end.year) == (before.start.year + 1, before.end.year + 1)
         assert "2026 年" in after.narrative.period[0] and "2025 年" not in after.narrative.period[0]
-        assert after.indicators == tuple(i for i in after.indicators)  # loads cleanly
     first = (out / "01-宣传阵地建设.yaml").read_text(encoding="utf-8")
     assert first.startswith("# 由 budgetdoc new 从 2025 年的源文件生成的 2026 年草稿")
     assert "年度总体目标: null" in first
+    ended = (out / "10-松江区长三角G60科创云平台信息化建设项目.yaml").read_text(encoding="utf-8")
+    assert "# 注意：此项目计划 2024-01-01 至 2025-12-31（其他一次性项目），已在 2026 年之前结束，计划日期未顺延。" in ended
+    assert "计划开始日期: 2024-01-01" in ended and "说明写“2025 年 1月至 2025 年 12 月”" in ended  # comment still true
+    # what the user has to decide and review is said, in check's format, and the closing line is true
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "[警告] PROJECT-ENDED" in line] == [
+        f"{out / '10-松江区长三角G60科创云平台信息化建设项目.yaml'}:12:9 [警告] PROJECT-ENDED 计划完成日期: 项目“松江区长三角 G60 "
+        "科创云平台信息化建设项目”计划 2024-01-01 至 2025-12-31（其他一次性项目），在 2026 年之前已结束：日期未顺延；"
+        "仍要申报请改写，不再申报请删除此文件并从项目顺序中去掉"]
+    assert sum("[警告] YEAR-STALE 情况说明.年度预算安排: 写到 2025 年" in line for line in lines) == 3
+    assert lines[-1].startswith(f"2026 年草稿已写入 {out}：计划日期已顺延，金额未改动。需要核对：1 个已结束的项目（日期未顺延），"
+                                "3 处文字写的是往年（YEAR-STALE），见上；")
+    assert "待填写" not in result.stderr
     _, problems = check([out])
-    assert not [p for p in problems if p.severity == "错误"]
-    _, original_problems = check([TARGET_SOURCES])
+    # the only error: the ended project, until the user rewrites or deletes it
+    assert [(p.rule, p.location.file.name) for p in problems if p.severity == "错误"] == [
+        ("DATE-YEAR", "10-松江区长三角G60科创云平台信息化建设项目.yaml")]
+    problems = [p for p in problems if not p.location.file.name.startswith("10-")]
+    original_problems = [p for p in check([TARGET_SOURCES])[1] if not p.location.file.name.startswith("10-")]
     # nothing new but the draft's stale year numbers, which YEAR-STALE is there to catch
     # ("2025 年申请资金 168 万元" left in the 2026 年度预算安排 of three projects)
     stale = [p for p in problems if p.rule == "YEAR-STALE"]

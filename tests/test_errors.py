@@ -37,11 +37,11 @@ CASES = {
     ),
     "yaml syntax: no space after colon": (
         ("项目类别: 其他运转类", "项目类别:其他运转类"),
-        "01-测试.yaml:4:1 YAML 语法错误：键后的冒号后面要有一个空格（写成“键: 值”）",
+        "01-测试.yaml:3:5 YAML 语法错误：键后的冒号后面要有一个空格（写成“键: 值”）",  # the line of the slip
     ),
     "yaml syntax: full-width colon": (
         ("项目类别: 其他运转类", "项目类别：其他运转类"),
-        "01-测试.yaml:4:1 YAML 语法错误：键后用了中文冒号“：”，应为英文冒号加空格“: ”",
+        "01-测试.yaml:3:5 YAML 语法错误：键后用了中文冒号“：”，应为英文冒号加空格“: ”",
     ),
     "unknown key with suggestion": (
         ("项目名称: 测试项目", "项目明称: 测试项目"),
@@ -179,10 +179,17 @@ def test_cli_usage_error_exits_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_cli_path_that_does_not_exist_is_a_usage_error(tmp_path):
+    for command in ("build", "check"):
+        result = run_cli(command, tmp_path / "missing")
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [f"路径不存在：{tmp_path / 'missing'}（相对路径从当前文件夹算起）"]
+
+
 def test_cli_path_without_documents_is_an_input_error(tmp_path):
-    result = run_cli("build", tmp_path / "missing")
+    result = run_cli("build", tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"{tmp_path / 'missing'}:1:1 路径不存在")
+    assert result.stderr.startswith(f"{tmp_path}:1:1 [错误] SOURCE 这里没有文档")
 
 
 def test_internal_error_is_one_line_with_the_traceback_saved(tmp_path):

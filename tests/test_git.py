@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -15,9 +16,13 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COM
            "GIT_COMMITTER_EMAIL": "t@example.org"}
 
 
+# git runs the textconv ``budgetdoc totext`` found on PATH: this environment's, as when it is activated
+PATH = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+
+
 def git(repo, *args, env=None):
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
-                          env=dict(os.environ, **GIT_ENV, **(env or {})))
+                          env=dict(os.environ, **GIT_ENV, PATH=PATH, **(env or {})))
 
 
 @pytest.fixture
@@ -86,8 +91,8 @@ def test_diff_matches_by_name_not_position_and_reports_added_and_removed(repo):
     (folder / "document.yaml").write_text(document.replace("09-优化营商环境", "11-优化营商环境"), encoding="utf-8")
     lines = run_cli("diff", cwd=repo).stdout.splitlines()
     assert "派驻干部费用 · 绩效指标 · 产出指标/时效指标/补助到账时间: 新增 ≤5.00(天)" in lines
-    assert "营商环境新项目 · 项目: 新增 项目（年度资金申请总额 120,000.00）" in lines
-    assert "优化营商环境 · 项目: 删除 项目（年度资金申请总额 120,000.00）" in lines
+    assert "营商环境新项目 · 项目: 新增项目（年度资金申请总额 120,000.00 元）" in lines
+    assert "优化营商环境 · 项目: 删除项目（年度资金申请总额 120,000.00 元）" in lines
     assert not any("涉及项目预算资金" in line for line in lines)
 
 

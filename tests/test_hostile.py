@@ -75,7 +75,7 @@ def test_template_cannot_reach_python_internals(tmp_path):
     _user_template(folder, "evil.docx", lambda xml: xml.replace("财政支出项目绩效目标申报表".encode(), evil.encode(), 1))
     lines = failure_lines(folder, tmp_path / "out")
     # refused by the template check before rendering, at the tag's place in Word's terms
-    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: 模板 evil.docx 第 2 段“{{ unit_name")
+    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: evil.docx 第 2 段“{{ unit_name")
     assert "试图访问不允许的内容“__class__”" in lines[0]
     assert not (tmp_path / "out" / "doc.docx").exists()
 
@@ -84,14 +84,14 @@ def test_template_that_is_not_a_docx_or_is_a_zip_bomb(tmp_path):
     folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
     _user_template(folder, "fake.docx", raw=b"this is not a zip file")
     assert failure_lines(folder, tmp_path / "out") == [
-        "document.yaml:4:5 模板: 模板 fake.docx 不是有效的 Word 文档（.docx）：BadZipFile"]
+        "document.yaml:4:5 模板: fake.docx 不是有效的 Word 文档（.docx）：BadZipFile"]
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("[Content_Types].xml", "<Types/>")
         package.writestr("word/document.xml", b"<" + b"a" * 50_000_000 + b"/>")
     _user_template(folder, "bomb.docx", raw=bomb.getvalue())
     lines = failure_lines(folder, tmp_path / "out")
-    assert len(lines) == 1 and "模板 bomb.docx 解压后过大" in lines[0] and "已拒绝" in lines[0]
+    assert len(lines) == 1 and "模板: bomb.docx 解压后过大" in lines[0] and "已拒绝" in lines[0]
 
 
 @pytest.mark.parametrize("path", ["../outside.docx", "/etc/passwd", "sub/../../x.docx"])

@@ -77,7 +77,9 @@ def render_template(template: Path, context: dict) -> bytes:
             for rel_key, xml in tpl.build_headers_footers_xml(context, uri, env):
                 tpl.map_headers_footers_xml(rel_key, xml)
     except SecurityError as exc:
-        raise TemplateProblem(f"模板 {template.name} 试图访问不允许的内容（{exc}），已拒绝") from exc
+        attribute = re.search(r"attribute '([^']*)'", str(exc))
+        what = f"属性“{attribute.group(1)}”" if attribute else "内容"
+        raise TemplateProblem(f"模板 {template.name} 试图访问不允许的{what}（模板只能使用文档的数据），已拒绝") from exc
     except TemplateError as exc:
         from builder.render.templatecheck import describe_render_error
 

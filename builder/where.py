@@ -1,0 +1,59 @@
+"""Where a command runs from: the repository root and the sources root.
+
+Like git, budgetdoc looks for the repository from the current folder upwards (the
+first folder holding ``.git``, a folder in a clone or a file in a worktree), so
+``budgetdoc build``, ``check``, ``diff`` and ``new`` give the same answers from any
+folder of the repository: the default sources are ``<repository>/sources`` and
+the default output folder ``<repository>/build``. Outside a repository they are
+``sources`` and ``build`` of the current folder. A PATH given on the command line
+is, as always, relative to the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SOURCES = "sources"
+BUILD = "build"
+
+
+def repository_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the current folder) that holds ``.git``."""
+    here = Path(os.path.abspath(start or Path.cwd()))
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the current folder when it is the current folder or below it, so the
+    messages read as they always did when a command runs at the repository's top."""
+    try:
+        relative = Path(os.path.relpath(path))
+    except ValueError:
+        return path
+    return path if str(relative).startswith("..") else relative
+
+
+def sources_root() -> Path:
+    root = repository_root()
+    if root is not None and (root / SOURCES).is_dir():
+        return _relative(root / SOURCES)
+    return Path(SOURCES)
+
+
+def build_root() -> Path:
+    root = repository_root()
+    if root is not None and (root / SOURCES).is_dir():
+        return _relative(root / BUILD)
+    return Path(BUILD)
+
+
+def document_folder_of(path: Path) -> Path | None:
+    """The document folder (the one holding ``document.yaml``) a source file belongs to."""
+    from builder.sources import is_document_folder
+
+    parent = Path(os.path.abspath(path)).parent
+    return parent if is_document_folder(parent) else None
