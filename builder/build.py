@@ -233,15 +233,16 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...])
 
 
 def template_for(document: m.Document) -> Path:
-    """The document's own template (``模板:`` in document.yaml) or the shipped one for its kind."""
+    """The document's own template (``模板:`` in document.yaml: a file anywhere inside the
+    repository, e.g. one template shared by every year) or the shipped one for its kind."""
     if document.template:
+        from builder.repo import OutsideRepository, resolve_in_repository
+
         location = document.locations.get("模板", Location(document.source))
-        candidate = (document.folder / document.template).resolve()
-        if document.folder.resolve() not in candidate.parents:
-            raise InputError([Problem(location, "模板", "模板文件必须放在文档文件夹内")])
-        if not candidate.is_file():
-            raise InputError([Problem(location, "模板", f"找不到模板文件“{document.template}”")])
-        return candidate
+        try:
+            return resolve_in_repository(document.folder, document.template, "模板文件")
+        except OutsideRepository as exc:
+            raise InputError([Problem(location, "模板", str(exc))]) from None
     return TEMPLATE_DIR / f"{document.kind}.docx"
 
 

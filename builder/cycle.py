@@ -120,6 +120,27 @@ def _shift_date(value, years: int):
         return value.replace(year=value.year + years, day=28)
 
 
+_FOLLOWED_FILES = ("模板", "表单")  # document.yaml keys naming a file by its path from the folder
+
+
+def _follow_file(source: Path, out: Path, name: str, written: list[Path]) -> str:
+    """A file that document.yaml names: copied along when it lies in the document folder,
+    otherwise (a file shared by several years) named again by its path from the new folder."""
+    import os
+    import shutil
+
+    path = (source / name).resolve()
+    if not path.is_file():
+        return name  # the check of the new document reports it where it is written
+    if source.resolve() in path.parents:
+        target = out / path.relative_to(source.resolve())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        written.append(target)
+        return name
+    return Path(os.path.relpath(path, out.resolve())).as_posix()
+
+
 def next_year(source: Path, out: Path, year: int) -> list[Path]:
     """Next year's 申报 sources: the files copied with their comments, dates moved by the
     difference of years, years in 实施周期 moved too, amounts kept, a note at the top."""
@@ -146,6 +167,9 @@ def next_year(source: Path, out: Path, year: int) -> list[Path]:
         data = yaml.load(path.read_text(encoding="utf-8"))
         if path.stem == "document":
             data["年度"] = year
+            for key in _FOLLOWED_FILES:
+                if isinstance(data.get(key), str):
+                    data[key] = _follow_file(source, out, data[key], written)
         else:
             for key in ("计划开始日期", "计划完成日期"):
                 if key in data and hasattr(data[key], "year"):

@@ -36,7 +36,7 @@ DOCUMENT_SCHEMA = Record({
     "单位名称": Text(required=True, doc="预算单位全称，印在标题中"),
     "预算单位数": Integer(minimum=1, maximum=100000, default=1, doc="绩效目标设置情况中的预算单位数，默认 1"),
     "项目顺序": ListOf(Text(required=True), doc="项目文件名（不含扩展名）的顺序；不写则按文件名排序"),
-    "模板": Text(doc="文档文件夹中自备的 Word 模板文件名"),
+    "模板": Text(doc="自备的 Word 模板：相对于文档文件夹的路径，可在本仓库内任何位置（如 ../模板/佳县.docx，多个年度共用）"),
     # optional: the 绩效目标设置情况 figures as reported elsewhere, checked against the projects
     "项目数": Integer(minimum=0, maximum=100000),
     "涉及项目预算资金": Money(),
