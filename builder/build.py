@@ -177,7 +177,10 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
     and the rule profiles its checks read (the template it names is found in the cache record)."""
     from builder.review import profile_files
 
-    return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache)
+    from builder.form import form_file
+
+    shared_form = form_file(folder)
+    return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
 
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
@@ -254,7 +257,7 @@ def render_document(document: m.Document) -> bytes:
     location = document.locations.get("模板", Location(document.source))
     field_name = "模板" if document.template else ""
     try:
-        check_before_build(template, document.kind)
+        check_before_build(template, document.kind, document.form)
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
         raise InputError([Problem(location, field_name, line) for line in str(exc).splitlines()]) from exc
@@ -269,14 +272,14 @@ def render_document(document: m.Document) -> bytes:
     return normalize_package(data, build_timestamp(document.year), properties)
 
 
-def check_before_build(template: Path, kind: str) -> None:
+def check_before_build(template: Path, kind: str, form=None) -> None:
     """``budgetdoc template check`` before rendering: every problem of the template, located
     in Word's terms, one line each (TemplateProblem with one line per problem)."""
     from builder.render.docx import check_template_package
     from builder.render.templatecheck import check_template
 
     check_template_package(template)
-    report = check_template(template, kind)
+    report = check_template(template, kind, form)
     if report.problems:
         raise TemplateProblem("\n".join(report.problem_lines()))
 

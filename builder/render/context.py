@@ -28,6 +28,14 @@ def _nonempty(paragraphs) -> list[str]:
 
 
 def target_context(document: m.Document) -> dict:
+    """The English names of the shipped templates and the Chinese names that mirror the source
+    keys (builder.render.chinese), side by side."""
+    from builder.render.chinese import document_names
+
+    return {**_target_english(document), **document_names(document)}
+
+
+def _target_english(document: m.Document) -> dict:
     return {
         "unit_name": document.unit_name,
         "year": str(document.year),
@@ -212,3 +220,16 @@ CONTEXT_NAMES: dict[str, dict] = {
         }],
     },
 }
+
+
+def context_names(kind: str, form=None) -> dict:
+    """Every name a template of ``kind`` (and of ``form``) may use, with what it holds."""
+    if kind != m.TARGET_KIND:
+        return CONTEXT_NAMES[kind]
+    from builder.render.chinese import catalog, labels
+
+    return {**_ENGLISH_TARGET, **labels(catalog(form))}
+
+
+_ENGLISH_TARGET = dict(CONTEXT_NAMES[m.TARGET_KIND])
+CONTEXT_NAMES[m.TARGET_KIND] = context_names(m.TARGET_KIND)
