@@ -303,3 +303,34 @@ def form_file(folder: Path) -> Path | None:
 
 
 _ = Location  # re-exported for callers that build locations
+
+
+def read_form(path: Path) -> Form:
+    """A form definition named on the command line: a definition file, or a document folder whose
+    document.yaml holds or names one. Raises InputError with every problem, located."""
+    from builder.errors import InputError, Problem, Problems
+    from builder.loader import _builtin_keys
+    from builder.sources import read_source
+
+    problems = Problems()
+    ctx = Context(problems)
+    form = None
+    if path.is_dir():
+        document = next((path / f"document{s}" for s in (".yaml", ".yml", ".toml") if (path / f"document{s}").is_file()),
+                        None)
+        root = read_source(document, problems) if document else None
+        node = root.get("表单") if isinstance(root, Mapping) else None
+        if document is None:
+            problems.error(Location(path), "", "这里没有 document.yaml，也不是表单定义文件")
+        elif root is not None and node is None:
+            problems.error(Location(document), "表单", "document.yaml 中没有“表单”")
+        elif node is not None:
+            form = load_form(node, ctx, path, _builtin_keys())
+    else:
+        root = read_source(path, problems, folder=path.parent)
+        if root is not None:
+            form = parse_form(root, ctx, "", path.resolve(), _builtin_keys())
+    errors = [p for p in problems.items if p.severity == "错误"]
+    if form is None or errors:
+        raise InputError(errors or [Problem(Location(path), "", "表单定义无法读取")])
+    return form
