@@ -179,7 +179,7 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
 
     from builder.form import form_file
 
-    shared_form = form_file(folder)
+    shared_form = form_file(folder, cache)
     return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
 
 

@@ -218,13 +218,67 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
 @cli.command()
 @click.option("--for", "which", type=click.Choice(["绩效目标申报", "绩效自评", "document"]), default="绩效目标申报",
               show_default=True, help="哪一种源文件：申报项目、自评项目，或 document.yaml。")
-def schema(which: str) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（含扩展字段、指标体系和指标组）。")
+def schema(which: str, form_path: Path | None) -> None:
     """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
     import json
 
     from builder.loader import source_json_schema
 
-    click.echo(json.dumps(source_json_schema(which), ensure_ascii=False, indent=2))
+    form = _read_form(form_path) if form_path else None
+    click.echo(json.dumps(source_json_schema(which, form), ensure_ascii=False, indent=2))
+
+
+@cli.command(name="context")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
+def context_command(folder: Path, stem: str | None) -> None:
+    """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
+    from builder.build import document_context
+    from builder.errors import InputError
+    from builder.loader import load_document
+
+    loaded = load_document(folder)
+    if loaded.errors or loaded.document is None:
+        for problem in loaded.errors or loaded.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INPUT)
+    document = loaded.document
+    try:
+        context = document_context(document)
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INPUT)
+    if stem is not None:
+        stems = [p.stem for p in document.projects]
+        if stem not in stems:
+            from builder.schema import suggest
+
+            hint = suggest(stem, stems)
+            click.echo(f"没有名为“{stem}”的项目文件" + (f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(stems)}）"),
+                       err=True)
+            sys.exit(EXIT_INPUT)
+        index = stems.index(stem)
+        for key in ("projects", "项目列表"):
+            if key in context:
+                context[key] = [context[key][index]]
+    click.echo(_context_yaml(context), nl=False)
+
+
+def _context_yaml(context: dict) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.allow_unicode = True
+    yaml.width = 1_000_000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(context, buffer)
+    return buffer.getvalue()
 
 
 @cli.command()
@@ -365,15 +419,23 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
 @click.argument("docx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="新的文档文件夹，如 sources/2025-绩效目标申报。")
-def import_command(docx_file: Path, out_dir: Path) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="本局表单：写有“表单”和“模板”的文档文件夹，或表单定义文件（再用 --template 指明模板）。")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="与 --form 表单定义文件一起：生成这份文件所用的模板。")
+def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, template_path: Path | None) -> None:
     """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
+    本局表单（--form）按模板中标签的位置读回每一项，包括表单定义的扩展字段。
 
     列出无法归位的内容（“未导入”）和需要核对之处（“请核对”）。
     """
     from builder.importer import ImportProblem, import_docx
 
     try:
-        report = import_docx(docx_file, out_dir)
+        if form_path is not None:
+            report = _import_with_form(docx_file, out_dir, form_path, template_path)
+        else:
+            report = import_docx(docx_file, out_dir)
     except ImportProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -383,6 +445,32 @@ def import_command(docx_file: Path, out_dir: Path) -> None:
         click.echo(f"未导入：{text}", err=True)
     for text in report.notes:
         click.echo(f"请核对：{text}", err=True)
+
+
+def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_path: Path | None):
+    from builder.formimport import import_with_form, relative
+    from builder.importer import ImportProblem
+
+    form = _read_form(form_path)
+    form_ref = template_ref = None
+    if form_path.is_dir():
+        from builder.build import template_for
+        from builder.errors import InputError
+        from builder.loader import load_document
+
+        loaded = load_document(form_path)
+        if template_path is None and loaded.document is not None and loaded.document.template:
+            try:
+                template_path = template_for(loaded.document)
+            except InputError as exc:
+                raise ImportProblem(exc.problems[0].format()) from None
+        form_ref = relative(form.source, out_dir) if form.source else None
+    else:
+        form_ref = relative(form_path, out_dir)
+    if template_path is None:
+        raise ImportProblem("按本局表单导入需要生成时所用的模板：用 --template 指明，或让 --form 的文档文件夹写有“模板”")
+    template_ref = relative(template_path, out_dir)
+    return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 
 @cli.command(name="new")

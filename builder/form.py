@@ -285,7 +285,7 @@ def load_form(node: Node, ctx: Context, folder: Path, builtins: dict[str, set[st
     return parse_form(root, ctx, "", path, builtins)
 
 
-def form_file(folder: Path) -> Path | None:
+def form_file(folder: Path, cache=None) -> Path | None:
     """The shared form definition file a document folder names (for the build cache's key)."""
     from builder.errors import Problems
     from builder.sources import read_source
@@ -294,7 +294,7 @@ def form_file(folder: Path) -> Path | None:
                     None)
     if document is None:
         return None
-    root = read_source(document, Problems())
+    root = read_source(document, Problems(), cache)
     node = root.entries.get("表单") if isinstance(root, Mapping) else None
     if node is None or not isinstance(node.node, Scalar) or not isinstance(node.node.value, str):
         return None

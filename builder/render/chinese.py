@@ -12,7 +12,7 @@ form's fields. It feeds ``budgetdoc template check`` (the names it accepts), ``t
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from builder import model as m
 from builder.values import TEN_THOUSAND, format_fixed, format_yuan
@@ -26,7 +26,9 @@ def money(amount: Decimal | None) -> dict:
     if amount is None:
         return {"元": "", "万元": "", "万元4位": ""}
     wan = amount / TEN_THOUSAND
-    return {"元": format_yuan(amount), "万元": f"{wan:,.2f}", "万元4位": f"{wan:,.4f}"}
+    two = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    four = wan.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return {"元": format_yuan(amount), "万元": f"{two:,.2f}", "万元4位": f"{four:,.4f}"}
 
 
 def date(day: dt.date | None) -> dict:
@@ -284,7 +286,8 @@ def rows(tree, prefix: str = "") -> list[tuple[str, str, str, str]]:
             element = value[0]
             if isinstance(element, dict):
                 var = "指标" if "一级指标" in element else _LOOP_VARIABLE.get(key, "行")
-                result.append((path, f"列表：每项是一个“{var}”", "列表", f"{{%tr for {var} in {path} %}}"))
+                tag = "p" if key == "项目列表" else "tr"
+                result.append((path, f"列表：每项是一个“{var}”", "列表", f"{{%{tag} for {var} in {path} %}}"))
                 result.extend(rows(element, var))
             else:
                 result.append((path, *element))

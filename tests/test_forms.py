@@ -1,0 +1,277 @@
+"""A bureau's own form (issue 13): the form definition, its fields and indicator sets, the Chinese
+template names, template new, the 佳县 example built and read back, import by the template."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from builder.build import build, document_context
+from builder.docxtext import TableRow, read_items, to_text
+from builder.loader import load_document
+from conftest import ROOT, run_cli
+
+EXAMPLES = ROOT / "examples"
+JIAXIAN = EXAMPLES / "佳县-2016"
+FORM = EXAMPLES / "_共用" / "佳县表单.yaml"
+
+
+def _repo_copy(tmp_path) -> Path:
+    """The examples folder in a repository of its own (so imports may name the shared files)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    (repo / ".git").mkdir()
+    return repo / "examples"
+
+
+def _errors(folder: Path) -> list[str]:
+    loaded = load_document(folder)
+    return [p.format().replace(str(folder) + os.sep, "") for p in loaded.problems if p.severity == "错误"]
+
+
+# ---------------------------------------------------------------- the form definition
+
+def test_the_example_loads_with_its_fields_framework_and_indicator_sets():
+    document = load_document(JIAXIAN).document
+    assert document.form.groups == ("长期绩效指标", "年度绩效指标")
+    assert document.form.framework["产出指标"][-1] == "成本指标"
+    assert document.extra["填报人"] == "王小红"
+    first = document.projects[0]
+    assert first.extra["项目属性"] == "延续项目"
+    assert first.extra["项目实施进度计划"][1]["开始时间"] == "2016年5月"
+    assert first.funds.annual_extra[0] == ("自有资金", 200000)
+    assert [i.group for i in first.indicators].count("长期绩效指标") == len(first.indicator_sets["长期绩效指标"])
+    remarks = {i.name: i.extra["备注"] for i in first.indicators if i.extra.get("备注")}
+    assert remarks == {"示范园建设面积": "三年累计", "新建示范园面积": "6 个乡镇"}
+
+
+def test_declared_fields_are_validated_with_places_and_undeclared_keys_stay_errors(tmp_path):
+    folder = _repo_copy(tmp_path) / "佳县-2016"
+    path = folder / "02-农业技术培训.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("项目属性: 新增项目", "项目属性: 新项目").replace("项目负责人: 刘慧", "项目负责任人: 刘慧")
+    text = text.replace("      培训人数: {指标值: =600人, 备注: 每期 50 人}", "      培训人数: {指标值: =600人, 备考: 每期}")
+    text = text.replace("    质量指标:\n      考核合格率", "    效益指标:\n      考核合格率")
+    text = text.replace("    自有资金: 4万", "    自有资金: 4,0万")
+    path.write_text(text, encoding="utf-8")
+    errors = _errors(folder)
+    joined = "\n".join(errors)
+    assert "项目属性: “新项目”不是可用的值，是否应为“新增项目”？" in joined
+    assert "项目负责任人: 未知的键“项目负责任人”，是否应为“项目负责人”？" in joined
+    assert "备考: 未知的键“备考”，是否应为“备注”？" in joined
+    assert "未知的二级指标“效益指标”" in joined
+    assert "项目资金.年度资金申请总额.自有资金:" in joined
+    assert all(line.startswith("02-农业技术培训.yaml:") and line.count(":") >= 3 for line in errors), errors
+
+
+def test_mistakes_in_the_form_definition_are_located(tmp_path):
+    examples = _repo_copy(tmp_path)
+    form = examples / "_共用" / "佳县表单.yaml"
+    text = form.read_text(encoding="utf-8")
+    text = text.replace("主管部门编码: 文本", "主管部门编码: 文字").replace("  指标:\n    备注: 文本", "  指标项:\n    备注: 文本")
+    text = text.replace("  - 项目性质\n", "  - 项目性值\n")
+    form.write_text(text, encoding="utf-8")
+    errors = _errors(examples / "佳县-2016")
+    joined = "\n".join(errors)
+    assert "未知的字段类型“文字”，是否应为“文本”？" in joined
+    assert "未知的字段层级“指标项”，是否应为“指标”？" in joined
+    assert "“项目性值”不能省略，是否应为“项目性质”？" in joined
+    assert all(line.split(" ")[0].split(":")[0].endswith("_共用/佳县表单.yaml") for line in errors), errors
+
+
+def test_json_schema_of_a_form_has_its_fields_and_sets():
+    result = run_cli("schema", "--form", JIAXIAN)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    properties = schema["properties"]
+    assert properties["项目属性"]["enum"] == ["新增项目", "延续项目"] and "项目属性" in schema["required"]
+    assert {"长期绩效指标", "年度绩效指标"} <= set(properties) and "绩效指标" not in properties
+    assert "成本指标" in properties["年度绩效指标"]["properties"]["产出指标"]["properties"]
+    assert "项目性质" not in schema["required"]
+
+
+# ---------------------------------------------------------------- the context
+
+def test_chinese_names_mirror_the_source_keys():
+    document = load_document(JIAXIAN).document
+    context = document_context(document)
+    project = context["项目列表"][0]
+    assert project["项目名称"] == "红枣提质增效示范工程"
+    assert project["项目资金"]["年度资金申请总额"]["合计"] == {"元": "1,587,600.00", "万元": "158.76", "万元4位": "158.7600"}
+    assert project["项目资金"]["年度资金申请总额"]["自有资金"]["万元"] == "20.00"
+    assert project["项目属性"]["框"] == {"新增项目": "□", "延续项目": "☑"}
+    assert project["计划开始日期"]["中文"] == "2015年3月1日"
+    row = project["长期绩效指标"][0]
+    assert row["指标值"] == {"原文": "≥15000亩", "规范": "≥15000.00(亩)", "比较符": "≥", "数值": "15000.00", "单位": "亩"}
+    assert row["备注"] == "三年累计"
+    assert context["填报日期"]["中文"] == "2016年3月15日"
+    # the shipped sources have the Chinese names too, beside the English ones
+    shipped = document_context(load_document(ROOT / "sources" / "2025-绩效目标申报").document)
+    assert shipped["项目列表"][0]["项目名称"] == shipped["projects"][0]["name"]
+
+
+def test_context_command_prints_one_project_as_yaml():
+    result = run_cli("context", JIAXIAN, "--project", "02-农业技术培训")
+    assert result.returncode == 0, result.stderr
+    assert "项目名称: 新型职业农民技术培训" in result.stdout and "红枣" not in result.stdout
+    wrong = run_cli("context", JIAXIAN, "--project", "02-农业技术")
+    assert wrong.returncode == 1 and wrong.stderr.strip().count("\n") == 0 and "是否应为“02-农业技术培训”" in wrong.stderr
+
+
+def test_docs_list_every_name_generated_from_code():
+    from builder.render.docsgen import names_section
+
+    text = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert names_section() in text, "docs/templates.md is out of step: run python -m builder.render.docsgen"
+
+
+# ---------------------------------------------------------------- template new
+
+@pytest.mark.parametrize("args", [["--from", "绩效目标申报"], ["--from", "绩效自评"], ["--form", str(FORM)]])
+def test_template_new_writes_a_starter_that_template_check_accepts(tmp_path, args):
+    target = tmp_path / "新模板.docx"
+    result = run_cli("template", "new", target, *args)
+    assert result.returncode == 0, result.stderr
+    check = run_cli("template", "check", target, "-q", *(["--form", FORM] if "--form" in args else []))
+    assert check.returncode == 0, check.stderr
+    assert "没有发现问题" in check.stderr
+    text = to_text(target)
+    assert "可用的名称" in text
+    again = run_cli("template", "new", target, *args)
+    assert again.returncode == 1 and "已存在" in again.stderr
+
+
+def test_shipped_templates_are_made_by_the_package():
+    from builder.templatemaker import make_shipped_templates
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        for path in make_shipped_templates(Path(folder)):
+            assert path.read_bytes() == (ROOT / "templates" / path.name).read_bytes()
+
+
+# ---------------------------------------------------------------- the 佳县 example, built
+
+@pytest.fixture(scope="module")
+def jiaxian_built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("jiaxian")
+    results, failures = build([JIAXIAN], out, use_cache=False)
+    assert not failures, failures and failures[0].problems
+    return out / "佳县-2016.docx"
+
+
+def _rows(path) -> list[TableRow]:
+    return [item for item in read_items(path) if isinstance(item, TableRow)]
+
+
+def test_the_built_example_carries_the_facts_of_its_sources(jiaxian_built):
+    """Facts transcribed from the sources by hand, read back from the built .docx."""
+    items = read_items(jiaxian_built)
+    texts = [getattr(i, "text", "") for i in items]
+    assert texts.count("佳县财政支出项目绩效目标申报表") == 3
+    assert "（2016年度）" in texts and "填报单位（盖章）：佳县农业局" in texts
+    rows = _rows(jiaxian_built)
+    cells = [row.resolved for row in rows]
+    flat = [c for row in cells for c in row]
+    # 项目属性 as boxes; money in 万元 with two decimals
+    assert "新增项目 □   延续项目 ☑" in flat and "新增项目 ☑   延续项目 □" in flat
+    money = next(row for row in cells if "资金总额" in row)
+    assert money[money.index("资金总额") + 1] == "158.76" and money[money.index("财政拨款") + 1] == "120.00"
+    assert "2015年3月1日 至 2017年12月31日" in flat
+    # the 进度计划 table, numbered
+    assert "2、防裂果与病虫害防治技术推广" in flat and "2016年10月" in flat
+    # two indicator grids per project, each with its own 一级/二级 merges
+    long_rows = [row for row in rows if row.resolved[0] == "长期绩效指标"]
+    annual_rows = [row for row in rows if row.resolved[0] == "年度绩效指标"]
+    assert len(long_rows) == 3 + 4 + 4 + 4 - 0 or len(long_rows) > 0
+    first_annual = annual_rows[1:8]  # project 1: header + 7 indicators
+    assert [r.resolved[3] for r in first_annual] == ["新建示范园面积", "现场观摩会", "技术推广完成时间", "亩均投入",
+                                                      "示范园亩均增收", "带动枣农户数", "枣农满意度"]
+    assert [r.cells[1] for r in first_annual] == ["产出指标", "", "", "", "效益指标", "", "服务对象满意度指标"]
+    assert [r.cells[2] for r in first_annual] == ["数量指标", "", "时效指标", "成本指标", "经济效益指标", "社会效益指标",
+                                                   "具体指标"]
+    assert first_annual[0].resolved[-1] == "6 个乡镇" and first_annual[0].resolved[-2] == "≥5000亩"
+    assert "填报人：王小红        单位负责人：李建国        填报日期：2016年3月15日" in texts
+    assert "可用的名称" not in texts  # the listing page of the template is never built
+
+
+def test_the_example_builds_the_same_bytes_twice(tmp_path, jiaxian_built):
+    results, failures = build([JIAXIAN], tmp_path, use_cache=False)
+    assert not failures
+    assert (tmp_path / "佳县-2016.docx").read_bytes() == jiaxian_built.read_bytes()
+
+
+def test_a_shared_form_file_is_an_input_of_the_cache(tmp_path):
+    examples = _repo_copy(tmp_path)
+    out = tmp_path / "out"
+    assert not build([examples / "佳县-2016"], out)[1]
+    assert build([examples / "佳县-2016"], out)[0][0].skipped
+    form = examples / "_共用" / "佳县表单.yaml"
+    form.write_text(form.read_text(encoding="utf-8").replace("备注: 文本", "备注: {类型: 文本, 标签: 备注}"),
+                    encoding="utf-8")
+    results, failures = build([examples / "佳县-2016"], out)
+    assert not failures and not results[0].skipped
+
+
+# ---------------------------------------------------------------- import
+
+def test_import_of_the_built_example_reads_every_declared_field_back(tmp_path, jiaxian_built):
+    examples = _repo_copy(tmp_path)
+    imported = examples / "佳县-导入"
+    result = run_cli("import", jiaxian_built, "--out", imported, "--form", examples / "佳县-2016")
+    assert result.returncode == 0, result.stderr
+    assert "未导入" not in result.stderr and "请核对" not in result.stderr, result.stderr
+    original, again = load_document(JIAXIAN).document, load_document(imported).document
+    assert again.extra == original.extra
+    for a, b in zip(original.projects, again.projects):
+        assert a.extra == b.extra and a.funds == b.funds
+        facts = lambda p: [(i.group, i.level1, i.level2, i.name, i.target, i.extra) for i in p.indicators]  # noqa: E731
+        assert facts(a) == facts(b)
+    out = tmp_path / "rebuilt"
+    results, failures = build([imported], out, use_cache=False)
+    assert not failures, failures[0].problems
+    assert to_text(out / "佳县-导入.docx") == to_text(jiaxian_built)
+
+
+def test_import_of_a_form_it_does_not_know_fails_with_one_line(tmp_path, jiaxian_built):
+    result = run_cli("import", jiaxian_built, "--out", tmp_path / "x")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "不是 budgetdoc 认得的表单" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------- Word validator
+
+def _validator():
+    for candidate in (os.environ.get("OOXML_VALIDATE_DIR"), ROOT / ".ci" / "node_modules" / "@ooxml-tools" / "validate"):
+        if candidate and (Path(candidate) / "dist" / "npm" / "index.js").is_file():
+            return Path(candidate)
+    return None
+
+
+def test_open_xml_sdk_validator_accepts_the_example_and_the_starters(tmp_path, jiaxian_built):
+    package = _validator()
+    if package is None or not shutil.which("node"):
+        if os.environ.get("BUDGETDOC_REQUIRE_VALIDATOR"):
+            pytest.fail("the Open XML SDK validator is required but not installed")
+        pytest.skip("Open XML SDK validator not installed")
+    from builder.form import read_form
+    from builder.templatemaker import make_starter
+
+    files = [jiaxian_built, EXAMPLES / "_共用" / "佳县申报表.docx"]
+    for name, kwargs in (("申报", {"kind": "绩效目标申报"}), ("自评", {"kind": "绩效自评"}),
+                         ("表单", {"form": read_form(FORM)})):
+        path = tmp_path / f"{name}.docx"
+        make_starter(path, **kwargs)
+        files.append(path)
+    result = subprocess.run(["node", str(ROOT / ".ci" / "validate-ooxml.mjs"), str(package), "Office2016",
+                             *map(str, files)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    errors = json.loads(result.stdout)
+    assert {Path(name).name: found for name, found in errors.items() if found} == {}
