@@ -63,6 +63,9 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     from builder.writer import Num, dump, flow, indicator_tree, money, text_block
 
     document = _load_target(source)
+    if document.form is not None:
+        raise CycleProblem(f"{source} 用的是本局表单（{document.form.name or '表单定义'}）：本局表单的绩效自评还不能由"
+                           "申报生成（表单定义目前只用于绩效目标申报）；请按标准绩效自评的格式新建（见 docs/sources.md）")
     _check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -165,13 +168,19 @@ def next_year(source: Path, out: Path, year: int) -> list[Path]:
             written.append(target)
             continue
         data = yaml.load(path.read_text(encoding="utf-8"))
+        form = document.form
         if path.stem == "document":
             data["年度"] = year
             for key in _FOLLOWED_FILES:
                 if isinstance(data.get(key), str):
                     data[key] = _follow_file(source, out, data[key], written)
+            for spec in form.level("文档") if form is not None else ():
+                if spec.kind == "日期" and hasattr(data.get(spec.name), "year"):
+                    data[spec.name] = _shift_date(data[spec.name], shift)
         else:
-            for key in ("计划开始日期", "计划完成日期"):
+            dates = ["计划开始日期", "计划完成日期"]
+            dates += [spec.name for spec in form.level("项目") if spec.kind == "日期"] if form is not None else []
+            for key in dates:
                 if key in data and hasattr(data[key], "year"):
                     data[key] = _shift_date(data[key], shift)
             narrative = data.get("情况说明") or {}

@@ -275,3 +275,57 @@ def test_open_xml_sdk_validator_accepts_the_example_and_the_starters(tmp_path, j
     assert result.returncode == 0, result.stderr
     errors = json.loads(result.stdout)
     assert {Path(name).name: found for name, found in errors.items() if found} == {}
+
+
+# ---------------------------------------------------------------- diff, xlsx, new --year
+
+def test_diff_reports_declared_fields_under_their_labels(tmp_path):
+    from builder.semdiff import diff_documents
+
+    examples = _repo_copy(tmp_path)
+    folder = examples / "佳县-2016"
+    old = load_document(folder).document
+    path = folder / "01-红枣提质增效.yaml"
+    text = path.read_text(encoding="utf-8").replace("联系电话: 0912-6721234", "联系电话: 0912-6720000")
+    text = text.replace("{指标值: ≥15000亩, 备注: 三年累计}", "{指标值: ≥15000亩, 备注: 四年累计}")
+    text = text.replace("    自有资金: 20万\n    事业收入: 10.76万", "    自有资金: 10.76万\n    事业收入: 20万")
+    path.write_text(text, encoding="utf-8")
+    new = load_document(folder).document
+    lines = [c.line() for c in diff_documents(old, new)]
+    assert "红枣提质增效示范工程 · 基本信息 · 联系电话: 0912-6721234 → 0912-6720000" in lines
+    assert "红枣提质增效示范工程 · 项目资金 · 自有资金: 200,000.00 → 107,600.00" in lines
+    assert any("长期绩效指标/产出指标/数量指标/示范园建设面积/备注" in line and "四年累计" in line for line in lines), lines
+    assert not any("实施主体" in line for line in lines)
+
+
+def test_the_workbook_has_the_declared_fields(tmp_path):
+    import openpyxl
+
+    results, failures = build([JIAXIAN], tmp_path, formats=("xlsx",), use_cache=False)
+    assert not failures
+    workbook = openpyxl.load_workbook(tmp_path / "佳县-2016.xlsx")
+    projects, indicators = workbook["项目"], workbook["绩效指标"]
+    headers = [c.value for c in projects[1]]
+    first = dict(zip(headers, [c.value for c in projects[2]]))
+    assert first["项目属性"] == "延续项目" and first["自有资金"] == 200000 and first["项目负责人"] == "张志刚"
+    rows = list(indicators.iter_rows(values_only=True))
+    assert rows[0][0] == "指标组" and rows[0][-1] == "备注"
+    assert rows[1][0] == "长期绩效指标" and rows[1][-1] == "三年累计"
+
+
+def test_next_year_follows_the_shared_form_and_template_and_moves_declared_dates(tmp_path):
+    from builder.cycle import next_year
+
+    examples = _repo_copy(tmp_path)
+    next_year(examples / "佳县-2016", examples / "佳县-2017", 2017)
+    text = (examples / "佳县-2017" / "document.yaml").read_text(encoding="utf-8")
+    assert "表单: ../_共用/佳县表单.yaml" in text and "模板: ../_共用/佳县申报表.docx" in text
+    assert "填报日期: 2017-03-15" in text
+    results, failures = build([examples / "佳县-2017"], tmp_path / "out", use_cache=False)
+    assert not failures, failures[0].problems
+
+
+def test_new_evaluation_of_a_form_document_is_refused_in_one_line(tmp_path):
+    result = run_cli("new", "绩效自评", "--from", JIAXIAN, "--out", tmp_path / "自评")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "本局表单的绩效自评还不能由申报生成" in result.stderr and not (tmp_path / "自评").exists()
