@@ -287,14 +287,23 @@ def _context_yaml(context: dict) -> str:
               show_default=True, help="文档类型。")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="年度（默认今年）。")
 @click.option("--unit", default="（单位名称）", help="单位名称。")
-def init(folder: Path, kind: str, year: int | None, unit: str) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="本局表单的定义文件：document.yaml 引用它，示例项目写出它的每个字段。")
+def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path | None) -> None:
     """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
     import datetime as dt
 
-    from builder.scaffold import ScaffoldExists, scaffold
+    from builder.scaffold import ScaffoldExists, scaffold, scaffold_form
 
     try:
-        written = scaffold(folder, kind, year or dt.date.today().year, unit)
+        if form_path is not None:
+            import os
+
+            form = _read_form(form_path)
+            reference = Path(os.path.relpath(form_path.resolve(), folder.resolve())).as_posix()
+            written = scaffold_form(folder, form, reference, year or dt.date.today().year, unit)
+        else:
+            written = scaffold(folder, kind, year or dt.date.today().year, unit)
     except ScaffoldExists as exc:
         raise click.UsageError(str(exc)) from None
     for path in written:

@@ -329,3 +329,22 @@ def test_new_evaluation_of_a_form_document_is_refused_in_one_line(tmp_path):
     result = run_cli("new", "绩效自评", "--from", JIAXIAN, "--out", tmp_path / "自评")
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert "本局表单的绩效自评还不能由申报生成" in result.stderr and not (tmp_path / "自评").exists()
+
+
+def test_from_a_blank_folder_to_a_built_form_in_four_commands(tmp_path):
+    """README, “Your bureau's own form”: the steps as a user types them."""
+    (tmp_path / ".git").mkdir()
+    shutil.copyfile(FORM, tmp_path / "表单.yaml")
+    steps = [("init", "2017", "--form", "表单.yaml", "--unit", "佳县林业局", "--year", "2017"),
+             ("template", "new", "2017/我的表单.docx", "--form", "2017")]
+    for step in steps:
+        result = run_cli(*step, cwd=tmp_path)
+        assert result.returncode == 0, (step, result.stderr)
+    document = tmp_path / "2017" / "document.yaml"
+    text = document.read_text(encoding="utf-8")
+    assert "# 模板: 我的表单.docx" in text
+    document.write_text(text.replace("# 模板: 我的表单.docx", "模板: 我的表单.docx"), encoding="utf-8")
+    for step in (("check", "2017"), ("build", "2017", "--out", "out")):
+        result = run_cli(*step, cwd=tmp_path)
+        assert result.returncode == 0, (step, result.stderr)
+    assert "示例服务对象满意度指标" in to_text(tmp_path / "out" / "2017.docx")
