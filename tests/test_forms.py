@@ -348,3 +348,15 @@ def test_from_a_blank_folder_to_a_built_form_in_four_commands(tmp_path):
         result = run_cli(*step, cwd=tmp_path)
         assert result.returncode == 0, (step, result.stderr)
     assert "示例服务对象满意度指标" in to_text(tmp_path / "out" / "2017.docx")
+
+
+def test_a_paragraph_tag_with_other_words_in_its_paragraph_is_reported(tmp_path):
+    import docx
+
+    document = docx.Document(str(ROOT / "templates" / "绩效目标申报.docx"))
+    paragraph = next(p for p in document.paragraphs if p.text.startswith("七、"))
+    paragraph.runs[0].text = "七、绩效目标 {%p if false %}"
+    document.save(str(tmp_path / "坏.docx"))
+    result = run_cli("template", "check", tmp_path / "坏.docx", "-q", "--kind", "绩效目标申报")
+    assert result.returncode == 1
+    assert "“{%p if false %}”须单独占一个段落：生成时整段换成这个标签，同一段的其他文字（“七、绩效目标”）会丢失" in result.stderr

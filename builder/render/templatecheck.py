@@ -202,6 +202,10 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
         for error in errors:
             report.problems.append(Finding(place, error))
         for tag in tags:
+            rest = text.replace(MERGE_MARKER, "").strip()
+            if re.match(r"\{%(p|tr|tc) ", tag) and rest != tag:
+                report.problems.append(Finding(place, f"“{_short(tag, 30)}”须单独占一个段落：生成时整段换成这个标签，"
+                                                      f"同一段的其他文字（“{_short(rest.replace(tag, '', 1).strip(), 20)}”）会丢失"))
             report.tags.append(Tag(tag, place, cell_text, marked, place if tc is not None else "", paragraph_index))
             report.listing.append((place, tag + (f"  {MERGE_MARKER}" if marked else "")))
     for tbl_number, tbl in enumerate(body.iter(f"{W}tbl"), start=1):
