@@ -536,30 +536,12 @@ LISTING_NOTE = ("本页列出模板可用的名称，供复制；生成文档时
 def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
     from builder import model as m
     from builder.render.chinese import catalog, rows
-    from builder.render.context import CONTEXT_NAMES
 
     if kind == m.TARGET_KIND:
         return rows(catalog(form))
-    result = []
+    from builder.render.chinese import EVALUATION_CATALOG
 
-    def walk(tree, prefix):
-        for key, value in tree.items():
-            path = f"{prefix}.{key}" if prefix else key
-            if isinstance(value, dict):
-                walk(value, path)
-            elif isinstance(value, list):
-                element = value[0]
-                var = {"projects": "p", "indicator_rows": "r"}.get(key, "t")
-                if isinstance(element, dict):
-                    result.append((path, f"列表：每项是一个“{var}”", "列表", f"{{%p for {var} in {path} %}}"))
-                    walk(element, var)
-                else:
-                    result.append((path, element, "段落列表", ""))
-            else:
-                result.append((path, value, "文字", ""))
-
-    walk(CONTEXT_NAMES[kind], "")
-    return result
+    return rows(EVALUATION_CATALOG)
 
 
 def add_listing_page(document, kind: str, form=None) -> None:

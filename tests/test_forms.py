@@ -360,3 +360,42 @@ def test_a_paragraph_tag_with_other_words_in_its_paragraph_is_reported(tmp_path)
     result = run_cli("template", "check", tmp_path / "坏.docx", "-q", "--kind", "绩效目标申报")
     assert result.returncode == 1
     assert "“{%p if false %}”须单独占一个段落：生成时整段换成这个标签，同一段的其他文字（“七、绩效目标”）会丢失" in result.stderr
+
+
+@pytest.mark.parametrize("folder", [JIAXIAN, ROOT / "sources" / "2023-绩效自评"])
+def test_the_names_template_check_knows_are_those_the_context_has(folder):
+    """context_names (what template check accepts, what the docs list) in step with the context."""
+    from builder.render.context import context_names
+
+    def shape(value):
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        if isinstance(value, list):
+            if not value:
+                return "empty"  # an empty list fits any element
+            elements = [shape(item) for item in value if isinstance(item, (dict, list))]
+            return [elements[0] if elements else "leaf"]
+        return "leaf"
+
+    def fits(found, names) -> bool:
+        if found == "empty":
+            return isinstance(names, list)
+        if isinstance(found, dict):
+            return isinstance(names, dict) and found.keys() == names.keys() and all(
+                fits(found[k], names[k]) for k in found)
+        if isinstance(found, list):
+            return isinstance(names, list) and fits(found[0], names[0])
+        return found == names
+
+    def declared(value):
+        if isinstance(value, dict):
+            return {key: declared(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [declared(value[0])]
+        return "leaf"
+
+    document = load_document(folder).document
+    context = document_context(document)
+    chinese = {key: value for key, value in context.items() if not key.isascii()}
+    names = {key: value for key, value in context_names(document.kind, document.form).items() if not key.isascii()}
+    assert fits(shape(chinese), declared(names))

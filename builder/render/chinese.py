@@ -297,3 +297,89 @@ def rows(tree, prefix: str = "") -> list[tuple[str, str, str, str]]:
 
 
 _LOOP_VARIABLE = {"项目列表": "项目", "年度预算明细": "明细"}
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+def evaluation_names(document: m.Document) -> dict:
+    """The Chinese names of a 自评 document's context (merged into the English one)."""
+    return {
+        "单位名称": document.unit_name,
+        "年度": str(document.year),
+        "项目列表": [evaluation_project_names(p) for p in document.projects],
+    }
+
+
+def _row(row: m.FundRow) -> dict:
+    return {"年初预算数": money(row.initial), "全年预算数": money(row.budget), "全年执行数": money(row.spent)}
+
+
+def evaluation_project_names(project: m.EvaluationProject) -> dict:
+    from builder import scoring
+    from builder.values import format_score
+
+    run, total = scoring.execution(project), scoring.totals(project)
+    funds = project.funds
+    rows = []
+    for indicator in project.indicators:
+        rows.append({
+            "一级指标": indicator.level1, "二级指标": indicator.level2, "三级指标": indicator.name,
+            "指标值": indicator_value(indicator.target),
+            "实际完成值": indicator_value(indicator.actual) if indicator.actual else {k: "" for k in INDICATOR_VALUE},
+            "分值": format_score(indicator.weight), "得分": format_score(scoring.score(indicator)),
+            "偏差原因分析及改进措施": indicator.deviation, "完成程度": indicator.band or "",
+        })
+    return {
+        "项目名称": project.name,
+        "二级构成": project.is_part,
+        "主管部门": project.authority,
+        "实施单位": project.implementer,
+        "项目资金": {"年度资金总额": _row(funds.total), "当年财政拨款": _row(funds.appropriation),
+                 "上年结转资金": _row(funds.carryover), "其他资金": _row(funds.other)},
+        "预算执行": {"分值": format_score(run.weight), "执行率": run.rate_text, "得分": format_score(run.score)},
+        "预期目标": paragraphs(project.expected),
+        "实际完成情况": paragraphs(project.achieved),
+        "绩效指标": rows,
+        "总分值": format_score(total.weight),
+        "总分": f"{scoring.round_cents(total.score)}",
+        "等级": total.grade,
+    }
+
+
+def _fund_row(label):
+    return {"年初预算数": _money(f"{label}·年初预算数", "2,000,000.00"),
+            "全年预算数": _money(f"{label}·全年预算数", "1,898,957.56"),
+            "全年执行数": _money(f"{label}·全年执行数", "1,898,957.56")}
+
+
+EVALUATION_CATALOG: dict = {
+    "单位名称": ("单位名称", "文字", "上海市松江区长三角G60科创走廊创新研究中心"),
+    "年度": ("年度", "文字", "2023"),
+    "项目列表": [{
+        "项目名称": ("项目名称", "文字", "政策研究"),
+        "二级构成": ("是否上级项目的组成部分", "真/假", "真"),
+        "主管部门": ("主管部门", "文字", "上海市松江区长三角G60科创走廊创新研究中心"),
+        "实施单位": ("实施单位", "文字", "上海市松江区长三角G60科创走廊创新研究中心"),
+        "项目资金": {"年度资金总额": _fund_row("年度资金总额"), "当年财政拨款": _fund_row("当年财政拨款"),
+                 "上年结转资金": _fund_row("上年结转资金"), "其他资金": _fund_row("其他资金")},
+        "预算执行": {"分值": ("预算执行率分值", "文字", "10"), "执行率": ("执行率", "文字", "94.95%"),
+                 "得分": ("预算执行率得分", "文字", "9.49")},
+        "预期目标": _paras("预期目标", "聚焦长三角G60科创走廊九城市……"),
+        "实际完成情况": _paras("实际完成情况", "开展一体化高质量发展课题研究……"),
+        "绩效指标": [{
+            "一级指标": ("一级指标", "文字", "产出指标"),
+            "二级指标": ("二级指标", "文字", "数量指标"),
+            "三级指标": ("三级指标", "文字", "发布研究方向"),
+            "指标值": INDICATOR_VALUE,
+            "实际完成值": {key: (label.replace("指标值", "实际完成值"), kind, example)
+                      for key, (label, kind, example) in INDICATOR_VALUE.items()},
+            "分值": ("分值", "文字", "30"),
+            "得分": ("得分（不写时按规则计算）", "文字", "30"),
+            "偏差原因分析及改进措施": ("偏差原因分析及改进措施", "文字", "……"),
+            "完成程度": ("完成程度（达成/基本达成/部分达成/未达成，可空）", "文字", "达成"),
+        }],
+        "总分值": ("总分值", "文字", "100"),
+        "总分": ("总分", "文字", "96.49"),
+        "等级": ("等级（优/良/中/差）", "文字", "优"),
+    }],
+}

@@ -98,6 +98,12 @@ def target_project_context(project: m.TargetProject, number: int, year: int) -> 
 # ---------------------------------------------------------------- 绩效自评
 
 def evaluation_context(document: m.Document) -> dict:
+    from builder.render.chinese import evaluation_names
+
+    return {**_evaluation_english(document), **evaluation_names(document)}
+
+
+def _evaluation_english(document: m.Document) -> dict:
     return {
         "unit_name": document.unit_name,
         "year": str(document.year),
@@ -224,12 +230,13 @@ CONTEXT_NAMES: dict[str, dict] = {
 
 def context_names(kind: str, form=None) -> dict:
     """Every name a template of ``kind`` (and of ``form``) may use, with what it holds."""
+    from builder.render.chinese import EVALUATION_CATALOG, catalog, labels
+
     if kind != m.TARGET_KIND:
-        return CONTEXT_NAMES[kind]
-    from builder.render.chinese import catalog, labels
-
-    return {**_ENGLISH_TARGET, **labels(catalog(form))}
+        return {**_ENGLISH[kind], **labels(EVALUATION_CATALOG)}
+    return {**_ENGLISH[kind], **labels(catalog(form))}
 
 
-_ENGLISH_TARGET = dict(CONTEXT_NAMES[m.TARGET_KIND])
-CONTEXT_NAMES[m.TARGET_KIND] = context_names(m.TARGET_KIND)
+_ENGLISH = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
+for _kind in m.DOCUMENT_KINDS:
+    CONTEXT_NAMES[_kind] = context_names(_kind)

@@ -34,7 +34,7 @@ def _english_rows(kind: str) -> list[tuple[str, str, str, str]]:
 
     def walk(shape, value, path, var):
         for key, item in shape.items():
-            if kind == m.TARGET_KIND and not key.isascii():
+            if not key.isascii():
                 continue  # the Chinese names have a table of their own
             name = f"{var}.{key}" if var else key
             sample = value.get(key) if isinstance(value, dict) else None
@@ -75,6 +75,11 @@ def names_section() -> str:
     lines += ["", "本局表单的扩展字段（按类型）：文本、整数 → 文字；段落 → 段落列表；金额 → 同上的 `.元`/`.万元`；"
               "日期 → 同上；选项 → `.值`、`.选框`（如“新增项目 ☑   延续项目 □”）、`.框.<选项>`（☑ 或 □）；"
               "表格 → 行的列表，每行有 `序号` 和各列名。", ""]
+    from builder.render.chinese import EVALUATION_CATALOG
+
+    lines += ["### 中文名称（绩效自评）", "", "循环变量：`{%p for 项目 in 项目列表 %}`、`{%tr for 指标 in 项目.绩效指标 %}`。", ""]
+    lines += _table(rows(EVALUATION_CATALOG))
+    lines.append("")
     for kind in m.DOCUMENT_KINDS:
         lines += [f"### 英文名称（{kind}，标准模板使用）", ""]
         lines += _table(_english_rows(kind))
