@@ -34,12 +34,41 @@ def _check_out(out: Path) -> None:
         raise CycleProblem(f"输出文件夹“{out}”已有源文件，请指定一个新的（或空的）文件夹，以免覆盖")
 
 
+def _weight_group(level1: str) -> str:
+    """The default-weight group of a 一级指标 (a form's too: 服务对象满意度指标 is 满意度)."""
+    if level1 in DEFAULT_WEIGHTS:
+        return level1
+    if "满意度" in level1:
+        return "满意度指标"
+    if "效益" in level1:
+        return "效益指标"
+    return "产出指标"  # 成本指标 share 产出's points
+
+
+def _other_with_extras(funds: m.FundsTable):
+    extras = [value for _, value in funds.annual_extra if value is not None]
+    if not extras:
+        return funds.annual_other
+    return sum(extras, funds.annual_other or 0)
+
+
+def _raw(path: Path) -> dict:
+    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along."""
+    from ruamel.yaml import YAML
+
+    if path.suffix not in (".yaml", ".yml"):
+        import tomllib
+
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    return YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+
+
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     """Integer 分值 per indicator: each group's points split evenly, remainders to the first rows;
     a group with no indicators gives its points to 产出指标 (or the first group present)."""
     groups: dict[str, list[int]] = {}
     for index, indicator in enumerate(indicators):
-        group = "产出指标" if indicator.level1 == "成本指标" else indicator.level1
+        group = _weight_group(indicator.level1)
         groups.setdefault(group, []).append(index)
     points = dict(DEFAULT_WEIGHTS)
     for group, value in DEFAULT_WEIGHTS.items():
@@ -63,14 +92,20 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     from builder.writer import Num, dump, flow, indicator_tree, money, text_block
 
     document = _load_target(source)
-    if document.form is not None:
-        raise CycleProblem(f"{source} 用的是本局表单（{document.form.name or '表单定义'}）：本局表单的绩效自评还不能由"
-                           "申报生成（表单定义目前只用于绩效目标申报）；请按标准绩效自评的格式新建（见 docs/sources.md）")
+    form = document.form
     _check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name),
-                  ("项目顺序", [p.stem for p in document.projects])])
+    header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name)])
+    raw_document = _raw(document.source) if form is not None else {}
+    if form is not None:
+        # the same form: named again from the new folder (or copied, when it is written inline)
+        named = raw_document.get("表单")
+        header["表单"] = _follow_file(source, out, named, written) if isinstance(named, str) else named
+        for spec in form.level("文档"):
+            if raw_document.get(spec.name) is not None:
+                header[spec.name] = raw_document[spec.name]
+    header["项目顺序"] = [p.stem for p in document.projects]
     dump(header, out / "document.yaml")
     written.append(out / "document.yaml")
     for project in document.projects:
@@ -84,15 +119,24 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
             ("年度资金总额", flow([money(funds.annual), None, None])),
             ("当年财政拨款", flow([money(funds.appropriation), None, None])),
             ("上年结转资金", flow([money(funds.carryover), None, None])),
-            ("其他资金", flow([money(funds.annual_other), None, None])),
+            # a form's own money rows (自有资金 …) have no row of their own on the 自评 form: 其他资金
+            ("其他资金", flow([money(_other_with_extras(funds)), None, None])),
         ])
         data["预算执行分值"] = Num(str(EXECUTION_WEIGHT))
         data["预期目标"] = text_block(list(project.annual_goal or project.total_goal))
         data["实际完成情况"] = None
-        weights = spread_weights(list(project.indicators))
-        rows = [(i.level1, i.level2, i.name, (i.target.text, weight)) for i, weight in zip(project.indicators, weights)]
+        indicators = list(project.indicators)
+        if form is not None:  # a 自评 evaluates the year's targets: the form's last indicator set
+            raw = _raw(project.source)
+            for spec in form.level("项目"):
+                if raw.get(spec.name) is not None:
+                    data[spec.name] = raw[spec.name]
+            indicators = list(project.indicator_sets.get(form.groups[-1], ()))
+        weights = spread_weights(indicators)
+        rows = [(i.level1, i.level2, i.name, (i, weight)) for i, weight in zip(indicators, weights)]
         data["绩效指标"] = indicator_tree(rows, lambda payload: Map([
-            ("指标值", payload[0]), ("实际完成值", None), ("分值", Num(str(payload[1]))),
+            ("指标值", payload[0].target.text), ("实际完成值", None), ("分值", Num(str(payload[1]))),
+            *((name, value) for name, value in payload[0].extra.items() if value),
         ]))
         path = out / f"{project.stem}.yaml"
         dump(data, path)

@@ -295,6 +295,17 @@ def form_schemas(form) -> tuple[Record, Record]:
     return document, project
 
 
+def evaluation_form_schema(form) -> Record:
+    """The 自评 project schema of a form: its framework, its 项目 and 指标 fields (one indicator set,
+    绩效指标: a 自评 evaluates the year's targets)."""
+    if form is None:
+        return EVALUATION_PROJECT_SCHEMA
+    indicator = _with(EVALUATION_INDICATOR, {spec.name: spec.schema_field() for spec in form.level("指标")})
+    project = _with(EVALUATION_PROJECT_SCHEMA, {spec.name: spec.schema_field() for spec in form.level("项目")})
+    project.fields["绩效指标"] = IndicatorTree(indicator, framework=form.framework, required=True)
+    return project
+
+
 def _builtin_keys() -> dict[str, set[str]]:
     return {"文档": set(DOCUMENT_SCHEMA.fields), "项目": set(TARGET_PROJECT_SCHEMA.fields),
             "项目资金": set(TARGET_FUNDS_SCHEMA.fields["年度资金申请总额"].fields),
@@ -303,11 +314,12 @@ def _builtin_keys() -> dict[str, set[str]]:
 
 def source_json_schema(which: str, form=None) -> dict:
     """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project);
-    with ``form`` (a builder.form.Form), the form's document and 申报 project."""
+    with ``form`` (a builder.form.Form), the form's."""
     defs: dict = {}
     schemas = dict(SCHEMAS)
     if form is not None:
         schemas["document"], schemas[m.TARGET_KIND] = form_schemas(form)
+        schemas[m.EVALUATION_KIND] = evaluation_form_schema(form)
     body = schemas[which].json_schema(defs)
     title = "budgetdoc document.yaml" if which == "document" else f"budgetdoc {which} 项目文件"
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **body}
@@ -376,9 +388,7 @@ def load_document(folder: Path, cache=None) -> Loaded:
     if fields is INVALID or not _valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
         return Loaded(folder, None, problems.items)
     kind = fields["文档类型"]
-    if form is not None and kind != m.TARGET_KIND:
-        ctx.error(fields["_locs"].get("表单", sources.document.root.loc), "表单", "表单定义目前只用于绩效目标申报文档")
-        return Loaded(folder, None, problems.items)
+    evaluation_schema = evaluation_form_schema(form)
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
     projects = []
     for source in ordered:
@@ -387,7 +397,7 @@ def load_document(folder: Path, cache=None) -> Loaded:
         if kind == m.TARGET_KIND:
             project = _build_target_project(source, ctx, project_schema, form)
         else:
-            project = _build_evaluation_project(source, ctx)
+            project = _build_evaluation_project(source, ctx, evaluation_schema, form)
         if project is not None:
             projects.append(project)
     if kind == m.EVALUATION_KIND:
@@ -587,10 +597,11 @@ def _narrative(fields: dict | None) -> m.Narrative:
 _EMPTY_ROW = (None, None, None)
 
 
-def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationProject | None:
+def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
+                              form=None) -> m.EvaluationProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = EVALUATION_PROJECT_SCHEMA.convert(source.root, ctx, "")
+    fields = schema.convert(source.root, ctx, "")
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
     funds = fields["项目资金"]
@@ -607,6 +618,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
         indicators.append(m.Indicator(
             l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
             score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "", band=leaf["完成程度"],
+            extra={spec.name: spec.finish(leaf[spec.name]) for spec in form.level("指标")} if form else {},
         ))
     rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
     if fields["组成"] and funds is not None:
@@ -626,6 +638,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
         indicators=tuple(indicators),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
+        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
     )
 
 

@@ -175,6 +175,7 @@ class EvaluationProject:
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:

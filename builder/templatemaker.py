@@ -539,9 +539,9 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
 
     if kind == m.TARGET_KIND:
         return rows(catalog(form))
-    from builder.render.chinese import EVALUATION_CATALOG
+    from builder.render.chinese import evaluation_catalog
 
-    return rows(EVALUATION_CATALOG)
+    return rows(evaluation_catalog(form))
 
 
 def add_listing_page(document, kind: str, form=None) -> None:

@@ -325,10 +325,24 @@ def test_next_year_follows_the_shared_form_and_template_and_moves_declared_dates
     assert not failures, failures[0].problems
 
 
-def test_new_evaluation_of_a_form_document_is_refused_in_one_line(tmp_path):
-    result = run_cli("new", "绩效自评", "--from", JIAXIAN, "--out", tmp_path / "自评")
-    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
-    assert "本局表单的绩效自评还不能由申报生成" in result.stderr and not (tmp_path / "自评").exists()
+def test_new_evaluation_of_a_form_document_carries_the_form_and_its_fields(tmp_path):
+    examples = _repo_copy(tmp_path)
+    out = examples / "佳县-2016-自评"
+    result = run_cli("new", "绩效自评", "--from", examples / "佳县-2016", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "表单: ../_共用/佳县表单.yaml" in (out / "document.yaml").read_text(encoding="utf-8")
+    loaded = load_document(out)
+    assert not loaded.errors, loaded.errors
+    project = loaded.document.projects[0]
+    assert project.extra["项目负责人"] == "张志刚"
+    # the 自评 evaluates the year's set, with its 备注; 满意度 gets its default points
+    assert [i.name for i in project.indicators][:2] == ["新建示范园面积", "现场观摩会"]
+    assert project.indicators[0].extra["备注"] == "6 个乡镇"
+    assert project.indicators[-1].weight == 10
+    # the form's money rows are in 其他资金 (the 自评 form has no rows of theirs)
+    assert project.funds.other.initial == 80000 + 200000 + 107600 + 0
+    context = document_context(loaded.document)
+    assert context["项目列表"][0]["项目负责人"] == "张志刚" and context["填报人"] == "王小红"
 
 
 def test_from_a_blank_folder_to_a_built_form_in_four_commands(tmp_path):
@@ -362,7 +376,7 @@ def test_a_paragraph_tag_with_other_words_in_its_paragraph_is_reported(tmp_path)
     assert "“{%p if false %}”须单独占一个段落：生成时整段换成这个标签，同一段的其他文字（“七、绩效目标”）会丢失" in result.stderr
 
 
-@pytest.mark.parametrize("folder", [JIAXIAN, ROOT / "sources" / "2023-绩效自评"])
+@pytest.mark.parametrize("folder", [JIAXIAN, ROOT / "sources" / "2023-绩效自评", ROOT / "sources" / "2025-绩效目标申报"])
 def test_the_names_template_check_knows_are_those_the_context_has(folder):
     """context_names (what template check accepts, what the docs list) in step with the context."""
     from builder.render.context import context_names

@@ -303,18 +303,22 @@ _LOOP_VARIABLE = {"项目列表": "项目", "年度预算明细": "明细"}
 
 def evaluation_names(document: m.Document) -> dict:
     """The Chinese names of a 自评 document's context (merged into the English one)."""
-    return {
+    form = document.form
+    context = {
         "单位名称": document.unit_name,
         "年度": str(document.year),
-        "项目列表": [evaluation_project_names(p) for p in document.projects],
+        "项目列表": [evaluation_project_names(p, form) for p in document.projects],
     }
+    for spec in form.level("文档") if form is not None else ():
+        context[spec.name] = extension(spec, document.extra.get(spec.name))
+    return context
 
 
 def _row(row: m.FundRow) -> dict:
     return {"年初预算数": money(row.initial), "全年预算数": money(row.budget), "全年执行数": money(row.spent)}
 
 
-def evaluation_project_names(project: m.EvaluationProject) -> dict:
+def evaluation_project_names(project: m.EvaluationProject, form=None) -> dict:
     from builder import scoring
     from builder.values import format_score
 
@@ -328,6 +332,8 @@ def evaluation_project_names(project: m.EvaluationProject) -> dict:
             "实际完成值": indicator_value(indicator.actual) if indicator.actual else {k: "" for k in INDICATOR_VALUE},
             "分值": format_score(indicator.weight), "得分": format_score(scoring.score(indicator)),
             "偏差原因分析及改进措施": indicator.deviation, "完成程度": indicator.band or "",
+            **{spec.name: extension(spec, indicator.extra.get(spec.name))
+               for spec in (form.level("指标") if form is not None else ())},
         })
     return {
         "项目名称": project.name,
@@ -343,6 +349,8 @@ def evaluation_project_names(project: m.EvaluationProject) -> dict:
         "总分值": format_score(total.weight),
         "总分": f"{scoring.round_cents(total.score)}",
         "等级": total.grade,
+        **{spec.name: extension(spec, project.extra.get(spec.name))
+           for spec in (form.level("项目") if form is not None else ())},
     }
 
 
@@ -383,3 +391,20 @@ EVALUATION_CATALOG: dict = {
         "等级": ("等级（优/良/中/差）", "文字", "优"),
     }],
 }
+
+
+def evaluation_catalog(form=None) -> dict:
+    """Every Chinese name of a 自评 context, a form's own fields included."""
+    import copy
+
+    tree = copy.deepcopy(EVALUATION_CATALOG)
+    if form is None:
+        return tree
+    project = tree["项目列表"][0]
+    for spec in form.level("文档"):
+        tree[spec.name] = KIND_PARTS[spec.kind](spec)
+    for spec in form.level("项目"):
+        project[spec.name] = KIND_PARTS[spec.kind](spec)
+    for spec in form.level("指标"):
+        project["绩效指标"][0][spec.name] = KIND_PARTS[spec.kind](spec)
+    return tree

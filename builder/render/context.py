@@ -230,10 +230,10 @@ CONTEXT_NAMES: dict[str, dict] = {
 
 def context_names(kind: str, form=None) -> dict:
     """Every name a template of ``kind`` (and of ``form``) may use, with what it holds."""
-    from builder.render.chinese import EVALUATION_CATALOG, catalog, labels
+    from builder.render.chinese import catalog, evaluation_catalog, labels
 
     if kind != m.TARGET_KIND:
-        return {**_ENGLISH[kind], **labels(EVALUATION_CATALOG)}
+        return {**_ENGLISH[kind], **labels(evaluation_catalog(form))}
     return {**_ENGLISH[kind], **labels(catalog(form))}
 
 
