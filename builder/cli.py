@@ -558,7 +558,7 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
     summary = (f"{template_file.name}（按{report.kind}检查）：{len(report.tags)} 个标签，"
                f"{len(report.merge_cells)} 个带合并标记的单元格，{report.page_starts} 处分页；")
     summary += f"{len(report.problems)} 个问题。" if report.problems else "没有发现问题。"
-    if form is None and any(re.search(r"(未知的名称|没有)“[^”]*[^\x00-\x7f][^”]*”", p.message) for p in report.problems):
+    if form is None and any(re.search(r"(未知的名称|没有)\u201c[^\u201d]*[^\x00-\x7f\u201c\u201d][^\u201d]*\u201d", p.message) for p in report.problems):
         summary += "模板若用到本局表单的字段或指标组，请加 --form 指明表单定义（或写有“表单”的文档文件夹）。"
     click.echo(summary, err=True)
     sys.exit(EXIT_INPUT if report.problems else 0)

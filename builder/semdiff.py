@@ -290,7 +290,17 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
 def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
     if document.kind == m.TARGET_KIND:
         return _target_fields(project, document.year, document.form)
-    return _evaluation_fields(project)
+    fields = _evaluation_fields(project)
+    if document.form is not None:
+        for spec in document.form.level("项目"):
+            section = "年度总体目标" if spec.kind in ("段落", "表格") else "基本信息"
+            fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
+        for indicator in project.indicators:
+            for spec in document.form.level("指标"):
+                text = extension_text(spec, indicator.extra.get(spec.name))
+                if text:
+                    fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
+    return fields
 
 
 def _squash(text: str) -> str:

@@ -537,11 +537,29 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
     from builder import model as m
     from builder.render.chinese import catalog, rows
 
-    if kind == m.TARGET_KIND:
-        return rows(catalog(form))
     from builder.render.chinese import evaluation_catalog
+    from builder.render.context import _ENGLISH
 
-    return rows(evaluation_catalog(form))
+    chinese = rows(catalog(form)) if kind == m.TARGET_KIND else rows(evaluation_catalog(form))
+    english = []
+
+    def walk(tree, prefix):
+        for key, value in tree.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(value, path)
+            elif isinstance(value, list) and isinstance(value[0], dict):
+                var = {"projects": "p", "indicator_rows": "r", "budget_items": "i"}.get(key, "x")
+                tag = "p" if key == "projects" else "tr"
+                english.append((path, f"列表：每项是一个“{var}”", "列表", f"{{%{tag} for {var} in {path} %}}"))
+                walk(value[0], var)
+            elif isinstance(value, list):
+                english.append((path, value[0], "段落列表", ""))
+            else:
+                english.append((path, value, "文字", ""))
+
+    walk(_ENGLISH[kind], "")
+    return chinese + [("（以下为标准模板所用的英文名称，与上面的中文名称等价）", "", "", "")] + english
 
 
 def add_listing_page(document, kind: str, form=None) -> None:
