@@ -413,3 +413,11 @@ def test_the_names_template_check_knows_are_those_the_context_has(folder):
     chinese = {key: value for key, value in context.items() if not key.isascii()}
     names = {key: value for key, value in context_names(document.kind, document.form).items() if not key.isascii()}
     assert fits(shape(chinese), declared(names))
+
+
+def test_template_check_of_a_form_template_without_its_form_says_to_name_it():
+    result = run_cli("template", "check", EXAMPLES / "_共用" / "佳县申报表.docx", "-q")
+    assert result.returncode == 1
+    assert "“项目”没有“项目负责人”这一项" in result.stderr and "请加 --form 指明表单定义" in result.stderr
+    named = run_cli("template", "check", EXAMPLES / "_共用" / "佳县申报表.docx", "-q", "--form", JIAXIAN)
+    assert named.returncode == 0, named.stderr
