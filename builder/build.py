@@ -183,6 +183,30 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
     return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
 
 
+def shared_inputs(folder: Path) -> list[Path]:
+    """Files outside the document folder its output depends on: the form definition and the
+    template it names (``build --watch`` watches their folders too)."""
+    from builder.errors import Problems
+    from builder.form import form_file
+    from builder.rawtree import Mapping, Scalar
+    from builder.sources import read_source
+
+    files = []
+    shared_form = form_file(folder)
+    if shared_form is not None:
+        files.append(shared_form)
+    document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
+                    None)
+    root = read_source(document, Problems()) if document else None
+    node = root.get("模板") if isinstance(root, Mapping) else None
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        path = (folder / node.value.strip()).resolve()
+        if path.is_file():
+            files.append(path)
+    inside = folder.resolve()
+    return [path for path in files if inside not in path.parents]
+
+
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
     """Load, check, render and write one document folder (unless it is unchanged)."""
     started = time.perf_counter()

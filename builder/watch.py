@@ -39,6 +39,19 @@ def change_filter(out_dir: Path):
     return relevant
 
 
+def _shared_folders(targets: list[Path]) -> list[Path]:
+    """The folders of the shared templates and form definitions the documents name."""
+    from builder.build import shared_inputs
+    from builder.errors import InputError
+    from builder.loader import expand_document_folders
+
+    try:
+        folders = expand_document_folders(targets)
+    except InputError:
+        return []
+    return [path.parent for folder in folders for path in shared_inputs(folder)]
+
+
 def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> None:
     """Build, then rebuild whenever a source file or template changes, until interrupted.
 
@@ -50,7 +63,7 @@ def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> 
     from builder.build import TEMPLATE_DIR
 
     build_once()
-    folders = list(dict.fromkeys([*targets, TEMPLATE_DIR]))
+    folders = list(dict.fromkeys([*targets, TEMPLATE_DIR, *_shared_folders(targets)]))
     relevant = change_filter(out_dir)
     announced = False
     rearmed = False

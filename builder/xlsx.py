@@ -96,8 +96,19 @@ def workbook_bytes(document: m.Document) -> bytes:
         _fill(projects, TARGET_PROJECT_HEADERS, *_target_project_rows(document))
         _fill(indicators, INDICATOR_HEADERS, _target_indicator_rows(document))
     else:
-        _fill(projects, EVALUATION_PROJECT_HEADERS, _evaluation_project_rows(document))
-        _fill(indicators, EVALUATION_INDICATOR_HEADERS, _evaluation_indicator_rows(document))
+        project_headers, project_rows = list(EVALUATION_PROJECT_HEADERS), _evaluation_project_rows(document)
+        indicator_headers, indicator_rows = list(EVALUATION_INDICATOR_HEADERS), _evaluation_indicator_rows(document)
+        if document.form is not None:  # a form's own fields, under their labels
+            specs, indicator_specs = document.form.level("项目"), document.form.level("指标")
+            project_headers += [spec.label for spec in specs]
+            for row, project in zip(project_rows, document.projects):
+                row.extend(_extension_cell(spec, project.extra.get(spec.name)) for spec in specs)
+            indicator_headers += [spec.label for spec in indicator_specs]
+            every = [i for project in document.projects for i in project.indicators]
+            for row, indicator in zip(indicator_rows, every):
+                row.extend(_extension_cell(spec, indicator.extra.get(spec.name)) for spec in indicator_specs)
+        _fill(projects, project_headers, project_rows)
+        _fill(indicators, indicator_headers, indicator_rows)
     title = f"{document.unit_name} {document.year} 年 {document.kind}"
     properties = workbook.properties
     properties.title = title

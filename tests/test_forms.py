@@ -343,6 +343,15 @@ def test_new_evaluation_of_a_form_document_carries_the_form_and_its_fields(tmp_p
     assert project.funds.other.initial == 80000 + 200000 + 107600 + 0
     context = document_context(loaded.document)
     assert context["项目列表"][0]["项目负责人"] == "张志刚" and context["填报人"] == "王小红"
+    # the workbook of the 自评 has the form's fields too
+    import openpyxl
+    from builder.xlsx import workbook_bytes
+    import io
+
+    workbook = openpyxl.load_workbook(io.BytesIO(workbook_bytes(loaded.document)))
+    headers = [c.value for c in workbook["项目"][1]]
+    assert "项目负责人" in headers and workbook["项目"].cell(2, headers.index("项目负责人") + 1).value == "张志刚"
+    assert [c.value for c in workbook["绩效指标"][1]][-1] == "备注"
 
 
 def test_from_a_blank_folder_to_a_built_form_in_four_commands(tmp_path):
@@ -421,3 +430,51 @@ def test_template_check_of_a_form_template_without_its_form_says_to_name_it():
     assert "“项目”没有“项目负责人”这一项" in result.stderr and "请加 --form 指明表单定义" in result.stderr
     named = run_cli("template", "check", EXAMPLES / "_共用" / "佳县申报表.docx", "-q", "--form", JIAXIAN)
     assert named.returncode == 0, named.stderr
+
+
+def test_watch_rebuilds_when_the_shared_template_changes(tmp_path):
+    import hashlib
+    import subprocess
+    import sys
+    import time
+    import zipfile
+
+    examples = _repo_copy(tmp_path)
+    out = tmp_path / "out"
+    output = out / "佳县-2016.docx"
+    log_path = tmp_path / "watch.log"
+    log = open(log_path, "w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "builder", "build", str(examples / "佳县-2016"), "--out", str(out),
+                                "--watch"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+    def wait_for(condition, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def digest():
+        return hashlib.sha256(output.read_bytes()).hexdigest() if output.is_file() else ""
+
+    try:
+        assert wait_for(lambda: "正在监视" in log_path.read_text(encoding="utf-8"))
+        assert "_共用" in log_path.read_text(encoding="utf-8")
+        first = digest()
+        template = examples / "_共用" / "佳县申报表.docx"
+        with zipfile.ZipFile(template) as package:
+            parts = {info: package.read(info.filename) for info in package.infolist()}
+        edited = template.with_name("临时.docx")
+        with zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as package:
+            for info, data in parts.items():
+                if info.filename == "word/document.xml":
+                    data = data.decode("utf-8").replace("项目概况", "项目概况说明").encode("utf-8")
+                package.writestr(info, data)
+        edited.replace(template)
+        assert wait_for(lambda: digest() not in ("", first)), log_path.read_text(encoding="utf-8")
+        assert "项目概况说明" in to_text(output)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
