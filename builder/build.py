@@ -181,7 +181,34 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
     and the rule profiles its checks read (the template it names is found in the cache record)."""
     from builder.review import profile_files
 
-    return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache)
+    from builder.form import form_file
+
+    shared_form = form_file(folder, cache)
+    return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
+
+
+def shared_inputs(folder: Path) -> list[Path]:
+    """Files outside the document folder its output depends on: the form definition and the
+    template it names (``build --watch`` watches their folders too)."""
+    from builder.errors import Problems
+    from builder.form import form_file
+    from builder.rawtree import Mapping, Scalar
+    from builder.sources import read_source
+
+    files = []
+    shared_form = form_file(folder)
+    if shared_form is not None:
+        files.append(shared_form)
+    document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
+                    None)
+    root = read_source(document, Problems()) if document else None
+    node = root.get("模板") if isinstance(root, Mapping) else None
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        path = (folder / node.value.strip()).resolve()
+        if path.is_file():
+            files.append(path)
+    inside = folder.resolve()
+    return [path for path in files if inside not in path.parents]
 
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
@@ -244,15 +271,16 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...])
 
 
 def template_for(document: m.Document) -> Path:
-    """The document's own template (``模板:`` in document.yaml) or the shipped one for its kind."""
+    """The document's own template (``模板:`` in document.yaml: a file anywhere inside the
+    repository, e.g. one template shared by every year) or the shipped one for its kind."""
     if document.template:
+        from builder.repo import OutsideRepository, resolve_in_repository
+
         location = document.locations.get("模板", Location(document.source))
-        candidate = (document.folder / document.template).resolve()
-        if document.folder.resolve() not in candidate.parents:
-            raise InputError([Problem(location, "模板", "模板文件必须放在文档文件夹内")])
-        if not candidate.is_file():
-            raise InputError([Problem(location, "模板", f"找不到模板文件“{document.template}”")])
-        return candidate
+        try:
+            return resolve_in_repository(document.folder, document.template, "模板文件")
+        except OutsideRepository as exc:
+            raise InputError([Problem(location, "模板", str(exc))]) from None
     return TEMPLATE_DIR / f"{document.kind}.docx"
 
 
@@ -269,7 +297,7 @@ def render_document(document: m.Document) -> bytes:
     location = document.locations.get("模板", Location(document.source))
     field_name = "模板" if document.template else ""
     try:
-        check_before_build(template, document.kind)
+        check_before_build(template, document.kind, document.form)
         data = run_bounded(lambda: render_template(template, context), TemplateProblem)
     except TemplateProblem as exc:
         raise InputError([Problem(location, field_name, _under_field(line, field_name))
@@ -285,14 +313,14 @@ def render_document(document: m.Document) -> bytes:
     return normalize_package(data, build_timestamp(document.year), properties)
 
 
-def check_before_build(template: Path, kind: str) -> None:
+def check_before_build(template: Path, kind: str, form=None) -> None:
     """``budgetdoc template check`` before rendering: every problem of the template, located
     in Word's terms, one line each (TemplateProblem with one line per problem)."""
     from builder.render.docx import check_template_package
     from builder.render.templatecheck import check_template
 
     check_template_package(template)
-    report = check_template(template, kind)
+    report = check_template(template, kind, form)
     if report.problems:
         raise TemplateProblem("\n".join(report.problem_lines()))
 

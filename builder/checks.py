@@ -104,12 +104,14 @@ def check_fund_annual(document: m.Document):
         if key not in project.locations:
             continue
         parts = _amount(funds.appropriation) + _amount(funds.carryover) + _amount(funds.annual_other)
+        parts += sum((_amount(v) for _, v in funds.annual_extra), Decimal(0))
+        extra = "".join(f" + {name} {format_yuan(_amount(v))}" for name, v in funds.annual_extra)
         if funds.annual != parts:
             yield finding(
                 project.location(key), key, "FUND-ANNUAL",
                 f"年度资金申请总额 {format_yuan(funds.annual)} ≠ 当年财政拨款 {format_yuan(_amount(funds.appropriation))}"
                 f" + 上年结转资金 {format_yuan(_amount(funds.carryover))}"
-                f" + 其他资金 {format_yuan(_amount(funds.annual_other))} = {format_yuan(parts)}",
+                f" + 其他资金 {format_yuan(_amount(funds.annual_other))}{extra} = {format_yuan(parts)}",
                 合计=funds.annual, 当年财政拨款=_amount(funds.appropriation),
                 上年结转资金=_amount(funds.carryover), 其他资金=_amount(funds.annual_other),
             )
@@ -328,33 +330,40 @@ def check_summary(document: m.Document):
 # ---------------------------------------------------------------- indicators
 
 def _indicator_path(indicator: m.Indicator) -> str:
-    return f"绩效指标.{indicator.level1}.{indicator.level2}.{indicator.name}"
+    return f"{indicator.group}.{indicator.level1}.{indicator.level2}.{indicator.name}"
 
 
-@rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标", kinds=BOTH)
+@rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标（本局表单：其指标体系的每个一级指标，每组指标各自）",
+      kinds=BOTH)
 def check_coverage(document: m.Document):
+    form = getattr(document, "form", None)
+    wanted = tuple(form.framework) if form is not None else ("产出指标", "效益指标", "满意度指标")
     for project in document.projects:
-        present = {i.level1 for i in project.indicators}
-        missing = [l1 for l1 in ("产出指标", "效益指标", "满意度指标") if l1 not in present]
-        if missing:
-            yield finding(project.location("绩效指标"), "绩效指标", "IND-COVERAGE",
-                          f"没有{'、'.join(missing)}", WARNING, 缺少=",".join(missing))
+        sets = getattr(project, "indicator_sets", None) or {"绩效指标": project.indicators}
+        for group, indicators in sets.items():
+            present = {i.level1 for i in indicators}
+            missing = [l1 for l1 in wanted if l1 not in present]
+            if missing:
+                prefix = f"{group}：" if group != "绩效指标" else ""
+                yield finding(project.location(group), group, "IND-COVERAGE",
+                              f"{prefix}没有{'、'.join(missing)}", WARNING, 缺少=",".join(missing))
 
 
-@rule("IND-DUPLICATE", ERROR, "同一项目中三级指标不重复", kinds=BOTH)
+@rule("IND-DUPLICATE", ERROR, "同一项目（同一组指标）中三级指标不重复", kinds=BOTH)
 def check_duplicate_indicators(document: m.Document):
     for project in document.projects:
-        seen: dict[str, m.Indicator] = {}
+        seen: dict[tuple[str, str], m.Indicator] = {}
         for indicator in project.indicators:
-            if indicator.name in seen:
-                first = seen[indicator.name]
+            key = (indicator.group, indicator.name)
+            if key in seen:
+                first = seen[key]
                 yield finding(
                     indicator.location, _indicator_path(indicator), "IND-DUPLICATE",
                     f"三级指标“{indicator.name}”重复（第 {first.location.line} 行 {first.level1}/{first.level2} 已有）",
                     三级指标=indicator.name,
                 )
             else:
-                seen[indicator.name] = indicator
+                seen[key] = indicator
 
 
 _SHORT_UNIT = re.compile(r"^[%‰A-Za-z\u4e00-\u9fff/]{1,3}$")
@@ -379,7 +388,7 @@ def check_cost_units(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
             value = indicator.target
-            if indicator.level1 == "成本指标" and value.is_quantitative and value.unit and "元" not in value.unit:
+            if "成本指标" in (indicator.level1, indicator.level2) and value.is_quantitative and value.unit and "元" not in value.unit:
                 yield finding(
                     indicator.location, _indicator_path(indicator), "IND-COST-UNIT",
                     f"成本指标“{indicator.name}”的单位“{value.unit}”不含“元”（金额应写成如 "
@@ -704,7 +713,7 @@ def check_cost_direction(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
             value = indicator.target
-            if indicator.level1 == "成本指标" and value.comparator in ("≥", ">"):
+            if "成本指标" in (indicator.level1, indicator.level2) and value.comparator in ("≥", ">"):
                 yield finding(
                     indicator.location, _indicator_path(indicator), "IND-COST-DIRECTION",
                     f"成本指标“{indicator.name}”写作 {value.text}：成本应控制在上限之内（如 ≤{value.number}({value.unit})）",
@@ -773,7 +782,7 @@ def check_due_after_end(document: m.Document):
 @rule("IND-COST-MISSING", WARNING, "上海 2025 年指引（财政局 2025-01-02）：每个项目都设成本指标", default_on=False)
 def check_cost_indicator_present(document: m.Document):
     for project in document.projects:
-        if not any(i.level1 == "成本指标" for i in project.indicators):
+        if not any("成本指标" in (i.level1, i.level2) for i in project.indicators):
             yield finding(project.location("绩效指标"), "绩效指标", "IND-COST-MISSING",
                           "没有成本指标（上海 2025 年指引要求每个项目设置成本指标）", WARNING)
 

@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 problems in the sources (each printed with its place),
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -324,13 +325,67 @@ def _only_given_files(given: list[Path], problems):
 @cli.command()
 @click.option("--for", "which", type=click.Choice(["绩效目标申报", "绩效自评", "document"]), default="绩效目标申报",
               show_default=True, help="哪一种源文件：申报项目、自评项目，或 document.yaml。", metavar="种类")
-def schema(which: str) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None, metavar="表单",
+              help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（含扩展字段、指标体系和指标组）。")
+def schema(which: str, form_path: Path | None) -> None:
     """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
     import json
 
     from builder.loader import source_json_schema
 
-    click.echo(json.dumps(source_json_schema(which), ensure_ascii=False, indent=2))
+    form = _read_form(form_path) if form_path else None
+    click.echo(json.dumps(source_json_schema(which, form), ensure_ascii=False, indent=2))
+
+
+@cli.command(name="context")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
+def context_command(folder: Path, stem: str | None) -> None:
+    """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
+    from builder.build import document_context
+    from builder.errors import InputError
+    from builder.loader import load_document
+
+    loaded = load_document(folder)
+    if loaded.errors or loaded.document is None:
+        for problem in loaded.errors or loaded.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INPUT)
+    document = loaded.document
+    try:
+        context = document_context(document)
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INPUT)
+    if stem is not None:
+        stems = [p.stem for p in document.projects]
+        if stem not in stems:
+            from builder.schema import suggest
+
+            hint = suggest(stem, stems)
+            click.echo(f"没有名为“{stem}”的项目文件" + (f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(stems)}）"),
+                       err=True)
+            sys.exit(EXIT_INPUT)
+        index = stems.index(stem)
+        for key in ("projects", "项目列表"):
+            if key in context:
+                context[key] = [context[key][index]]
+    click.echo(_context_yaml(context), nl=False)
+
+
+def _context_yaml(context: dict) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.allow_unicode = True
+    yaml.width = 1_000_000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(context, buffer)
+    return buffer.getvalue()
 
 
 @cli.command()
@@ -339,14 +394,23 @@ def schema(which: str) -> None:
               show_default=True, help="文档类型。")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="年度", help="年度（默认今年）。")
 @click.option("--unit", default="（单位名称）", metavar="名称", help="单位名称。")
-def init(folder: Path, kind: str, year: int | None, unit: str) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="本局表单的定义文件：document.yaml 引用它，示例项目写出它的每个字段。")
+def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path | None) -> None:
     """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
     import datetime as dt
 
-    from builder.scaffold import ScaffoldExists, scaffold
+    from builder.scaffold import ScaffoldExists, scaffold, scaffold_form
 
     try:
-        written = scaffold(folder, kind, year or dt.date.today().year, unit)
+        if form_path is not None:
+            import os
+
+            form = _read_form(form_path)
+            reference = Path(os.path.relpath(form_path.resolve(), folder.resolve())).as_posix()
+            written = scaffold_form(folder, form, reference, year or dt.date.today().year, unit)
+        else:
+            written = scaffold(folder, kind, year or dt.date.today().year, unit)
     except ScaffoldExists as exc:
         raise click.UsageError(str(exc)) from None
     for path in written:
@@ -523,15 +587,23 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
 @click.argument("docx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="文件.docx")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="文件夹",
               help="新的文档文件夹，如 sources/2025-绩效目标申报。")
-def import_command(docx_file: Path, out_dir: Path) -> None:
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="本局表单：写有“表单”和“模板”的文档文件夹，或表单定义文件（再用 --template 指明模板）。")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="与 --form 表单定义文件一起：生成这份文件所用的模板。")
+def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, template_path: Path | None) -> None:
     """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
+    本局表单（--form）按模板中标签的位置读回每一项，包括表单定义的扩展字段。
 
     列出无法归位的内容（“未导入”）和需要核对之处（“请核对”）。
     """
     from builder.importer import ImportProblem, import_docx
 
     try:
-        report = import_docx(docx_file, out_dir)
+        if form_path is not None:
+            report = _import_with_form(docx_file, out_dir, form_path, template_path)
+        else:
+            report = import_docx(docx_file, out_dir)
     except ImportProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -541,6 +613,32 @@ def import_command(docx_file: Path, out_dir: Path) -> None:
         click.echo(text if "未导入" in text else f"未导入：{text}", err=True)
     for text in report.notes:
         click.echo(f"请核对：{text}", err=True)
+
+
+def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_path: Path | None):
+    from builder.formimport import import_with_form, relative
+    from builder.importer import ImportProblem
+
+    form = _read_form(form_path)
+    form_ref = template_ref = None
+    if form_path.is_dir():
+        from builder.build import template_for
+        from builder.errors import InputError
+        from builder.loader import load_document
+
+        loaded = load_document(form_path)
+        if template_path is None and loaded.document is not None and loaded.document.template:
+            try:
+                template_path = template_for(loaded.document)
+            except InputError as exc:
+                raise ImportProblem(exc.problems[0].format()) from None
+        form_ref = relative(form.source, out_dir) if form.source else None
+    else:
+        form_ref = relative(form_path, out_dir)
+    if template_path is None:
+        raise ImportProblem("按本局表单导入需要生成时所用的模板：用 --template 指明，或让 --form 的文档文件夹写有“模板”")
+    template_ref = relative(template_path, out_dir)
+    return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 
 @cli.command(name="new")
@@ -648,8 +746,10 @@ def template() -> None:
 @click.argument("template_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="模板.docx")
 @click.option("--kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default=None,
               help="文档类型（默认按文件名或内容判断）。")
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（其扩展字段和指标组也是可用的名称）。")
 @click.option("--quiet", "-q", is_flag=True, help="只列出问题，不列出每个标签。")
-def template_check(template_file: Path, kind: str | None, quiet: bool) -> None:
+def template_check(template_file: Path, kind: str | None, form_path: Path | None, quiet: bool) -> None:
     """列出模板中的每个标签及其位置（表 N 第 r 行第 c 列，或第 n 段），检查语法、
     变量名（对照该类文档可用的名称，给出最接近的名称）、合并标记和分页。
 
@@ -659,7 +759,8 @@ def template_check(template_file: Path, kind: str | None, quiet: bool) -> None:
     from builder.render.templatecheck import check_template, format_listing
 
     try:
-        report = check_template(template_file, kind)
+        form = _read_form(form_path) if form_path else None
+        report = check_template(template_file, kind, form)
     except TemplateProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -671,8 +772,54 @@ def template_check(template_file: Path, kind: str | None, quiet: bool) -> None:
     summary = (f"{template_file.name}（按{report.kind}检查）：{len(report.tags)} 个标签，"
                f"{len(report.merge_cells)} 个带合并标记的单元格，{report.page_starts} 处分页；")
     summary += f"{len(report.problems)} 个问题。" if report.problems else "没有发现问题。"
+    if form is None and any(re.search(r"(未知的名称|没有)\u201c[^\u201d]*[^\x00-\x7f\u201c\u201d][^\u201d]*\u201d", p.message) for p in report.problems):
+        summary += "模板若用到本局表单的字段或指标组，请加 --form 指明表单定义（或写有“表单”的文档文件夹）。"
     click.echo(summary, err=True)
     sys.exit(EXIT_INPUT if report.problems else 0)
+
+
+def _read_form(path: Path):
+    """The form named by --form, or exit 1 with its problems (one line each)."""
+    from builder.errors import InputError
+    from builder.form import read_form
+
+    try:
+        return read_form(path)
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INPUT)
+
+
+@template.command(name="new")
+@click.argument("template_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default=None,
+              help="以标准模板为起点（默认绩效目标申报）。")
+@click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="以本局表单为起点：表单定义文件，或 document.yaml 写有“表单”的文档文件夹。")
+def template_new(template_file: Path, kind: str | None, form_path: Path | None) -> None:
+    """写一个新的 Word 模板：标准模板（--from）或按本局表单定义（--form）排好的申报表，
+    最后一页列出可用的名称（生成文档时不出现）。在 Word 中修改后即可使用。"""
+    from builder.render.templatecheck import check_template
+    from builder.templatemaker import make_starter
+
+    if kind and form_path:
+        click.echo("--from 和 --form 只能选一个", err=True)
+        sys.exit(EXIT_USAGE)
+    if template_file.suffix.lower() != ".docx":
+        click.echo(f"模板文件名应以 .docx 结尾：{template_file}", err=True)
+        sys.exit(EXIT_USAGE)
+    if template_file.exists():
+        click.echo(f"{template_file} 已存在，不覆盖（请换一个文件名或先删除它）", err=True)
+        sys.exit(EXIT_INPUT)
+    form = _read_form(form_path) if form_path else None
+    make_starter(template_file, kind, form)
+    report = check_template(template_file, kind, form)
+    for line in report.problem_lines():  # never expected: the starter is checked by the tests
+        click.echo(line, err=True)
+    click.echo(f"已写出 {template_file}（{len(report.tags)} 个标签；最后一页是可用名称的列表）。"
+               f"在 Word 中修改后运行 budgetdoc template check {template_file}"
+               + (f" --form {form_path}" if form_path else ""), err=True)
 
 
 clitext.localize(cli)

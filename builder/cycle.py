@@ -35,12 +35,41 @@ def _check_out(out: Path) -> None:
         raise CycleProblem(f"输出文件夹“{out}”已有源文件，请指定一个新的（或空的）文件夹，以免覆盖")
 
 
+def _weight_group(level1: str) -> str:
+    """The default-weight group of a 一级指标 (a form's too: 服务对象满意度指标 is 满意度)."""
+    if level1 in DEFAULT_WEIGHTS:
+        return level1
+    if "满意度" in level1:
+        return "满意度指标"
+    if "效益" in level1:
+        return "效益指标"
+    return "产出指标"  # 成本指标 share 产出's points
+
+
+def _other_with_extras(funds: m.FundsTable):
+    extras = [value for _, value in funds.annual_extra if value is not None]
+    if not extras:
+        return funds.annual_other
+    return sum(extras, funds.annual_other or 0)
+
+
+def _raw(path: Path) -> dict:
+    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along."""
+    from ruamel.yaml import YAML
+
+    if path.suffix not in (".yaml", ".yml"):
+        import tomllib
+
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    return YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+
+
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     """Integer 分值 per indicator: each group's points split evenly, remainders to the first rows;
     a group with no indicators gives its points to 产出指标 (or the first group present)."""
     groups: dict[str, list[int]] = {}
     for index, indicator in enumerate(indicators):
-        group = "产出指标" if indicator.level1 == "成本指标" else indicator.level1
+        group = _weight_group(indicator.level1)
         groups.setdefault(group, []).append(index)
     points = dict(DEFAULT_WEIGHTS)
     for group, value in DEFAULT_WEIGHTS.items():
@@ -64,11 +93,20 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     from builder.writer import Num, dump, flow, indicator_tree, money, text_block
 
     document = _load_target(source)
+    form = document.form
     _check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name),
-                  ("项目顺序", [p.stem for p in document.projects])])
+    header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name)])
+    raw_document = _raw(document.source) if form is not None else {}
+    if form is not None:
+        # the same form: named again from the new folder (or copied, when it is written inline)
+        named = raw_document.get("表单")
+        header["表单"] = _follow_file(source, out, named, written) if isinstance(named, str) else named
+        for spec in form.level("文档"):
+            if raw_document.get(spec.name) is not None:
+                header[spec.name] = raw_document[spec.name]
+    header["项目顺序"] = [p.stem for p in document.projects]
     dump(header, out / "document.yaml")
     written.append(out / "document.yaml")
     for project in document.projects:
@@ -82,15 +120,24 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
             ("年度资金总额", flow([money(funds.annual), None, None])),
             ("当年财政拨款", flow([money(funds.appropriation), None, None])),
             ("上年结转资金", flow([money(funds.carryover), None, None])),
-            ("其他资金", flow([money(funds.annual_other), None, None])),
+            # a form's own money rows (自有资金 …) have no row of their own on the 自评 form: 其他资金
+            ("其他资金", flow([money(_other_with_extras(funds)), None, None])),
         ])
         data["预算执行分值"] = Num(str(EXECUTION_WEIGHT))
         data["预期目标"] = text_block(list(project.annual_goal or project.total_goal))
         data["实际完成情况"] = None
-        weights = spread_weights(list(project.indicators))
-        rows = [(i.level1, i.level2, i.name, (i.target.text, weight)) for i, weight in zip(project.indicators, weights)]
+        indicators = list(project.indicators)
+        if form is not None:  # a 自评 evaluates the year's targets: the form's last indicator set
+            raw = _raw(project.source)
+            for spec in form.level("项目"):
+                if raw.get(spec.name) is not None:
+                    data[spec.name] = raw[spec.name]
+            indicators = list(project.indicator_sets.get(form.groups[-1], ()))
+        weights = spread_weights(indicators)
+        rows = [(i.level1, i.level2, i.name, (i, weight)) for i, weight in zip(indicators, weights)]
         data["绩效指标"] = indicator_tree(rows, lambda payload: Map([
-            ("指标值", payload[0]), ("实际完成值", None), ("分值", Num(str(payload[1]))),
+            ("指标值", payload[0].target.text), ("实际完成值", None), ("分值", Num(str(payload[1]))),
+            *((name, value) for name, value in payload[0].extra.items() if value),
         ]))
         path = out / f"{project.stem}.yaml"
         dump(data, path)
@@ -124,6 +171,27 @@ def _shift_date(value, years: int):
         return value.replace(year=value.year + years)
     except ValueError:  # 29 February
         return value.replace(year=value.year + years, day=28)
+
+
+_FOLLOWED_FILES = ("模板", "表单")  # document.yaml keys naming a file by its path from the folder
+
+
+def _follow_file(source: Path, out: Path, name: str, written: list[Path]) -> str:
+    """A file that document.yaml names: copied along when it lies in the document folder,
+    otherwise (a file shared by several years) named again by its path from the new folder."""
+    import os
+    import shutil
+
+    path = (source / name).resolve()
+    if not path.is_file():
+        return name  # the check of the new document reports it where it is written
+    if source.resolve() in path.parents:
+        target = out / path.relative_to(source.resolve())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        written.append(target)
+        return name
+    return Path(os.path.relpath(path, out.resolve())).as_posix()
 
 
 @dataclass
@@ -181,10 +249,19 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             written.append(target)
             continue
         data = yaml.load(path.read_text(encoding="utf-8"))
+        form = document.form
         if path.stem == "document":
             data["年度"] = year
+            for key in _FOLLOWED_FILES:
+                if isinstance(data.get(key), str):
+                    data[key] = _follow_file(source, out, data[key], written)
+            for spec in form.level("文档") if form is not None else ():
+                if spec.kind == "日期" and hasattr(data.get(spec.name), "year"):
+                    data[spec.name] = _shift_date(data[spec.name], shift)
         elif not ended:
-            for key in ("计划开始日期", "计划完成日期"):
+            dates = ["计划开始日期", "计划完成日期"]
+            dates += [spec.name for spec in form.level("项目") if spec.kind == "日期"] if form is not None else []
+            for key in dates:
                 if key in data and hasattr(data[key], "year"):
                     data[key] = _shift_date(data[key], shift)
             narrative = data.get("情况说明") or {}

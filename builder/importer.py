@@ -1305,10 +1305,14 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
 def detect_kind(blocks: list[Para | Table]) -> str:
     paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
     cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
-    if any("绩效自评表" in k for k in paragraph_keys) or {"全年执行数", "实际完成值"} & cell_keys:
+    if {"全年执行数", "实际完成值"} & cell_keys:
         return m.EVALUATION_KIND
-    if any("绩效目标申报表" in k for k in paragraph_keys) or {"项目性质", "年度资金申请总额"} & cell_keys:
+    if {"项目性质", "年度资金申请总额"} & cell_keys:
         return m.TARGET_KIND
+    titled = any("绩效自评表" in k or "绩效目标申报表" in k for k in paragraph_keys)
+    if titled:  # the title of a form, but not the shipped form's tables: a bureau's own form
+        raise ImportProblem("这份文件不是 budgetdoc 认得的表单：标题像申报表或自评表，表格却不是标准表单的"
+                            "（没有“项目性质”“年度资金申请总额”或“全年执行数”等栏）；本局表单请加 --form 指明表单定义和模板")
     raise ImportProblem("无法识别文档类型：既不是绩效目标申报表（财政支出项目绩效目标申报表），也不是绩效自评表（财政项目支出绩效自评表）")
 
 

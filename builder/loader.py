@@ -14,13 +14,21 @@ from pathlib import Path
 from builder import model as m
 from builder.errors import InputError, Location, Problem, Problems
 from builder.schema import (
-    INVALID, Boolean, Choice, Context, Date, Either, IndicatorText, Integer, ListOf, Money,
+    INVALID, Boolean, Choice, Context, Date, Either, Field, IndicatorText, Integer, ListOf, Money,
     Nested, Number, Paragraphs, Record, Row, Text, suggest,
 )
 from builder.rawtree import Mapping, Scalar, describe
 from builder.sources import SourceFile, find_document_folders, read_folder
 
 # ---------------------------------------------------------------- schemas
+
+
+class RawField(Field):
+    """A value read on its own (the form definition): passed on as the located node."""
+
+    def convert_value(self, node, ctx, path):
+        return node
+
 
 WAIVER = Record({
     "规则": Text(required=True, doc="要接受的发现的规则编号，如 IND-COST-UNIT"),
@@ -36,12 +44,13 @@ DOCUMENT_SCHEMA = Record({
     "单位名称": Text(required=True, doc="预算单位全称，印在标题中"),
     "预算单位数": Integer(minimum=1, maximum=100000, default=1, doc="绩效目标设置情况中的预算单位数，默认 1"),
     "项目顺序": ListOf(Text(required=True), doc="项目文件名（不含扩展名）的顺序；不写则按文件名排序"),
-    "模板": Text(doc="文档文件夹中自备的 Word 模板文件名"),
+    "模板": Text(doc="自备的 Word 模板：相对于文档文件夹的路径，可在本仓库内任何位置（如 ../模板/佳县.docx，多个年度共用）"),
     # optional: the 绩效目标设置情况 figures as reported elsewhere, checked against the projects
     "项目数": Integer(minimum=0, maximum=100000),
     "涉及项目预算资金": Money(),
     "规则": Text(doc="检查规则集：内置的“默认”“上海-2025”，或相对于文档文件夹的规则集文件路径（见 docs/checks.md）"),
     "忽略": WAIVERS,
+    "表单": RawField(doc="本局表单的定义（扩展字段、指标体系、指标组），或表单定义文件的路径（见 docs/forms.md）"),
 })
 
 BUDGET_ITEM_FIELDS = {
@@ -76,42 +85,46 @@ TARGET_FUNDS_SCHEMA = Record({
 })
 
 
-def _check_level1(key, entry, ctx: Context, path: str) -> bool:
-    """A 一级指标 key (path ``绩效指标.<key>``) must be one of the framework's."""
-    allowed = tuple(m.FRAMEWORK)
-    if key in allowed:
-        return True
-    hint = suggest(key, allowed)
-    more = f"，是否应为“{hint}”？" if hint else "。"
-    ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{'、'.join(allowed)}）", "IND-FRAMEWORK")
-    return False
+def _level_checks(framework: dict[str, tuple[str, ...]]):
+    """The key checks of a 一级 and a 二级指标 against ``framework`` (the form's)."""
 
-
-def _check_level2(key, entry, ctx: Context, path: str) -> bool:
-    """A 二级指标 key (path ``绩效指标.<一级>.<key>``) must belong to its 一级指标."""
-    parent = path.rsplit(".", 2)[-2]
-    allowed = m.FRAMEWORK.get(parent, ())
-    if key in allowed:
-        return True
-    options = "、".join(allowed)
-    owner = next((l1 for l1, l2s in m.FRAMEWORK.items() if key in l2s), None)
-    if owner:
-        message = f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）"
-    else:
+    def check_level1(key, entry, ctx: Context, path: str) -> bool:
+        allowed = tuple(framework)
+        if key in allowed:
+            return True
         hint = suggest(key, allowed)
         more = f"，是否应为“{hint}”？" if hint else "。"
-        message = f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）"
-    ctx.error(entry.key_loc, path, message, "IND-FRAMEWORK")
-    return False
+        ctx.error(entry.key_loc, path, f"未知的一级指标“{key}”{more}（可用：{'、'.join(allowed)}）", "IND-FRAMEWORK")
+        return False
+
+    def check_level2(key, entry, ctx: Context, path: str) -> bool:
+        parent = path.rsplit(".", 2)[-2]
+        allowed = framework.get(parent, ())
+        if key in allowed:
+            return True
+        options = "、".join(allowed)
+        owner = next((l1 for l1, l2s in framework.items() if key in l2s), None)
+        if owner:
+            message = f"“{key}”属于“{owner}”，不是“{parent}”下的二级指标（可用：{options}）"
+        else:
+            hint = suggest(key, allowed)
+            more = f"，是否应为“{hint}”？" if hint else "。"
+            message = f"未知的二级指标“{key}”{more}（“{parent}”下可用：{options}）"
+        ctx.error(entry.key_loc, path, message, "IND-FRAMEWORK")
+        return False
+
+    return check_level1, check_level2
 
 
 class IndicatorTree(Nested):
     """绩效指标: 一级指标 → 二级指标 → 三级指标 → value, checked against the framework."""
 
-    def __init__(self, leaf, **kwargs):
+    def __init__(self, leaf, framework=None, **kwargs):
         # an empty 一级 or 二级 group (``数量指标:`` with nothing under it) is an error, not "no indicators"
-        level2 = Nested(Nested(leaf, required=True), key_check=_check_level2, required=True)
-        super().__init__(value=level2, key_check=_check_level1, **kwargs)
+        self.framework = framework or m.FRAMEWORK
+        check_level1, check_level2 = _level_checks(self.framework)
+        level2 = Nested(Nested(leaf, required=True), key_check=check_level2, required=True)
+        super().__init__(value=level2, key_check=check_level1, **kwargs)
         self.leaf = leaf
 
     def type_schema(self, defs):
@@ -127,7 +140,7 @@ class IndicatorTree(Nested):
                     },
                     "additionalProperties": False,
                 }
-                for level1, level2s in m.FRAMEWORK.items()
+                for level1, level2s in self.framework.items()
             },
             "additionalProperties": False,
             "description": "一级指标 → 二级指标 → 三级指标: 指标值",
@@ -199,10 +212,115 @@ EVALUATION_PROJECT_SCHEMA = Record({
 SCHEMAS = {"document": DOCUMENT_SCHEMA, m.TARGET_KIND: TARGET_PROJECT_SCHEMA, m.EVALUATION_KIND: EVALUATION_PROJECT_SCHEMA}
 
 
-def source_json_schema(which: str) -> dict:
-    """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project)."""
+class IndicatorWithFields(Field):
+    """A 申报 indicator of a form with indicator-level fields: its 指标值 alone, or
+    ``{指标值: …, 备注: …}``. Converted to (IndicatorValue, {field: value})."""
+
+    def __init__(self, specs, **kwargs):
+        super().__init__(**kwargs)
+        self.specs = specs
+        self.value = IndicatorText(required=True)
+        self.record = Record({"指标值": IndicatorText(required=True),
+                              **{spec.name: spec.schema_field() for spec in specs}})
+
+    def type_schema(self, defs):
+        return {"anyOf": [self.value.json_schema(defs), self.record.json_schema(defs)]}
+
+    def convert(self, node, ctx, path):
+        if isinstance(node, Mapping):
+            fields = self.record.convert(node, ctx, path)
+            if fields is INVALID or not _valid(fields):
+                return INVALID
+            return fields["指标值"], {spec.name: spec.finish(fields[spec.name]) for spec in self.specs}
+        value = self.value.convert(node, ctx, path)
+        if value is INVALID:
+            return INVALID
+        return value, {spec.name: spec.finish(None) for spec in self.specs}
+
+
+def _with(record: Record, extra: dict, optional: tuple[str, ...] = (), name: str = "") -> Record:
+    """A copy of ``record`` with ``extra`` fields added and the ``optional`` keys no longer required."""
+    import copy
+
+    fields = dict(record.fields)
+    for key in optional:
+        spec = copy.copy(fields[key])
+        spec.required = False
+        if isinstance(spec, Paragraphs):
+            spec.default = []
+        elif isinstance(spec, Text):
+            spec.default = ""
+        fields[key] = spec
+    fields.update(extra)
+    return Record(fields, name=name, required=record.required, default=record.default, doc=record.doc)
+
+
+def form_schemas(form) -> tuple[Record, Record]:
+    """The document.yaml and 申报 project schemas of a form: the shipped ones (unchanged)
+    when ``form`` is None, else with its fields, framework, indicator sets and unused keys."""
+    if form is None:
+        return DOCUMENT_SCHEMA, TARGET_PROJECT_SCHEMA
+    document = _with(DOCUMENT_SCHEMA, {spec.name: spec.schema_field() for spec in form.level("文档")})
+    unused = set(form.unused)
+    funds = TARGET_FUNDS_SCHEMA
+    annual = _with(funds.fields["年度资金申请总额"], {spec.name: spec.schema_field() for spec in form.level("项目资金")})
+    left = funds.fields["项目资金总额"]
+    if "项目资金.项目资金总额" in unused:
+        import copy
+
+        left = copy.copy(left)
+        left.required = False
+    funds = _with(funds, {"项目资金总额": left, "年度资金申请总额": annual})
+    funds.required = True
+    narrative_optional = tuple(k.split(".", 1)[1] for k in unused if k.startswith("情况说明."))
+    if "情况说明" in unused:
+        narrative_optional = tuple(k for k, f in NARRATIVE_SCHEMA.fields.items() if f.required)
+    narrative = _with(NARRATIVE_SCHEMA, {spec.name: spec.schema_field() for spec in form.level("情况说明")},
+                      narrative_optional)
+    if "年度预算安排" in narrative_optional:
+        import copy
+
+        narrative.fields["年度预算安排"] = copy.copy(narrative.fields["年度预算安排"])
+        narrative.fields["年度预算安排"].required = False
+        narrative.fields["年度预算安排"].default = []
+    narrative.required = "情况说明" not in unused
+    leaf = IndicatorWithFields(form.level("指标")) if form.level("指标") else IndicatorText(required=True)
+    fields = {k: v for k, v in TARGET_PROJECT_SCHEMA.fields.items() if k != "绩效指标"}
+    fields["项目资金"], fields["情况说明"] = funds, narrative
+    project = _with(Record(fields), {}, tuple(k for k in unused if "." not in k and k != "情况说明"))
+    for group in form.groups:
+        project.fields[group] = IndicatorTree(leaf, framework=form.framework, required=True,
+                                              doc="一级指标 → 二级指标 → 三级指标: 指标值")
+    project.fields.update({spec.name: spec.schema_field() for spec in form.level("项目")})
+    return document, project
+
+
+def evaluation_form_schema(form) -> Record:
+    """The 自评 project schema of a form: its framework, its 项目 and 指标 fields (one indicator set,
+    绩效指标: a 自评 evaluates the year's targets)."""
+    if form is None:
+        return EVALUATION_PROJECT_SCHEMA
+    indicator = _with(EVALUATION_INDICATOR, {spec.name: spec.schema_field() for spec in form.level("指标")})
+    project = _with(EVALUATION_PROJECT_SCHEMA, {spec.name: spec.schema_field() for spec in form.level("项目")})
+    project.fields["绩效指标"] = IndicatorTree(indicator, framework=form.framework, required=True)
+    return project
+
+
+def _builtin_keys() -> dict[str, set[str]]:
+    return {"文档": set(DOCUMENT_SCHEMA.fields), "项目": set(TARGET_PROJECT_SCHEMA.fields),
+            "项目资金": set(TARGET_FUNDS_SCHEMA.fields["年度资金申请总额"].fields),
+            "情况说明": set(NARRATIVE_SCHEMA.fields), "指标": {"指标值"}}
+
+
+def source_json_schema(which: str, form=None) -> dict:
+    """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project);
+    with ``form`` (a builder.form.Form), the form's."""
     defs: dict = {}
-    body = SCHEMAS[which].json_schema(defs)
+    schemas = dict(SCHEMAS)
+    if form is not None:
+        schemas["document"], schemas[m.TARGET_KIND] = form_schemas(form)
+        schemas[m.EVALUATION_KIND] = evaluation_form_schema(form)
+    body = schemas[which].json_schema(defs)
     title = "budgetdoc document.yaml" if which == "document" else f"budgetdoc {which} 项目文件"
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **body}
     if defs:
@@ -257,17 +375,29 @@ def load_document(folder: Path, cache=None) -> Loaded:
         return Loaded(folder, None, problems.items)
     if not _root_is_mapping(sources.document, ctx):
         return Loaded(folder, None, problems.items)
-    fields = DOCUMENT_SCHEMA.convert(sources.document.root, ctx, "")
+    form = None
+    form_node = sources.document.root.get("表单")
+    if form_node is not None:
+        from builder.form import load_form
+
+        form = load_form(form_node, ctx, folder, _builtin_keys())
+        if form is None:
+            return Loaded(folder, None, problems.items)
+    document_schema, project_schema = form_schemas(form)
+    fields = document_schema.convert(sources.document.root, ctx, "")
     if fields is INVALID or not _valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
         return Loaded(folder, None, problems.items)
     kind = fields["文档类型"]
+    evaluation_schema = evaluation_form_schema(form)
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
-    build = _build_target_project if kind == m.TARGET_KIND else _build_evaluation_project
     projects = []
     for source in ordered:
         if source.root is None:
             continue
-        project = build(source, ctx)
+        if kind == m.TARGET_KIND:
+            project = _build_target_project(source, ctx, project_schema, form)
+        else:
+            project = _build_evaluation_project(source, ctx, evaluation_schema, form)
         if project is not None:
             projects.append(project)
     if kind == m.EVALUATION_KIND:
@@ -287,6 +417,8 @@ def load_document(folder: Path, cache=None) -> Loaded:
         locations=dict(fields["_locs"]),
         rules=fields["规则"],
         waivers=_waivers(fields["忽略"]),
+        form=form,
+        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("文档")} if form else {},
     )
     return Loaded(folder, document, problems.items)
 
@@ -367,33 +499,53 @@ def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
     return False
 
 
-def _build_target_project(source: SourceFile, ctx: Context) -> m.TargetProject | None:
+def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TARGET_PROJECT_SCHEMA,
+                          form=None) -> m.TargetProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = TARGET_PROJECT_SCHEMA.convert(source.root, ctx, "")
-    if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
+    fields = schema.convert(source.root, ctx, "")
+    groups = form.groups if form is not None else ("绩效指标",)
+    if fields is INVALID or any(fields[g] is INVALID for g in groups) or not _valid(
+            *(value for key, value in fields.items() if key not in groups)):
         return None
     funds, narrative = fields["项目资金"], fields["情况说明"]
     locations = _locations(fields)
-    for row in fields["绩效指标"]:
-        locations[f"绩效指标.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+    sets: dict[str, tuple[m.Indicator, ...]] = {}
+    for group in groups:
+        for row in fields[group]:
+            locations[f"{group}.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+
+        def indicator(l1, l2, name, loc, value, group=group):
+            value, extra = value if isinstance(value, tuple) else (value, {})
+            return m.Indicator(l1, l2, name, value, loc, group=group, extra=extra)
+
+        sets[group] = _indicators(fields[group], indicator)
+    extra = {}
+    if form is not None:
+        extra.update({spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")})
+        extra.update({f"情况说明.{spec.name}": spec.finish((narrative or {}).get(spec.name))
+                      for spec in form.level("情况说明")})
+        extra.update({f"项目资金.年度资金申请总额.{spec.name}": funds["年度资金申请总额"][spec.name]
+                      for spec in form.level("项目资金")})
     return m.TargetProject(
         stem=source.stem,
         source=source.path,
         name=fields["项目名称"],
-        nature=fields["项目性质"],
-        category=fields["项目类别"],
+        nature=fields["项目性质"] or "",
+        category=fields["项目类别"] or "",
         authority=fields["主管部门"],
         implementer=fields["实施单位"],
         start=fields["计划开始日期"],
         end=fields["计划完成日期"],
-        funds=_target_funds(funds),
+        funds=_target_funds(funds, form),
         narrative=_narrative(narrative),
-        total_goal=tuple(fields["项目总目标"]),
+        total_goal=tuple(fields["项目总目标"] or ()),
         annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
-        indicators=_indicators(fields["绩效指标"], lambda l1, l2, name, loc, value: m.Indicator(l1, l2, name, value, loc)),
+        indicators=tuple(i for group in groups for i in sets[group]),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
+        extra=extra,
+        indicator_sets=sets,
     )
 
 
@@ -401,16 +553,19 @@ def _sum_present(*amounts) -> Decimal:
     return sum((a for a in amounts if a is not None), Decimal(0))
 
 
-def _target_funds(funds: dict) -> m.FundsTable:
+def _target_funds(funds: dict, form=None) -> m.FundsTable:
     left, right = funds["项目资金总额"], funds["年度资金申请总额"]
-    total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
+    extra = tuple((spec.name, right[spec.name]) for spec in form.level("项目资金")) if form is not None else ()
     annual = right["合计"]
     if annual is None:
-        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"])
+        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"], *(v for _, v in extra))
+    if left is None:  # a form without the whole-project column: the year's request
+        left = {"合计": annual, "财政资金": None, "其他资金": None}
+    total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
     return m.FundsTable(
         total=total, fiscal=left["财政资金"], total_other=left["其他资金"],
         annual=annual, appropriation=right["当年财政拨款"], carryover=right["上年结转资金"],
-        annual_other=right["其他资金"],
+        annual_other=right["其他资金"], annual_extra=extra,
     )
 
 
@@ -422,16 +577,18 @@ def _budget_item(fields: dict) -> m.BudgetItem:
     )
 
 
-def _narrative(fields: dict) -> m.Narrative:
+def _narrative(fields: dict | None) -> m.Narrative:
+    if fields is None:  # a form without 情况说明
+        return m.Narrative((), (), (), (), (), (), ())
     budget = fields["年度预算安排"]
     if isinstance(budget, dict):
         budget = m.BudgetPlan(tuple(budget["说明"]), tuple(_budget_item(item) for item in budget["明细"]))
     else:
-        budget = tuple(budget)
+        budget = tuple(budget or ())
     return m.Narrative(
-        overview=tuple(fields["项目概述"]), basis=tuple(fields["立项依据"]),
-        implementer=tuple(fields["实施主体"]), plan=tuple(fields["实施方案"]),
-        period=tuple(fields["实施周期"]), budget=budget, goal_reference=tuple(fields["绩效目标"]),
+        overview=tuple(fields["项目概述"] or ()), basis=tuple(fields["立项依据"] or ()),
+        implementer=tuple(fields["实施主体"] or ()), plan=tuple(fields["实施方案"] or ()),
+        period=tuple(fields["实施周期"] or ()), budget=budget, goal_reference=tuple(fields["绩效目标"] or ()),
     )
 
 
@@ -440,10 +597,11 @@ def _narrative(fields: dict) -> m.Narrative:
 _EMPTY_ROW = (None, None, None)
 
 
-def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationProject | None:
+def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
+                              form=None) -> m.EvaluationProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = EVALUATION_PROJECT_SCHEMA.convert(source.root, ctx, "")
+    fields = schema.convert(source.root, ctx, "")
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
     funds = fields["项目资金"]
@@ -460,6 +618,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
         indicators.append(m.Indicator(
             l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
             score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "", band=leaf["完成程度"],
+            extra={spec.name: spec.finish(leaf[spec.name]) for spec in form.level("指标")} if form else {},
         ))
     rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
     if fields["组成"] and funds is not None:
@@ -479,6 +638,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context) -> m.EvaluationP
         indicators=tuple(indicators),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
+        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
     )
 
 

@@ -45,6 +45,8 @@ class Indicator:
     score: Decimal | None = None  # 得分 as written (None: computed)
     deviation: str = ""  # 偏差原因分析及改进措施
     band: str | None = None  # 完成程度: 达成 / 基本达成 / 部分达成 / 未达成 (定性 bands)
+    group: str = "绩效指标"  # the indicator set (指标组) it belongs to: 绩效指标, or a form's 长期绩效指标 …
+    extra: dict = field(default_factory=dict, compare=False, hash=False)  # a form's indicator-level fields (备注 …)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class FundsTable:
     appropriation: Decimal | None  # 其中：当年财政拨款
     carryover: Decimal | None  # 上年结转资金
     annual_other: Decimal | None  # 其他资金 (right)
+    annual_extra: tuple[tuple[str, Decimal | None], ...] = ()  # a form's money fields (自有资金 …), in 合计
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,10 @@ class TargetProject:
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    # a form's extension fields by their path ("项目属性", "情况说明.可行性", "项目资金.年度资金申请总额.自有资金")
+    extra: dict = field(default_factory=dict, compare=False)
+    # the indicator sets by name (指标组); ``indicators`` holds them all, in order
+    indicator_sets: dict = field(default_factory=dict, compare=False)
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -168,6 +175,7 @@ class EvaluationProject:
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:
@@ -189,6 +197,12 @@ class Document:
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    form: object = field(default=None, compare=False)  # 表单: a builder.form.Form, or None (the shipped form)
+    extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
+
+    @property
+    def framework(self) -> dict[str, tuple[str, ...]]:
+        return self.form.framework if self.form is not None else FRAMEWORK
 
     @property
     def name(self) -> str:

@@ -212,3 +212,76 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     with open(document, "w", encoding="utf-8", newline="\n") as handle:
         yaml.dump(data, handle)
     return path, document
+
+
+# ---------------------------------------------------------------- a bureau's own form
+
+_EXAMPLE = {"文本": "示例", "段落": "示例段落。", "金额": "0", "整数": "0"}
+_HINT = {"文本": "文本", "段落": "段落：一行一段，多行用 |-", "金额": "金额：元，或“25万”", "日期": "日期，如 {year}-01-01",
+         "整数": "整数", "表格": "表格：每行一项"}
+
+
+def _field_lines(spec, year: int, indent: str) -> list[str]:
+    hint = _HINT.get(spec.kind, "").format(year=year)
+    if spec.kind == "选项":
+        return [f"{indent}{spec.name}: {spec.choices[0]}    # 选项：{' | '.join(spec.choices)}"]
+    if spec.kind == "日期":
+        return [f"{indent}{spec.name}: {year}-01-01    # {hint}"]
+    if spec.kind == "表格":
+        first, *rest = spec.columns
+        lines = [f"{indent}{spec.name}:    # {hint}", f"{indent}  - {first}: 示例"]
+        lines += [f"{indent}    {column}: 示例" for column in rest]
+        return lines
+    return [f"{indent}{spec.name}: {_EXAMPLE[spec.kind]}    # {hint}"]
+
+
+def form_files(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
+    """document.yaml naming the form, and an example project with every field the form asks for."""
+    unused = set(form.unused)
+    document = [f"文档类型: 绩效目标申报", f"年度: {year}", f"单位名称: {unit}", f"表单: {form_ref}",
+                "# 模板: 我的表单.docx          # budgetdoc template new 我的表单.docx --form 本文件夹 写出后在 Word 中修改"]
+    for spec in form.level("文档"):
+        document += _field_lines(spec, year, "")
+    project = ["# 一个项目一个文件；键是表单上的栏目名（表单定义的字段见表单文件）。", "项目名称: 示例项目"]
+    project += [f"{key}: 示例" for key in ("项目性质", "项目类别") if key not in unused]
+    project += [f"主管部门: {unit}", f"实施单位: {unit}", f"计划开始日期: {year}-01-01", f"计划完成日期: {year}-12-31", ""]
+    for spec in form.level("项目"):
+        project += _field_lines(spec, year, "")
+    project += ["", "项目资金:"]
+    if "项目资金.项目资金总额" not in unused:
+        project += ["  项目资金总额:", "    财政资金: 250000.00", "    其他资金: 0"]
+    project += ["  年度资金申请总额:              # 合计可省略：由下面各项相加", "    当年财政拨款: 250000.00",
+                "    其他资金: 0"]
+    project += [f"    {spec.name}: 0" for spec in form.level("项目资金")]
+    sections = [key for key in ("项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排")
+                if "情况说明" not in unused and f"情况说明.{key}" not in unused]
+    if sections or form.level("情况说明"):
+        project += ["", "情况说明:"]
+        project += [f"  {key}: 示例。" for key in sections]
+        for spec in form.level("情况说明"):
+            project += _field_lines(spec, year, "  ")
+    if "项目总目标" not in unused:
+        project += ["", "项目总目标: 示例目标。", "年度总体目标: 示例年度目标。"]
+    indicator_fields = form.level("指标")
+    for group in form.groups:
+        project += ["", f"{group}:                        # 一级指标 → 二级指标 → 三级指标: 指标值"]
+        for level1, level2s in form.framework.items():
+            project += [f"  {level1}:", f"    {level2s[0]}:"]
+            if indicator_fields:
+                extras = ", ".join(f"{spec.name}: {_EXAMPLE.get(spec.kind, '示例')}" for spec in indicator_fields
+                                   if spec.kind in _EXAMPLE)
+                project.append(f"      示例{level1}: {{指标值: ≥1(项){', ' + extras if extras else ''}}}")
+            else:
+                project.append(f"      示例{level1}: ≥1(项)")
+    return {"document.yaml": "\n".join(document) + "\n", "01-示例项目.yaml": "\n".join(project) + "\n"}
+
+
+def scaffold_form(folder: Path, form, form_ref: str, year: int, unit: str) -> list[Path]:
+    if folder.exists() and any(folder.iterdir()):
+        raise ScaffoldExists(f"{folder} 已存在且不为空")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in form_files(form, form_ref, year, unit).items():
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    return written

@@ -197,7 +197,40 @@ def _texts(value) -> str:
 
 
 def _indicator_key(indicator: m.Indicator) -> str:
-    return f"{indicator.level1}/{indicator.level2}/{indicator.name}"
+    key = f"{indicator.level1}/{indicator.level2}/{indicator.name}"
+    return key if indicator.group == "绩效指标" else f"{indicator.group}/{key}"
+
+
+def extension_text(spec, value) -> str:
+    """A form's field as one comparable text."""
+    if value is None:
+        return ""
+    if spec.kind == "段落":
+        return _texts(value)
+    if spec.kind == "金额":
+        return format_yuan(value)
+    if spec.kind == "日期":
+        return value.isoformat()
+    if spec.kind == "表格":
+        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in spec.columns) for row in value)
+    return str(value)
+
+
+def _form_fields(fields: dict, project: m.TargetProject, form) -> None:
+    """A form's fields, under their declared labels, in the section they belong to."""
+    for spec in form.level("项目"):
+        section = "情况说明" if spec.kind in ("段落", "表格") else "基本信息"
+        fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
+    for spec in form.level("情况说明"):
+        fields["情况说明"][spec.label] = extension_text(spec, project.extra.get(f"情况说明.{spec.name}"))
+    for name, value in project.funds.annual_extra:
+        label = next((s.label for s in form.level("项目资金") if s.name == name), name)
+        fields["项目资金"][label] = format_yuan(value)
+    for indicator in project.indicators:
+        for spec in form.level("指标"):
+            text = extension_text(spec, indicator.extra.get(spec.name))
+            if text:
+                fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
 
 
 TEXT_SECTIONS = ("情况说明", "绩效目标", "年度总体目标")
@@ -215,7 +248,14 @@ def _compare_fields(changes, document, project, section, old: dict, new: dict):
             changes.append(Change(document, project, section, key, a, b, "changed"))
 
 
-def _target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
+def _target_fields(project: m.TargetProject, year: int, form=None) -> dict[str, dict[str, str]]:
+    fields = _shipped_target_fields(project, year)
+    if form is not None:
+        _form_fields(fields, project, form)
+    return fields
+
+
+def _shipped_target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
     context = target_project_context(project, 0, year)
     funds = project.funds
     budget = context["budget_lead"] + [
@@ -275,8 +315,18 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
 
 def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
     if document.kind == m.TARGET_KIND:
-        return _target_fields(project, document.year)
-    return _evaluation_fields(project)
+        return _target_fields(project, document.year, document.form)
+    fields = _evaluation_fields(project)
+    if document.form is not None:
+        for spec in document.form.level("项目"):
+            section = "年度总体目标" if spec.kind in ("段落", "表格") else "基本信息"
+            fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
+        for indicator in project.indicators:
+            for spec in document.form.level("指标"):
+                text = extension_text(spec, indicator.extra.get(spec.name))
+                if text:
+                    fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
+    return fields
 
 
 def _squash(text: str) -> str:
@@ -303,6 +353,14 @@ def _summary(project, document: m.Document) -> str:
     return f"（全年预算数 {format_yuan(project.funds.total.budget)} 元）"
 
 
+def _document_fields(document: m.Document) -> dict[str, str]:
+    fields = {"单位名称": document.unit_name, "年度": str(document.year), "文档类型": document.kind}
+    if document.form is not None:
+        for spec in document.form.level("文档"):
+            fields[spec.label] = extension_text(spec, document.extra.get(spec.name))
+    return fields
+
+
 def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Change]:
     name = (new or old).name
     if old is None:
@@ -310,8 +368,7 @@ def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Chang
     if new is None:
         return [Change(name, "", "文档", name, f"{len(old.projects)} 个项目", "", "removed")]
     changes: list[Change] = []
-    _compare_fields(changes, name, "", "文档", {"单位名称": old.unit_name, "年度": str(old.year), "文档类型": old.kind},
-                    {"单位名称": new.unit_name, "年度": str(new.year), "文档类型": new.kind})
+    _compare_fields(changes, name, "", "文档", _document_fields(old), _document_fields(new))
     for before, after in _match_projects(old, new):
         if before is None:
             changes.append(Change(name, after.name, "项目", "", "", f"项目{_summary(after, new)}", "added"))

@@ -92,6 +92,19 @@ def watched_changes(targets: list[Path], out_dir: Path | None = None, stop_event
             rearmed = True
 
 
+def _shared_folders(targets: list[Path]) -> list[Path]:
+    """The folders of the shared templates and form definitions the documents name."""
+    from builder.build import shared_inputs
+    from builder.errors import InputError
+    from builder.loader import expand_document_folders
+
+    try:
+        folders = expand_document_folders(targets)
+    except InputError:
+        return []
+    return [path.parent for folder in folders for path in shared_inputs(folder)]
+
+
 def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> None:
     """Build, then rebuild whenever a source file or template changes, until interrupted.
 
@@ -104,7 +117,8 @@ def watch_and_build(targets: list[Path], out_dir: Path, formats, build_once) -> 
         click.echo(f"正在监视 {'、'.join(str(p) for p in present)}（Ctrl+C 结束）", err=True)
 
     try:
-        for paths in watched_changes(targets, out_dir, announce=announce):
+        for paths in watched_changes(targets, out_dir, announce=announce,
+                                     extra_folders=tuple(_shared_folders(targets))):
             _rebuild(build_once, sorted({p.name for p in paths}))
     except KeyboardInterrupt:
         click.echo("已停止监视。", err=True)

@@ -88,12 +88,27 @@ def workbook_bytes(document: m.Document) -> bytes:
     projects = workbook.active
     projects.title = PROJECTS_SHEET
     indicators = workbook.create_sheet(INDICATORS_SHEET)
-    if document.kind == m.TARGET_KIND:
+    if document.kind == m.TARGET_KIND and document.form is not None:
+        headers, rows, total = _form_project_rows(document)
+        _fill(projects, headers, rows, total)
+        _fill(indicators, *_form_indicator_rows(document))
+    elif document.kind == m.TARGET_KIND:
         _fill(projects, TARGET_PROJECT_HEADERS, *_target_project_rows(document))
         _fill(indicators, INDICATOR_HEADERS, _target_indicator_rows(document))
     else:
-        _fill(projects, EVALUATION_PROJECT_HEADERS, _evaluation_project_rows(document))
-        _fill(indicators, EVALUATION_INDICATOR_HEADERS, _evaluation_indicator_rows(document))
+        project_headers, project_rows = list(EVALUATION_PROJECT_HEADERS), _evaluation_project_rows(document)
+        indicator_headers, indicator_rows = list(EVALUATION_INDICATOR_HEADERS), _evaluation_indicator_rows(document)
+        if document.form is not None:  # a form's own fields, under their labels
+            specs, indicator_specs = document.form.level("项目"), document.form.level("指标")
+            project_headers += [spec.label for spec in specs]
+            for row, project in zip(project_rows, document.projects):
+                row.extend(_extension_cell(spec, project.extra.get(spec.name)) for spec in specs)
+            indicator_headers += [spec.label for spec in indicator_specs]
+            every = [i for project in document.projects for i in project.indicators]
+            for row, indicator in zip(indicator_rows, every):
+                row.extend(_extension_cell(spec, indicator.extra.get(spec.name)) for spec in indicator_specs)
+        _fill(projects, project_headers, project_rows)
+        _fill(indicators, indicator_headers, indicator_rows)
     title = f"{document.unit_name} {document.year} 年 {document.kind}"
     properties = workbook.properties
     properties.title = title
@@ -125,6 +140,47 @@ def _target_project_rows(document: m.Document) -> tuple[list[list], list | None]
         present = [row[column].value for row in rows if row[column].value is not None]
         total.append(_money(sum(present, Decimal(0)) if present else None))
     return rows, total
+
+
+def _extension_cell(spec, value):
+    from builder.semdiff import extension_text
+
+    if spec.kind == "金额":
+        return _money(value)
+    if spec.kind == "日期" and value is not None:
+        return _date(value)
+    if spec.kind == "整数" and value is not None:
+        return _number(Decimal(value))
+    return extension_text(spec, value) or None
+
+
+def _form_project_rows(document: m.Document):
+    """A bureau's form: the shipped columns, then its own fields under their labels."""
+    form = document.form
+    rows, total = _target_project_rows(document)
+    specs = [("", spec) for spec in form.level("项目")] + [("情况说明.", spec) for spec in form.level("情况说明")]
+    money_specs = form.level("项目资金")
+    headers = list(TARGET_PROJECT_HEADERS) + [spec.label for _, spec in specs] + [spec.label for spec in money_specs]
+    for row, project in zip(rows, document.projects):
+        row.extend(_extension_cell(spec, project.extra.get(prefix + spec.name)) for prefix, spec in specs)
+        extra = dict(project.funds.annual_extra)
+        row.extend(_money(extra.get(spec.name)) for spec in money_specs)
+    total.extend([None] * len(specs))
+    for spec in money_specs:
+        present = [v for p in document.projects for n, v in p.funds.annual_extra if n == spec.name and v is not None]
+        total.append(_money(sum(present, Decimal(0)) if present else None))
+    return headers, rows, total
+
+
+def _form_indicator_rows(document: m.Document):
+    specs = document.form.level("指标")
+    headers = ["指标组", *INDICATOR_HEADERS, *(spec.label for spec in specs)]
+    rows = [
+        [i.group, project.name, i.level1, i.level2, i.name, *_split(i.target), i.target.canonical(),
+         *(_extension_cell(spec, i.extra.get(spec.name)) for spec in specs)]
+        for project in document.projects for i in project.indicators
+    ]
+    return headers, rows
 
 
 def _display_name(project: m.TargetProject | m.EvaluationProject) -> str:

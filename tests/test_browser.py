@@ -78,9 +78,19 @@ def _doc_url(server) -> str:
 
 
 def _wait_for(predicate, timeout: float = WAIT, step: float = 0.05):
+    """``predicate()`` once it is true; an element the page swapped out while it was being read
+    (the preview replaces its content in place) counts as "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    def attempt():
+        try:
+            return predicate()
+        except (StaleElementReferenceException, NoSuchElementException):
+            return None
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        value = attempt()
         if value:
             return value
         time.sleep(step)

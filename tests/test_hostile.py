@@ -94,11 +94,14 @@ def test_template_that_is_not_a_docx_or_is_a_zip_bomb(tmp_path):
     assert len(lines) == 1 and "模板: bomb.docx 解压后过大" in lines[0] and "已拒绝" in lines[0]
 
 
-@pytest.mark.parametrize("path", ["../outside.docx", "/etc/passwd", "sub/../../x.docx"])
-def test_template_path_cannot_escape_the_document_folder(tmp_path, path):
-    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT}, DOCUMENT + f"模板: {path}\n")
+@pytest.mark.parametrize("path", ["../../outside.docx", "/etc/passwd", "sub/../../../x.docx"])
+def test_template_path_cannot_escape_the_repository(tmp_path, path):
+    # no .git above: the repository is the document folder's parent (tmp_path/repo)
+    folder = write_document(tmp_path / "repo" / "doc", {"01-测试.yaml": PROJECT}, DOCUMENT + f"模板: {path}\n")
     (tmp_path / "outside.docx").write_bytes(TEMPLATE.read_bytes())
-    assert failure_lines(folder, tmp_path / "out") == ["document.yaml:4:5 模板: 模板文件必须放在文档文件夹内"]
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: 模板文件必须放在本仓库内") \
+        and f"“{path}”在仓库之外" in lines[0]
 
 
 def test_control_characters_in_a_file_are_located(tmp_path):

@@ -44,6 +44,14 @@ def _nonempty(paragraphs) -> list[str]:
 
 
 def target_context(document: m.Document) -> dict:
+    """The English names of the shipped templates and the Chinese names that mirror the source
+    keys (builder.render.chinese), side by side."""
+    from builder.render.chinese import document_names
+
+    return {**_target_english(document), **document_names(document)}
+
+
+def _target_english(document: m.Document) -> dict:
     return {
         "unit_name": document.unit_name,
         "year": str(document.year),
@@ -106,6 +114,12 @@ def target_project_context(project: m.TargetProject, number: int, year: int) -> 
 # ---------------------------------------------------------------- 绩效自评
 
 def evaluation_context(document: m.Document) -> dict:
+    from builder.render.chinese import evaluation_names
+
+    return {**_evaluation_english(document), **evaluation_names(document)}
+
+
+def _evaluation_english(document: m.Document) -> dict:
     return {
         "unit_name": document.unit_name,
         "year": str(document.year),
@@ -229,3 +243,17 @@ CONTEXT_NAMES: dict[str, dict] = {
         }],
     },
 }
+
+
+def context_names(kind: str, form=None) -> dict:
+    """Every name a template of ``kind`` (and of ``form``) may use, with what it holds."""
+    from builder.render.chinese import catalog, evaluation_catalog, labels
+
+    if kind != m.TARGET_KIND:
+        return {**_ENGLISH[kind], **labels(evaluation_catalog(form))}
+    return {**_ENGLISH[kind], **labels(catalog(form))}
+
+
+_ENGLISH = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
+for _kind in m.DOCUMENT_KINDS:
+    CONTEXT_NAMES[_kind] = context_names(_kind)

@@ -202,6 +202,10 @@ def collect(template: Path, kind: str | None = None) -> TemplateReport:
         for error in errors:
             report.problems.append(Finding(place, error))
         for tag in tags:
+            rest = text.replace(MERGE_MARKER, "").strip()
+            if re.match(r"\{%(p|tr|tc) ", tag) and rest != tag:
+                report.problems.append(Finding(place, f"“{_short(tag, 30)}”须单独占一个段落：生成时整段换成这个标签，"
+                                                      f"同一段的其他文字（“{_short(rest.replace(tag, '', 1).strip(), 20)}”）会丢失"))
             report.tags.append(Tag(tag, place, cell_text, marked, place if tc is not None else "", paragraph_index))
             report.listing.append((place, tag + (f"  {MERGE_MARKER}" if marked else "")))
     for tbl_number, tbl in enumerate(body.iter(f"{W}tbl"), start=1):
@@ -520,10 +524,10 @@ class _NameChecker:
         return scope
 
 
-def check_names(report: TemplateReport, kind: str) -> None:
-    from builder.render.context import CONTEXT_NAMES
+def check_names(report: TemplateReport, kind: str, form=None) -> None:
+    from builder.render.context import context_names
 
-    known = CONTEXT_NAMES[kind]
+    known = context_names(kind, form)
     if not report.sources:
         return
     tree = _env().parse("\n".join(report.sources))
@@ -555,28 +559,32 @@ def _spelling(path: str) -> str:
 
 
 def _label(kind: str, path: str) -> str:
-    from builder.render.context import CONTEXT_NAMES
+    from builder.render.context import context_names
 
-    shape = CONTEXT_NAMES[kind]
+    shape = context_names(kind)
     for part in path.replace("[]", "").split("."):
         shape = shape[0] if isinstance(shape, list) else shape
         shape = shape.get(part, "") if isinstance(shape, dict) else ""
     return _describe(shape) if shape else path
 
 
-def check_completeness(report: TemplateReport, kind: str, template: Path) -> None:
-    """Lost tags, merge markers or page starts (e.g. after an office program's save)."""
+def check_completeness(report: TemplateReport, kind: str, template: Path, form=None) -> None:
+    """Lost tags, merge markers or page starts (e.g. after an office program's save). A template of
+    a bureau's own form, or one written with the Chinese names, is not compared with the shipped one
+    (it prints another form); its 一级/二级指标 cells must still carry the merge marker."""
     from builder.build import TEMPLATE_DIR
 
     if template.resolve() == (TEMPLATE_DIR / f"{kind}.docx").resolve():
         required, starts, marks = report.used, report.page_starts, len(report.merge_cells)
+    elif form is not None or not any(path.startswith("projects") for path in report.used):
+        required, starts, marks = frozenset(), 0, 0
     else:
         required, starts, marks = _shipped(kind)
     for path in sorted(required - report.used):
         report.problems.append(Finding("", f"模板没有用到“{{{{ {_spelling(path)} }}}}”（{_label(kind, path)}）："
                                            "生成的文档会缺少这一项；请按标准模板补上标签"))
     for tag in report.tags:
-        if re.search(r"\.(level1|level2)\b", tag.source) and not tag.marked:
+        if re.search(r"\.(level1|level2|一级指标|二级指标)\b", tag.source) and not tag.marked:
             report.problems.append(Finding(tag.place, f"“{_short(tag.text, 30)}”所在单元格没有合并标记“{MERGE_MARKER}”："
                                                       "相同的一级/二级指标不会合并成一格；请在单元格文字末尾写上它"))
     if len(report.merge_cells) < marks:
@@ -606,14 +614,17 @@ def guess_kind(template: Path) -> str:
     return best[1]
 
 
-def check_template(template: Path, kind: str | None = None) -> TemplateReport:
-    """Everything above, for ``template`` used as a document of ``kind`` (guessed when None)."""
-    kind = kind or guess_kind(template)
+def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
+    """Everything above, for ``template`` used as a document of ``kind`` (guessed when None) and of
+    ``form`` (a bureau's form definition: its own fields and indicator sets are names too)."""
+    from builder import model as m
+
+    kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
     report = collect(template, kind)
     syntax_ok = check_syntax(report)
-    check_names(report, kind)
+    check_names(report, kind, form)
     if syntax_ok and not report.problems:
-        check_completeness(report, kind, template)
+        check_completeness(report, kind, template, form)
     return report
 
 
