@@ -125,6 +125,10 @@ class TargetProject:
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    # Markdown sections by field path (情况说明.项目概述, 项目总目标 …): the pieces printed there, each a
+    # converted fragment (builder.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
+    # hold the same words, for the checks, diff and the workbook
+    markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -168,6 +172,7 @@ class EvaluationProject:
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
+    markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:
