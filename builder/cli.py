@@ -365,7 +365,8 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
 @click.argument("docx_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="新的文档文件夹，如 sources/2025-绩效目标申报。")
-def import_command(docx_file: Path, out_dir: Path) -> None:
+@click.option("--markdown", is_flag=True, help="情况说明（自评：预期目标、实际完成情况）写成与项目同名的 .md 文件。")
+def import_command(docx_file: Path, out_dir: Path, markdown: bool) -> None:
     """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
 
     列出无法归位的内容（“未导入”）和需要核对之处（“请核对”）。
@@ -373,7 +374,7 @@ def import_command(docx_file: Path, out_dir: Path) -> None:
     from builder.importer import ImportProblem, import_docx
 
     try:
-        report = import_docx(docx_file, out_dir)
+        report = import_docx(docx_file, out_dir, markdown=markdown)
     except ImportProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)

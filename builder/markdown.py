@@ -519,6 +519,13 @@ def check_fragment(fragment: Fragment, blocks: list, problems: Problems) -> bool
 
 # plain text: what check, diff and the workbook read
 
+INLINE_KINDS = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline", "Strikeout", "Superscript",
+                "Subscript", "SmallCaps", "Quoted", "Link", "Span", "Cite", "Code", "Note", "RawInline", "Math",
+                "Image"}
+BLOCK_KINDS = {"Para", "Plain", "Header", "CodeBlock", "BlockQuote", "Div", "LineBlock", "BulletList",
+               "OrderedList", "Table", "HorizontalRule", "RawBlock", "Figure", "DefinitionList"}
+
+
 def inline_text(nodes) -> str:
     parts: list[str] = []
     for node in nodes:
@@ -543,7 +550,7 @@ def inline_text(nodes) -> str:
             pass  # footnotes follow the section's paragraphs
         elif kind in ("RawInline", "Math", "Image"):
             pass  # refused (or a comment)
-        elif kind is None:
+        else:
             raise BadAst("inline")
     return "".join(parts)
 
@@ -652,7 +659,7 @@ def plain_paragraphs(blocks: list) -> list[str]:
             elif kind == "Table":
                 for row in table_rows_text(node):
                     para(" ".join(cell for cell in row if cell))
-            elif kind is None:
+            elif kind not in BLOCK_KINDS:
                 raise BadAst("block")
 
     walk(blocks, 0)
@@ -692,7 +699,9 @@ def escape_paragraph(text: str) -> str:
     escaped = _ESCAPE_INLINE.sub(r"\\\1", text.strip())
     match = _BLOCK_START.match(escaped)
     if match:
-        escaped = escaped[: match.start(2)] + "\\" + escaped[match.start(2):]
+        marker = match.group(2)
+        cut = match.start(2) + (len(marker) - 1 if marker[0].isdigit() else 0)  # "1\." and "\-", "\#"
+        escaped = escaped[:cut] + "\\" + escaped[cut:]
     return escaped
 
 

@@ -154,7 +154,7 @@ class MarkdownPhase:
                 if blocks is None:
                     raise BadAst("missing")
                 problems = Problems()
-                ok = check_fragment(fragment, blocks, problems)
+                check_fragment(fragment, blocks, problems)
                 words = plain_paragraphs(blocks)
                 break
             except (BadAst, TypeError, ValueError, KeyError, IndexError, AttributeError):
@@ -163,10 +163,8 @@ class MarkdownPhase:
                     return None
                 blocks = convert_texts([fragment.text])[0]  # a damaged cache entry: convert again
                 self.store.known[fragment.key] = blocks
-        self.problems.items.extend(problems.items)
+        self.problems.items.extend(problems.items)  # refused constructs are errors; the words still load
         self.store.used.add(fragment.key)
-        if not ok:
-            return None
         return MarkdownText(fragment.key, blocks, fragment.location), words
 
 

@@ -34,7 +34,7 @@ def change_filter(out_dir: Path):
         name = Path(path).name
         if os.path.abspath(path).startswith(out + os.sep):
             return False
-        return Path(path).suffix in SOURCE_SUFFIXES + (".docx",) and not name.startswith((".", "~$"))
+        return Path(path).suffix in SOURCE_SUFFIXES + (".md", ".docx") and not name.startswith((".", "~$"))
 
     return relevant
 
