@@ -57,7 +57,8 @@ def _to_markdown(path: Path) -> None:
         if section == "实施方案":
             sentences = [s for s in re.split(r"(?<=[。；])", " ".join(paragraphs)) if s.strip()]
             paragraphs = ["\n".join(f"{n}. {s.strip()}" for n, s in enumerate(sentences, start=1))]
-        lines += [f"## {section}", "", *[p + "\n" for p in paragraphs]]
+        # a comment (not printed) makes every fragment distinct, so pandoc converts all of them
+        lines += [f"## {section}", "", *[p + "\n" for p in paragraphs], f"<!-- {path.stem} -->\n"]
         del narrative[section]
     if not narrative:
         del data["情况说明"]

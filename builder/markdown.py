@@ -321,6 +321,58 @@ def convert_texts(texts: list[str]) -> list[list]:
     return out
 
 
+# Text that pandoc would read as nothing but paragraphs of words: no character Markdown gives a meaning
+# to (emphasis, links, tables, escapes, entities, HTML), no line that could open a block (heading, list,
+# quote, code, rule, setext underline) and no hard line break (two spaces at a line's end).
+_SPECIAL = re.compile(r"[*_`\[\]<>|\\#~^$&{}!]")
+_BLOCK_LINE = re.compile(r"^(?: {4}|\t| {0,3}(?:[-+=:%]|\(?[A-Za-z0-9]{1,9}[.)](?:\s|$)))|  $")
+_SPACES = re.compile(r"[ \t]+")
+_COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
+
+
+def plain_blocks(text: str) -> list | None:
+    """The pandoc blocks of a text of plain paragraphs, made here as pandoc makes them; None when the
+    text has anything pandoc must read. (Lines that are whole HTML comments are dropped, as pandoc's
+    blocks for them are.)"""
+    lines = text.split("\n")
+    if "<!--" in text:  # comment lines at the end, after a blank line, are blocks of their own: dropped
+        while lines and (not lines[-1].strip() or _COMMENT_LINE.match(lines[-1])):
+            lines.pop()
+        if "<!--" in "\n".join(lines) or len(lines) == len(text.split("\n")):
+            return None
+        if lines and text.split("\n")[len(lines)].strip():
+            return None  # the comment follows the text's last line directly: inside its paragraph
+    if any(_SPECIAL.search(line) or _BLOCK_LINE.search(line) for line in lines):
+        return None
+    blocks, current = [], []
+    for line in lines + [""]:
+        if line.strip(" \t"):
+            current.append(line.strip(" \t"))
+            continue
+        if current:
+            blocks.append({"t": "Para", "c": _plain_inlines(current)})
+            current = []
+    return blocks
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _plain_inlines(lines: list[str]) -> list:
+    inlines: list = []
+    for index, line in enumerate(lines):
+        if index:
+            previous = lines[index - 1]
+            if not (_wide(previous[-1]) and _wide(line[0])):  # east_asian_line_breaks: no space between CJK
+                inlines.append({"t": "SoftBreak"})
+        for position, word in enumerate(w for w in _SPACES.split(line) if w):
+            if position:
+                inlines.append({"t": "Space"})
+            inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
 class MarkdownStore:
     """Converted fragments of one document by key: the build cache's, then one pandoc run for the rest."""
 
@@ -337,8 +389,13 @@ class MarkdownStore:
         missing: dict[str, str] = {}
         for fragment in fragments:
             key = fragment.key
-            if key not in self.known:
-                missing.setdefault(key, fragment.text)
+            if key in self.known:
+                continue
+            simple = plain_blocks(fragment.text)
+            if simple is not None:  # nothing in it pandoc would read as Markdown: no process needed
+                self.known[key] = simple
+                continue
+            missing.setdefault(key, fragment.text)
         return Pending(self, list(missing), Conversion(list(missing.values())))
 
     def save(self) -> None:

@@ -270,3 +270,23 @@ def test_example_builds_reads_back_and_validates(tmp_path):
     errors = [line for line in checked.stdout.splitlines() if line.startswith("./")]
     # the template's own styles.xml w:ind order is another issue's; nothing else may be wrong
     assert all(line.startswith("./word/styles.xml") for line in errors), checked.stdout
+
+
+def test_plain_fast_path_matches_pandoc():
+    """Text with nothing pandoc would read as Markdown is made into blocks without pandoc: the blocks
+    must be exactly pandoc's (comments aside)."""
+    import random
+
+    from builder.markdown import convert_texts, plain_blocks
+
+    alphabet = list("项目经费预算资金年月日甲乙丙") + list("abcXYZ019") + list(" \t\n\n .,;:%()（）、。，“”'\"-+=/\u3000") \
+        + ["1. ", "a) ", "(2) ", "  \n", "    ", "<!-- c -->\n", "2025. ", "-- ", "..."]
+    rng = random.Random(15)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(400)]
+    simple = [(t, plain_blocks(t)) for t in texts]
+    simple = [(t, b) for t, b in simple if b is not None and t.strip()]
+    assert len(simple) > 100
+    converted = convert_texts([t for t, _ in simple])
+    for (text, mine), theirs in zip(simple, converted):
+        theirs = [b for b in theirs if b.get("t") != "RawBlock"]
+        assert mine == theirs, repr(text)
