@@ -271,7 +271,7 @@ def main() -> int:
     try:
         shipped = work / SEED.name
         shutil.copytree(SEED, shipped)  # a copy: the one-project-changed run edits it
-        plan = [("10 (shipped)", shipped, 10, 3)]
+        plan = [("10 (shipped)", shipped, 10, 3, False)]
         for projects, runs in ((100, 3), (1000, 2)):
             plan.append((f"{projects:,}", generate(work / f"generated-{projects}", projects), projects, runs, False))
         if pandoc:  # Markdown narratives need pandoc (pypandoc-binary, a dependency of budgetdoc)

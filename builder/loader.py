@@ -207,11 +207,26 @@ def source_json_schema(which: str) -> dict:
     """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project)."""
     defs: dict = {}
     body = SCHEMAS[which].json_schema(defs)
+    if which != "document":
+        _markdown_may_hold(body)
     title = "budgetdoc document.yaml" if which == "document" else f"budgetdoc {which} 项目文件"
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **body}
     if defs:
         schema["$defs"] = defs
     return schema
+
+
+def _markdown_may_hold(schema: dict) -> None:
+    """A section written in the project's .md file is not missing from its YAML: the editor schema
+    does not require the narrative sections (the loader still does, from either place)."""
+    from builder.markdown import ALL_SECTIONS
+
+    if isinstance(schema.get("required"), list):
+        schema["required"] = [key for key in schema["required"] if key not in ALL_SECTIONS and key != "情况说明"]
+    for key, value in (schema.get("properties") or {}).items():
+        if isinstance(value, dict) and key == "情况说明":
+            _markdown_may_hold(value)
+            value["description"] = (value.get("description", "") + " 各部分也可写在同名的 .md 文件中（## 项目概述 …）").strip()
 
 
 # ---------------------------------------------------------------- loading

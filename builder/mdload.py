@@ -68,6 +68,7 @@ class MarkdownPhase:
     def finish(self, kind: str, sources: list, all_stems: set[str], document_format: str | None, ctx) -> dict:
         """For each project stem with Markdown: (the raw tree to load, {field path: pieces})."""
         sections = TARGET_SECTIONS if kind == m.TARGET_KIND else EVALUATION_SECTIONS
+        _LINES.clear()  # a file read for locations in an earlier build (--watch) may have changed
         for stem, file in self.files.items():
             if stem not in all_stems:
                 hint = _suggest(stem, sorted(all_stems))
@@ -201,11 +202,22 @@ def _with_value(root: Mapping, path: str, value: Scalar, key_loc: Location) -> M
     return Mapping(entries, root.loc)
 
 
+_LINES: dict[Path, list[str]] = {}
+
+
+def _file_lines(path: Path) -> list[str]:
+    if path not in _LINES:
+        if len(_LINES) > 64:
+            _LINES.clear()
+        _LINES[path] = path.read_text(encoding="utf-8-sig").splitlines()
+    return _LINES[path]
+
+
 def _inline_location(scalar: Scalar) -> Location:
     """Where an inline Markdown text's first line is: a block scalar (``|``/``>``) starts on the next line."""
     loc = scalar.loc
     try:
-        lines = loc.file.read_text(encoding="utf-8-sig").splitlines()
+        lines = _file_lines(loc.file)
         line = lines[loc.line - 1]
     except (OSError, UnicodeDecodeError, IndexError):
         return loc

@@ -87,6 +87,17 @@ def validator() -> list[str] | None:
     return [command] if Path(command).exists() else None
 
 
+def validation_errors(docx: Path) -> list[str] | None:
+    """The Open XML SDK validator's errors outside styles.xml (whose w:ind order is another issue's),
+    or None when the validator is not installed."""
+    command = validator()
+    if command is None:
+        return None
+    checked = subprocess.run([*command, str(docx), "--ov", "Office2016"], capture_output=True, text=True, timeout=300)
+    lines = checked.stdout.splitlines()
+    return [line for line in lines if line.startswith("./") and not line.startswith("./word/styles.xml")]
+
+
 def test_md_sections_load_as_words(tmp_path):
     folder = markdown_project(tmp_path / "doc")
     loaded = load_document(folder)
@@ -125,6 +136,7 @@ def test_built_document_has_lists_tables_footnotes(tmp_path):
     rows = [item for item in read_items(docx) if isinstance(item, TableRow)]
     assert ("名称", "金额") in [row.cells for row in rows]
     assert ("", "2.00") in [row.cells for row in rows]  # the merged 合并 continues
+    assert validation_errors(docx) in (None, [])
     # reproducible: the same bytes again
     again = run_cli("build", folder, "--out", tmp_path / "again")
     assert again.returncode == 0
@@ -181,7 +193,8 @@ def test_evaluation_sections(tmp_path):
     start = text.index("预期目标:")
     end = text.index("绩效指标:")
     part.write_text(text[:start] + text[end:], encoding="utf-8")
-    (folder / "02-政策研究.md").write_text("## 预期目标\n\n- 目标**一**；\n- 目标二。\n\n## 实际完成情况\n\n完成。\n",
+    (folder / "02-政策研究.md").write_text("## 预期目标\n\n- 目标**一**；\n- 目标二。\n\n## 实际完成情况\n\n完成。[^1]\n\n"
+                                        "| 课题 | 篇数 |\n|---|--:|\n| 研究报告 | 7 |\n\n[^1]: 见验收报告。\n",
                                         encoding="utf-8")
     out = tmp_path / "out"
     result = run_cli("build", folder, "--out", out)
@@ -191,6 +204,7 @@ def test_evaluation_sections(tmp_path):
     assert part.expected == ("• 目标一；", "• 目标二。")
     xml = body_xml(out / "自评.docx")
     assert "目标二。" in xml and "\ue000" not in xml
+    assert validation_errors(out / "自评.docx") in (None, [])  # lists placed inside a table cell
 
 
 def test_cache_key_and_conversion_cache(tmp_path):
@@ -263,13 +277,10 @@ def test_example_builds_reads_back_and_validates(tmp_path):
     assert "•\t硬件维护检修；" in texts
     rows = [item.cells for item in read_items(docx) if isinstance(item, TableRow)]
     assert ("政府采购（运维服务）", "160.00", "按照招投标合同签订金额") in rows
-    command = validator()
-    if command is None:
+    errors = validation_errors(docx)
+    if errors is None:
         pytest.skip("Open XML SDK validator not installed (set OOXML_VALIDATE)")
-    checked = subprocess.run([*command, str(docx), "--ov", "Office2016"], capture_output=True, text=True, timeout=300)
-    errors = [line for line in checked.stdout.splitlines() if line.startswith("./")]
-    # the template's own styles.xml w:ind order is another issue's; nothing else may be wrong
-    assert all(line.startswith("./word/styles.xml") for line in errors), checked.stdout
+    assert errors == []
 
 
 def test_plain_fast_path_matches_pandoc():

@@ -285,9 +285,13 @@ class Writer:
         return "".join(out)
 
     def para(self, runs: str, look: Look, indent: int | None) -> str:
+        # a justified line that ends in a hard break is stretched over the whole width (Word and
+        # LibreOffice alike): such a paragraph is set flush left
+        jc = "left" if "<w:br/>" in runs and "jc" not in look.ppr or 'w:val="both"' in look.ppr.get("jc", "") \
+            and "<w:br/>" in runs else None
         if indent is None:
-            return look.paragraph(runs)
-        return look.paragraph(runs, ind=f'<w:ind w:left="{indent}" w:firstLineChars="0" w:firstLine="0"/>')
+            return look.paragraph(runs, jc=jc)
+        return look.paragraph(runs, ind=f'<w:ind w:left="{indent}" w:firstLineChars="0" w:firstLine="0"/>', jc=jc)
 
     def list_items(self, items, markers: list[str], look: Look, indent: int | None) -> str:
         base = indent if indent is not None else (0 if look.in_cell else 2 * look.char)
