@@ -136,6 +136,8 @@ def test_built_document_has_lists_tables_footnotes(tmp_path):
     rows = [item for item in read_items(docx) if isinstance(item, TableRow)]
     assert ("名称", "金额") in [row.cells for row in rows]
     assert ("", "2.00") in [row.cells for row in rows]  # the merged 合并 continues
+    text = run_cli("totext", docx).stdout
+    assert "1.\t第一步；" in text and "[注1] 第一个脚注。" in text and "[注2] 另一个脚注，同样的标签。" in text
     assert validation_errors(docx) in (None, [])
     # reproducible: the same bytes again
     again = run_cli("build", folder, "--out", tmp_path / "again")
@@ -301,3 +303,19 @@ def test_plain_fast_path_matches_pandoc():
     for (text, mine), theirs in zip(simple, converted):
         theirs = [b for b in theirs if b.get("t") != "RawBlock"]
         assert mine == theirs, repr(text)
+
+
+def test_next_year_copies_markdown_and_watch_sees_it(tmp_path):
+    from builder.watch import change_filter
+
+    out = tmp_path / "2026"
+    result = run_cli("new", "绩效目标申报", "--from", EXAMPLE, "--year", "2026", "--out", out)
+    assert result.returncode == 0, result.stderr
+    md = (out / "01-展示馆运维费.md").read_text(encoding="utf-8")
+    assert md.startswith("<!-- 由 budgetdoc new 从 2025 年")
+    assert "2026 年 1 月至 2026 年 12 月" in md
+    assert "2025 年申请资金 168 万元" in md  # only 实施周期's years move, as in the YAML
+    built = run_cli("build", out, "--out", tmp_path / "built")
+    assert built.returncode == 0, built.stderr
+    relevant = change_filter(tmp_path / "built")
+    assert relevant(None, str(out / "01-展示馆运维费.md"))
