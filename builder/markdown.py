@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import threading
@@ -236,31 +237,36 @@ def pandoc_path() -> str:
         raise MarkdownUnavailable("无法转换 Markdown：找不到 pandoc（请重新安装 pypandoc-binary）") from None
 
 
+SPLIT_ABOVE = 1000  # fragments: a document with more is converted by one pandoc process per core (at most 2)
+
+
 class Conversion:
-    """One pandoc process converting many fragments, started at once and collected later."""
+    """The pandoc process converting a document's fragments, started at once and collected later.
+    A very large document's fragments are split between two processes, one per core."""
 
     def __init__(self, texts: list[str]):
         self.texts = texts
-        self.result_blocks: list[list] | None = None
-        self._error: Exception | None = None
-        self._thread = None
-        if texts:
-            self._thread = threading.Thread(target=self._run, daemon=True)
-            self._thread.start()
+        parts = 2 if len(texts) > SPLIT_ABOVE and (os.cpu_count() or 1) > 1 else 1
+        size = -(-len(texts) // parts) if texts else 0
+        self.chunks = [texts[i:i + size] for i in range(0, len(texts), size)] if texts else []
+        self.results: list[list[list] | None] = [None] * len(self.chunks)
+        self._errors: list[Exception] = []
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(len(self.chunks))]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self):
+    def _run(self, index: int):
         try:
-            self.result_blocks = convert_texts(self.texts)
+            self.results[index] = convert_texts(self.chunks[index])
         except Exception as exc:  # handed to the caller in result()
-            self._error = exc
+            self._errors.append(exc)
 
     def result(self) -> list[list]:
-        if self._thread is None:
-            return []
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self.result_blocks
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return [blocks for chunk in self.results for blocks in chunk]
 
 
 def _joined(texts: list[str]) -> str:

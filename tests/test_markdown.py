@@ -319,3 +319,14 @@ def test_next_year_copies_markdown_and_watch_sees_it(tmp_path):
     assert built.returncode == 0, built.stderr
     relevant = change_filter(tmp_path / "built")
     assert relevant(None, str(out / "01-展示馆运维费.md"))
+
+
+def test_a_large_document_is_split_between_two_pandoc_processes(monkeypatch):
+    import builder.markdown as md
+
+    monkeypatch.setattr(md, "SPLIT_ABOVE", 2)
+    texts = [f"第 {n} 段 **粗**。" for n in range(5)]
+    conversion = md.Conversion(texts)
+    blocks = conversion.result()
+    assert len(conversion.chunks) == (2 if (os.cpu_count() or 1) > 1 else 1)
+    assert [md.plain_paragraphs(b) for b in blocks] == [[f"第 {n} 段 粗。"] for n in range(5)]
