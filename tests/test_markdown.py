@@ -330,3 +330,14 @@ def test_a_large_document_is_split_between_two_pandoc_processes(monkeypatch):
     blocks = conversion.result()
     assert len(conversion.chunks) == (2 if (os.cpu_count() or 1) > 1 else 1)
     assert [md.plain_paragraphs(b) for b in blocks] == [[f"第 {n} 段 粗。"] for n in range(5)]
+
+
+def test_md_files_are_read_like_sources(tmp_path):
+    folder = write_document(tmp_path / "doc", {"01-测试项目.yaml": PROJECT})
+    (folder / "01-测试项目.md").symlink_to("/etc/passwd")
+    (folder / "02-文件夹.md").mkdir()
+    (folder / "README.md").write_text("说明这个文件夹。\n", encoding="utf-8")
+    messages = [p.format() for p in load_document(folder).errors]
+    assert any("01-测试项目.md:1:1" in m and "文档文件夹之外的链接" in m for m in messages), messages
+    assert any("02-文件夹.md:1:1" in m and "不是普通文件" in m for m in messages), messages
+    assert not any("README.md" in m for m in messages)
