@@ -23,7 +23,16 @@ from builder.safeio import describe_os_error
 from builder.render.context import target_context
 from builder.render.bounded import RenderLimit, run_bounded
 from builder.render.docx import TemplateProblem, render_template
+from builder.render.markdown_docx import document_fragments, place_markdown
 from builder.sources import source_files
+
+
+def input_files(folder: Path) -> list[Path]:
+    """Every file of a document folder its output is made from: the YAML/TOML sources and the
+    Markdown narratives."""
+    from builder.markdown import markdown_files
+
+    return source_files(folder) + markdown_files(folder)
 
 def _template_dir() -> Path:
     """templates/ of the repository (source checkout, editable install), or the copy that a
@@ -219,7 +228,7 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     key = None
     if cache is not None:
         key = cache.document_key(folder, _other_inputs(folder, cache) + cache.recorded_templates(folder),
-                                 source_files(folder), _inputs_key_extra(formats))
+                                 input_files(folder), _inputs_key_extra(formats))
         warnings = cache.fresh_warnings(folder, key, outputs) if key else None
         if warnings is not None:
             return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
@@ -228,7 +237,7 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     written = write_outputs(document, out_dir, formats)
     if cache is not None:
         template = template_for(document)
-        key = cache.document_key(folder, _other_inputs(folder, cache) + [template], source_files(folder),
+        key = cache.document_key(folder, _other_inputs(folder, cache) + [template], input_files(folder),
                                  _inputs_key_extra(formats))
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
@@ -310,6 +319,9 @@ def render_document(document: m.Document) -> bytes:
         "cp:lastModifiedBy": "budgetdoc",
         "cp:revision": "1",
     }
+    fragments = document_fragments(document)
+    if fragments:  # Markdown narratives: their Word XML in place of the marker paragraphs
+        data = place_markdown(data, fragments)
     return normalize_package(data, build_timestamp(document.year), properties)
 
 

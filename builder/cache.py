@@ -122,6 +122,31 @@ class BuildCache:
     def store_raw(self, path: Path, data: bytes, node: Node) -> None:
         self._write(self._raw_path(path, data), {"format": FORMAT, "sha256": sha256(data), "tree": _node_to_json(node)})
 
+    # ------------------------------------------------------------ converted Markdown
+
+    def _markdown_path(self, folder: Path) -> Path:
+        return self.dir / "markdown" / f"{sha256(os.fsencode(folder.resolve()))}.json"
+
+    def load_markdown(self, folder: Path) -> dict[str, list]:
+        """The pandoc blocks of the Markdown fragments the last build of ``folder`` converted, by
+        fragment key (plain JSON: a damaged entry fails the reader's checks and is converted again)."""
+        from builder.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+
+        record = _read_json(self._markdown_path(folder), MAX_MARKDOWN_RECORD_BYTES)
+        if (not isinstance(record, dict) or record.get("format") != FORMAT
+                or record.get("conversion") != f"{CONVERSION_VERSION} {PANDOC_FORMAT}"):
+            return {}
+        entries = record.get("entries")
+        if not isinstance(entries, dict):
+            return {}
+        return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)}
+
+    def store_markdown(self, folder: Path, entries: dict[str, list]) -> None:
+        from builder.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+
+        self._write(self._markdown_path(folder), {"format": FORMAT, "conversion": f"{CONVERSION_VERSION} {PANDOC_FORMAT}",
+                                                  "entries": entries})
+
     def _write(self, path: Path, record: dict) -> None:
         try:
             write_atomic(path, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
@@ -130,15 +155,16 @@ class BuildCache:
 
 
 MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
+MAX_MARKDOWN_RECORD_BYTES = 512 * 1024 * 1024
 
 
 def cache_enabled() -> bool:
     return os.environ.get("BUDGETDOC_NO_CACHE", "") == ""
 
 
-def _read_json(path: Path):
+def _read_json(path: Path, limit: int = MAX_RECORD_BYTES):
     try:
-        return json.loads(read_regular(path, MAX_RECORD_BYTES).decode("utf-8"))
+        return json.loads(read_regular(path, limit).decode("utf-8"))
     except (UnsafeFile, UnicodeDecodeError, ValueError, RecursionError):
         return None
 

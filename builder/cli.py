@@ -591,7 +591,9 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
               help="本局表单：写有“表单”和“模板”的文档文件夹，或表单定义文件（再用 --template 指明模板）。")
 @click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="与 --form 表单定义文件一起：生成这份文件所用的模板。")
-def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, template_path: Path | None) -> None:
+@click.option("--markdown", is_flag=True, help="情况说明（自评：预期目标、实际完成情况）写成与项目同名的 .md 文件。")
+def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, template_path: Path | None,
+                   markdown: bool) -> None:
     """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
     本局表单（--form）按模板中标签的位置读回每一项，包括表单定义的扩展字段。
 
@@ -603,7 +605,7 @@ def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, templ
         if form_path is not None:
             report = _import_with_form(docx_file, out_dir, form_path, template_path)
         else:
-            report = import_docx(docx_file, out_dir)
+            report = import_docx(docx_file, out_dir, markdown=markdown)
     except ImportProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)

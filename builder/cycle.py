@@ -277,6 +277,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
                                                 nature=project.nature, new=year))
             yaml.dump(data, handle)
         written.append(target)
+    written.extend(_next_year_markdown(source, out, document.year, year))
     result.stale = _stale_years(out)
     result.ended = [_relocate(p, source, out) for p in result.ended]
     return result
@@ -301,5 +302,33 @@ def _stale_years(out: Path) -> list[Problem]:
     except InputError:
         return []
     return [p for p in problems if p.rule == "YEAR-STALE"]
+
+
+_SECTION_HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
+
+
+def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Path]:
+    """The Markdown narratives copied, with a note at the top (an HTML comment, which is not printed)
+    and the years in ``## 实施周期`` moved like the YAML's."""
+    from builder.markdown import markdown_files
+    from builder.sources import source_bytes
+
+    shift = new - old
+    written = []
+    for path in markdown_files(source):
+        text = source_bytes(path, source).decode("utf-8-sig")
+        lines, section = [], ""
+        for line in text.splitlines(keepends=True):
+            heading = _SECTION_HEADING.match(line.rstrip("\r\n"))
+            if heading:
+                section = re.sub(r"^[一二三四五六七八九十]+[、.．]\s*", "", heading.group(1).strip())
+            elif section == "实施周期":
+                line = _YEAR.sub(lambda m_: f"{int(m_.group(1)) + shift}{m_.group(2)}", line)
+            lines.append(line)
+        note = " ".join(_NEXT_NOTE.format(old=old, new=new).replace("# ", "").split())
+        target = out / path.name
+        target.write_text(f"<!-- {note} -->\n\n" + "".join(lines), encoding="utf-8")
+        written.append(target)
+    return written
 
 

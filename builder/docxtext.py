@@ -86,12 +86,29 @@ def _table_rows(tbl) -> list[TableRow]:
     return rows
 
 
+def footnotes(path: Path | str) -> list[str]:
+    """The footnotes' texts in order (Markdown narratives' ``[^1]``), none when there is no such part."""
+    try:
+        data = read_package_part(path, "word/footnotes.xml")
+    except KeyError:
+        return []
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    notes = []
+    for note in root.findall(f"{W}footnote"):
+        if note.get(f"{W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        notes.append(" ".join(paragraph_text(p).strip() for p in note.iter(f"{W}p")).strip())
+    return notes
+
+
 def to_text(path: Path | str) -> str:
-    """One line per paragraph, ``| a | b |`` per table row (merged cells once)."""
+    """One line per paragraph, ``| a | b |`` per table row (merged cells once), then the footnotes."""
     lines = []
     for item in read_items(path):
         if isinstance(item, Paragraph):
             lines.append(item.text.replace("\n", " "))
         else:
             lines.append("| " + " | ".join(c.replace("\n", " ⏎ ") for c in item.cells) + " |")
+    for number, note in enumerate(footnotes(path), start=1):
+        lines.append(f"[注{number}] {note}")
     return "\n".join(lines) + "\n"

@@ -1334,8 +1334,30 @@ def parse_docx(docx: Path) -> ParsedDocument:
     return _EvaluationReader(blocks).read()
 
 
-def import_docx(docx: Path, out_dir: Path) -> ImportReport:
-    """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder)."""
+def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
+    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
+    A structured 年度预算安排 (明细) stays in the YAML."""
+    sections = []
+    if kind == m.TARGET_KIND:
+        narrative = data.get("情况说明") or {}
+        for section in list(narrative):
+            value = narrative[section]
+            if isinstance(value, str):
+                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
+                del narrative[section]
+        if not narrative and "情况说明" in data:
+            del data["情况说明"]
+    else:
+        for section in ("预期目标", "实际完成情况"):
+            if isinstance(data.get(section), str):
+                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
+                del data[section]
+    return sections
+
+
+def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportReport:
+    """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
+    the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
     doc = parse_docx(docx)
     _check_out_dir(out_dir)
@@ -1351,8 +1373,16 @@ def import_docx(docx: Path, out_dir: Path) -> ImportReport:
     dump(_document_yaml(doc, stems), files[0])
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
-        dump(_target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project), path)
+        data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
+        sections = _narratives_to_markdown(data, doc.kind) if markdown else []
+        dump(data, path)
         files.append(path)
+        if sections:
+            from builder.markdown import sections_markdown
+
+            text = sections_markdown(project.fields.get("项目名称", stem), sections)
+            (out_dir / f"{stem}.md").write_text(text, encoding="utf-8")
+            files.append(out_dir / f"{stem}.md")
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     _verify(out_dir, report)
     return report

@@ -7,7 +7,7 @@ the labels printed on the official forms.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from builder.schema import (
     Nested, Number, Paragraphs, Record, Row, Text, suggest,
 )
 from builder.rawtree import Mapping, Scalar, describe
+from builder.markdown import FORMAT_KEY, FORMATS
 from builder.sources import SourceFile, find_document_folders, read_folder
 
 # ---------------------------------------------------------------- schemas
@@ -51,6 +52,7 @@ DOCUMENT_SCHEMA = Record({
     "规则": Text(doc="检查规则集：内置的“默认”“上海-2025”，或相对于文档文件夹的规则集文件路径（见 docs/checks.md）"),
     "忽略": WAIVERS,
     "表单": RawField(doc="本局表单的定义（扩展字段、指标体系、指标组），或表单定义文件的路径（见 docs/forms.md）"),
+    FORMAT_KEY: Choice(FORMATS, doc="情况说明等文字的写法：纯文本（默认）或 markdown（列表、表格、脚注、粗体）"),
 })
 
 BUDGET_ITEM_FIELDS = {
@@ -176,6 +178,7 @@ TARGET_PROJECT_SCHEMA = Record({
     "年度总体目标": Paragraphs(doc="不写（null）时项目总目标横跨两栏"),
     "绩效指标": IndicatorTree(IndicatorText(required=True), required=True),
     "忽略": WAIVERS,
+    FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
 })
 TARGET_PROJECT_SCHEMA.fields["项目资金"].required = True
 TARGET_PROJECT_SCHEMA.fields["情况说明"].required = True
@@ -207,6 +210,7 @@ EVALUATION_PROJECT_SCHEMA = Record({
     "实际完成情况": Paragraphs(),
     "绩效指标": IndicatorTree(EVALUATION_INDICATOR, required=True),
     "忽略": WAIVERS,
+    FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
 })
 
 SCHEMAS = {"document": DOCUMENT_SCHEMA, m.TARGET_KIND: TARGET_PROJECT_SCHEMA, m.EVALUATION_KIND: EVALUATION_PROJECT_SCHEMA}
@@ -321,11 +325,26 @@ def source_json_schema(which: str, form=None) -> dict:
         schemas["document"], schemas[m.TARGET_KIND] = form_schemas(form)
         schemas[m.EVALUATION_KIND] = evaluation_form_schema(form)
     body = schemas[which].json_schema(defs)
+    if which != "document":
+        _markdown_may_hold(body)
     title = "budgetdoc document.yaml" if which == "document" else f"budgetdoc {which} 项目文件"
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **body}
     if defs:
         schema["$defs"] = defs
     return schema
+
+
+def _markdown_may_hold(schema: dict) -> None:
+    """A section written in the project's .md file is not missing from its YAML: the editor schema
+    does not require the narrative sections (the loader still does, from either place)."""
+    from builder.markdown import ALL_SECTIONS
+
+    if isinstance(schema.get("required"), list):
+        schema["required"] = [key for key in schema["required"] if key not in ALL_SECTIONS and key != "情况说明"]
+    for key, value in (schema.get("properties") or {}).items():
+        if isinstance(value, dict) and key == "情况说明":
+            _markdown_may_hold(value)
+            value["description"] = (value.get("description", "") + " 各部分也可写在同名的 .md 文件中（## 项目概述 …）").strip()
 
 
 # ---------------------------------------------------------------- loading
@@ -368,8 +387,11 @@ def _not_a_document_message(path: Path) -> str:
 
 
 def load_document(folder: Path, cache=None) -> Loaded:
+    from builder.mdload import MarkdownPhase
+
     problems = Problems()
     ctx = Context(problems)
+    markdown = MarkdownPhase(folder, problems, cache)  # pandoc starts on the .md files while the YAML is read
     sources = read_folder(folder, problems, cache)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
@@ -390,16 +412,20 @@ def load_document(folder: Path, cache=None) -> Loaded:
     kind = fields["文档类型"]
     evaluation_schema = evaluation_form_schema(form)
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
+    overlay = markdown.finish(kind, ordered, {s.stem for s in sources.projects}, fields[FORMAT_KEY], ctx)
     projects = []
     for source in ordered:
         if source.root is None:
             continue
+        root, pieces = overlay.get(source.stem, (source.root, None))
+        if root is not source.root:
+            source = SourceFile(source.path, root)
         if kind == m.TARGET_KIND:
             project = _build_target_project(source, ctx, project_schema, form)
         else:
             project = _build_evaluation_project(source, ctx, evaluation_schema, form)
         if project is not None:
-            projects.append(project)
+            projects.append(replace(project, markdown=pieces) if pieces else project)
     if kind == m.EVALUATION_KIND:
         projects = _resolve_parents(projects, {s.stem for s in ordered}, ctx)
     if not ordered:
@@ -644,8 +670,6 @@ def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record =
 
 def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: Context) -> list[m.EvaluationProject]:
     """A parent's money rows are its parts' sums; its texts default to its parts' texts."""
-    from dataclasses import replace
-
     by_stem = {p.stem: p for p in projects}
     resolved = []
     for project in projects:
@@ -679,11 +703,17 @@ def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: 
         ))
         if "项目资金.given" in project.locations:
             _compare_parent_funds(project, summed, ctx)
+        markdown = dict(project.markdown)
+        for path, own, of_part in (("预期目标", project.expected, lambda p: p.expected),
+                                   ("实际完成情况", project.achieved, lambda p: p.achieved)):
+            if not own and any(path in p.markdown for p in parts):  # the parts' texts, Markdown or plain, in order
+                markdown[path] = tuple(piece for p in parts for piece in p.markdown.get(path, of_part(p)))
         resolved.append(replace(
             project,
             funds=summed,
             expected=project.expected or tuple(t for p in parts for t in p.expected),
             achieved=project.achieved or tuple(t for p in parts for t in p.achieved),
+            markdown=markdown,
         ))
     return resolved
 

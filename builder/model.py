@@ -132,6 +132,10 @@ class TargetProject:
     extra: dict = field(default_factory=dict, compare=False)
     # the indicator sets by name (指标组); ``indicators`` holds them all, in order
     indicator_sets: dict = field(default_factory=dict, compare=False)
+    # Markdown sections by field path (情况说明.项目概述, 项目总目标 …): the pieces printed there, each a
+    # converted fragment (builder.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
+    # hold the same words, for the checks, diff and the workbook
+    markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -176,6 +180,7 @@ class EvaluationProject:
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
     extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
+    markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:

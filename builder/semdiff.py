@@ -258,7 +258,9 @@ def _target_fields(project: m.TargetProject, year: int, form=None) -> dict[str, 
 def _shipped_target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
     context = target_project_context(project, 0, year)
     funds = project.funds
-    budget = context["budget_lead"] + [
+    plan = project.narrative.budget
+    lead = list(plan.lead) if isinstance(plan, m.BudgetPlan) else list(plan)  # words, also for Markdown
+    budget = lead + [
         f"（{i['number']}）{i['name']} {i['amount_wan']} 万元。{i['note']}" for i in context["budget_items"]
     ]
     return {

@@ -29,7 +29,7 @@ def _identity(path: Path):
 
 def change_filter(out_dir: Path | None, extra_suffixes: tuple[str, ...] = ()):
     out = os.path.abspath(out_dir) if out_dir is not None else None
-    suffixes = SOURCE_SUFFIXES + (".docx",) + tuple(extra_suffixes)
+    suffixes = SOURCE_SUFFIXES + (".md", ".docx") + tuple(extra_suffixes)
 
     def relevant(change, path: str) -> bool:
         name = Path(path).name

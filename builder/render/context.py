@@ -38,6 +38,15 @@ def indicator_grid(indicators, value_of) -> list[dict]:
     return rows
 
 
+def _texts(project, path: str, plain) -> list[str]:
+    """A text field's paragraphs, or for a Markdown section the marker paragraphs where its
+    converted blocks are placed after rendering (``builder.render.markdown_docx``)."""
+    pieces = project.markdown.get(path) if project.markdown else None
+    if not pieces:
+        return list(plain or ())
+    return [piece if isinstance(piece, str) else piece.marker for piece in pieces]
+
+
 def _nonempty(paragraphs) -> list[str]:
     """A table cell needs at least one paragraph."""
     return list(paragraphs) or [""]
@@ -75,7 +84,7 @@ def target_project_context(project: m.TargetProject, number: int, year: int) -> 
             for i, item in enumerate(budget.items, start=1)
         ]
     else:
-        budget_lead, budget_items = list(budget), []
+        budget_lead, budget_items = _texts(project, "情况说明.年度预算安排", budget), []
     return {
         "number": str(number),
         "name": project.name,
@@ -97,16 +106,16 @@ def target_project_context(project: m.TargetProject, number: int, year: int) -> 
             "carryover": format_yuan(funds.carryover),
             "annual_other": format_yuan(funds.annual_other),
         },
-        "overview": list(narrative.overview),
-        "basis": list(narrative.basis),
-        "implementer_text": list(narrative.implementer),
-        "plan": list(narrative.plan),
-        "period": list(narrative.period),
+        "overview": _texts(project, "情况说明.项目概述", narrative.overview),
+        "basis": _texts(project, "情况说明.立项依据", narrative.basis),
+        "implementer_text": _texts(project, "情况说明.实施主体", narrative.implementer),
+        "plan": _texts(project, "情况说明.实施方案", narrative.plan),
+        "period": _texts(project, "情况说明.实施周期", narrative.period),
         "budget_lead": budget_lead,
         "budget_items": budget_items,
-        "goal_reference": list(narrative.goal_reference),
-        "total_goal": _nonempty(project.total_goal),
-        "annual_goal": _nonempty(project.annual_goal) if project.annual_goal else None,
+        "goal_reference": _texts(project, "情况说明.绩效目标", narrative.goal_reference),
+        "total_goal": _nonempty(_texts(project, "项目总目标", project.total_goal)),
+        "annual_goal": _nonempty(_texts(project, "年度总体目标", project.annual_goal)) if project.annual_goal else None,
         "indicator_rows": indicator_grid(project.indicators, lambda i: {"value": i.target.canonical()}),
     }
 
@@ -160,8 +169,8 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
             "other": _fund_row(funds.other),
         },
         "execution": {"weight": format_score(run.weight), "rate": run.rate_text, "score": format_score(run.score)},
-        "expected": _nonempty(project.expected),
-        "achieved": _nonempty(project.achieved),
+        "expected": _nonempty(_texts(project, "预期目标", project.expected)),
+        "achieved": _nonempty(_texts(project, "实际完成情况", project.achieved)),
         "indicator_rows": indicator_grid(project.indicators, indicator_values),
         "total_weight": format_score(total.weight),
         "total_score": f"{scoring.round_cents(total.score)}",

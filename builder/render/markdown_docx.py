@@ -1,0 +1,632 @@
+"""After rendering: Markdown narratives written into the document as Word XML.
+
+The template printed one marker paragraph (``builder.markdown.marker_for``) where
+a Markdown fragment goes. Each such paragraph is replaced by the fragment's
+blocks, written here from pandoc's JSON AST, with that paragraph's own
+properties (style, indents, fonts) as the body look:
+
+- bold / italic / underline / strike as run properties on top of the
+  paragraph's run properties (the style's eastAsia font stays in force);
+- hard line breaks as ``w:br``;
+- lists with their numbers as written (``1.`` ``1)`` ``(1)``; bullets ``•``),
+  a tab after the marker and a hanging indent (Chinese text such as ``（一）``
+  is no Markdown list and stays literal);
+- tables with the form's grid borders, the header row repeated on every page
+  (``w:tblHeader``), grid-table spans as ``w:gridSpan`` / ``w:vMerge``, cells
+  in the form's table styles (表格文字 / 表格正文) when the template has them;
+- footnotes in a ``word/footnotes.xml`` part (with the separator footnotes
+  Word requires), its relationship and content type.
+
+Documents without Markdown never come here, so their bytes do not change.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from builder.markdown import (
+    BULLETS, MARKER, BadAst, MarkdownText, _content, display_width, inline_text, ordered_marker,
+    plain_paragraphs, table_rows_text,
+)
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+# schema order of the children of w:pPr and w:rPr (CT_PPrBase, CT_RPr)
+PPR_ORDER = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+             "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+             "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+             "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+RPR_ORDER = ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+             "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+             "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split()
+
+BORDER = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+TABLE_BORDERS = "<w:tblBorders>" + "".join(BORDER.format(side) for side in
+                                           ("top", "left", "bottom", "right", "insideH", "insideV")) + "</w:tblBorders>"
+CELL_MARGIN = 57  # as the form's tables
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _props(element) -> dict[str, str]:
+    """A w:pPr / w:rPr as {child name: its XML}, in document order."""
+    if element is None:
+        return {}
+    return {_local(child.tag): etree.tostring(child, encoding="unicode") for child in element
+            if isinstance(child.tag, str)}
+
+
+def _clean(xml: str) -> str:
+    """An element serialized out of its tree carries the namespace declarations: drop them."""
+    return re.sub(r'\s+xmlns:\w+="[^"]*"', "", xml)
+
+
+def _emit(props: dict[str, str], order: list[str], tag: str) -> str:
+    if not props:
+        return ""
+    known = [props[name] for name in order if name in props]
+    return f"<w:{tag}>" + "".join(known) + f"</w:{tag}>"
+
+
+class Styles:
+    """What the template's styles say: ids present, and each paragraph style's font size."""
+
+    def __init__(self, styles_xml: bytes | None):
+        self.ids: set[str] = set()
+        self.sizes: dict[str, int] = {}
+        self.based: dict[str, str] = {}
+        self.default_size = 22
+        if not styles_xml:
+            return
+        root = etree.fromstring(styles_xml)
+        size = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
+        if size is not None:
+            self.default_size = _int(size.get(f"{W}val"), 22)
+        for style in root.findall(f"{W}style"):
+            sid = style.get(f"{W}styleId")
+            if not sid:
+                continue
+            self.ids.add(sid)
+            based = style.find(f"{W}basedOn")
+            if based is not None:
+                self.based[sid] = based.get(f"{W}val")
+            size = style.find(f"{W}rPr/{W}sz")
+            if size is not None:
+                self.sizes[sid] = _int(size.get(f"{W}val"), 0)
+            if style.get(f"{W}default") == "1" and style.get(f"{W}type") == "paragraph":
+                self.sizes.setdefault("", self.sizes.get(sid, 0))
+                self.normal = sid
+
+    def size(self, style_id: str) -> int:
+        """Half-points of a paragraph style's text (following basedOn), else the default's."""
+        seen = set()
+        sid = style_id or getattr(self, "normal", "")
+        while sid and sid not in seen:
+            seen.add(sid)
+            if self.sizes.get(sid):
+                return self.sizes[sid]
+            sid = self.based.get(sid, "")
+        return self.sizes.get("") or self.default_size
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class Look:
+    """The body look of one marker paragraph: its properties, font size and available width."""
+
+    def __init__(self, ppr: dict[str, str], rpr: dict[str, str], styles: Styles, width: int, in_cell: bool):
+        self.ppr = ppr
+        self.rpr = rpr
+        self.styles = styles
+        self.width = width
+        self.in_cell = in_cell
+        style = re.search(r'w:val="([^"]*)"', ppr.get("pStyle", ""))
+        self.style = style.group(1) if style else ""
+        size = re.search(r'w:val="(\d+)"', rpr.get("sz", ""))
+        self.size = int(size.group(1)) if size else styles.size(self.style)
+
+    @property
+    def char(self) -> int:
+        """One Chinese character's width in twips."""
+        return self.size * 10
+
+    def paragraph(self, runs: str, ind: str | None = None, jc: str | None = None, style: str | None = None) -> str:
+        ppr = dict(self.ppr)
+        if style is not None:
+            ppr["pStyle"] = f'<w:pStyle w:val="{escape(style)}"/>'
+        if ind is not None:
+            ppr["ind"] = ind
+        if jc is not None:
+            ppr["jc"] = f'<w:jc w:val="{jc}"/>'
+        return "<w:p>" + _emit(ppr, PPR_ORDER, "pPr") + runs + "</w:p>"
+
+
+class Writer:
+    """Pandoc blocks → WordprocessingML, one document at a time (footnotes numbered across it)."""
+
+    def __init__(self, styles: Styles, first_note: int = 1):
+        self.styles = styles
+        self.first_note = first_note
+        self.footnotes: list[str] = []
+
+    # ------------------------------------------------------------ inlines
+
+    def runs(self, nodes, look: Look, marks: dict[str, str] | None = None) -> str:
+        marks = marks or {}
+        out = []
+        for node in nodes:
+            kind = node.get("t") if isinstance(node, dict) else None
+            if kind == "Str":
+                out.append(self.text_run(_content(node, str), look, marks))
+            elif kind in ("Space", "SoftBreak"):
+                out.append(self.text_run(" ", look, marks))
+            elif kind == "LineBreak":
+                out.append(self.run("<w:br/>", look, marks))
+            elif kind == "Strong":
+                out.append(self.runs(_content(node), look, {**marks, "b": "<w:b/>", "bCs": "<w:bCs/>"}))
+            elif kind == "Emph":
+                out.append(self.runs(_content(node), look, {**marks, "i": "<w:i/>", "iCs": "<w:iCs/>"}))
+            elif kind == "Underline":
+                out.append(self.runs(_content(node), look, {**marks, "u": '<w:u w:val="single"/>'}))
+            elif kind == "Strikeout":
+                out.append(self.runs(_content(node), look, {**marks, "strike": "<w:strike/>"}))
+            elif kind == "Superscript":
+                out.append(self.runs(_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="superscript"/>'}))
+            elif kind == "Subscript":
+                out.append(self.runs(_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="subscript"/>'}))
+            elif kind == "SmallCaps":
+                out.append(self.runs(_content(node), look, {**marks, "smallCaps": "<w:smallCaps/>"}))
+            elif kind == "Quoted":
+                quote = _content(node)[0].get("t")
+                open_, close = ("“", "”") if quote == "DoubleQuote" else ("‘", "’")
+                out.append(self.text_run(open_, look, marks) + self.runs(_content(node)[1], look, marks)
+                           + self.text_run(close, look, marks))
+            elif kind in ("Link", "Span", "Cite"):
+                out.append(self.runs(_content(node)[1], look, marks))
+            elif kind == "Code":
+                out.append(self.text_run(_content(node)[1], look, marks))
+            elif kind == "Note":
+                out.append(self.note(_content(node), look, marks))
+            elif kind in ("RawInline", "Math", "Image"):
+                continue  # refused by the loader, or an HTML comment
+            elif kind is None:
+                raise BadAst("inline")
+        return "".join(out)
+
+    def run(self, inner: str, look: Look, marks: dict[str, str]) -> str:
+        rpr = {**look.rpr, **marks}
+        return "<w:r>" + _emit(rpr, RPR_ORDER, "rPr") + inner + "</w:r>"
+
+    def text_run(self, text: str, look: Look, marks: dict[str, str]) -> str:
+        if not text:
+            return ""
+        return self.run(f'<w:t xml:space="preserve">{escape(text)}</w:t>', look, marks)
+
+    def note(self, blocks, look: Look, marks: dict[str, str]) -> str:
+        number = self.first_note + len(self.footnotes)
+        note_look = Look({"spacing": '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>',
+                          "ind": '<w:ind w:firstLineChars="0" w:firstLine="0"/>', "jc": '<w:jc w:val="both"/>'},
+                         {"sz": '<w:sz w:val="18"/>', "szCs": '<w:szCs w:val="18"/>'}, self.styles, 8845, False)
+        paragraphs = self.blocks(blocks, note_look)
+        reference = ('<w:r><w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/><w:vertAlign w:val="superscript"/></w:rPr>'
+                     '<w:footnoteRef/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> </w:t></w:r>')
+        if paragraphs.startswith("<w:p>"):
+            head = paragraphs.find("</w:pPr>")
+            cut = head + len("</w:pPr>") if head >= 0 else len("<w:p>")
+            paragraphs = paragraphs[:cut] + reference + paragraphs[cut:]
+        else:
+            paragraphs = note_look.paragraph(reference) + paragraphs
+        self.footnotes.append(f'<w:footnote w:id="{number}">{paragraphs}</w:footnote>')
+        return self.run(f'<w:footnoteReference w:id="{number}"/>',
+                        look, {**marks, "vertAlign": '<w:vertAlign w:val="superscript"/>'})
+
+    # ------------------------------------------------------------ blocks
+
+    def blocks(self, blocks, look: Look, indent: int | None = None) -> str:
+        """``indent``: the left indent (twips) of text inside a list item, else None."""
+        out = []
+        for node in blocks:
+            kind = node.get("t") if isinstance(node, dict) else None
+            if kind in ("Para", "Plain"):
+                out.append(self.para(self.runs(_content(node), look), look, indent))
+            elif kind == "Header":
+                runs = self.runs(_content(node)[2], look, {"b": "<w:b/>", "bCs": "<w:bCs/>"})
+                out.append(self.para(runs, look, indent))
+            elif kind == "CodeBlock":
+                for line in _content(node)[1].split("\n"):
+                    out.append(self.para(self.text_run(line, look, {}), look, indent))
+            elif kind == "LineBlock":
+                for line in _content(node):
+                    out.append(self.para(self.runs(line, look), look, indent))
+            elif kind == "BlockQuote":
+                inner = (indent or (0 if look.in_cell else 2 * look.char)) + 2 * look.char
+                out.append(self.blocks(_content(node), look, inner))
+            elif kind == "Div":
+                out.append(self.blocks(_content(node)[1], look, indent))
+            elif kind == "BulletList":
+                items = _content(node)
+                depth = getattr(self, "_depth", 0)
+                out.append(self.list_items(items, [BULLETS[depth % len(BULLETS)]] * len(items), look, indent))
+            elif kind == "OrderedList":
+                attributes, items = _content(node)
+                start = attributes[0] if isinstance(attributes[0], int) else 1
+                out.append(self.list_items(items, [ordered_marker(attributes, start + i) for i in range(len(items))],
+                                           look, indent))
+            elif kind == "Table":
+                out.append(self.table(node, look, indent))
+            elif kind in ("HorizontalRule", "RawBlock", "Figure", "Null"):
+                continue  # no words (a rule), refused, or a comment
+            elif kind == "DefinitionList":
+                for term, definitions in _content(node):
+                    out.append(self.para(self.runs(term, look, {"b": "<w:b/>"}), look, indent))
+                    for definition in definitions:
+                        out.append(self.blocks(definition, look, indent))
+            elif kind is None:
+                raise BadAst("block")
+        return "".join(out)
+
+    def para(self, runs: str, look: Look, indent: int | None) -> str:
+        # a justified line that ends in a hard break is stretched over the whole width (Word and
+        # LibreOffice alike): such a paragraph is set flush left
+        jc = "left" if "<w:br/>" in runs and "jc" not in look.ppr or 'w:val="both"' in look.ppr.get("jc", "") \
+            and "<w:br/>" in runs else None
+        if indent is None:
+            return look.paragraph(runs, jc=jc)
+        return look.paragraph(runs, ind=f'<w:ind w:left="{indent}" w:firstLineChars="0" w:firstLine="0"/>', jc=jc)
+
+    def list_items(self, items, markers: list[str], look: Look, indent: int | None) -> str:
+        base = indent if indent is not None else (0 if look.in_cell else 2 * look.char)
+        widest = max((display_width(m) for m in markers), default=1)
+        hanging = max(2, math.ceil((widest + 1) / 2)) * look.char
+        left = base + hanging
+        out = []
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            for marker, item in zip(markers, items):
+                if not isinstance(item, list):
+                    raise BadAst("item")
+                head = self.text_run(marker, look, {}) + "<w:r><w:tab/></w:r>"
+                ind = f'<w:ind w:left="{left}" w:hanging="{hanging}" w:firstLineChars="0"/>'
+                first = item[0] if item else None
+                if isinstance(first, dict) and first.get("t") in ("Para", "Plain"):
+                    rest = self.blocks(item[1:], look, left)
+                    out.append(look.paragraph(head + self.runs(_content(first), look), ind=ind) + rest)
+                else:
+                    out.append(look.paragraph(head, ind=ind) + self.blocks(item, look, left))
+        finally:
+            self._depth -= 1
+        return "".join(out)
+
+    def table(self, node, look: Look, indent: int | None) -> str:
+        content = _content(node)
+        if len(content) != 6:
+            raise BadAst("table")
+        _, _, colspecs, head, bodies, foot = content
+        columns = len(colspecs)
+        if columns == 0:
+            return ""
+        header_rows = list(head[1])
+        body_rows = []
+        for body in bodies:
+            body_rows.extend(body[2])
+            body_rows.extend(body[3])
+        body_rows.extend(foot[1])
+        rows = [(row, True) for row in header_rows] + [(row, False) for row in body_rows]
+        offset = 0 if indent is None or look.in_cell else max(0, indent - 2 * look.char)
+        available = max(look.width - offset, 1000)
+        widths = self.column_widths(colspecs, rows, available)
+        aligns = [_align(spec[0]) for spec in colspecs]
+        header_style, body_style = self.cell_styles(look)
+        # place the cells on the grid: (row, column) → origin cell and whether it continues a merge
+        occupied: dict[tuple[int, int], tuple[int, int]] = {}
+        placed: list[list[tuple[int, dict, bool]]] = []  # per row: (column, cell, is continuation)
+        for r, (row, _) in enumerate(rows):
+            cells = []
+            column = 0
+            for cell in row[1]:
+                while (r, column) in occupied and column < columns:
+                    origin = occupied[(r, column)]
+                    cells.append((column, origin, True))
+                    column += origin[1]
+                if column >= columns:
+                    break
+                rowspan = max(1, _int(cell[2], 1))
+                colspan = max(1, min(_int(cell[3], 1), columns - column))
+                for dr in range(1, rowspan):
+                    occupied[(r + dr, column)] = (rowspan, colspan)
+                cells.append((column, (cell, colspan, rowspan), False))
+                column += colspan
+            while column < columns:
+                if (r, column) in occupied:
+                    origin = occupied[(r, column)]
+                    cells.append((column, origin, True))
+                    column += origin[1]
+                else:
+                    cells.append((column, None, False))  # a short row: an empty cell
+                    column += 1
+            placed.append(cells)
+        out = ["<w:tbl><w:tblPr>", f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/>']
+        if look.in_cell:
+            pass
+        elif offset:
+            out.append(f'<w:tblInd w:w="{offset}" w:type="dxa"/>')
+        else:
+            out.append('<w:jc w:val="center"/>')
+        out += [TABLE_BORDERS, '<w:tblLayout w:type="fixed"/>',
+                f'<w:tblCellMar><w:left w:w="{CELL_MARGIN}" w:type="dxa"/><w:right w:w="{CELL_MARGIN}" w:type="dxa"/>'
+                "</w:tblCellMar>", '<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>']
+        out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+        out.append("</w:tblGrid>")
+        for (row, is_header), cells in zip(rows, placed):
+            out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if is_header else "") + "</w:trPr>")
+            for column, cell, continued in cells:
+                if continued:
+                    span = cell[1]
+                    width = sum(widths[column:column + span])
+                    out.append(_tc(width, span, "continue", ""))
+                    continue
+                if cell is None:
+                    out.append(_tc(widths[column], 1, None, ""))
+                    continue
+                pandoc_cell, span, rowspan = cell
+                width = sum(widths[column:column + span])
+                align = _align(pandoc_cell[1]) or (None if is_header else aligns[column])  # headings centred
+                cell_look = Look({"pStyle": f'<w:pStyle w:val="{escape(header_style if is_header else body_style)}"/>'}
+                                 if (header_style if is_header else body_style) else
+                                 {"ind": '<w:ind w:firstLineChars="0" w:firstLine="0"/>'},
+                                 {}, self.styles, width - 2 * CELL_MARGIN, True)
+                if align:
+                    cell_look.ppr["jc"] = f'<w:jc w:val="{align}"/>'
+                if not cell_look.ppr.get("pStyle") and look.ppr.get("pStyle"):
+                    cell_look.ppr["pStyle"] = look.ppr["pStyle"]
+                body = self.blocks(pandoc_cell[4], cell_look)
+                if not body.endswith("</w:p>"):
+                    body += cell_look.paragraph("")
+                out.append(_tc(width, span, "restart" if rowspan > 1 else None, body))
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        return "".join(out)
+
+    def cell_styles(self, look: Look) -> tuple[str, str]:
+        """The form's own table paragraph styles, the smaller ones inside a small-print table."""
+        small = look.style.endswith("小")
+        header = "表格文字小" if small else "表格文字"
+        body = "表格正文小" if small else "表格正文"
+        return (header if header in self.styles.ids else "", body if body in self.styles.ids else "")
+
+    def column_widths(self, colspecs, rows, available: int) -> list[int]:
+        fractions = []
+        for spec in colspecs:
+            width = spec[1] if len(spec) > 1 else None
+            if isinstance(width, dict) and width.get("t") == "ColWidth" and isinstance(width.get("c"), (int, float)):
+                fractions.append(max(float(width["c"]), 0.01))
+            else:
+                fractions = None
+                break
+        if fractions is None:  # pipe tables: by the longest text of each column
+            longest = [2] * len(colspecs)
+            for row, _ in rows:
+                column = 0
+                for cell in row[1]:
+                    span = max(1, _int(cell[3], 1))
+                    if column < len(longest) and span == 1:
+                        text = " ".join(plain_paragraphs(cell[4]))
+                        longest[column] = max(longest[column], min(display_width(text), 40))
+                    column += span
+            fractions = [float(n) for n in longest]
+        total = sum(fractions)
+        widths = [max(400, int(available * f / total)) for f in fractions]
+        scale = available / sum(widths)
+        if scale < 1:
+            widths = [max(300, int(w * scale)) for w in widths]
+        return widths
+
+
+def _tc(width: int, span: int, merge: str | None, body: str) -> str:
+    tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if span > 1:
+        tcpr += f'<w:gridSpan w:val="{span}"/>'
+    if merge == "restart":
+        tcpr += '<w:vMerge w:val="restart"/>'
+    elif merge == "continue":
+        tcpr += '<w:vMerge w:val="continue"/>'
+    tcpr += '<w:vAlign w:val="center"/>'
+    return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body or '<w:p/>'}</w:tc>"
+
+
+def _align(alignment) -> str | None:
+    kind = alignment.get("t") if isinstance(alignment, dict) else None
+    return {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(kind)
+
+
+# ---------------------------------------------------------------- the package
+
+
+def _text_width(document: str) -> int:
+    """The text width of the document's (last) section: page width less the margins, in twips."""
+    section = document[document.rfind("<w:sectPr"):]
+    size = re.search(r'<w:pgSz\b[^>]*\bw:w="(\d+)"', section)
+    left = re.search(r'<w:pgMar\b[^>]*\bw:left="(\d+)"', section)
+    right = re.search(r'<w:pgMar\b[^>]*\bw:right="(\d+)"', section)
+    if not (size and left and right):
+        return 8845
+    width = int(size.group(1)) - int(left.group(1)) - int(right.group(1))
+    return width if width > 1000 else 8845
+
+
+_MARKER_TEXT = re.compile("\ue000budgetdoc-md:([0-9a-f]{32})\ue001")
+_T = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+_PPR = re.compile(r"<w:pPr>.*?</w:pPr>|<w:pPr/>", re.S)
+_RUN_RPR = re.compile(r"<w:r(?:\s[^>]*)?>\s*(<w:rPr>.*?</w:rPr>)", re.S)
+_TCW = re.compile(r'<w:tcW\b[^>]*\bw:w="(\d+)"')
+
+
+class _Props:
+    """w:pPr / w:rPr text → {child name: XML}, parsed once per distinct text."""
+
+    def __init__(self):
+        self.known: dict[str, dict[str, str]] = {}
+
+    def __call__(self, xml: str | None) -> dict[str, str]:
+        if not xml:
+            return {}
+        if xml not in self.known:
+            wrapper = etree.fromstring(f'<w:x xmlns:w="{W_NS}">{xml}</w:x>')
+            self.known[xml] = {k: _clean(v) for k, v in _props(wrapper[0]).items()}
+        return dict(self.known[xml])
+
+
+def _open_tag(document: str, tag: str, position: int) -> int:
+    """The nearest ``<tag>`` or ``<tag …>`` opening before ``position`` (not ``<tagPr>`` …), or -1.
+    Searched back from ``position`` only as far as it is, so each look-up stays near its marker."""
+    index = document.rfind(tag, 0, position)
+    while index >= 0 and document[index + len(tag)] not in "> /":
+        index = document.rfind(tag, 0, index)
+    return index
+
+
+def _paragraph_at(document: str, position: int) -> tuple[int, int]:
+    """The start and end of the w:p that holds ``position``."""
+    start = _open_tag(document, "<w:p", position)
+    end = document.find("</w:p>", position)
+    return start, (end + len("</w:p>") if end >= 0 else -1)
+
+
+def _cell_at(document: str, position: int) -> int | None:
+    """The start of the w:tc that holds ``position``, or None outside tables."""
+    opened = _open_tag(document, "<w:tc", position)
+    closed = document.rfind("</w:tc>", max(opened, 0), position)
+    return opened if opened >= 0 and closed < 0 else None
+
+
+def place_markdown(package: bytes, fragments: dict[str, MarkdownText]) -> bytes:
+    """The rendered package with every marker paragraph replaced by its fragment's Word XML,
+    and the footnotes part added when there are footnotes.
+
+    The body is worked on as text — it was just serialized, and parsed strictly, by the render — which
+    at 1,000 projects is seconds faster than thousands of tree insertions; the XML put in is made here."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    names = source.namelist()
+    raw = source.read("word/document.xml")
+    if b"\xee\x80\x80budgetdoc-md:" not in raw:  # U+E000: no marker, nothing to do
+        return package
+    document = raw.decode("utf-8")
+    styles = Styles(source.read("word/styles.xml") if "word/styles.xml" in names else None)
+    page_width = _text_width(document)
+    existing_notes = source.read("word/footnotes.xml") if "word/footnotes.xml" in names else None
+    first_note = 1
+    if existing_notes:
+        ids = [_int(n.get(f"{W}id"), 0) for n in etree.fromstring(existing_notes).findall(f"{W}footnote")]
+        first_note = max([0, *ids]) + 1
+    writer = Writer(styles, first_note)
+    props = _Props()
+    pieces: list[str] = []
+    done = 0
+    for match in _MARKER_TEXT.finditer(document):
+        if match.start() < done:
+            continue  # a second marker in a paragraph already replaced
+        start, end = _paragraph_at(document, match.start())
+        paragraph = document[start:end] if start >= 0 and end > 0 else ""
+        fragment = fragments.get(match.group(1))
+        if fragment is None or "".join(_T.findall(paragraph)).strip() != match.group(0):
+            # a marker inside other text (a template printing it in a sentence): its words instead
+            words = " ".join(plain_paragraphs(fragment.blocks)) if fragment is not None else ""
+            pieces.append(document[done:match.start()])
+            pieces.append(escape(words))
+            done = match.end()
+            continue
+        ppr = _PPR.search(paragraph)
+        after_ppr = ppr.end() if ppr else 0
+        rpr = _RUN_RPR.search(paragraph, after_ppr)
+        cell = _cell_at(document, start)
+        width = page_width
+        if cell is not None:
+            tcw = _TCW.search(document, cell, start)
+            width = (int(tcw.group(1)) if tcw else 2000) - 2 * CELL_MARGIN
+        look = Look(props(ppr.group(0) if ppr else None), props(rpr.group(1) if rpr else None), styles, width,
+                    cell is not None)
+        xml = writer.blocks(fragment.blocks, look)
+        if cell is not None and not xml.endswith("</w:p>") and document.startswith("</w:tc>", end):
+            xml += look.paragraph("")  # a cell ends with a paragraph
+        pieces.append(document[done:start])
+        pieces.append(xml)
+        done = end
+    pieces.append(document[done:])
+    extra: dict[str, bytes] = {"word/document.xml": "".join(pieces).encode("utf-8")}
+    if writer.footnotes:
+        extra.update(_footnote_parts(source, names, writer.footnotes))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:  # compressed once, by normalize_package
+        for info in source.infolist():
+            data = extra.pop(info.filename, None) or source.read(info.filename)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), data)
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+_SEPARATORS = ('<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+               'w:lineRule="auto"/><w:ind w:firstLineChars="0" w:firstLine="0"/></w:pPr><w:r><w:separator/></w:r>'
+               '</w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing '
+               'w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:firstLineChars="0" w:firstLine="0"/></w:pPr>'
+               '<w:r><w:continuationSeparator/></w:r></w:p></w:footnote>')
+
+
+def _footnote_parts(source: zipfile.ZipFile, names: list[str], notes: list[str]) -> dict[str, bytes]:
+    if "word/footnotes.xml" in names:  # a template with footnotes of its own: ours follow them
+        root = etree.fromstring(source.read("word/footnotes.xml"))
+        wrapper = etree.fromstring(f'<w:wrap xmlns:w="{W_NS}">{"".join(notes)}</w:wrap>')
+        for note in list(wrapper):
+            root.append(note)
+        return {"word/footnotes.xml": etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)}
+    part = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:footnotes xmlns:w="{W_NS}" '
+            f'xmlns:r="{R_NS}">{_SEPARATORS}{"".join(notes)}</w:footnotes>').encode("utf-8")
+    rels = etree.fromstring(source.read("word/_rels/document.xml.rels"))
+    ids = {rel.get("Id") for rel in rels}
+    rid = next(f"rId{n}" for n in range(1, 10**6) if f"rId{n}" not in ids)
+    relation = etree.SubElement(rels, f"{{{PKG_REL_NS}}}Relationship")
+    relation.set("Id", rid)
+    relation.set("Type", FOOTNOTES_REL)
+    relation.set("Target", "footnotes.xml")
+    types = etree.fromstring(source.read("[Content_Types].xml"))
+    override = etree.SubElement(types, f"{{{CT_NS}}}Override")
+    override.set("PartName", "/word/footnotes.xml")
+    override.set("ContentType", FOOTNOTES_CT)
+    return {
+        "word/footnotes.xml": part,
+        "word/_rels/document.xml.rels": etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True),
+        "[Content_Types].xml": etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True),
+    }
+
+
+def document_fragments(document) -> dict[str, MarkdownText]:
+    """Every Markdown fragment of a document by key."""
+    found: dict[str, MarkdownText] = {}
+    for project in document.projects:
+        for pieces in getattr(project, "markdown", {}).values():
+            for piece in pieces:
+                if isinstance(piece, MarkdownText):
+                    found[piece.key] = piece
+    return found
+
+
+__all__ = ["place_markdown", "document_fragments", "inline_text", "table_rows_text"]
