@@ -256,7 +256,8 @@ def _node_from_json(data, path: Path, depth: int) -> Node:
 
 
 def _problem_to_json(problem: Problem) -> dict:
-    return {"file": str(problem.location.file), "line": problem.location.line, "col": problem.location.col,
+    # absolute: the warnings are printed again from whatever folder the next build runs in
+    return {"file": os.path.abspath(problem.location.file), "line": problem.location.line, "col": problem.location.col,
             "field": problem.field, "message": problem.message, "severity": problem.severity,
             "rule": problem.rule, "values": [list(pair) for pair in problem.values]}
 

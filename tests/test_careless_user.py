@@ -474,3 +474,18 @@ def test_watch_rebuilds_after_the_folder_is_deleted_and_restored(tmp_path):
         process.interrupt()
         process.wait(60)
     assert "内部错误" not in process.text
+
+
+def test_reprinted_warnings_are_placed_from_the_folder_the_build_runs_in(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES, repo / "sources")
+    (repo / ".git").mkdir()  # the repository root, as budgetdoc finds it
+    out = repo / "build"
+    assert run_cli("build", "sources", "--out", out, cwd=repo).returncode == 0
+    inside = repo / "sources" / "2025-绩效目标申报"
+    again = run_cli("build", "--out", out, cwd=inside)
+    assert "未改变" in again.stdout
+    for line in again.stderr.splitlines():
+        if "[警告]" in line:
+            path = line.split(":", 1)[0]
+            assert (inside / path).resolve().is_file(), line
