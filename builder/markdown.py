@@ -536,8 +536,8 @@ def _raw_message(fmt: str, raw: str) -> str:
             "或在字符前加“\\”使其按原样印出")
 
 
-def _table_cell_blocks(node) -> list[list]:
-    """Every cell's blocks of a pandoc Table (head, bodies, foot)."""
+def table_rows(node) -> list:
+    """The rows of a pandoc Table in printed order: head, each body's head and rows, foot."""
     content = _content(node)
     if len(content) != 6:
         raise BadAst("table")
@@ -547,8 +547,13 @@ def _table_cell_blocks(node) -> list[list]:
         rows.extend(body[2])
         rows.extend(body[3])
     rows.extend(foot[1])
+    return rows
+
+
+def _table_cell_blocks(node) -> list[list]:
+    """Every cell's blocks of a pandoc Table (head, bodies, foot)."""
     cells = []
-    for row in rows:
+    for row in table_rows(node):
         for cell in row[1]:
             cells.append(_blocks_of(cell[4]))
     return cells
@@ -735,16 +740,7 @@ def plain_paragraphs(blocks: list) -> list[str]:
 
 
 def table_rows_text(node) -> list[list[str]]:
-    content = _content(node)
-    if len(content) != 6:
-        raise BadAst("table")
-    _, _, _, head, bodies, foot = content
-    rows = list(head[1])
-    for body in bodies:
-        rows.extend(body[2])
-        rows.extend(body[3])
-    rows.extend(foot[1])
-    return [[" ".join(plain_paragraphs(cell[4])) for cell in row[1]] for row in rows]
+    return [[" ".join(plain_paragraphs(cell[4])) for cell in row[1]] for row in table_rows(node)]
 
 
 def display_width(text: str) -> int:
