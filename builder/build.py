@@ -227,8 +227,9 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
     key = None
     if cache is not None:
-        key = cache.document_key(folder, _other_inputs(folder, cache) + cache.recorded_templates(folder),
-                                 input_files(folder), _inputs_key_extra(formats))
+        other, extra = _other_inputs(folder, cache), _inputs_key_extra(formats)
+        recorded = cache.recorded_templates(folder)
+        key = cache.document_key(folder, other + recorded, input_files(folder), extra)
         warnings = cache.fresh_warnings(folder, key, outputs) if key else None
         if warnings is not None:
             return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
@@ -237,8 +238,10 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
     written = write_outputs(document, out_dir, formats)
     if cache is not None:
         template = template_for(document)
-        key = cache.document_key(folder, _other_inputs(folder, cache) + [template], input_files(folder),
-                                 _inputs_key_extra(formats))
+        if recorded != [template]:  # a first build, or another template: the key names the one used
+            key = cache.document_key(folder, other + [template], input_files(folder), extra)
+        # else the key taken before loading stands: it describes the bytes the build read (or older
+        # ones, if a file was saved meanwhile, which only makes the next build render again)
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
     return BuildResult(document.name, list(written), time.perf_counter() - started, len(document.projects), False,
