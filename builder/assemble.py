@@ -9,7 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -99,3 +103,85 @@ def _core_properties(payload: bytes, timestamp: str, properties: dict[str, str])
         if node is not None:
             root.remove(node)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---------------------------------------------------------------- .docx from pieces
+# A part is deflated piece by piece, each piece on its own (a full flush ends it, so the next
+# starts from an empty window): the compressed bytes of a piece never depend on its
+# neighbours, and a build that changes one project's piece compresses only that piece again.
+# The pieces' streams, followed by an empty final block, are one valid deflate stream.
+
+_FINAL_BLOCK = zlib.compressobj(6, zlib.DEFLATED, -15).flush()
+_DOS_DATE = ((FIXED_ZIP_DATE[0] - 1980) << 9) | (FIXED_ZIP_DATE[1] << 5) | FIXED_ZIP_DATE[2]
+_DOS_TIME = 0
+_ZIP_LIMIT = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Piece:
+    data: bytes
+    deflated: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> "Piece":
+        return cls(data, deflate_piece(data))
+
+
+def deflate_piece(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def write_zip(entries: list[tuple[str, list[Piece]]]) -> bytes:
+    """A zip of deflated entries with fixed dates and attributes (as ``rewrite_package`` writes)."""
+    out, central = bytearray(), bytearray()
+    for name, pieces in entries:
+        raw_name = name.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800
+        crc, size = 0, 0
+        for piece in pieces:
+            crc = zlib.crc32(piece.data, crc)
+            size += len(piece.data)
+        data = b"".join(piece.deflated for piece in pieces) + _FINAL_BLOCK
+        offset = len(out)
+        if size > _ZIP_LIMIT or offset + len(data) > _ZIP_LIMIT:
+            raise ValueError("文档过大（超过 4 GB），无法写成 .docx")
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc, len(data), size,
+                           len(raw_name), 0)
+        out += raw_name
+        out += data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME, _DOS_DATE, crc,
+                               len(data), size, len(raw_name), 0, 0, 0, 0, 0o644 << 16, offset)
+        central += raw_name
+    start = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0)
+    return bytes(out)
+
+
+DOCUMENT_PART = "word/document.xml"
+_BODY = re.compile(rb"<w:body\b.*</w:body>", re.S)
+
+
+def assemble_docx(package: bytes, head: bytes, items: list[Piece], tail: bytes, timestamp: str,
+                  properties: dict[str, str] | None = None) -> bytes:
+    """The .docx of a rendered template: ``package`` (as python-docx saved it) with its body
+    replaced by ``head`` + items + ``tail``, fixed dates and order, and the core properties set."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    names = source.namelist()
+    ordered = ["[Content_Types].xml"] + [n for n in names if n != "[Content_Types].xml"]
+    entries = []
+    for name in ordered:
+        payload = source.read(name)
+        if name == CORE_PART:
+            payload = _core_properties(payload, timestamp, properties or {})
+        if name != DOCUMENT_PART:
+            entries.append((name, [Piece.of(payload)]))
+            continue
+        match = _BODY.search(payload)
+        if match is None:
+            raise ValueError("模板的 word/document.xml 没有 <w:body>")
+        first = Piece.of(payload[:match.start()] + head)
+        last = Piece.of(tail + payload[match.end():])
+        entries.append((name, [first, *items, last]))
+    return write_zip(entries)

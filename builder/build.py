@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import model as m
-from builder.assemble import build_timestamp, normalize_package
+from builder.assemble import Piece, assemble_docx, build_timestamp, normalize_package
 from builder.cache import BuildCache, cache_enabled
 from builder.errors import InputError, Location, Problem, display_path
 from builder.loader import expand_document_folders, load_documents
@@ -22,7 +22,7 @@ from builder.outputs import write_atomic
 from builder.safeio import describe_os_error
 from builder.render.context import target_context
 from builder.render.bounded import RenderLimit, run_bounded
-from builder.render.docx import TemplateProblem, render_template
+from builder.render.docx import TemplateProblem
 from builder.render.markdown_docx import document_fragments, place_markdown
 from builder.sources import source_files
 
@@ -302,30 +302,58 @@ def _under_field(message: str, field_name: str) -> str:
 
 
 def render_document(document: m.Document) -> bytes:
+    return render_document_parts(document).data
+
+
+@dataclass
+class RenderedDocument:
+    """A document's .docx and, when its template's project loop splits (``builder.render.segments``),
+    the pieces an incremental build reuses: one per project, and the digest they depend on."""
+
+    data: bytes
+    items: list | None = None  # builder.assemble.Piece per project
+    digest: str = ""
+
+
+def render_document_parts(document: m.Document, check_template_first: bool = True) -> RenderedDocument:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
+    from builder.render.docx import Rendered, render_parts
+
     template = template_for(document)
     context = document_context(document)
     location = document.locations.get("模板", Location(document.source))
     field_name = "模板" if document.template else ""
     try:
-        check_before_build(template, document.kind, document.form)
-        data = run_bounded(lambda: render_template(template, context), TemplateProblem)
+        if check_template_first:
+            check_before_build(template, document.kind, document.form)
+        packed = run_bounded(lambda: render_parts(template, context).pack(), TemplateProblem)
     except TemplateProblem as exc:
         raise InputError([Problem(location, field_name, _under_field(line, field_name))
                           for line in str(exc).splitlines()]) from exc
     except RenderLimit as exc:
         raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
-    properties = {
+    rendered = Rendered.unpack(packed)
+    timestamp, properties = build_timestamp(document.year), document_properties(document)
+    fragments = document_fragments(document)
+    if fragments:  # Markdown narratives: their Word XML in place of the marker paragraphs
+        data = place_markdown(rendered.package_with_body(), fragments)
+        return RenderedDocument(normalize_package(data, timestamp, properties))
+    items = [Piece.of(item.encode("utf-8")) for item in rendered.segments.items or ()]
+    data = assemble_docx(rendered.package, rendered.segments.head.encode("utf-8"), items,
+                         rendered.segments.tail.encode("utf-8"), timestamp, properties)
+    if rendered.segments.items is None:
+        return RenderedDocument(data)
+    return RenderedDocument(data, items, rendered.digest)
+
+
+def document_properties(document: m.Document) -> dict[str, str]:
+    return {
         "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
         "dc:creator": document.unit_name,
         "cp:lastModifiedBy": "budgetdoc",
         "cp:revision": "1",
     }
-    fragments = document_fragments(document)
-    if fragments:  # Markdown narratives: their Word XML in place of the marker paragraphs
-        data = place_markdown(data, fragments)
-    return normalize_package(data, build_timestamp(document.year), properties)
 
 
 def check_before_build(template: Path, kind: str, form=None) -> None:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
+
+from builder.render.segments import Segments
 
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024  # uncompressed; a real template is well under 1 MB
 MAX_TEMPLATE_RATIO = 200  # uncompressed / compressed: beyond this it is a zip bomb
@@ -56,17 +60,64 @@ _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 
 def render_template(template: Path, context: dict) -> bytes:
     """Render ``template`` with ``context``; returns the .docx bytes (not yet normalized)."""
+    return render_parts(template, context).package_with_body()
+
+
+@dataclass
+class Rendered:
+    """A rendered template: the package python-docx saved (its body not yet replaced) and the
+    rendered body in segments; ``digest`` identifies what the project items depend on besides
+    their projects (empty when the body is one segment)."""
+
+    package: bytes
+    segments: Segments
+    digest: str = ""
+
+    def package_with_body(self) -> bytes:
+        return _splice_body(self.package, self.segments.body().encode("utf-8"))
+
+    def pack(self) -> bytes:
+        """As bytes, to come back from the bounded child process."""
+        items = self.segments.items
+        parts = [self.package, self.segments.head.encode(), self.segments.tail.encode(), self.digest.encode(),
+                 b"1" if items is not None else b"0", *(item.encode() for item in items or ())]
+        return struct.pack(f"<I{len(parts)}Q", len(parts), *map(len, parts)) + b"".join(parts)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> "Rendered":
+        (count,) = struct.unpack_from("<I", data)
+        sizes = struct.unpack_from(f"<{count}Q", data, 4)
+        position, parts = 4 + 8 * count, []
+        for size in sizes:
+            parts.append(data[position:position + size])
+            position += size
+        package, head, tail, digest, split, *items = parts
+        decoded = [item.decode() for item in items] if split == b"1" else None
+        return cls(package, Segments(head.decode(), decoded, tail.decode()), digest.decode())
+
+
+def render_parts(template: Path, context: dict, expected_items: int | None = None) -> Rendered:
+    """Render ``template`` with ``context`` into a package and body segments (see
+    ``builder.render.segments``); ``expected_items`` is how many projects the loop renders."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
-    from lxml import etree
+
+    from builder.render.segments import globals_digest, plan_loop
 
     check_template_package(template)
     env = template_environment()
+    plans = []
 
     class _Template(DocxTemplate):
         def resolve_listing(self, xml):  # values never carry \n, \t or \a: paragraphs are split upstream
             return xml
+
+        def patch_xml(self, xml):
+            xml = super().patch_xml(xml)
+            plan = plan_loop(xml, env) if not plans else None
+            plans.append(plan)
+            return plan.source if plan is not None else xml
 
     try:
         tpl = _Template(str(template))
@@ -90,13 +141,69 @@ def render_template(template: Path, context: dict) -> bytes:
         raise TemplateProblem(f"模板 {template.name} 无法打开：{type(exc).__name__}: {exc}") from exc
     counter = iter(range(1001, 10**9))
     body = _DOCPR_ID.sub(lambda m: f"{m.group(1)}{next(counter)}{m.group(2)}", body)
-    try:
-        tree = etree.fromstring(body.encode("utf-8"))  # strict: a broken template fails here, loudly
-    except etree.XMLSyntaxError as exc:
-        raise TemplateProblem(f"模板 {template.name} 生成的 XML 无效（{exc}），请检查模板中的标签") from exc
+    plan = plans[0] if plans else None
+    if expected_items is None and plan is not None:
+        expected_items = len(context.get(plan.list_name) or ())
+    segments = _segments(template, body, plan, expected_items)
     buffer = io.BytesIO()
     tpl.docx.save(buffer)
-    return _splice_body(buffer.getvalue(), finish_body(body, tree))
+    digest = globals_digest(context, plan) if segments.items is not None else ""
+    return Rendered(buffer.getvalue(), segments, digest)
+
+
+def _segments(template: Path, body: str, plan, expected_items: int | None) -> Segments:
+    """The rendered body, finished, in segments when the plan's markers split it cleanly (and
+    no item holds a drawing, whose ids are numbered across the whole body)."""
+    from builder.render.segments import LOOP_START, body_tags, split_body, strip_markers
+
+    split = split_body(body, expected_items) if plan is not None else None
+    if split is not None and any("<wp:docPr" in item for item in split[1]):
+        split = None
+    if split is None:
+        return Segments(finish_segment(template, strip_markers(body)), None, "")
+    frame, items, _ = split
+    open_tag, _ = body_tags(frame)
+    finished = finish_segment(template, frame)
+    if finished.count(LOOP_START) != 1:
+        return Segments(finish_segment(template, strip_markers(body)), None, "")
+    head, tail = finished.split(LOOP_START)
+    if not head.startswith("<w:body") or not tail.endswith("</w:body>") or not _at_top_level(frame):
+        return Segments(finish_segment(template, strip_markers(body)), None, "")
+    return Segments(head, [finish_item(template, open_tag, item) for item in items], tail)
+
+
+def _at_top_level(frame: str) -> bool:
+    """The loop's place is directly in the body (not inside a table or paragraph)."""
+    from lxml import etree
+
+    from builder.render.segments import LOOP_START
+
+    tree = etree.fromstring(frame.encode("utf-8"))
+    return any(isinstance(child, etree._Comment) and f"<!--{child.text}-->" == LOOP_START for child in tree)
+
+
+def finish_item(template: Path, open_tag: str, item: str) -> str:
+    """One project's rendered piece, finished as part of a body with the same namespaces."""
+    finished = finish_segment(template, f"{open_tag}{item}</w:body>")
+    if finished.endswith("/>") and "</w:body>" not in finished:
+        return ""
+    return finished[finished.index(">") + 1:-len("</w:body>")]
+
+
+def finish_segment(template: Path, body: str) -> str:
+    """A rendered ``<w:body>`` parsed strictly (a broken template fails here, loudly), its merge
+    markers applied, serialized again, with on/off values written as Word writes them."""
+    from lxml import etree
+
+    from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
+
+    try:
+        tree = etree.fromstring(body.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise TemplateProblem(f"模板 {template.name} 生成的 XML 无效（{exc}），请检查模板中的标签") from exc
+    if MERGE_MARKER in body:
+        merge_marked_cells(tree)
+    return normalize_on_off(etree.tostring(tree, encoding="unicode"))
 
 
 def prepare_body(body) -> None:
@@ -105,19 +212,6 @@ def prepare_body(body) -> None:
     from builder.render.merge import move_page_breaks
 
     move_page_breaks(body)
-
-
-def finish_body(body: str, tree) -> bytes:
-    """The rendered body with the template's merge markers applied and on/off values written as
-    Word writes them (unchanged when there is neither)."""
-    from lxml import etree
-
-    from builder.render.merge import MERGE_MARKER, merge_marked_cells, normalize_on_off
-
-    if MERGE_MARKER in body:
-        merge_marked_cells(tree)
-        body = etree.tostring(tree, encoding="unicode")
-    return normalize_on_off(body).encode("utf-8")
 
 
 def _splice_body(package: bytes, body: bytes) -> bytes:
