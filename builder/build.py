@@ -221,38 +221,65 @@ def shared_inputs(folder: Path) -> list[Path]:
 
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
-    """Load, check, render and write one document folder (unless it is unchanged)."""
+    """Load, check, render and write one document folder (unless it is unchanged; when only a
+    few project files changed, only they are loaded and rendered: ``builder.incremental``)."""
+    from builder import incremental
+    from builder.cache import input_digests
+
     started = time.perf_counter()
     cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
     outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
-    key = None
+    key = inputs = None
     if cache is not None:
         other, extra = _other_inputs(folder, cache), _inputs_key_extra(formats)
         recorded = cache.recorded_templates(folder)
-        key = cache.document_key(folder, other + recorded, input_files(folder), extra)
+        files = input_files(folder)
+        digests = input_digests(folder, files)
+        key = cache.document_key(folder, other + recorded, files, extra, digests) if digests is not None else None
         warnings = cache.fresh_warnings(folder, key, outputs) if key else None
         if warnings is not None:
             return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
+        if key and formats == ("docx",):
+            inputs = incremental.document_inputs(folder, extra, other + recorded, digests)
+            rebuilt = incremental.rebuild(folder, cache, inputs)
+            if rebuilt is not None:
+                warnings = rebuilt.problems
+                docx = out_dir / f"{folder.name}.docx"
+                write_atomic(docx, rebuilt.data)
+                cache.remember(folder, key, {docx: rebuilt.data}, recorded, warnings)
+                incremental.remember_rebuilt(cache, folder, inputs, rebuilt)
+                return BuildResult(folder.name, [docx], time.perf_counter() - started, len(rebuilt.document.roster),
+                                   False, warnings)
     documents, warnings = prepare([folder], cache)
     document = documents[0]
-    written = write_outputs(document, out_dir, formats)
+    rendered = render_document_parts(document)
+    written = write_outputs(document, out_dir, formats, rendered)
     if cache is not None:
         template = template_for(document)
         if recorded != [template]:  # a first build, or another template: the key names the one used
-            key = cache.document_key(folder, other + [template], input_files(folder), extra)
+            files = input_files(folder)
+            digests = input_digests(folder, files)
+            key = cache.document_key(folder, other + [template], files, extra, digests) if digests else None
+            inputs = incremental.document_inputs(folder, extra, other + [template], digests) if key else None
+        elif key and inputs is None:
+            inputs = incremental.document_inputs(folder, extra, other + recorded, digests)
         # else the key taken before loading stands: it describes the bytes the build read (or older
         # ones, if a file was saved meanwhile, which only makes the next build render again)
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
+            if formats == ("docx",) and inputs is not None:
+                incremental.remember(cache, folder, inputs, document, warnings, rendered.items, rendered.digest,
+                                     rendered.frame)
     return BuildResult(document.name, list(written), time.perf_counter() - started, len(document.projects), False,
                        warnings)
 
 
-def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
+def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
+                  rendered: "RenderedDocument | None" = None) -> dict[Path, bytes]:
     """Write the document in each format asked for (and no other); the .docx first, so it
     exists even if PDF fails."""
     written: dict[Path, bytes] = {}
-    data = render_document(document)
+    data = (rendered or render_document_parts(document)).data
     if "docx" in formats:
         docx = out_dir / f"{document.name}.docx"
         write_atomic(docx, data)
@@ -313,27 +340,23 @@ class RenderedDocument:
     data: bytes
     items: list | None = None  # builder.assemble.Piece per project
     digest: str = ""
+    frame: object = None  # builder.incremental.Frame
 
 
 def render_document_parts(document: m.Document, check_template_first: bool = True) -> RenderedDocument:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
-    from builder.render.docx import Rendered, render_parts
-
     template = template_for(document)
     context = document_context(document)
     location = document.locations.get("模板", Location(document.source))
     field_name = "模板" if document.template else ""
-    try:
-        if check_template_first:
+    if check_template_first:
+        try:
             check_before_build(template, document.kind, document.form)
-        packed = run_bounded(lambda: render_parts(template, context).pack(), TemplateProblem)
-    except TemplateProblem as exc:
-        raise InputError([Problem(location, field_name, _under_field(line, field_name))
-                          for line in str(exc).splitlines()]) from exc
-    except RenderLimit as exc:
-        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
-    rendered = Rendered.unpack(packed)
+        except TemplateProblem as exc:
+            raise InputError([Problem(location, field_name, _under_field(line, field_name))
+                              for line in str(exc).splitlines()]) from exc
+    rendered = run_template(document, template, context)
     timestamp, properties = build_timestamp(document.year), document_properties(document)
     fragments = document_fragments(document)
     if fragments:  # Markdown narratives: their Word XML in place of the marker paragraphs
@@ -344,7 +367,50 @@ def render_document_parts(document: m.Document, check_template_first: bool = Tru
                          rendered.segments.tail.encode("utf-8"), timestamp, properties)
     if rendered.segments.items is None:
         return RenderedDocument(data)
-    return RenderedDocument(data, items, rendered.digest)
+    from builder.incremental import Frame
+
+    frame = Frame(rendered.frame_digest, rendered.item_source, rendered.open_tag, rendered.segments.head,
+                  rendered.segments.tail, rendered.package)
+    return RenderedDocument(data, items, rendered.digest, frame)
+
+
+def run_template(document: m.Document, template: Path, context: dict, expected_items: int | None = None):
+    """The template rendered (builder.render.docx.Rendered) in the bounded child process; a
+    template problem or a bound reached is an InputError located at 模板 (or document.yaml)."""
+    from builder.render.docx import Rendered, render_parts
+
+    location = document.locations.get("模板", Location(document.source))
+    field_name = "模板" if document.template else ""
+    try:
+        packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
+    except TemplateProblem as exc:
+        raise InputError([Problem(location, field_name, _under_field(line, field_name))
+                          for line in str(exc).splitlines()]) from exc
+    except RenderLimit as exc:
+        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
+    return Rendered.unpack(packed)
+
+
+def run_items(document: m.Document, template: Path, item_source: str, open_tag: str, context: dict,
+              expected: int) -> list[str] | None:
+    """Only the template's project loop rendered (builder.render.docx.render_items), bounded as
+    ``run_template``; None when its items do not come out as planned."""
+    import json
+
+    from builder.render.docx import render_items
+
+    def render() -> bytes:
+        return json.dumps(render_items(template, item_source, open_tag, context, expected)).encode()
+
+    location = document.locations.get("模板", Location(document.source))
+    field_name = "模板" if document.template else ""
+    try:
+        return json.loads(run_bounded(render, TemplateProblem))
+    except TemplateProblem as exc:
+        raise InputError([Problem(location, field_name, _under_field(line, field_name))
+                          for line in str(exc).splitlines()]) from exc
+    except RenderLimit as exc:
+        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
 
 
 def document_properties(document: m.Document) -> dict[str, str]:

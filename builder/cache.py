@@ -63,18 +63,24 @@ class BuildCache:
             return []
         return [Path(n) for n in names]
 
-    def document_key(self, folder: Path, templates: list[Path], files: list[Path], extra: str = "") -> str | None:
+    def document_key(self, folder: Path, templates: list[Path], files: list[Path], extra: str = "",
+                     digests: dict[Path, str] | None = None) -> str | None:
         """The content key of a document, or None when an input cannot be hashed safely
-        (it is then built without the cache, and the loader reports what is wrong)."""
+        (it is then built without the cache, and the loader reports what is wrong).
+        ``digests`` are the files' digests when ``input_digests`` has taken them already."""
         digest = hashlib.sha256(f"{FORMAT}\0{extra}\0".encode())
+        if digests is None:
+            digests = input_digests(folder, files)
+            if digests is None:
+                return None
         try:
             for path in sorted(files):
-                digest.update(os.fsencode(path.name) + b"\0" + source_bytes(path, folder) + b"\0")
+                digest.update(os.fsencode(path.name) + b"\0" + digests[path].encode() + b"\0")
             for path in sorted(set(templates)):
                 digest.update(os.fsencode(path) + b"\0")
                 digest.update(read_regular(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
                 digest.update(b"\0")
-        except UnsafeFile:
+        except (UnsafeFile, KeyError):
             return None
         return digest.hexdigest()
 
@@ -155,6 +161,15 @@ class BuildCache:
 
 
 MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
+
+
+def input_digests(folder: Path, files: list[Path]) -> dict[Path, str] | None:
+    """The sha256 of each source file (read safely, each once), or None when one cannot be read
+    safely (the loader then reports what is wrong)."""
+    try:
+        return {path: sha256(source_bytes(path, folder)) for path in files}
+    except UnsafeFile:
+        return None
 MAX_MARKDOWN_RECORD_BYTES = 512 * 1024 * 1024
 
 
@@ -259,7 +274,7 @@ def _problem_to_json(problem: Problem) -> dict:
     # absolute: the warnings are printed again from whatever folder the next build runs in
     return {"file": os.path.abspath(problem.location.file), "line": problem.location.line, "col": problem.location.col,
             "field": problem.field, "message": problem.message, "severity": problem.severity,
-            "rule": problem.rule, "values": [list(pair) for pair in problem.values]}
+            "rule": problem.rule, "values": [list(pair) for pair in problem.values], "note": problem.note}
 
 
 def _problems_from_json(data) -> list[Problem] | None:
@@ -269,7 +284,7 @@ def _problems_from_json(data) -> list[Problem] | None:
         return [
             Problem(Location(Path(_str(d["file"])), _int(d["line"]), _int(d["col"])), _str(d["field"]),
                     _str(d["message"]), _str(d["severity"]), _str(d["rule"]),
-                    tuple((_str(a), _str(b)) for a, b in d["values"]))
+                    tuple((_str(a), _str(b)) for a, b in d["values"]), _str(d.get("note", "")))
             for d in data
         ]
     except (KeyError, TypeError, ValueError):

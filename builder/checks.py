@@ -296,26 +296,27 @@ def check_budget_text(document: m.Document):
 
 @rule("DOC-NAMES", ERROR, "同一文档中项目名称不重复", kinds=BOTH)
 def check_unique_names(document: m.Document):
-    seen: dict[str, m.TargetProject] = {}
+    first: dict[str, object] = {}
+    for entry in document.all_projects:
+        first.setdefault(re.sub(r"\s+", "", entry.name), entry)
     for project in document.projects:
-        key = re.sub(r"\s+", "", project.name)
-        if key in seen:
+        earlier = first[re.sub(r"\s+", "", project.name)]
+        if earlier.source != project.source:
             yield finding(
                 project.location("项目名称"), "项目名称", "DOC-NAMES",
-                f"项目名称“{project.name}”与 {seen[key].source.name} 重复", 项目名称=project.name,
+                f"项目名称“{project.name}”与 {earlier.source.name} 重复", 项目名称=project.name,
             )
-        else:
-            seen[key] = project
 
 
 @rule("DOC-SUMMARY", ERROR, "document.yaml 中写明的项目数、涉及项目预算资金与各项目一致")
 def check_summary(document: m.Document):
     stated = document.stated_summary
-    if stated.get("项目数") is not None and stated["项目数"] != len(document.projects):
+    count = len(document.all_projects)
+    if stated.get("项目数") is not None and stated["项目数"] != count:
         yield finding(
             document.locations.get("项目数", Location(document.source)), "项目数", "DOC-SUMMARY",
-            f"写明的项目数 {stated['项目数']} ≠ 项目文件数 {len(document.projects)}",
-            写明=stated["项目数"], 计算=len(document.projects),
+            f"写明的项目数 {stated['项目数']} ≠ 项目文件数 {count}",
+            写明=stated["项目数"], 计算=count,
         )
     total = document.total_annual
     if stated.get("涉及项目预算资金") is not None and stated["涉及项目预算资金"] != total:
@@ -439,7 +440,7 @@ class _NameIndex:
 
 @rule("COPIED-TEXT", WARNING, "情况说明中出现本文档另一个项目的名称或别的项目标签（可能是复制来的文字）")
 def check_copied_text(document: m.Document):
-    names = {_squash(p.name).removesuffix("项目"): p for p in document.projects}
+    names = {_squash(p.name).removesuffix("项目"): p for p in document.all_projects}
     index = _NameIndex(names)
     for project in document.projects:
         own = _squash(project.name).removesuffix("项目")

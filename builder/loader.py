@@ -386,13 +386,15 @@ def _not_a_document_message(path: Path) -> str:
     return "这里没有文档：文件夹中应有 document.yaml（或其下的子文件夹中有）"
 
 
-def load_document(folder: Path, cache=None) -> Loaded:
+def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
+    """Load a document folder. With ``only`` (project stems), only those project files are read
+    and converted: the document holds those projects (builder.incremental adds the roster)."""
     from builder.mdload import MarkdownPhase
 
     problems = Problems()
     ctx = Context(problems)
     markdown = MarkdownPhase(folder, problems, cache)  # pandoc starts on the .md files while the YAML is read
-    sources = read_folder(folder, problems, cache)
+    sources = read_folder(folder, problems, cache, only)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
     if not _root_is_mapping(sources.document, ctx):

@@ -204,6 +204,21 @@ class Document:
     waivers: tuple[Waiver, ...] = ()  # 忽略
     form: object = field(default=None, compare=False)  # 表单: a builder.form.Form, or None (the shipped form)
     extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
+    # every project of the document, when ``projects`` holds only some of them (a build after a
+    # few project files changed: builder.incremental); None when ``projects`` is all of them
+    roster: tuple | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def all_projects(self) -> tuple:
+        """Every project, or what the document-wide rules and totals need of each (RosterEntry)."""
+        return self.roster if self.roster is not None else self.projects
+
+    def numbered_projects(self) -> list[tuple[int, object]]:
+        """``projects`` with each one's number (from 1) in the whole document."""
+        if self.roster is None:
+            return list(enumerate(self.projects, start=1))
+        numbers = {entry.source: number for number, entry in enumerate(self.roster, start=1)}
+        return [(numbers[project.source], project) for project in self.projects]
 
     @property
     def framework(self) -> dict[str, tuple[str, ...]]:
@@ -216,4 +231,19 @@ class Document:
     @property
     def total_annual(self) -> Decimal:
         """Σ 年度资金申请总额 of a 申报 document (the 涉及项目预算资金)."""
-        return sum((p.funds.annual for p in self.projects), Decimal(0))
+        return sum((p.funds.annual for p in self.all_projects), Decimal(0))
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """What the document-wide rules (DOC-NAMES, DOC-SUMMARY, COPIED-TEXT) and totals read of a
+    project that was not loaded again."""
+
+    source: Path
+    name: str
+    funds: "RosterFunds"
+
+
+@dataclass(frozen=True)
+class RosterFunds:
+    annual: Decimal

@@ -86,8 +86,9 @@ def unexpected_source_files(folder: Path) -> list[Path]:
     )
 
 
-def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
+def read_folder(folder: Path, problems: Problems, cache=None, only: set[str] | None = None) -> SourceFolder:
     """Read every source file of a folder; ``cache`` (a BuildCache) skips re-parsing unchanged files.
+    With ``only`` (project stems) the other project files are listed but not read (their tree is None).
 
     One project is one file: two files with the same stem (``01-p.yaml`` and ``01-p.toml``)
     are an error naming both, never one of them dropped in silence."""
@@ -106,6 +107,9 @@ def read_folder(folder: Path, problems: Problems, cache=None) -> SourceFolder:
             problems.error(Location(path), "", f"“{first.name}”和“{path.name}”是同一个项目的两个文件，请只保留一个")
             continue
         by_stem[path.stem] = path
+        if only is not None and path.stem != DOCUMENT_STEM and path.stem not in only:
+            projects.append(SourceFile(path, None))
+            continue
         source = SourceFile(path, read_source(path, problems, cache, folder))
         if path.stem == DOCUMENT_STEM:
             document = source

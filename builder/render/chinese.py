@@ -83,9 +83,9 @@ def document_names(document: m.Document) -> dict:
         "单位名称": document.unit_name,
         "年度": str(document.year),
         "预算单位数": str(document.budget_units),
-        "项目个数": str(len(document.projects)),
+        "项目个数": str(len(document.all_projects)),
         "涉及项目预算资金": money(document.total_annual),
-        "项目列表": [project_names(p, n, form) for n, p in enumerate(document.projects, start=1)],
+        "项目列表": [project_names(p, n, form) for n, p in document.numbered_projects()],
     }
     if form is not None:
         for spec in form.level("文档"):

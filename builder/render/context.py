@@ -65,11 +65,11 @@ def _target_english(document: m.Document) -> dict:
         "unit_name": document.unit_name,
         "year": str(document.year),
         "budget_units": str(document.budget_units),
-        "project_count": str(len(document.projects)),
+        "project_count": str(len(document.all_projects)),
         "total_wan": format_wan(document.total_annual),
         "projects": [
             target_project_context(project, number, document.year)
-            for number, project in enumerate(document.projects, start=1)
+            for number, project in document.numbered_projects()
         ],
     }
 

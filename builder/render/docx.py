@@ -72,6 +72,9 @@ class Rendered:
     package: bytes
     segments: Segments
     digest: str = ""
+    frame_digest: str = ""  # builder.render.segments.frame_digest of the context
+    item_source: str = ""  # the project loop as a template of its own (see LoopPlan)
+    open_tag: str = ""  # the rendered body's start tag, with its namespaces
 
     def package_with_body(self) -> bytes:
         return _splice_body(self.package, self.segments.body().encode("utf-8"))
@@ -80,6 +83,7 @@ class Rendered:
         """As bytes, to come back from the bounded child process."""
         items = self.segments.items
         parts = [self.package, self.segments.head.encode(), self.segments.tail.encode(), self.digest.encode(),
+                 self.frame_digest.encode(), self.item_source.encode(), self.open_tag.encode(),
                  b"1" if items is not None else b"0", *(item.encode() for item in items or ())]
         return struct.pack(f"<I{len(parts)}Q", len(parts), *map(len, parts)) + b"".join(parts)
 
@@ -91,9 +95,10 @@ class Rendered:
         for size in sizes:
             parts.append(data[position:position + size])
             position += size
-        package, head, tail, digest, split, *items = parts
+        package, head, tail, digest, frame, item_source, open_tag, split, *items = parts
         decoded = [item.decode() for item in items] if split == b"1" else None
-        return cls(package, Segments(head.decode(), decoded, tail.decode()), digest.decode())
+        return cls(package, Segments(head.decode(), decoded, tail.decode()), digest.decode(), frame.decode(),
+                   item_source.decode(), open_tag.decode())
 
 
 def render_parts(template: Path, context: dict, expected_items: int | None = None) -> Rendered:
@@ -147,8 +152,38 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
     segments = _segments(template, body, plan, expected_items)
     buffer = io.BytesIO()
     tpl.docx.save(buffer)
-    digest = globals_digest(context, plan) if segments.items is not None else ""
-    return Rendered(buffer.getvalue(), segments, digest)
+    if segments.items is None:
+        return Rendered(buffer.getvalue(), segments)
+    from builder.render.segments import body_tags, frame_digest
+
+    return Rendered(buffer.getvalue(), segments, globals_digest(context, plan), frame_digest(context),
+                    plan.item_source, body_tags(body)[0])
+
+
+def render_items(template: Path, item_source: str, open_tag: str, context: dict, expected: int) -> list[str] | None:
+    """Only the project loop of a template (``Rendered.item_source``), for the projects in
+    ``context``: their finished items, the same text a whole render gives them (rendered as
+    docxtpl renders a part), or None when the markers do not come out as planned."""
+    from jinja2 import TemplateError
+    from jinja2.exceptions import SecurityError
+
+    from builder.render.segments import split_items
+
+    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", item_source)
+    try:
+        rendered = template_environment().from_string(source).render(context)
+    except SecurityError as exc:
+        raise TemplateProblem(f"模板 {template.name} 试图访问不允许的内容（模板只能使用文档的数据），已拒绝") from exc
+    except TemplateError as exc:
+        from builder.render.templatecheck import describe_render_error
+
+        raise TemplateProblem(describe_render_error(template, exc)) from exc
+    rendered = re.sub(r"\n<w:p([ >])", r"<w:p\1", rendered)
+    rendered = rendered.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    items = split_items(rendered)
+    if items is None or len(items) != expected or any("<wp:docPr" in item for item in items):
+        return None
+    return [finish_item(template, open_tag, item) for item in items]
 
 
 def _segments(template: Path, body: str, plan, expected_items: int | None) -> Segments:

@@ -39,6 +39,9 @@ class LoopPlan:
     source: str
     list_name: str
     used_globals: tuple[str, ...]  # names of the context the loop body reads (besides its variable)
+    # the loop alone, as a template of its own (for rendering some projects' items without the
+    # frame); empty when the frame sets variables, defines macros or includes other templates
+    item_source: str = ""
 
 
 def plan_loop(source: str, env) -> LoopPlan | None:
@@ -64,9 +67,10 @@ def plan_loop(source: str, env) -> LoopPlan | None:
     except Exception:  # noqa: BLE001 - a loop body that does not parse alone is rendered whole
         return None
     used.discard(start.group("var"))
-    marked = (source[:start.start()] + LOOP_START + start.group(0) + ITEM_START + body + ITEM_END
-              + end.group(0) + LOOP_END + source[end.end():])
-    return LoopPlan(marked, start.group("list"), tuple(sorted(used)))
+    item_source = start.group(0) + ITEM_START + body + ITEM_END + end.group(0)
+    marked = source[:start.start()] + LOOP_START + item_source + LOOP_END + source[end.end():]
+    standalone = not re.search(r"\{%-?\s*(set|macro|import|from|include|extends|block|call|filter|with)\b", source)
+    return LoopPlan(marked, start.group("list"), tuple(sorted(used)), item_source if standalone else "")
 
 
 def _matching_endfor(source: str, begin: int):
@@ -90,6 +94,27 @@ def globals_digest(context: dict, plan: LoopPlan) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def frame_digest(context: dict) -> str:
+    """A digest of every context value but the project lists: the frame (title, totals, headers
+    and footers) rendered by an earlier build is valid only while it is the same."""
+    values = {name: value for name, value in context.items() if name not in LOOP_NAMES}
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def split_items(rendered: str) -> list[str] | None:
+    """The items of a rendered ``item_source`` (None when its markers are out of place)."""
+    items, position = [], 0
+    while position < len(rendered):
+        if not rendered.startswith(ITEM_START, position):
+            return None
+        close = rendered.find(ITEM_END, position)
+        if close < 0:
+            return None
+        items.append(rendered[position + len(ITEM_START):close])
+        position = close + len(ITEM_END)
+    return items
+
+
 @dataclass
 class Segments:
     """A rendered ``<w:body>``: ``head`` + items + ``tail`` (each serialized XML text);
@@ -110,17 +135,9 @@ def split_body(body: str, expected: int | None) -> tuple[str, list[str], str] | 
     first, last = body.find(LOOP_START), body.rfind(LOOP_END)
     if first < 0 or last < first or body.count(LOOP_START) != 1 or body.count(LOOP_END) != 1:
         return None
-    inner = body[first + len(LOOP_START):last]
-    items = []
-    position = 0
-    while position < len(inner):
-        if not inner.startswith(ITEM_START, position):
-            return None
-        close = inner.find(ITEM_END, position)
-        if close < 0:
-            return None
-        items.append(inner[position + len(ITEM_START):close])
-        position = close + len(ITEM_END)
+    items = split_items(body[first + len(LOOP_START):last])
+    if items is None:
+        return None
     if expected is not None and len(items) != expected:
         return None
     if any(marker in item for item in items for marker in _MARKERS):

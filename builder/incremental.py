@@ -1,0 +1,350 @@
+"""A build after a few project files changed: load, check and render those projects only.
+
+A full build of a 申报 document whose template's project loop splits into one piece
+per project (``builder.render.segments``) leaves a record beside the build cache:
+for every project file its content hash, what the document-wide rules and totals
+read of it (its name and 年度资金申请总额), its findings, and its rendered piece of
+``word/document.xml`` (raw and deflated). When only project files changed since,
+and nothing else did — not document.yaml, a template, a rule profile, the form,
+the set of files, the formats, nor the tool —, the next build
+
+1. loads document.yaml and the changed project files only, with the recorded
+   roster of the others (``Document.roster``);
+2. runs every rule on them (the document-wide ones read the roster), and takes the
+   unchanged projects' findings from the record;
+3. renders the template with the changed projects only: the frame (title, totals)
+   and their pieces; the other pieces come from the record, already deflated;
+4. writes the same .docx, byte for byte, that a full build would write.
+
+Anything it cannot vouch for falls back to the full build: a project renamed
+(other projects' findings name it), more than a quarter of the projects changed, a
+piece that depends on something else than its project (``globals_digest``
+changed), Markdown, a 自评 document, document-wide waivers, or a record that is
+missing, damaged or of another version. The record is plain JSON plus one binary
+file of pieces whose hash the JSON holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from builder import __version__
+from builder import model as m
+from builder.assemble import Piece
+from builder.errors import InputError, Problem
+
+FORMAT = f"budgetdoc-incremental 1 {__version__}"
+MAX_CHANGED_SHARE = 4  # more than 1/4 of the projects changed: a full build is as quick
+MAX_RECORD_BYTES = 256 * 1024 * 1024
+MAX_BLOB_BYTES = 1 << 31
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A document's inputs as the incremental build sees them."""
+
+    base: str  # everything but the project files' contents (document.yaml, templates, formats …)
+    projects: dict[str, str]  # project file name → sha256 of its bytes
+
+
+def document_inputs(folder: Path, key_extra: str, others: list[Path], digests: dict[Path, str]) -> Inputs | None:
+    """From the per-file digests the build key was made of (``digests``: every source and .md
+    file of the folder); None when the folder has Markdown files (not built incrementally)."""
+    from builder.sources import DOCUMENT_STEM
+
+    if any(path.suffix == ".md" for path in digests):
+        return None
+    base = hashlib.sha256(f"{FORMAT}\0{key_extra}\0".encode())
+    projects = {}
+    for path in sorted(digests):
+        if path.stem == DOCUMENT_STEM:
+            base.update(f"document\0{path.name}\0{digests[path]}\0".encode())
+        else:
+            projects[path.name] = digests[path]
+            base.update(f"project\0{path.name}\0".encode())
+    for path in sorted(set(others)):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"<missing>"
+        base.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
+    return Inputs(base.hexdigest(), projects)
+
+
+# ---------------------------------------------------------------- the record
+
+@dataclass
+class ProjectRecord:
+    file: str
+    sha: str
+    name: str
+    annual: Decimal
+    findings: list[Problem]
+    piece: Piece
+
+
+@dataclass
+class Frame:
+    """What a build whose totals and other document-wide values did not change can reuse
+    instead of rendering the whole template again: the rendered frame and the project loop."""
+
+    digest: str  # builder.render.segments.frame_digest of the context it was rendered with
+    item_source: str  # Rendered.item_source ("" when the loop cannot be rendered alone)
+    open_tag: str
+    head: str
+    tail: str
+    package: bytes  # the template package python-docx saved (headers and footers rendered)
+
+
+@dataclass
+class Record:
+    base: str
+    digest: str  # builder.render.segments.globals_digest of the build that rendered the pieces
+    projects: list[ProjectRecord]  # in document order
+    frame: Frame
+
+
+def _paths(cache, folder: Path) -> tuple[Path, Path]:
+    name = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()
+    return cache.dir / "incremental" / f"{name}.json", cache.dir / "incremental" / f"{name}.bin"
+
+
+def remember(cache, folder: Path, inputs: Inputs | None, document: m.Document, problems: list[Problem],
+             items: list[Piece] | None, digest: str, frame: Frame | None) -> None:
+    """Record a full build of ``document`` for the next incremental build (or forget the last
+    record when this document cannot be rebuilt so)."""
+    if not _eligible(document, inputs, items) or frame is None:
+        _forget(*_paths(cache, folder))
+        return
+    by_file = _by_file(folder, problems)
+    _write(cache, folder, inputs.base, digest, frame, [
+        ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, p.funds.annual,
+                      by_file.get(p.source.name, []), piece)
+        for p, piece in zip(document.projects, items)
+    ])
+
+
+def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") -> None:
+    """Record an incremental build: the changed projects' entries replaced."""
+    by_file = _by_file(folder, rebuilt.problems)
+    entries = []
+    for entry, piece in zip(rebuilt.record.projects, rebuilt.items):
+        project = rebuilt.fresh.get(entry.file)
+        if project is None:
+            entries.append(entry)
+        else:
+            entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
+                                         by_file.get(entry.file, []), piece))
+    _write(cache, folder, inputs.base, rebuilt.digest, rebuilt.frame, entries)
+
+
+def _by_file(folder: Path, problems: list[Problem]) -> dict[str, list[Problem]]:
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if _in_folder(problem, folder):
+            by_file.setdefault(Path(problem.location.file).name, []).append(problem)
+    return by_file
+
+
+def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: list[ProjectRecord]) -> None:
+    from builder.cache import _problem_to_json
+    from builder.outputs import write_atomic
+
+    index, blob = _paths(cache, folder)
+    chunks, position, entries = [], 0, []
+    for project in projects:
+        piece = project.piece
+        chunks += [piece.data, piece.deflated]
+        entries.append({
+            "file": project.file, "sha": project.sha, "name": project.name, "annual": str(project.annual),
+            "findings": [_problem_to_json(p) for p in project.findings],
+            "data": [position, len(piece.data)], "deflated": [position + len(piece.data), len(piece.deflated)],
+        })
+        position += len(piece.data) + len(piece.deflated)
+    chunks.append(frame.package)
+    data = b"".join(chunks)
+    record = {"format": FORMAT, "folder": str(folder.resolve()), "base": base, "digest": digest,
+              "blob": hashlib.sha256(data).hexdigest(), "size": len(data), "projects": entries,
+              "frame": {"digest": frame.digest, "item_source": frame.item_source, "open_tag": frame.open_tag,
+                        "head": frame.head, "tail": frame.tail, "package": [position, len(frame.package)]}}
+    try:
+        write_atomic(blob, data, durable=False)
+        write_atomic(index, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
+    except (OSError, ValueError):
+        _forget(index, blob)
+
+
+def _eligible(document: m.Document, inputs: Inputs | None, items) -> bool:
+    return (inputs is not None and items is not None and document.kind == m.TARGET_KIND
+            and document.roster is None and not document.waivers and len(items) == len(document.projects)
+            and sorted(p.source.name for p in document.projects) == sorted(inputs.projects))
+
+
+def _in_folder(problem: Problem, folder: Path) -> bool:
+    return Path(os.path.abspath(problem.location.file)).parent == Path(os.path.abspath(folder))
+
+
+def _forget(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def load_record(cache, folder: Path) -> Record | None:
+    """The record of the last build of ``folder``, checked field by field; None when it is
+    missing, damaged, planted or of another version."""
+    from builder.cache import _problems_from_json, _read_json
+    from builder.safeio import UnsafeFile, read_regular
+
+    index, blob = _paths(cache, folder)
+    data = _read_json(index, MAX_RECORD_BYTES)
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("folder") != str(folder.resolve()):
+        return None
+    try:
+        raw = read_regular(blob, MAX_BLOB_BYTES)
+    except (OSError, UnsafeFile):
+        return None
+    if len(raw) != data.get("size") or hashlib.sha256(raw).hexdigest() != data.get("blob"):
+        return None
+    try:
+        projects = []
+        for entry in data["projects"]:
+            findings = _problems_from_json(entry["findings"])
+            if findings is None:
+                return None
+            piece = Piece(_slice(raw, entry["data"]), _slice(raw, entry["deflated"]))
+            projects.append(ProjectRecord(_text(entry["file"]), _text(entry["sha"]), _text(entry["name"]),
+                                          Decimal(_text(entry["annual"])), findings, piece))
+        frame = data["frame"]
+        return Record(_text(data["base"]), _text(data["digest"]), projects,
+                      Frame(_text(frame["digest"]), _text(frame["item_source"]), _text(frame["open_tag"]),
+                            _text(frame["head"]), _text(frame["tail"]), _slice(raw, frame["package"])))
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return None
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def _slice(raw: bytes, span) -> bytes:
+    start, size = span
+    if not (isinstance(start, int) and isinstance(size, int) and 0 <= start and 0 <= size and start + size <= len(raw)):
+        raise ValueError("bad span")
+    return raw[start:start + size]
+
+
+# ---------------------------------------------------------------- the build
+
+@dataclass
+class Rebuilt:
+    document: m.Document  # the changed projects, with the roster
+    problems: list[Problem]  # every finding of the whole document, as a full build reports them
+    data: bytes  # the .docx
+    items: list[Piece]
+    digest: str
+    record: Record
+    fresh: dict  # file name → the changed project, as loaded now
+    frame: Frame
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"\s+", "", name)
+
+
+def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
+    """The document rebuilt from the record and the changed project files; None when it must
+    be built in full. Raises InputError (every finding of the document) when a changed
+    project has errors, as a full build would."""
+    if inputs is None:
+        return None
+    record = load_record(cache, folder)
+    if record is None or record.base != inputs.base or sorted(p.file for p in record.projects) != sorted(inputs.projects):
+        return None
+    changed = [p for p in record.projects if inputs.projects[p.file] != p.sha]
+    if not changed or len(changed) * MAX_CHANGED_SHARE > len(record.projects):
+        return None
+    from builder.loader import load_document
+
+    loaded = load_document(folder, cache, only={Path(p.file).stem for p in changed})
+    document = loaded.document
+    if document is None or [p.source.name for p in document.projects] != [p.file for p in changed]:
+        return None
+    fresh = {p.source.name: p for p in document.projects}
+    if any(_squash(fresh[p.file].name) != _squash(p.name) for p in changed):
+        return None  # a renamed project: other projects' findings (DOC-NAMES, COPIED-TEXT) may change
+    roster = tuple(
+        m.RosterEntry(folder / p.file, p.name, m.RosterFunds(p.annual)) if p.file not in fresh else fresh[p.file]
+        for p in record.projects
+    )
+    document = replace(document, roster=roster)
+    if document.waivers:
+        return None
+    problems = _findings(folder, document, loaded.problems, record, fresh)
+    if any(p.severity == "错误" for p in problems):
+        raise InputError(problems)
+    rendered = _render(document, record)
+    if rendered is None:
+        return None
+    frame, new_items = rendered
+    pieces = iter(new_items)
+    items = [next(pieces) if p.file in fresh else p.piece for p in record.projects]
+    from builder.assemble import assemble_docx
+
+    data = assemble_docx(frame.package, frame.head.encode("utf-8"), items, frame.tail.encode("utf-8"), *_stamp(document))
+    return Rebuilt(document, problems, data, items, record.digest, record, fresh, frame)
+
+
+def _findings(folder: Path, document: m.Document, loaded: list[Problem], record: Record, fresh: dict) -> list[Problem]:
+    """The findings of the whole document: the changed projects' and the document's from this
+    run, the unchanged projects' from the record."""
+    from builder.build import _problem_order
+    from builder.review import review
+
+    unchanged = {os.path.abspath(folder / p.file) for p in record.projects if p.file not in fresh}
+    now = [p for p in loaded + review(document) if os.path.abspath(p.location.file) not in unchanged]
+    kept = [replace(p, location=replace(p.location, file=folder / p.location.file.name))
+            for r in record.projects if r.file not in fresh for p in r.findings]
+    return sorted(now + kept, key=_problem_order)
+
+
+def _render(document: m.Document, record: Record) -> tuple[Frame, list[Piece]] | None:
+    """The frame and the changed projects' pieces, or None when the pieces would not be what a
+    full build renders. While the document-wide values (totals, unit, year …) are unchanged
+    only the project loop is rendered; otherwise the whole template, with the changed projects."""
+    from builder.build import document_context, run_items, run_template, template_for
+    from builder.render.markdown_docx import document_fragments
+    from builder.render.segments import frame_digest
+
+    if document_fragments(document):
+        return None
+    template, context = template_for(document), document_context(document)
+    frame = record.frame
+    if frame.item_source and frame_digest(context) == frame.digest:
+        items = run_items(document, template, frame.item_source, frame.open_tag, context, len(document.projects))
+        if items is not None:
+            return frame, [Piece.of(item.encode("utf-8")) for item in items]
+    rendered = run_template(document, template, context, len(document.projects))
+    items = rendered.segments.items
+    if items is None or len(items) != len(document.projects) or rendered.digest != record.digest:
+        return None
+    frame = Frame(rendered.frame_digest, rendered.item_source, rendered.open_tag, rendered.segments.head,
+                  rendered.segments.tail, rendered.package)
+    return frame, [Piece.of(item.encode("utf-8")) for item in items]
+
+
+def _stamp(document: m.Document) -> tuple[str, dict]:
+    from builder.assemble import build_timestamp
+    from builder.build import document_properties
+
+    return build_timestamp(document.year), document_properties(document)
