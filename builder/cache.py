@@ -74,9 +74,9 @@ class BuildCache:
             if digests is None:
                 return None
         try:
-            for path in sorted(files):
+            for path in sorted(files, key=os.fspath):
                 digest.update(os.fsencode(path.name) + b"\0" + digests[path].encode() + b"\0")
-            for path in sorted(set(templates)):
+            for path in sorted(set(templates), key=os.fspath):
                 digest.update(os.fsencode(path) + b"\0")
                 digest.update(read_regular(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
                 digest.update(b"\0")
@@ -277,12 +277,13 @@ def _problem_to_json(problem: Problem) -> dict:
             "rule": problem.rule, "values": [list(pair) for pair in problem.values], "note": problem.note}
 
 
-def _problems_from_json(data) -> list[Problem] | None:
+def _problems_from_json(data, file: Path | None = None) -> list[Problem] | None:
+    """The problems as stored; ``file`` (when given) is where they are, instead of the path stored."""
     if not isinstance(data, list):
         return None
     try:
         return [
-            Problem(Location(Path(_str(d["file"])), _int(d["line"]), _int(d["col"])), _str(d["field"]),
+            Problem(Location(file or Path(_str(d["file"])), _int(d["line"]), _int(d["col"])), _str(d["field"]),
                     _str(d["message"]), _str(d["severity"]), _str(d["rule"]),
                     tuple((_str(a), _str(b)) for a, b in d["values"]), _str(d.get("note", "")))
             for d in data

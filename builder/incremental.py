@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import zlib
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -62,13 +63,13 @@ def document_inputs(folder: Path, key_extra: str, others: list[Path], digests: d
         return None
     base = hashlib.sha256(f"{FORMAT}\0{key_extra}\0".encode())
     projects = {}
-    for path in sorted(digests):
+    for path in sorted(digests, key=os.fspath):
         if path.stem == DOCUMENT_STEM:
             base.update(f"document\0{path.name}\0{digests[path]}\0".encode())
         else:
             projects[path.name] = digests[path]
             base.update(f"project\0{path.name}\0".encode())
-    for path in sorted(set(others)):
+    for path in sorted(set(others), key=os.fspath):
         try:
             data = path.read_bytes()
         except OSError:
@@ -85,8 +86,9 @@ class ProjectRecord:
     sha: str
     name: str
     annual: Decimal
-    findings: list[Problem]
+    findings: list  # as stored: builder.cache's JSON form of each Problem (see _stored)
     piece: Piece
+    spans: list | None = None  # where the piece is in the record's blob ([data, deflated]), if it is
 
 
 @dataclass
@@ -100,6 +102,7 @@ class Frame:
     head: str
     tail: str
     package: bytes  # the template package python-docx saved (headers and footers rendered)
+    span: list | None = None  # where the package is in the record's blob, if it is
 
 
 @dataclass
@@ -108,6 +111,8 @@ class Record:
     digest: str  # builder.render.segments.globals_digest of the build that rendered the pieces
     projects: list[ProjectRecord]  # in document order
     frame: Frame
+    size: int = 0  # of the blob's part that the index describes
+    crc: int = 0  # zlib.crc32 of that part
 
 
 def _paths(cache, folder: Path) -> tuple[Path, Path]:
@@ -125,7 +130,7 @@ def remember(cache, folder: Path, inputs: Inputs | None, document: m.Document, p
     by_file = _by_file(folder, problems)
     _write(cache, folder, inputs.base, digest, frame, [
         ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, p.funds.annual,
-                      by_file.get(p.source.name, []), piece)
+                      _stored(by_file.get(p.source.name, [])), piece)
         for p, piece in zip(document.projects, items)
     ])
 
@@ -140,8 +145,14 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
             entries.append(entry)
         else:
             entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
-                                         by_file.get(entry.file, []), piece))
-    _write(cache, folder, inputs.base, rebuilt.digest, rebuilt.frame, entries)
+                                         _stored(by_file.get(entry.file, [])), piece))
+    _write(cache, folder, inputs.base, rebuilt.digest, rebuilt.frame, entries, rebuilt.record)
+
+
+def _stored(problems: list[Problem]) -> list:
+    from builder.cache import _problem_to_json
+
+    return [_problem_to_json(p) for p in problems]
 
 
 def _by_file(folder: Path, problems: list[Problem]) -> dict[str, list[Problem]]:
@@ -152,29 +163,50 @@ def _by_file(folder: Path, problems: list[Problem]) -> dict[str, list[Problem]]:
     return by_file
 
 
-def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: list[ProjectRecord]) -> None:
-    from builder.cache import _problem_to_json
+def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: list[ProjectRecord],
+           previous: Record | None = None) -> None:
+    """Write the record. After an incremental build (``previous``) only the new pieces are
+    appended to the blob, whose first ``previous.size`` bytes stay as they are; the blob is
+    written afresh after a full build, or when less than half of it is still in use."""
     from builder.outputs import write_atomic
 
     index, blob = _paths(cache, folder)
-    chunks, position, entries = [], 0, []
+    live = sum(len(p.piece.data) + len(p.piece.deflated) for p in projects) + len(frame.package)
+    if previous is not None and previous.size > 2 * live:
+        previous = None
+    if previous is None:
+        projects = [replace(p, spans=None) for p in projects]
+        frame = replace(frame, span=None)
+    position = previous.size if previous is not None else 0
+    chunks, entries = [], []
     for project in projects:
-        piece = project.piece
-        chunks += [piece.data, piece.deflated]
-        entries.append({
-            "file": project.file, "sha": project.sha, "name": project.name, "annual": str(project.annual),
-            "findings": [_problem_to_json(p) for p in project.findings],
-            "data": [position, len(piece.data)], "deflated": [position + len(piece.data), len(piece.deflated)],
-        })
-        position += len(piece.data) + len(piece.deflated)
-    chunks.append(frame.package)
-    data = b"".join(chunks)
+        spans = project.spans
+        if spans is None:
+            piece = project.piece
+            chunks += [piece.data, piece.deflated]
+            spans = [[position, len(piece.data)], [position + len(piece.data), len(piece.deflated)]]
+            position += len(piece.data) + len(piece.deflated)
+        entries.append({"file": project.file, "sha": project.sha, "name": project.name, "annual": str(project.annual),
+                        "findings": project.findings, "data": spans[0], "deflated": spans[1]})
+    package = frame.span
+    if package is None:
+        chunks.append(frame.package)
+        package = [position, len(frame.package)]
+        position += len(frame.package)
+    added = b"".join(chunks)
+    crc = zlib.crc32(added, previous.crc if previous is not None else 0)
     record = {"format": FORMAT, "folder": str(folder.resolve()), "base": base, "digest": digest,
-              "blob": hashlib.sha256(data).hexdigest(), "size": len(data), "projects": entries,
+              "blob": crc, "size": position, "projects": entries,
               "frame": {"digest": frame.digest, "item_source": frame.item_source, "open_tag": frame.open_tag,
-                        "head": frame.head, "tail": frame.tail, "package": [position, len(frame.package)]}}
+                        "head": frame.head, "tail": frame.tail, "package": package}}
     try:
-        write_atomic(blob, data, durable=False)
+        if previous is None:
+            write_atomic(blob, added, durable=False)
+        else:
+            with open(blob, "r+b") as handle:  # the index still describes only the first previous.size bytes
+                handle.truncate(previous.size)
+                handle.seek(previous.size)
+                handle.write(added)
         write_atomic(index, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
     except (OSError, ValueError):
         _forget(index, blob)
@@ -187,7 +219,8 @@ def _eligible(document: m.Document, inputs: Inputs | None, items) -> bool:
 
 
 def _in_folder(problem: Problem, folder: Path) -> bool:
-    return Path(os.path.abspath(problem.location.file)).parent == Path(os.path.abspath(folder))
+    """Located in a file of the folder (the loader names them ``folder / name``)."""
+    return Path(problem.location.file).parent == folder
 
 
 def _forget(*paths: Path) -> None:
@@ -201,7 +234,7 @@ def _forget(*paths: Path) -> None:
 def load_record(cache, folder: Path) -> Record | None:
     """The record of the last build of ``folder``, checked field by field; None when it is
     missing, damaged, planted or of another version."""
-    from builder.cache import _problems_from_json, _read_json
+    from builder.cache import _read_json
     from builder.safeio import UnsafeFile, read_regular
 
     index, blob = _paths(cache, folder)
@@ -212,21 +245,28 @@ def load_record(cache, folder: Path) -> Record | None:
         raw = read_regular(blob, MAX_BLOB_BYTES)
     except (OSError, UnsafeFile):
         return None
-    if len(raw) != data.get("size") or hashlib.sha256(raw).hexdigest() != data.get("blob"):
+    size, crc = data.get("size"), data.get("blob")
+    if not isinstance(size, int) or not isinstance(crc, int) or not 0 <= size <= len(raw):
         return None
+    raw = memoryview(raw)[:size]  # bytes after it: an append whose index was never written
+    if zlib.crc32(raw) != crc:
+        return None  # damaged, or written by another build than the index (a concurrent one)
     try:
         projects = []
         for entry in data["projects"]:
-            findings = _problems_from_json(entry["findings"])
-            if findings is None:
+            findings = entry["findings"]
+            if not isinstance(findings, list):
                 return None
             piece = Piece(_slice(raw, entry["data"]), _slice(raw, entry["deflated"]))
             projects.append(ProjectRecord(_text(entry["file"]), _text(entry["sha"]), _text(entry["name"]),
-                                          Decimal(_text(entry["annual"])), findings, piece))
+                                          Decimal(_text(entry["annual"])), findings, piece,
+                                          [entry["data"], entry["deflated"]]))
         frame = data["frame"]
         return Record(_text(data["base"]), _text(data["digest"]), projects,
                       Frame(_text(frame["digest"]), _text(frame["item_source"]), _text(frame["open_tag"]),
-                            _text(frame["head"]), _text(frame["tail"]), _slice(raw, frame["package"])))
+                            _text(frame["head"]), _text(frame["tail"]), bytes(_slice(raw, frame["package"])),
+                            frame["package"]),
+                      size, crc)
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
 
@@ -291,6 +331,8 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     if document.waivers:
         return None
     problems = _findings(folder, document, loaded.problems, record, fresh)
+    if problems is None:
+        return None
     if any(p.severity == "错误" for p in problems):
         raise InputError(problems)
     rendered = _render(document, record)
@@ -305,16 +347,23 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     return Rebuilt(document, problems, data, items, record.digest, record, fresh, frame)
 
 
-def _findings(folder: Path, document: m.Document, loaded: list[Problem], record: Record, fresh: dict) -> list[Problem]:
+def _findings(folder: Path, document: m.Document, loaded: list[Problem], record: Record,
+              fresh: dict) -> list[Problem] | None:
     """The findings of the whole document: the changed projects' and the document's from this
-    run, the unchanged projects' from the record."""
+    run, the unchanged projects' from the record (None when those are damaged)."""
     from builder.build import _problem_order
+    from builder.cache import _problems_from_json
     from builder.review import review
 
-    unchanged = {os.path.abspath(folder / p.file) for p in record.projects if p.file not in fresh}
-    now = [p for p in loaded + review(document) if os.path.abspath(p.location.file) not in unchanged]
-    kept = [replace(p, location=replace(p.location, file=folder / p.location.file.name))
-            for r in record.projects if r.file not in fresh for p in r.findings]
+    unchanged = [r for r in record.projects if r.file not in fresh]
+    names = {r.file for r in unchanged}
+    now = [p for p in loaded + review(document) if not (_in_folder(p, folder) and Path(p.location.file).name in names)]
+    kept = []
+    for entry in unchanged:
+        problems = _problems_from_json(entry.findings, folder / entry.file)
+        if problems is None:
+            return None
+        kept += problems
     return sorted(now + kept, key=_problem_order)
 
 

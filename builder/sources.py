@@ -131,9 +131,11 @@ def _utf8_name(name: str) -> bool:
 def source_bytes(path: Path, folder: Path | None = None) -> bytes:
     """A source file's bytes, refused (``UnsafeFile``) when it is not a regular file inside
     ``folder``, or larger than a source can be."""
-    if path.is_symlink() and not path.exists():
+    link = path.is_symlink()
+    if link and not path.exists():
         raise UnsafeFile("是指向不存在的文件的链接（或链接循环），无法读取")
-    if folder is not None and not inside(path, folder):
+    # a file (not a link) listed in the folder itself lies inside it: no need to resolve both paths
+    if folder is not None and (link or path.parent != folder) and not inside(path, folder):
         raise UnsafeFile("是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）")
     return read_regular(path, MAX_SOURCE_BYTES)
 
