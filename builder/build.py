@@ -54,6 +54,7 @@ class BuildResult:
     projects: int = 0
     skipped: bool = False  # unchanged: nothing rendered
     warnings: list[Problem] = field(default_factory=list)
+    rendered: int | None = None  # an incremental build (builder.incremental): the projects rendered again
 
 
 def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
@@ -249,7 +250,7 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
                 cache.remember(folder, key, {docx: rebuilt.data}, recorded, warnings)
                 incremental.remember_rebuilt(cache, folder, inputs, rebuilt)
                 return BuildResult(folder.name, [docx], time.perf_counter() - started, len(rebuilt.document.roster),
-                                   False, warnings)
+                                   False, warnings, len(rebuilt.document.projects))
     documents, warnings = prepare([folder], cache)
     document = documents[0]
     rendered = render_document_parts(document)

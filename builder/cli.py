@@ -182,7 +182,8 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         if result.skipped:
             click.echo(f"未改变，未重新生成 {names}")
         else:
-            click.echo(f"已生成 {names}（{result.projects} 个项目，{result.seconds:.2f} 秒）")
+            again = f"，其中 {result.rendered} 个有改动、重新生成" if result.rendered is not None else ""
+            click.echo(f"已生成 {names}（{result.projects} 个项目{again}，{result.seconds:.2f} 秒）")
     total = len(results) + len(failures)
     if total > 1:
         skipped = sum(r.skipped for r in results)

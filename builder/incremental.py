@@ -41,7 +41,7 @@ from builder.assemble import Piece
 from builder.errors import InputError, Problem
 
 FORMAT = f"budgetdoc-incremental 1 {__version__}"
-MAX_CHANGED_SHARE = 4  # more than 1/4 of the projects changed: a full build is as quick
+MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 MAX_BLOB_BYTES = 1 << 31
 
@@ -312,8 +312,8 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     if record is None or record.base != inputs.base or sorted(p.file for p in record.projects) != sorted(inputs.projects):
         return None
     changed = [p for p in record.projects if inputs.projects[p.file] != p.sha]
-    if not changed or len(changed) * MAX_CHANGED_SHARE > len(record.projects):
-        return None
+    if not changed or (len(changed) > 1 and len(changed) * MAX_CHANGED_SHARE > len(record.projects)):
+        return None  # many projects changed: a full build takes about as long
     from builder.loader import load_document
 
     loaded = load_document(folder, cache, only={Path(p.file).stem for p in changed})
