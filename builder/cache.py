@@ -11,6 +11,11 @@ by another version of budgetdoc is a miss that the next build rewrites.
   rendered again, and the warnings of the build that wrote it are printed again.
 - Each source file's parsed tree is kept by (version, path, content hash), so a
   change to one project re-reads only that file.
+- ``incremental/`` holds, per 申报 document, what a build after a few project
+  edits reuses (``builder.incremental``): each project's findings and rendered
+  piece, in a JSON index and one binary file of pieces checked by its CRC. The
+  pieces are XML and the project loop's template text, rendered in the same
+  sandbox and bounds as any template; nothing in the cache is ever executed.
 """
 
 from __future__ import annotations

@@ -193,3 +193,8 @@ def test_a_template_whose_items_depend_on_their_position_is_rendered_whole():
     assert plan_loop(two + two, env) is None
     standalone = plan_loop("{% set x = 1 %}{% for p in projects %}" + body + "{% endfor %}", env)
     assert standalone is not None and standalone.item_source == ""
+    from builder.render.segments import lists_projects
+
+    assert lists_projects("<w:ftr>{{ projects|length }} 个项目</w:ftr>")
+    assert lists_projects("<w:hdr>{{ 项目列表[0].项目名称 }}</w:hdr>")
+    assert not lists_projects("<w:hdr>{{ unit_name }} projects</w:hdr>")

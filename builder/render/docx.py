@@ -108,7 +108,7 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
 
-    from builder.render.segments import globals_digest, plan_loop
+    from builder.render.segments import globals_digest, lists_projects, plan_loop
 
     check_template_package(template)
     env = template_environment()
@@ -118,9 +118,13 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
         def resolve_listing(self, xml):  # values never carry \n, \t or \a: paragraphs are split upstream
             return xml
 
-        def patch_xml(self, xml):
+        def patch_xml(self, xml):  # the body first, then each header and footer
             xml = super().patch_xml(xml)
-            plan = plan_loop(xml, env) if not plans else None
+            if plans:
+                if lists_projects(xml):  # a header or footer that lists the projects: no segments
+                    plans[0] = None
+                return xml
+            plan = plan_loop(xml, env)
             plans.append(plan)
             return plan.source if plan is not None else xml
 

@@ -73,6 +73,12 @@ def plan_loop(source: str, env) -> LoopPlan | None:
     return LoopPlan(marked, start.group("list"), tuple(sorted(used)), item_source if standalone else "")
 
 
+def lists_projects(source: str) -> bool:
+    """Whether a part's Jinja reads the project list (a header or footer that does cannot be
+    reused while only some projects are rendered again)."""
+    return re.search(_NAME.format("|".join(LOOP_NAMES)), _jinja_text(source)) is not None
+
+
 def _matching_endfor(source: str, begin: int):
     depth = 0
     for tag in _TAG.finditer(source, begin):
