@@ -6,6 +6,7 @@ problems of all files before anything is reported, so a user fixes them in one g
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,29 @@ def display_path(path: Path) -> str:
     """Path relative to the working directory when it is below it; a name with line breaks or
     bytes that are not UTF-8 is shown escaped, so one problem stays one printable line."""
     try:
-        relative = os.path.relpath(path)
+        relative = _relative(os.fspath(path))
     except ValueError:  # other drive (Windows)
         relative = ".."
     if relative.startswith("..") and _inside_repository(path):
         return printable(relative)  # ../../build/x.docx from a subfolder, as git shows it
     return printable(str(path) if relative.startswith("..") else relative)
+
+
+def _relative(path: str) -> str:
+    """``os.path.relpath(path)``, with the folder part worked out once per folder (a build
+    prints hundreds of findings in the same few folders)."""
+    head, tail = os.path.split(path)
+    if not tail or tail in (".", ".."):
+        return os.path.relpath(path)
+    folder = _relative_folder(head or os.curdir, os.getcwd())
+    if folder.startswith(os.pardir):  # outside the working folder: the name may lead back into it
+        return os.path.relpath(path)
+    return tail if folder == os.curdir else os.path.join(folder, tail)
+
+
+@functools.lru_cache(maxsize=64)
+def _relative_folder(folder: str, cwd: str) -> str:
+    return os.path.relpath(folder, cwd)
 
 
 def _inside_repository(path: Path) -> bool:

@@ -70,7 +70,8 @@ def source_files(folder: Path) -> list[Path]:
         entries = list(folder.iterdir())
     except OSError:
         return []
-    return sorted(p for p in entries if p.suffix in SOURCE_SUFFIXES and not _ignored(p))
+    # by name: the same order as sorting the paths (one folder), without comparing their parts
+    return sorted((p for p in entries if p.suffix in SOURCE_SUFFIXES and not _ignored(p)), key=lambda p: p.name)
 
 
 def unexpected_source_files(folder: Path) -> list[Path]:
@@ -80,9 +81,10 @@ def unexpected_source_files(folder: Path) -> list[Path]:
     except OSError:
         return []
     return sorted(
-        p for p in entries
-        if not _ignored(p) and p.suffix not in SOURCE_SUFFIXES
-        and (p.suffix.lower() in SOURCE_SUFFIXES or p.suffix.lower() == ".json")
+        (p for p in entries
+         if not _ignored(p) and p.suffix not in SOURCE_SUFFIXES
+         and (p.suffix.lower() in SOURCE_SUFFIXES or p.suffix.lower() == ".json")),
+        key=lambda p: p.name,
     )
 
 

@@ -26,9 +26,14 @@ import io
 import math
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 from lxml import etree
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML entities (as xml.sax.saxutils.escape, without importing
+    urllib and the network stack it pulls in)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 from builder.markdown import (
     BULLETS, MARKER, BadAst, MarkdownText, _content, display_width, inline_text, ordered_marker,
