@@ -277,7 +277,10 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
         names = [f"{position:04d}" for position in range(len(documents))]
         for name, data in zip(names, documents):
             (inputs / f"{name}.docx").write_bytes(data)
-        env = dict(os.environ, FONTCONFIG_FILE=str(FONTCONFIG), HOME=str(work_dir))
+        scratch = work_dir / "tmp"  # LibreOffice's own temporary files (lu*.tmp), removed with the folder even
+        scratch.mkdir()  # when it is killed
+        env = dict(os.environ, FONTCONFIG_FILE=str(FONTCONFIG), HOME=str(work_dir), TMPDIR=str(scratch),
+                   TMP=str(scratch), TEMP=str(scratch))
         command = [soffice, f"-env:UserInstallation={(work_dir / 'profile').as_uri()}", "--headless", "--norestore",
                    "--convert-to", "pdf", "--outdir", str(outputs), *(str(inputs / f"{n}.docx") for n in names)]
         log_out, log_err = work_dir / "stdout.txt", work_dir / "stderr.txt"
@@ -362,9 +365,24 @@ def _kill_group(process: subprocess.Popen) -> None:
         pass
     process.wait()
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(process.pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return
+    while _group_running(process.pid) and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs. Zombies do not count: LibreOffice's gpg
+    helpers end as zombies of PID 1, which may take a second to reap them."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # no way to tell a zombie here; the group has been sent SIGKILL
+        return False
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
