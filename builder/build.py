@@ -167,7 +167,7 @@ def _make_pdfs(pending, folders: list[Path], outcomes: list, out_dir: Path, use_
         try:
             write_atomic(job.pdf, data)
         except OSError as exc:
-            outcomes[index] = BuildFailure(result.name, [], _write_failure(exc))
+            outcomes[index] = BuildFailure(result.name, [], write_failure(exc))
             return
         if cache is not None:  # the record names the PDF by a placeholder until now
             cache.replace_output(folders[index], job.pdf, job.placeholder, data)
@@ -198,10 +198,11 @@ def _build_one(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache:
     except OutputFailed as exc:
         return BuildFailure(folder.name, [], str(exc))
     except OSError as exc:  # the machine, not the sources: full disk, no permission, a file in the way
-        return BuildFailure(folder.name, [], _write_failure(exc))
+        return BuildFailure(folder.name, [], write_failure(exc))
 
 
-def _write_failure(exc: OSError) -> str:
+def write_failure(exc: OSError) -> str:
+    """The one-line reason for a file that could not be written (the machine, not the sources)."""
     where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
     return f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）"
 

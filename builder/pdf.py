@@ -218,12 +218,25 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
         queue_of_batches = [batch]
         while queue_of_batches and not stop.is_set():
             current = queue_of_batches.pop(0)
-            outcome = _run_batch(soffice, [jobs[i].docx for i in current], seconds, stop)
+
+            def deliver(position: int, data: bytes, share: float, current=current) -> None:
+                done.put((current[position], data, None, share))
+
+            try:
+                outcome = _run_batch(soffice, [jobs[i].docx for i in current], seconds, stop, deliver)
+            except OSError as exc:  # the temporary folder: a full disk, no permission
+                from builder.build import write_failure
+
+                for index in current:
+                    done.put((index, None, write_failure(exc), 0.0))
+                continue
             if stop.is_set():
                 return
             alone: list[int] = []
             for position, index in enumerate(current):
                 data = outcome.pdfs[position]
+                if outcome.delivered[position]:
+                    continue
                 if data is not None:
                     done.put((index, data, None, outcome.shares[position]))
                 elif len(current) == 1:
@@ -247,6 +260,7 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
 class _Outcome:
     pdfs: list[bytes | None]  # per document: a complete PDF, or None
     shares: list[float]  # per document: seconds since the previous one finished (the first: since start)
+    delivered: list[bool]  # per document: its PDF already handed over while LibreOffice went on
     finished_upto: int  # the last position LibreOffice is known to have finished with (-1: none)
     killed: bool  # stopped after the time limit
     announced_last: bool  # LibreOffice had announced the first unfinished document before it was killed
@@ -264,17 +278,20 @@ class _Outcome:
 _ANNOUNCED = re.compile(r"^convert .*?[/\\](\d{4,})\.docx -> ", re.M)
 
 
-def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threading.Event) -> _Outcome:
+def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threading.Event,
+               on_pdf: Callable[[int, bytes, float], None] | None = None) -> _Outcome:
     """One ``soffice --convert-to pdf`` call on ``documents``, in its own process group, profile
     and temporary folder (removed before returning); killed when it makes no progress for
-    ``seconds`` or when ``stop`` is set."""
+    ``seconds`` or when ``stop`` is set. With more than one document, ``on_pdf(position, pdf,
+    seconds)`` is called for each as soon as LibreOffice has gone on to the next one."""
     started = time.perf_counter()
+    count = len(documents)
     with tempfile.TemporaryDirectory(prefix="budgetdoc-pdf-") as work:
         work_dir = Path(work)
         inputs, outputs = work_dir / "in", work_dir / "out"
         inputs.mkdir()
         outputs.mkdir()
-        names = [f"{position:04d}" for position in range(len(documents))]
+        names = [f"{position:04d}" for position in range(count)]
         for name, data in zip(names, documents):
             (inputs / f"{name}.docx").write_bytes(data)
         scratch = work_dir / "tmp"  # LibreOffice's own temporary files (lu*.tmp), removed with the folder even
@@ -284,12 +301,36 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
         command = [soffice, f"-env:UserInstallation={(work_dir / 'profile').as_uri()}", "--headless", "--norestore",
                    "--convert-to", "pdf", "--outdir", str(outputs), *(str(inputs / f"{n}.docx") for n in names)]
         log_out, log_err = work_dir / "stdout.txt", work_dir / "stderr.txt"
-        finished_at = [0.0] * len(documents)
+        pdfs: list[bytes | None] = [None] * count
+        shares = [0.0] * count
+        delivered = [False] * count
+        settled = 0  # the positions before this one are finished and looked at
+        last_at = started
+
+        def settle(upto: int, now: float) -> None:
+            """Positions up to ``upto`` are finished: keep their PDFs if complete."""
+            nonlocal settled, last_at
+            while settled <= upto:
+                produced = outputs / f"{names[settled]}.pdf"
+                data = produced.read_bytes() if produced.is_file() else None
+                pdfs[settled] = data if data is not None and is_complete_pdf(data) else None
+                shares[settled], last_at = max(now - last_at, 0.0), now
+                if pdfs[settled] is not None and on_pdf is not None and count > 1:
+                    on_pdf(settled, pdfs[settled], shares[settled])
+                    delivered[settled] = True
+                settled += 1
+
         announced = -1  # the last position LibreOffice has announced
         killed = False
         with open(log_out, "wb") as out, open(log_err, "wb") as err:
-            process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                       start_new_session=True)
+            try:
+                process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                           start_new_session=True)
+            except OSError as exc:  # not executable, gone since it was found …
+                from builder.safeio import describe_os_error
+
+                return _Outcome(pdfs, shares, delivered, -1, False, False, None,
+                                f"无法启动 {soffice}：{describe_os_error(exc)}", seconds)
             try:
                 last_progress = time.perf_counter()
                 while True:
@@ -301,41 +342,29 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
                     if stop.is_set():
                         killed = True
                         break
-                    now_announced = _last_announced(log_out, len(documents))
+                    now_announced = _last_announced(log_out, count)
                     if now_announced > announced:
-                        for position in range(max(announced, 0), now_announced):
-                            finished_at[position] = finished_at[position] or time.perf_counter()
-                        announced = now_announced
-                        last_progress = time.perf_counter()
+                        announced, last_progress = now_announced, time.perf_counter()
+                        settle(announced - 1, last_progress)
                     elif time.perf_counter() - last_progress > seconds:
                         killed = True
                         break
             finally:
                 _kill_group(process)
-        ended = time.perf_counter()
-        announced = max(announced, _last_announced(log_out, len(documents)))
+        announced = max(announced, _last_announced(log_out, count))
         if killed:
             finished_upto = announced - 1  # the one announced last may be half-written
         elif process.returncode == 0:
-            finished_upto = len(documents) - 1
+            finished_upto = count - 1
         else:  # ended with an error, perhaps early (a crash): the documents after the last announced are not done
             finished_upto = announced
-        pdfs: list[bytes | None] = []
-        for position, name in enumerate(names):
-            produced = outputs / f"{name}.pdf"
-            data = produced.read_bytes() if position <= finished_upto and produced.is_file() else None
-            pdfs.append(data if data is not None and is_complete_pdf(data) else None)
-        if len(documents) == 1 and process.returncode != 0:
-            pdfs = [None]  # alone, LibreOffice's exit code decides, as it always has
-        previous = started
-        shares = []
-        for position in range(len(documents)):
-            at = finished_at[position] or ended
-            shares.append(max(at - previous, 0.0))
-            previous = max(previous, at)
+        if not stop.is_set():
+            settle(finished_upto, time.perf_counter())
+        if count == 1 and process.returncode != 0:
+            pdfs[0] = None  # alone, LibreOffice's exit code decides, as it always has
         detail = _last_line(log_err) or _last_line(log_out)
-    return _Outcome(pdfs, shares, finished_upto, killed, announced > finished_upto, process.returncode, detail,
-                    seconds)
+    return _Outcome(pdfs, shares, delivered, finished_upto, killed, announced > finished_upto, process.returncode,
+                    detail, seconds)
 
 
 def _last_announced(log: Path, count: int) -> int:
