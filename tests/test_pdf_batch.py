@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -162,6 +163,28 @@ def test_three_documents_one_soffice_start(tmp_path):
     again = run_cli("build", sources, "--out", out, "--format", "docx,pdf", env=env)  # the cache: nothing to do
     assert again.returncode == 0 and again.stdout.count("未改变，未重新生成") == 3, again.stdout
     assert len(starts(tmp_path)) == 1
+
+
+def without_stamps(pdf: bytes) -> bytes:
+    """A PDF without what LibreOffice 7.4 makes new on every conversion (SOURCE_DATE_EPOCH or not):
+    the creation time, the random /ID and the /DocChecksum."""
+    pdf = re.sub(rb"/CreationDate\(D:[^)]*\)", b"", pdf)
+    pdf = re.sub(rb"/ID \[ ?<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+> ?\]", b"", pdf)
+    return re.sub(rb"/DocChecksum /[0-9A-Fa-f]+", b"", pdf)
+
+
+def test_a_pdf_from_a_batch_is_the_pdf_of_a_conversion_alone(tmp_path):
+    """Same output as one soffice per document: the same bytes but for the three stamps."""
+    from builder.pdf import convert_to_pdf
+
+    sources = make_sources(tmp_path, NAMES[:2])
+    out = tmp_path / "out"
+    result = run_cli("build", sources, "--out", out, "--format", "docx,pdf")
+    assert result.returncode == 0, result.stderr
+    alone = convert_to_pdf(out / "乙.docx", tmp_path / "alone.pdf")
+    batched = (out / "乙.pdf").read_bytes()
+    assert alone != batched  # the stamps: LibreOffice's PDFs are not reproducible, batched or not
+    assert without_stamps(alone) == without_stamps(batched)
 
 
 def test_jobs_gives_one_soffice_per_batch_and_pdf_alone_writes_no_docx(tmp_path):
