@@ -216,10 +216,12 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
     what a batch leaves unfinished is converted again, in smaller batches or alone."""
     try:
         queue_of_batches = [batch]
+        sent: set[int] = set()  # handed over while their batch was still running
         while queue_of_batches and not stop.is_set():
             current = queue_of_batches.pop(0)
 
             def deliver(position: int, data: bytes, share: float, current=current) -> None:
+                sent.add(current[position])
                 done.put((current[position], data, None, share))
 
             try:
@@ -228,7 +230,8 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
                 from builder.build import write_failure
 
                 for index in current:
-                    done.put((index, None, write_failure(exc), 0.0))
+                    if index not in sent:
+                        done.put((index, None, write_failure(exc), 0.0))
                 continue
             if stop.is_set():
                 return
