@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SEED = ROOT / "sources" / "2025-绩效目标申报"
+EVALUATION_SEED = ROOT / "sources" / "2023-绩效自评"
 
 
 def generate(target: Path, projects: int, markdown: bool = False) -> Path:
@@ -32,6 +33,18 @@ def generate(target: Path, projects: int, markdown: bool = False) -> Path:
         path.write_text(text, encoding="utf-8")
         if markdown:
             _to_markdown(path)
+    return target
+
+
+def generate_folders(target: Path, count: int) -> Path:
+    """A folder of ``count`` document folders, like a district's units: copies of the shipped
+    申报 (odd numbers) and 自评 (even numbers) sources under distinct names."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for number in range(1, count + 1):
+        seed = SEED if number % 2 else EVALUATION_SEED
+        shutil.copytree(seed, target / f"{number:03d}-单位{number}-{seed.name.split('-', 1)[1]}")
     return target
 
 

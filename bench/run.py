@@ -1,6 +1,6 @@
 """Benchmark: budgetdoc build/check on 10, 100 and 1,000 projects, beside pandoc.
 
-    python bench/run.py [--keep]
+    python bench/run.py [--keep] [--only documents,pdf,district]
 
 Every measurement is a separate process (``python -m builder …`` or pandoc),
 timed from spawn to exit — interpreter start included — with its peak RSS from
@@ -16,8 +16,18 @@ timed from spawn to exit — interpreter start included — with its peak RSS fr
                   narratives in a sibling ``.md`` file (``bench/generate.py
                   --markdown``), converted by one pandoc process per build
 
-Timings are the median of 3 runs (2 for 1,000 projects); peak memory is the
-highest of the runs. It reports and does not assert: the exit code is 0 unless
+Many document folders (``--only pdf,district`` runs just these):
+
+* PDF, 12 folders   ``build --format docx,pdf`` cold over 12 document folders (copies
+                    of the shipped 申报 and 自评 sources), with ``--jobs 1`` and 2,
+                    beside ``--format docx`` and beside the old way: one
+                    ``soffice`` start per document (``builder.pdf.convert_to_pdf``
+                    on each .docx in turn)
+* district          10 and 100 document folders, docx only and with pdf: time per
+                    document, and how it grows from 10 to 100 folders
+
+Timings are the median of 3 runs (2 for 1,000 projects; 2 for the 12-folder PDF
+rows and 1 for the district's PDF rows); peak memory is the highest of the runs. It reports and does not assert: the exit code is 0 unless
 a build (or check) fails. See bench/README.md for the targets and past figures.
 """
 
@@ -39,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import SEED, generate  # noqa: E402
+from bench.generate import SEED, generate, generate_folders  # noqa: E402
 from bench.markdown import document_markdown  # noqa: E402
 
 GB_MB = 1024
@@ -224,9 +234,13 @@ def table(results: list[Result], pandoc: str | None) -> list[str]:
         elif not pandoc:
             derived.append(["vs pandoc", "cold 1,000 / pandoc 1,000", "", "—", "", "≤ 1×", "skipped"])
     header = ["document", "measurement", "runs", "wall s", "peak MB", "target", "result"]
-    everything = [header] + rows + derived
+    return markdown_table(header, rows + derived, right={2, 3, 4})
+
+
+def markdown_table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    """A Markdown table with aligned columns (the ``right`` ones right-aligned)."""
+    everything = [header] + rows
     widths = [max(_width(row[i]) for row in everything) for i in range(len(header))]
-    right = {2, 3, 4}
 
     def line(row):
         cells = []
@@ -236,10 +250,7 @@ def table(results: list[Result], pandoc: str | None) -> list[str]:
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join(("-" * (w + 1) + ":" if i in right else "-" * (w + 2)) for i, w in enumerate(widths)) + "|"
-    out = [line(header), rule] + [line(r) for r in rows]
-    if derived:
-        out += [line(r) for r in derived]
-    return out
+    return [line(header), rule] + [line(r) for r in rows]
 
 
 def _width(text: str) -> int:
@@ -249,12 +260,101 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+# ---------------------------------------------------------------- many document folders (issue 17)
+
+OLD_WAY = """
+import sys
+from pathlib import Path
+from builder.pdf import convert_to_pdf
+for docx in sorted(Path(sys.argv[1]).glob('*.docx')):
+    convert_to_pdf(docx, docx.with_suffix('.pdf'))
+"""
+
+
+@dataclass
+class FolderRow:
+    group: str
+    measurement: str
+    folders: int
+    series: Series
+    target: str = ""
+    limit: float | None = None  # the target, in seconds per document
+    base: Series | None = None  # subtracted (the docx-only build) for a "PDF per document" figure
+
+    @property
+    def per_document(self) -> float:
+        seconds = self.series.seconds - (self.base.seconds if self.base else 0.0)
+        return seconds / self.folders
+
+
+def bench_folders(groups: set[str], work: Path, with_pdf: bool) -> list[FolderRow]:
+    """The PDF rows (12 folders) and the district rows (10 and 100 folders)."""
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    rows: list[FolderRow] = []
+
+    def cold(label: str, folder: Path, runs: int, *options) -> Series:
+        series = Series()
+        for run in range(1, runs + 1):
+            out = work / f"out-{label}-{run}"
+            shutil.rmtree(out, ignore_errors=True)
+            series.runs.append(measure(budgetdoc("build", folder, "--out", out, *options), logs / f"{label}-{run}.log"))
+        return series
+
+    if "pdf" in groups and with_pdf:
+        folder = generate_folders(work / "folders-12", 12)
+        print("  PDF, 12 document folders …", flush=True)
+        for jobs in (1, 2):
+            docx = cold(f"12-docx-j{jobs}", folder, 3, "--jobs", jobs)
+            rows.append(FolderRow("PDF", f"docx only --jobs {jobs}", 12, docx))
+            pdf = cold(f"12-pdf-j{jobs}", folder, 2, "--format", "docx,pdf", "--jobs", jobs)
+            rows.append(FolderRow("PDF", f"docx,pdf --jobs {jobs}", 12, pdf))
+            rows.append(FolderRow("PDF", f"  PDF per document (--jobs {jobs})", 12, pdf, "≤ 0.5 s", 0.5, docx))
+        old = Series()
+        for run in range(1, 3):  # the .docx of the first docx-only run, one soffice per document
+            old.runs.append(measure([sys.executable, "-c", OLD_WAY, work / "out-12-docx-j1-1"], logs / f"old-{run}.log"))
+        rows.append(FolderRow("PDF", "old way: PDF alone, 12 soffice starts", 12, old))
+    if "district" in groups:
+        for count, runs in ((10, 3), (100, 3)):
+            print(f"  district, {count} document folders …", flush=True)
+            folder = generate_folders(work / f"folders-{count}", count)
+            docx = cold(f"{count}-docx", folder, runs)
+            rows.append(FolderRow("district", "docx only", count, docx))
+            for jobs in (1, 2) if with_pdf else ():
+                pdf = cold(f"{count}-pdf-j{jobs}", folder, 1, "--format", "docx,pdf", "--jobs", jobs)
+                rows.append(FolderRow("district", f"docx,pdf --jobs {jobs}", count, pdf))
+    return rows
+
+
+def folder_table(rows: list[FolderRow]) -> list[str]:
+    header = ["group", "measurement", "folders", "runs", "wall s", "s / document", "peak MB", "target", "result"]
+    lines = []
+    for row in rows:
+        lines.append([row.group, row.measurement, str(row.folders), str(len(row.series.runs)),
+                      f"{row.series.seconds:.2f}", f"{row.per_document:.3f}", f"{row.series.peak_mb:.0f}", row.target,
+                      "" if row.limit is None else verdict(row.per_document <= row.limit)])
+    district = {(r.measurement, r.folders): r for r in rows if r.group == "district"}
+    for measurement in dict.fromkeys(m for m, _ in district):
+        small, large = district.get((measurement, 10)), district.get((measurement, 100))
+        if small and large:
+            ratio = large.per_document / small.per_document
+            lines.append(["district", f"{measurement}: per document 100 / 10", "", "", "", f"{ratio:.2f}×", "", "", ""])
+    return markdown_table(header, lines, right={2, 3, 4, 5, 6})
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (documents, outputs, logs)")
+    parser.add_argument("--only", default="documents,pdf,district", metavar="GROUPS",
+                        help="which rows, comma-separated: documents (10/100/1,000 projects), pdf (12 folders), "
+                             "district (10 and 100 folders); default all")
     args = parser.parse_args()
+    groups = {g.strip() for g in args.only.split(",") if g.strip()}
+    unknown = groups - {"documents", "pdf", "district"}
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
 
     started = time.perf_counter()
     pandoc = pandoc_path()
@@ -268,17 +368,31 @@ def main() -> int:
               "(install it with: pip install 'budgetdoc[bench]')")
     work = Path(tempfile.mkdtemp(prefix="budgetdoc-bench-"))
     results = []
+    folder_rows: list[FolderRow] = []
     try:
-        shipped = work / SEED.name
-        shutil.copytree(SEED, shipped)  # a copy: the one-project-changed run edits it
-        plan = [("10 (shipped)", shipped, 10, 3, False)]
-        for projects, runs in ((100, 3), (1000, 2)):
-            plan.append((f"{projects:,}", generate(work / f"generated-{projects}", projects), projects, runs, False))
-        if pandoc:  # Markdown narratives need pandoc (pypandoc-binary, a dependency of budgetdoc)
-            plan.append(("1,000 Markdown", generate(work / "generated-1000-md", 1000, markdown=True), 1000, 2, True))
+        plan = []
+        if "documents" in groups:
+            shipped = work / SEED.name
+            shutil.copytree(SEED, shipped)  # a copy: the one-project-changed run edits it
+            plan.append(("10 (shipped)", shipped, 10, 3, False))
+            for projects, runs in ((100, 3), (1000, 2)):
+                plan.append((f"{projects:,}", generate(work / f"generated-{projects}", projects), projects, runs, False))
+            if pandoc:  # Markdown narratives need pandoc (pypandoc-binary, a dependency of budgetdoc)
+                plan.append(("1,000 Markdown", generate(work / "generated-1000-md", 1000, markdown=True), 1000, 2,
+                             True))
         for label, folder, projects, runs, markdown in plan:
             print(f"  {label} projects: {runs} runs …", flush=True)
             results.append(bench_document(label, folder, projects, runs, work, pandoc, markdown))
+        if groups & {"pdf", "district"}:
+            from builder.pdf import PdfUnavailable, find_soffice
+
+            try:
+                find_soffice()
+                with_pdf = True
+            except PdfUnavailable as exc:
+                print(f"{exc}: the PDF rows are skipped", file=sys.stderr)
+                with_pdf = False
+            folder_rows = bench_folders(groups, work, with_pdf)
     except CommandFailed as exc:
         print(f"\nFAILED: {exc}", file=sys.stderr)
         print(f"(outputs and logs kept in {work})", file=sys.stderr)
@@ -290,6 +404,9 @@ def main() -> int:
             for r in results:
                 for note in dict.fromkeys(r.notes):
                     print(f"note ({r.label}): {note}")
+        if folder_rows:
+            print()
+            print("\n".join(folder_table(folder_rows)))
     if args.keep:
         print(f"kept {work}")
     else:

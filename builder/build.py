@@ -123,31 +123,75 @@ def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",)
 
         find_soffice()  # PdfUnavailable before anything is written, not after the first document
     tasks = [(folder, out_dir, formats, use_cache) for folder in folders]
-    results: list[BuildResult] = []
-    failures: list[BuildFailure] = []
+    outcomes: list[BuildResult | BuildFailure | None] = [None] * len(tasks)
+    pending_pdfs: list[tuple[int, BuildResult, object]] = []  # (task, its result so far, its PdfJob)
 
-    def collect(outcome):
-        if isinstance(outcome, BuildFailure):
-            failures.append(outcome)
-        else:
-            results.append(outcome)
-            if on_document:
-                on_document(outcome)
+    def collect(index, outcome_and_pdfs):
+        outcome, pdfs = outcome_and_pdfs
+        if isinstance(outcome, BuildResult) and pdfs:  # finished once its PDF is made, in the PDF stage below
+            pending_pdfs.append((index, outcome, pdfs[0]))
+            return
+        outcomes[index] = outcome
+        if isinstance(outcome, BuildResult) and on_document:
+            on_document(outcome)
 
     if jobs > 1 and len(tasks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            for outcome in pool.map(_build_task, tasks):
-                collect(outcome)
+            for index, outcome in enumerate(pool.map(_build_task, tasks)):
+                collect(index, outcome)
     else:
-        for task in tasks:
-            collect(_build_task(task))
+        for index, task in enumerate(tasks):
+            collect(index, _build_task(task))
+    if pending_pdfs:
+        _make_pdfs(pending_pdfs, folders, outcomes, out_dir, use_cache, jobs, on_document)
+    results = [outcome for outcome in outcomes if isinstance(outcome, BuildResult)]
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BuildFailure)]
     return results, failures
 
 
-def _build_task(task) -> BuildResult | BuildFailure:
+def _make_pdfs(pending, folders: list[Path], outcomes: list, out_dir: Path, use_cache: bool, jobs: int,
+               on_document) -> None:
+    """The PDF stage of a build: every document's PDF through at most ``jobs`` LibreOffice
+    processes (builder.pdf.convert_many), each written as soon as it is made; a document whose
+    PDF fails becomes a BuildFailure with LibreOffice's one-line reason, as before."""
+    from builder.pdf import convert_many
+
+    cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
+
+    def finished(position: int, data: bytes | None, reason: str | None, seconds: float) -> None:
+        index, result, job = pending[position]
+        if data is None:
+            outcomes[index] = BuildFailure(result.name, [], reason or "")
+            return
+        try:
+            write_atomic(job.pdf, data)
+        except OSError as exc:
+            outcomes[index] = BuildFailure(result.name, [], write_failure(exc))
+            return
+        if cache is not None:  # the record names the PDF by a placeholder until now
+            cache.replace_output(folders[index], job.pdf, job.placeholder, data)
+        result.seconds += seconds
+        outcomes[index] = result
+        if on_document:
+            on_document(result)
+
+    convert_many([job for _, _, job in pending], jobs, finished)
+
+
+def _build_task(task) -> tuple[BuildResult | BuildFailure, list]:
+    """One document folder: its outcome, and the PDF still to make (a PdfJob; none without pdf,
+    for a document skipped as unchanged, or a failure)."""
+    from builder.pdf import deferring
+
     folder, out_dir, formats, use_cache = task
+    with deferring() as pdfs:
+        outcome = _build_one(folder, out_dir, formats, use_cache)
+    return outcome, pdfs if isinstance(outcome, BuildResult) else []
+
+
+def _build_one(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool) -> BuildResult | BuildFailure:
     try:
         return build_document(folder, out_dir, formats, use_cache)
     except InputError as exc:
@@ -155,8 +199,13 @@ def _build_task(task) -> BuildResult | BuildFailure:
     except OutputFailed as exc:
         return BuildFailure(folder.name, [], str(exc))
     except OSError as exc:  # the machine, not the sources: full disk, no permission, a file in the way
-        where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
-        return BuildFailure(folder.name, [], f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）")
+        return BuildFailure(folder.name, [], write_failure(exc))
+
+
+def write_failure(exc: OSError) -> str:
+    """The one-line reason for a file that could not be written (the machine, not the sources)."""
+    where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
+    return f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）"
 
 
 class OutputFailed(Exception):
@@ -300,13 +349,17 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
         write_atomic(path, page)
         written[path] = page
     if "pdf" in formats:
-        from builder.pdf import PdfFailed, docx_bytes_to_pdf
+        from builder.pdf import PdfFailed, defer_pdf, docx_bytes_to_pdf
 
         path = out_dir / f"{document.name}.pdf"
-        try:
-            written[path] = docx_bytes_to_pdf(data, document.name, path)
-        except PdfFailed as exc:
-            raise OutputFailed(str(exc)) from None
+        placeholder = defer_pdf(data, document.name, path)
+        if placeholder is not None:  # build() makes every document's PDF in one LibreOffice stage afterwards
+            written[path] = placeholder
+        else:
+            try:
+                written[path] = docx_bytes_to_pdf(data, document.name, path)
+            except PdfFailed as exc:
+                raise OutputFailed(str(exc)) from None
     return written
 
 

@@ -114,6 +114,19 @@ class BuildCache:
         }
         self._write(self._record_path(folder), record)
 
+    def replace_output(self, folder: Path, output: Path, placeholder: bytes, data: bytes) -> None:
+        """Record ``data`` as ``output``'s bytes where the build recorded ``placeholder`` before the
+        output was made (a PDF converted after the document's other outputs were written). A record
+        that does not hold this placeholder (another build's) is left alone; one that still holds it
+        (the PDF failed, the build was interrupted) never matches a file, so the next build makes it."""
+        record = self._record(folder)
+        outputs = record.get("outputs")
+        name = str(output.resolve())
+        if not isinstance(outputs, dict) or outputs.get(name) != sha256(placeholder):
+            return
+        outputs[name] = sha256(data)
+        self._write(self._record_path(folder), record)
+
     # ------------------------------------------------------------ parsed sources
 
     def _raw_path(self, path: Path, data: bytes) -> Path:

@@ -98,7 +98,7 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--watch", is_flag=True, help="生成后继续监视源文件和模板，每次保存都重新生成。")
 @click.option("--no-cache", is_flag=True, help="不使用缓存，全部重新生成。")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, metavar="个数",
-              help="同时生成的文档数（多进程），用于一次生成许多文档文件夹。")
+              help="同时生成的文档数（多进程；PDF 也分给同样多个 LibreOffice 进程），用于一次生成许多文档文件夹。")
 def build(paths: tuple[Path, ...], out_dir: Path | None, format_list: str, watch: bool, no_cache: bool,
           jobs: int) -> None:
     """生成文档：路径为文档文件夹、包含文档文件夹的文件夹或项目文件（默认为仓库的 sources/）。
