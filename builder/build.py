@@ -289,17 +289,16 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
         warnings = cache.fresh_warnings(folder, key, outputs) if key else None
         if warnings is not None:
             return BuildResult(folder.name, outputs, 0.0, skipped=True, warnings=warnings)
-        if key and formats == ("docx",):
+        if key and _incremental_formats(formats):
             inputs = incremental.document_inputs(folder, extra, other + recorded, digests)
             rebuilt = incremental.rebuild(folder, cache, inputs)
             if rebuilt is not None:
                 warnings = rebuilt.problems
-                docx = out_dir / f"{folder.name}.docx"
-                write_atomic(docx, rebuilt.data)
-                cache.remember(folder, key, {docx: rebuilt.data}, recorded, warnings)
+                written = _write_docx_and_pdf(folder.name, rebuilt.data, out_dir, formats)
+                cache.remember(folder, key, written, recorded, warnings)
                 incremental.remember_rebuilt(cache, folder, inputs, rebuilt)
-                return BuildResult(folder.name, [docx], time.perf_counter() - started, len(rebuilt.document.roster),
-                                   False, warnings, len(rebuilt.document.projects))
+                return BuildResult(folder.name, list(written), time.perf_counter() - started,
+                                   len(rebuilt.document.roster), False, warnings, len(rebuilt.document.projects))
     documents, warnings = prepare([folder], cache)
     document = documents[0]
     rendered = render_document_parts(document)
@@ -317,7 +316,7 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
         # ones, if a file was saved meanwhile, which only makes the next build render again)
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
-            if formats == ("docx",) and inputs is not None:
+            if _incremental_formats(formats) and inputs is not None:
                 incremental.remember(cache, folder, inputs, document, warnings, rendered.items, rendered.digest,
                                      rendered.frame)
     return BuildResult(document.name, list(written), time.perf_counter() - started, len(document.projects), False,
@@ -349,17 +348,37 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
         write_atomic(path, page)
         written[path] = page
     if "pdf" in formats:
-        from builder.pdf import PdfFailed, defer_pdf, docx_bytes_to_pdf
-
         path = out_dir / f"{document.name}.pdf"
-        placeholder = defer_pdf(data, document.name, path)
-        if placeholder is not None:  # build() makes every document's PDF in one LibreOffice stage afterwards
-            written[path] = placeholder
-        else:
-            try:
-                written[path] = docx_bytes_to_pdf(data, document.name, path)
-            except PdfFailed as exc:
-                raise OutputFailed(str(exc)) from None
+        written[path] = _pdf_output(document.name, data, path)
+    return written
+
+
+def _pdf_output(name: str, data: bytes, path: Path) -> bytes:
+    """The PDF of a document's .docx bytes: inside build() a placeholder (build() makes every
+    document's PDF in one LibreOffice stage afterwards), else converted now."""
+    from builder.pdf import PdfFailed, defer_pdf, docx_bytes_to_pdf
+
+    placeholder = defer_pdf(data, name, path)
+    if placeholder is not None:
+        return placeholder
+    try:
+        return docx_bytes_to_pdf(data, name, path)
+    except PdfFailed as exc:
+        raise OutputFailed(str(exc)) from None
+
+
+def _incremental_formats(formats: tuple[str, ...]) -> bool:
+    """The formats an incremental build writes: the .docx, and its PDF."""
+    return "docx" in formats and set(formats) <= {"docx", "pdf"}
+
+
+def _write_docx_and_pdf(name: str, data: bytes, out_dir: Path, formats: tuple[str, ...]) -> dict[Path, bytes]:
+    docx = out_dir / f"{name}.docx"
+    write_atomic(docx, data)
+    written = {docx: data}
+    if "pdf" in formats:
+        path = out_dir / f"{name}.pdf"
+        written[path] = _pdf_output(name, data, path)
     return written
 
 

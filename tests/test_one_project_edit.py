@@ -198,3 +198,23 @@ def test_a_template_whose_items_depend_on_their_position_is_rendered_whole():
     assert lists_projects("<w:ftr>{{ projects|length }} 个项目</w:ftr>")
     assert lists_projects("<w:hdr>{{ 项目列表[0].项目名称 }}</w:hdr>")
     assert not lists_projects("<w:hdr>{{ unit_name }} projects</w:hdr>")
+
+
+def test_docx_and_pdf_after_a_one_project_edit(target, tmp_path):
+    """With PDF too, the .docx is rebuilt incrementally and its PDF made from it."""
+    import subprocess
+
+    out = tmp_path / "out"
+    assert run_cli("build", target, "--out", out, "--format", "docx,pdf").returncode == 0
+    _edit(_project(target, "宣传阵地"), "影像库维护", "影像库的维护")
+    result = run_cli("build", target, "--out", out, "--format", "docx,pdf")
+    assert result.returncode == 0, result.stderr
+    assert NOTE.search(result.stdout) and NOTE.search(result.stdout).group(1) == "1"
+    cold = tmp_path / "cold"
+    assert run_cli("build", target, "--out", cold).returncode == 0
+    assert (out / f"{target.name}.docx").read_bytes() == (cold / f"{target.name}.docx").read_bytes()
+    text = subprocess.run(["pdftotext", str(out / f"{target.name}.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "影像库的维护" in text
+    again = run_cli("build", target, "--out", out, "--format", "docx,pdf")
+    assert "未改变" in again.stdout
