@@ -4,8 +4,8 @@ A full build of a 申报 document whose template's project loop splits into one 
 per project (``builder.render.segments``) leaves a record beside the build cache:
 for every project file its content hash, what the document-wide rules and totals
 read of it (its name and 年度资金申请总额), its findings, and its rendered piece of
-``word/document.xml`` (raw and deflated). When only project files changed since,
-and nothing else did — not document.yaml, a template, a rule profile, the form,
+``word/document.xml`` (deflated, with its CRC-32 and length). When only project
+files changed since, and nothing else did — not document.yaml, a template, a rule profile, the form,
 the set of files, the formats, nor the tool —, the next build
 
 1. loads document.yaml and the changed project files only, with the recorded
@@ -40,7 +40,7 @@ from builder import model as m
 from builder.assemble import Piece
 from builder.errors import InputError, Problem
 
-FORMAT = f"budgetdoc-incremental 1 {__version__}"
+FORMAT = f"budgetdoc-incremental 2 {__version__}"
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 MAX_BLOB_BYTES = 1 << 31
@@ -89,7 +89,7 @@ class ProjectRecord:
     annual: Decimal
     findings: list  # as stored: builder.cache's JSON form of each Problem (see _stored)
     piece: Piece
-    spans: list | None = None  # where the piece is in the record's blob ([data, deflated]), if it is
+    span: list | None = None  # where the piece's deflated bytes are in the record's blob, if they are
 
 
 @dataclass
@@ -172,24 +172,23 @@ def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: 
     from builder.outputs import write_atomic
 
     index, blob = _paths(cache, folder)
-    live = sum(len(p.piece.data) + len(p.piece.deflated) for p in projects) + len(frame.package)
+    live = sum(len(p.piece.deflated) for p in projects) + len(frame.package)
     if previous is not None and previous.size > 2 * live:
         previous = None
     if previous is None:
-        projects = [replace(p, spans=None) for p in projects]
+        projects = [replace(p, span=None) for p in projects]
         frame = replace(frame, span=None)
     position = previous.size if previous is not None else 0
     chunks, entries = [], []
     for project in projects:
-        spans = project.spans
-        if spans is None:
-            piece = project.piece
-            chunks += [piece.data, piece.deflated]
-            spans = [[position, len(piece.data)], [position + len(piece.data), len(piece.deflated)]]
-            position += len(piece.data) + len(piece.deflated)
+        piece, span = project.piece, project.span
+        if span is None:
+            chunks.append(piece.deflated)
+            span = [position, len(piece.deflated)]
+            position += len(piece.deflated)
         entries.append({"file": project.file, "sha": project.sha, "name": project.name,
                         "annual": format(project.annual, "f"), "findings": project.findings,
-                        "data": spans[0], "deflated": spans[1]})
+                        "deflated": span, "crc": piece.crc, "size": piece.size})
     package = frame.span
     if package is None:
         chunks.append(frame.package)
@@ -259,10 +258,9 @@ def load_record(cache, folder: Path) -> Record | None:
             findings = entry["findings"]
             if not isinstance(findings, list):
                 return None
-            piece = Piece(_slice(raw, entry["data"]), _slice(raw, entry["deflated"]))
+            piece = Piece(_slice(raw, entry["deflated"]), _count(entry["crc"], 0xFFFFFFFF), _count(entry["size"]))
             projects.append(ProjectRecord(_text(entry["file"]), _text(entry["sha"]), _text(entry["name"]),
-                                          _amount(entry["annual"]), findings, piece,
-                                          [entry["data"], entry["deflated"]]))
+                                          _amount(entry["annual"]), findings, piece, entry["deflated"]))
         frame = data["frame"]
         return Record(_text(data["base"]), _text(data["digest"]), projects,
                       Frame(_text(frame["digest"]), _text(frame["item_source"]), _text(frame["open_tag"]),
@@ -281,6 +279,12 @@ def _amount(value) -> Decimal:
     if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
         raise ValueError("bad amount")
     return Decimal(value)
+
+
+def _count(value, limit: int = 1 << 40) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
+        raise ValueError("bad number")
+    return value
 
 
 def _text(value) -> str:

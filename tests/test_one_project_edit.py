@@ -218,3 +218,23 @@ def test_docx_and_pdf_after_a_one_project_edit(target, tmp_path):
     assert "影像库的维护" in text
     again = run_cli("build", target, "--out", out, "--format", "docx,pdf")
     assert "未改变" in again.stdout
+
+
+def test_crc32_combine_native_and_python_agree_with_zlib():
+    import os
+    import random
+    import zlib
+
+    from builder import assemble
+
+    rng = random.Random(7)
+    for _ in range(50):
+        a, b = os.urandom(rng.randint(0, 5000)), os.urandom(rng.randint(0, 70000))
+        whole = zlib.crc32(a + b)
+        assert assemble.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == whole
+        python = assemble._multmodp(assemble._x2nmodp(len(b), 3), zlib.crc32(a)) ^ zlib.crc32(b)
+        assert python == whole
+    pieces = [assemble.Piece.of(os.urandom(rng.randint(0, 3000))) for _ in range(20)]
+    stream = b"".join(p.deflated for p in pieces) + zlib.compressobj(6, zlib.DEFLATED, -15).flush()
+    data = zlib.decompress(stream, -15)
+    assert len(data) == sum(p.size for p in pieces)
