@@ -98,6 +98,17 @@ def measure(cmd: list[str], log: Path, ok=(0,)) -> Run:
     return run
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop (the best of three): how fast this machine is now."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def budgetdoc(*args) -> list[str]:
     return [sys.executable, "-m", "builder", *map(str, args)]
 
@@ -366,6 +377,8 @@ def main() -> int:
     pandoc = pandoc_path()
     print(f"budgetdoc benchmark — Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
           f"{os.cpu_count()} CPUs")
+    print(f"CPU reference: {cpu_reference():.2f} s for 10 million additions in a Python loop "
+          "(compare runs on machines, or on one machine at different times, by this)")
     if pandoc:
         version = subprocess.run([pandoc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
         print(f"pandoc: {version} ({pandoc})")

@@ -22,9 +22,14 @@ clitext.install()
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 
 
+def _echo_findings(problems) -> None:
+    """One line per finding, written at once (hundreds of findings: one write, not hundreds)."""
+    if problems:
+        click.echo("\n".join(problem.format_finding() for problem in problems), err=True)
+
+
 def _report_problems(problems, document: str = "") -> None:
-    for problem in problems:
-        click.echo(problem.format_finding(), err=True)
+    _echo_findings(problems)
     errors = sum(1 for p in problems if p.severity == "错误")
     warnings = len(problems) - errors
     which = f"{document}：" if document else ""
@@ -169,9 +174,8 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         return EXIT_INPUT
     warned = 0
     for result in results:
-        for warning in result.warnings:
-            click.echo(warning.format_finding(), err=True)
-            warned += warning.severity == "警告"
+        _echo_findings(result.warnings)
+        warned += sum(warning.severity == "警告" for warning in result.warnings)
     for failure in failures:
         if failure.reason:
             click.echo(f"{failure.name}：{failure.reason}", err=True)
