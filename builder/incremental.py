@@ -203,14 +203,37 @@ def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: 
     try:
         if previous is None:
             write_atomic(blob, added, durable=False)
-        else:
-            with open(blob, "r+b") as handle:  # the index still describes only the first previous.size bytes
-                handle.truncate(previous.size)
-                handle.seek(previous.size)
-                handle.write(added)
+        elif not _append(blob, previous.size, added):
+            _write(cache, folder, base, digest, frame, projects)  # the blob written afresh instead
+            return
         write_atomic(index, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
     except (OSError, ValueError):
         _forget(index, blob)
+
+
+def _append(blob: Path, size: int, added: bytes) -> bool:
+    """Append ``added`` to the blob after its first ``size`` bytes (which the index still
+    describes); never through a link, never into anything but a regular file."""
+    import stat
+
+    try:
+        fd = os.open(blob, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        os.ftruncate(fd, size)
+        view = memoryview(added)
+        position = size
+        while view:
+            written = os.pwrite(fd, view, position)
+            view, position = view[written:], position + written
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _eligible(document: m.Document, inputs: Inputs | None, items) -> bool:

@@ -238,3 +238,21 @@ def test_crc32_combine_native_and_python_agree_with_zlib():
     stream = b"".join(p.deflated for p in pieces) + zlib.compressobj(6, zlib.DEFLATED, -15).flush()
     data = zlib.decompress(stream, -15)
     assert len(data) == sum(p.size for p in pieces)
+
+
+def test_the_record_is_never_written_through_a_link(target, tmp_path):
+    """A link planted where the record's file of pieces is: the file it points to is left alone."""
+    out = tmp_path / "out"
+    assert run_cli("build", target, "--out", out).returncode == 0
+    blob = next((out / ".budgetdoc-cache" / "incremental").glob("*.bin"))
+    victim = tmp_path / "victim.bin"
+    victim.write_bytes(blob.read_bytes())
+    before = victim.read_bytes()
+    blob.unlink()
+    blob.symlink_to(victim)
+    _edit(_project(target, "宣传阵地"), "影像库维护", "影像库的维护")
+    build_and_compare(target, out, tmp_path)
+    assert victim.read_bytes() == before
+    _edit(_project(target, "宣传阵地"), "影像库的维护", "影像库维护了")
+    rendered, _ = build_and_compare(target, out, tmp_path)
+    assert victim.read_bytes() == before
