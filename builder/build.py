@@ -8,6 +8,7 @@ are not rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -310,8 +311,6 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
             digests = input_digests(folder, files)
             key = cache.document_key(folder, other + [template], files, extra, digests) if digests else None
             inputs = incremental.document_inputs(folder, extra, other + [template], digests) if key else None
-        elif key and inputs is None:
-            inputs = incremental.document_inputs(folder, extra, other + recorded, digests)
         # else the key taken before loading stands: it describes the bytes the build read (or older
         # ones, if a file was saved meanwhile, which only makes the next build render again)
         if key:
@@ -416,19 +415,13 @@ class RenderedDocument:
     frame: object = None  # builder.incremental.Frame
 
 
-def render_document_parts(document: m.Document, check_template_first: bool = True) -> RenderedDocument:
+def render_document_parts(document: m.Document) -> RenderedDocument:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
     template = template_for(document)
     context = document_context(document)
-    location = document.locations.get("模板", Location(document.source))
-    field_name = "模板" if document.template else ""
-    if check_template_first:
-        try:
-            check_before_build(template, document.kind, document.form)
-        except TemplateProblem as exc:
-            raise InputError([Problem(location, field_name, _under_field(line, field_name))
-                              for line in str(exc).splitlines()]) from exc
+    with _template_problems(document, template):
+        check_before_build(template, document.kind, document.form)
     rendered = run_template(document, template, context)
     timestamp, properties = build_timestamp(document.year), document_properties(document)
     fragments = document_fragments(document)
@@ -447,20 +440,27 @@ def render_document_parts(document: m.Document, check_template_first: bool = Tru
     return RenderedDocument(data, items, rendered.digest, frame)
 
 
-def run_template(document: m.Document, template: Path, context: dict, expected_items: int | None = None):
-    """The template rendered (builder.render.docx.Rendered) in the bounded child process; a
-    template problem or a bound reached is an InputError located at 模板 (or document.yaml)."""
-    from builder.render.docx import Rendered, render_parts
-
+@contextlib.contextmanager
+def _template_problems(document: m.Document, template: Path):
+    """A template problem, or a rendering bound reached, as an InputError located at 模板 (or
+    at document.yaml for the shipped template)."""
     location = document.locations.get("模板", Location(document.source))
     field_name = "模板" if document.template else ""
     try:
-        packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
+        yield
     except TemplateProblem as exc:
         raise InputError([Problem(location, field_name, _under_field(line, field_name))
                           for line in str(exc).splitlines()]) from exc
     except RenderLimit as exc:
         raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
+
+
+def run_template(document: m.Document, template: Path, context: dict, expected_items: int | None = None):
+    """The template rendered (builder.render.docx.Rendered) in the bounded child process."""
+    from builder.render.docx import Rendered, render_parts
+
+    with _template_problems(document, template):
+        packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
     return Rendered.unpack(packed)
 
 
@@ -475,15 +475,8 @@ def run_items(document: m.Document, template: Path, item_source: str, open_tag: 
     def render() -> bytes:
         return json.dumps(render_items(template, item_source, open_tag, context, expected)).encode()
 
-    location = document.locations.get("模板", Location(document.source))
-    field_name = "模板" if document.template else ""
-    try:
+    with _template_problems(document, template):
         return json.loads(run_bounded(render, TemplateProblem))
-    except TemplateProblem as exc:
-        raise InputError([Problem(location, field_name, _under_field(line, field_name))
-                          for line in str(exc).splitlines()]) from exc
-    except RenderLimit as exc:
-        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
 
 
 def document_properties(document: m.Document) -> dict[str, str]:

@@ -147,7 +147,7 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
         else:
             entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
                                          _stored(by_file.get(entry.file, [])), piece))
-    _write(cache, folder, inputs.base, rebuilt.digest, rebuilt.frame, entries, rebuilt.record)
+    _write(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
 
 
 def _stored(problems: list[Problem]) -> list:
@@ -258,7 +258,7 @@ def _forget(*paths: Path) -> None:
 def load_record(cache, folder: Path) -> Record | None:
     """The record of the last build of ``folder``, checked field by field; None when it is
     missing, damaged, planted or of another version."""
-    from builder.cache import _read_json
+    from builder.cache import _read_json, _str
     from builder.safeio import UnsafeFile, read_regular
 
     index, blob = _paths(cache, folder)
@@ -282,12 +282,12 @@ def load_record(cache, folder: Path) -> Record | None:
             if not isinstance(findings, list):
                 return None
             piece = Piece(_slice(raw, entry["deflated"]), _count(entry["crc"], 0xFFFFFFFF), _count(entry["size"]))
-            projects.append(ProjectRecord(_text(entry["file"]), _text(entry["sha"]), _text(entry["name"]),
+            projects.append(ProjectRecord(_str(entry["file"]), _str(entry["sha"]), _str(entry["name"]),
                                           _amount(entry["annual"]), findings, piece, entry["deflated"]))
         frame = data["frame"]
-        return Record(_text(data["base"]), _text(data["digest"]), projects,
-                      Frame(_text(frame["digest"]), _text(frame["item_source"]), _text(frame["open_tag"]),
-                            _text(frame["head"]), _text(frame["tail"]), bytes(_slice(raw, frame["package"])),
+        return Record(_str(data["base"]), _str(data["digest"]), projects,
+                      Frame(_str(frame["digest"]), _str(frame["item_source"]), _str(frame["open_tag"]),
+                            _str(frame["head"]), _str(frame["tail"]), bytes(_slice(raw, frame["package"])),
                             frame["package"]),
                       size, crc)
     except (KeyError, TypeError, ValueError, InvalidOperation):
@@ -310,12 +310,6 @@ def _count(value, limit: int = 1 << 40) -> int:
     return value
 
 
-def _text(value) -> str:
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    return value
-
-
 def _slice(raw: bytes, span) -> bytes:
     start, size = span
     if not (isinstance(start, int) and isinstance(size, int) and 0 <= start and 0 <= size and start + size <= len(raw)):
@@ -331,14 +325,9 @@ class Rebuilt:
     problems: list[Problem]  # every finding of the whole document, as a full build reports them
     data: bytes  # the .docx
     items: list[Piece]
-    digest: str
-    record: Record
+    record: Record  # the record it was rebuilt from (its digest still holds: the pieces read the same values)
     fresh: dict  # file name → the changed project, as loaded now
     frame: Frame
-
-
-def _squash(name: str) -> str:
-    return re.sub(r"\s+", "", name)
 
 
 def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
@@ -353,6 +342,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     changed = [p for p in record.projects if inputs.projects[p.file] != p.sha]
     if not changed or (len(changed) > 1 and len(changed) * MAX_CHANGED_SHARE > len(record.projects)):
         return None  # many projects changed: a full build takes about as long
+    from builder.checks import _squash
     from builder.loader import load_document
 
     loaded = load_document(folder, cache, only={Path(p.file).stem for p in changed})
@@ -383,7 +373,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     from builder.assemble import assemble_docx
 
     data = assemble_docx(frame.package, frame.head.encode("utf-8"), items, frame.tail.encode("utf-8"), *_stamp(document))
-    return Rebuilt(document, problems, data, items, record.digest, record, fresh, frame)
+    return Rebuilt(document, problems, data, items, record, fresh, frame)
 
 
 def _findings(folder: Path, document: m.Document, loaded: list[Problem], record: Record,

@@ -158,10 +158,10 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
     tpl.docx.save(buffer)
     if segments.items is None:
         return Rendered(buffer.getvalue(), segments)
-    from builder.render.segments import body_tags, frame_digest
+    from builder.render.segments import body_open_tag, frame_digest
 
     return Rendered(buffer.getvalue(), segments, globals_digest(context, plan), frame_digest(context),
-                    plan.item_source, body_tags(body)[0])
+                    plan.item_source, body_open_tag(body))
 
 
 def render_items(template: Path, item_source: str, open_tag: str, context: dict, expected: int) -> list[str] | None:
@@ -193,21 +193,22 @@ def render_items(template: Path, item_source: str, open_tag: str, context: dict,
 def _segments(template: Path, body: str, plan, expected_items: int | None) -> Segments:
     """The rendered body, finished, in segments when the plan's markers split it cleanly (and
     no item holds a drawing, whose ids are numbered across the whole body)."""
-    from builder.render.segments import LOOP_START, body_tags, split_body, strip_markers
+    from builder.render.segments import LOOP_START, body_open_tag, split_body, strip_markers
+
+    def whole() -> Segments:
+        return Segments(finish_segment(template, strip_markers(body)), None, "")
 
     split = split_body(body, expected_items) if plan is not None else None
-    if split is not None and any("<wp:docPr" in item for item in split[1]):
-        split = None
-    if split is None:
-        return Segments(finish_segment(template, strip_markers(body)), None, "")
-    frame, items, _ = split
-    open_tag, _ = body_tags(frame)
+    if split is None or any("<wp:docPr" in item for item in split[1]):
+        return whole()
+    frame, items = split
     finished = finish_segment(template, frame)
     if finished.count(LOOP_START) != 1:
-        return Segments(finish_segment(template, strip_markers(body)), None, "")
+        return whole()
     head, tail = finished.split(LOOP_START)
     if not head.startswith("<w:body") or not tail.endswith("</w:body>") or not _at_top_level(frame):
-        return Segments(finish_segment(template, strip_markers(body)), None, "")
+        return whole()
+    open_tag = body_open_tag(frame)
     return Segments(head, [finish_item(template, open_tag, item) for item in items], tail)
 
 

@@ -134,7 +134,7 @@ class Segments:
         return self.head + "".join(self.items or ()) + self.tail
 
 
-def split_body(body: str, expected: int | None) -> tuple[str, list[str], str] | None:
+def split_body(body: str, expected: int | None) -> tuple[str, list[str]] | None:
     """The raw rendered body as frame (with the loop position kept as LOOP_START) and items;
     None when the markers are not where the plan put them (e.g. the loop sits inside a
     condition that was false) or the count differs from the projects rendered."""
@@ -149,13 +149,12 @@ def split_body(body: str, expected: int | None) -> tuple[str, list[str], str] | 
     if any(marker in item for item in items for marker in _MARKERS):
         return None
     frame = body[:first] + LOOP_START + body[last + len(LOOP_END):]
-    return frame, items, body
+    return frame, items
 
 
-def body_tags(body: str) -> tuple[str, str]:
-    """The rendered body's start tag (with its namespace declarations) and end tag."""
-    open_end = body.index(">") + 1
-    return body[:open_end], "</w:body>"
+def body_open_tag(body: str) -> str:
+    """The rendered body's start tag, with its namespace declarations."""
+    return body[:body.index(">") + 1]
 
 
 def strip_markers(body: str) -> str:
