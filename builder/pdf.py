@@ -91,11 +91,7 @@ def is_complete_pdf(data: bytes) -> bool:
 
 def convert_to_pdf(docx: Path, pdf: Path) -> bytes:
     """Render ``docx`` to ``pdf`` (written to a temporary name, then renamed); returns the PDF bytes."""
-    from builder.outputs import write_atomic
-
-    data = _convert_alone(docx.read_bytes(), docx.name)
-    write_atomic(pdf, data)
-    return data
+    return docx_bytes_to_pdf(docx.read_bytes(), docx.stem, pdf)
 
 
 def docx_bytes_to_pdf(data: bytes, name: str, pdf: Path) -> bytes:
