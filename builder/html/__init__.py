@@ -27,14 +27,24 @@ def template_files() -> list[Path]:
     return [HERE / name for name in TEMPLATE_FILES]
 
 
-def _environment():
+def _environment(narratives=None):
+    """The sandboxed, autoescaping environment. ``narratives`` (builder.html.narrative.Narratives)
+    resolves the document's Markdown markers: ``{{ items|paragraphs("cls") }}`` prints a narrative's
+    paragraphs, and every other printed value has any marker in it replaced by its words — no
+    marker ever reaches the page."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    from builder.html.narrative import Narratives
+
+    narratives = narratives or Narratives({})
+    environment = SandboxedEnvironment(
         loader=FileSystemLoader(str(HERE)), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
+        finalize=narratives.words,
     )
+    environment.filters["paragraphs"] = narratives.paragraphs
+    return environment
 
 
 def _css() -> Markup:
@@ -107,11 +117,13 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
     of plain strings from ``builder.serve``) adds the preview's banner and its update script.
     """
     from builder.build import document_context
+    from builder.html.narrative import Narratives
+    from builder.render.markdown_docx import document_fragments
 
     context = document_context(document)
     notes, own, listed = _notes(document, findings, view)
     _with_note_rows(context, notes)
-    template = _environment().get_template("page.html.j2")
+    template = _environment(Narratives(document_fragments(document))).get_template("page.html.j2")
     return template.render(
         kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
         document_notes=own,
