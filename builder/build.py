@@ -343,7 +343,7 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
         from builder.html import document_html_bytes
 
         path = out_dir / f"{document.name}.html"
-        page = document_html_bytes(document)
+        page = document_html_bytes(document, data)
         write_atomic(path, page)
         written[path] = page
     if "pdf" in formats:

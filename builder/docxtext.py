@@ -71,7 +71,7 @@ def _table_rows(tbl) -> list[TableRow]:
             span_node = tc.find(f"{W}tcPr/{W}gridSpan")
             span = int(span_node.get(f"{W}val")) if span_node is not None else 1
             merge = tc.find(f"{W}tcPr/{W}vMerge")
-            text = "\n".join(paragraph_text(p) for p in tc.findall(f"{W}p"))
+            text = cell_text(tc)
             continued = merge is not None and merge.get(f"{W}val", "continue") == "continue"
             if continued:
                 cells.append("")
@@ -84,6 +84,19 @@ def _table_rows(tbl) -> list[TableRow]:
             column += span
         rows.append(TableRow(tuple(cells), tuple(resolved), tuple(spans)))
     return rows
+
+
+def cell_text(tc) -> str:
+    """A cell's paragraphs, one a line; a table inside the cell (a Markdown table in a narrative
+    cell) a line per row, its cells separated by spaces."""
+    lines = []
+    for node in tc:
+        if node.tag == f"{W}p":
+            lines.append(paragraph_text(node))
+        elif node.tag == f"{W}tbl":
+            lines.extend(" ".join(cell_text(c).replace("\n", " ") for c in tr.findall(f"{W}tc"))
+                         for tr in node.findall(f"{W}tr"))
+    return "\n".join(lines)
 
 
 def footnotes(path: Path | str) -> list[str]:

@@ -150,6 +150,46 @@ EVALUATION_PROJECT = """\
 """
 
 
+# words YAML 1.1 tools (editors, other readers) take for booleans or null, though budgetdoc reads them as text
+_YAML11_WORDS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_NUMBERISH = re.compile(r"^[-+.]?[0-9][0-9A-Za-z_.:+-]*$")  # 0x1f, 1:30, 1_000: numbers to YAML 1.1
+_INDICATOR = tuple("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar may not start with these (or only in some places)
+
+
+def yaml_scalar(text: str) -> str:
+    """``text`` as a YAML value that every reader loads back as exactly that text: plain when
+    budgetdoc's own reader (builder.sources.read_yaml) gives it back unchanged as text and no
+    YAML 1.1 reader would see a boolean, else double-quoted (``"yes"``, ``"123"``, ``"- a"``,
+    ``"a: b"``, ``"a #b"`` …)."""
+    import json
+
+    from builder.errors import Problems
+    from builder.rawtree import Mapping, Scalar
+    from builder.sources import read_yaml
+
+    quoted = json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    if (not text or text != text.strip() or "\n" in text or _YAML11_WORDS.match(text) or _NUMBERISH.match(text)
+            or text.startswith(_INDICATOR)):
+        return quoted
+    problems = Problems()
+    try:
+        tree = read_yaml(Path("名称.yaml"), f"k: {text}\n", problems)
+    except Exception:  # noqa: BLE001 - whatever the reader makes of it, quoting is safe
+        return quoted
+    value = tree.get("k") if isinstance(tree, Mapping) and len(tree.entries) == 1 else None
+    if problems.errors or not isinstance(value, Scalar) or value.value != text or not isinstance(value.value, str):
+        return quoted
+    return text
+
+
+def _named(line: str, name: str) -> str:
+    """A skeleton line with 示例项目 replaced by ``name``, its value quoted when YAML would misread it."""
+    if "示例项目" not in line or ": " not in line or line.lstrip().startswith("#"):
+        return line
+    key, _, value = line.partition(": ")
+    return f"{key}: {yaml_scalar(value.replace('示例项目', name))}"
+
+
 def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
     if folder.exists() and any(folder.iterdir()):
         raise ScaffoldExists(f"{folder} 已存在且不为空")
@@ -157,8 +197,8 @@ def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
     schemas, schema_files = write_schemas(folder)
     project = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
     files = {
-        folder / "document.yaml": DOCUMENT.format(kind=kind, year=year, unit=unit, schemas=schemas.as_posix()),
-        folder / "01-示例项目.yaml": project.format(year=year, unit=unit, schemas=schemas.as_posix()),
+        folder / "document.yaml": DOCUMENT.format(kind=kind, year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
+        folder / "01-示例项目.yaml": project.format(year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
     }
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
@@ -201,7 +241,8 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     path = folder / f"{stem}.yaml"
     schemas, _ = write_schemas(folder)
     skeleton = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
-    body = skeleton.format(year=year, unit=unit, schemas=schemas.as_posix()).replace("示例项目", name)
+    body = skeleton.format(year=year, unit=yaml_scalar(str(unit)), schemas=schemas.as_posix())
+    body = "\n".join(_named(line, name) for line in body.split("\n"))
     path.write_text(body, encoding="utf-8", newline="\n")
     order = data.get("项目顺序")
     if order is None:

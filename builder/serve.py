@@ -25,6 +25,8 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
+import os
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -102,6 +104,7 @@ class Preview:
         self.problems: list[str] = []  # paths that hold no document
         self.version = 0
         self.index = ""
+        self.reloaded: list[DocState] = []
 
     # ---------------------------------------------------------------- loading
 
@@ -139,7 +142,7 @@ class Preview:
         states = {}
         with self.lock:
             old = {state.folder: state for state in self.docs.values()}
-        updated = []
+        updated, reloaded = [], []
         for folder in folders:
             state = old.get(folder)
             if state is None or state.id != ids[folder]:
@@ -150,12 +153,14 @@ class Preview:
                 before = state.html
                 self._load(state)
                 self._render(state)
+                reloaded.append(state)
                 if state.html != before:
                     updated.append(state.id)
             states[state.id] = state
         removed = [state.id for state in old.values() if state.id not in states]
         with self.lock:
             self.docs = states
+            self.reloaded = reloaded  # the documents this refresh loaded again (the watcher reports their errors)
             if updated or removed or changed is None or not self.index:
                 self.version += 1
                 self.index = self._render_index()
@@ -191,7 +196,7 @@ class Preview:
         def view(path: Path, line: int):
             path = Path(path)
             if path.name in names and _resolve(path).parent == folder:
-                return f"/source/{quote(state.id, safe='')}/{quote(path.name, safe='')}#L{line}"
+                return f"/source/{quote(state.id, safe='')}/{quote(os.fsencode(path.name), safe='')}#L{line}"
             return None
 
         return view
@@ -219,6 +224,7 @@ class Preview:
             from builder.html import findings_list
 
             html = problems_html(state.id, findings_list(state.problems, self._view_link(state)), live)
+        html = _encodable(html)
         candidate = html.replace('data-version="{version}"', f'data-version="{state.version}"')
         if candidate != state.html:
             state.version += 1
@@ -243,8 +249,8 @@ class Preview:
                 "projects": str(len(document.projects)) if document else "",
             })
         root = "、".join(display_path(t) for t in self.targets)
-        return index_html(entries, {"script": SCRIPT_URL, "version": str(self.version), "root": root,
-                                    "problems": self.problems})
+        return _encodable(index_html(entries, {"script": SCRIPT_URL, "version": str(self.version), "root": root,
+                                                "problems": self.problems}))
 
     # ---------------------------------------------------------------- reading (request side)
 
@@ -283,6 +289,16 @@ class Preview:
         return printable(name), text.splitlines() or [""], live
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(page: str) -> str:
+    """A page that can be sent as UTF-8: a byte of a file name that was not UTF-8 (a surrogate
+    escape) shown as ``\\xNN``, as the terminal shows it (builder.errors.printable)."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80 else "\ufffd",
+                          page)
+
+
 def _location(path: Path):
     from builder.errors import Location
 
@@ -304,6 +320,9 @@ def _source_paths(folder: Path) -> list[Path]:
 
 # ---------------------------------------------------------------- events
 
+MAX_STREAMS = 16  # open event streams at most (each page holds one); more are refused with 503
+
+
 class Hub:
     """The open event streams; ``publish`` may be called from the watcher thread."""
 
@@ -312,7 +331,10 @@ class Hub:
         self.queues: set[asyncio.Queue] = set()
         self.closed = False
 
-    def subscribe(self) -> asyncio.Queue:
+    def subscribe(self) -> asyncio.Queue | None:
+        """A new stream's queue; None when MAX_STREAMS are open already."""
+        if len(self.queues) >= MAX_STREAMS:
+            return None
         queue: asyncio.Queue = asyncio.Queue()
         if self.closed:
             queue.put_nowait(None)
@@ -427,6 +449,9 @@ def create_app(preview: Preview, hub: Hub, stop: threading.Event, loopback_only:
 
     async def events(request):
         queue = hub.subscribe()
+        if queue is None:
+            return Response(f"同时打开的预览页面过多（最多 {MAX_STREAMS} 个），请关闭一些页面后刷新。", status_code=503,
+                            media_type="text/plain; charset=utf-8", headers={"retry-after": "5"})
 
         async def stream():
             try:
@@ -491,7 +516,14 @@ def _watch(preview: Preview, hub: Hub, stop: threading.Event) -> None:
                 click.echo(f"预览更新失败：{exc!r}", err=True)
                 continue
             names = printable("、".join(sorted({p.name for p in paths})))
-            if changed:
+            errors = [p for state in preview.reloaded for p in state.problems if p.severity == "错误"]
+            if errors:  # the page keeps its last good content and says so; the terminal too
+                click.echo(f"—— 检测到修改：{names}，未更新（有错误）", err=True)
+                for problem in errors:
+                    click.echo(printable(problem.format_finding()), err=True)
+                if changed:
+                    hub.publish({"changed": changed, "version": preview.version})
+            elif changed:
                 click.echo(f"—— 检测到修改：{names}，已更新预览", err=True)
                 hub.publish({"changed": changed, "version": preview.version})
             else:

@@ -90,6 +90,44 @@ def watched_changes(targets: list[Path], out_dir: Path | None = None, stop_event
         except OSError:  # a watched folder vanished under the watcher: look at what is there now
             yield sorted(p for p in folders if _identity(p) != armed[p]) or list(folders)
             rearmed = True
+        except RuntimeError as exc:  # watchfiles cannot name a path (a file name that is not UTF-8)
+            if "decode" not in str(exc):
+                raise
+            yield from _polled_changes(folders, relevant, stopped, stop_event)
+            return
+
+
+def _snapshot(folders: list[Path], relevant) -> dict[str, tuple]:
+    """Every relevant file under the folders with its modification time and size."""
+    found = {}
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                path = os.path.join(root, name)
+                if relevant(None, path):
+                    try:
+                        info = os.stat(path)
+                    except OSError:
+                        continue
+                    found[path] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return found
+
+
+def _polled_changes(folders: list[Path], relevant, stopped, stop_event):
+    """The watch by polling, for folders the native watcher cannot follow: each change as
+    ``watched_changes`` gives it."""
+    before = _snapshot(folders, relevant)
+    while not stopped():
+        if stop_event is not None:
+            stop_event.wait(POLL_MS / 1000)
+        else:
+            time.sleep(POLL_MS / 1000)
+        now = _snapshot(folders, relevant)
+        changed = sorted(Path(p) for p in set(before) | set(now) if before.get(p) != now.get(p))
+        before = now
+        if changed and not stopped():
+            yield changed
 
 
 def _shared_folders(targets: list[Path]) -> list[Path]:

@@ -347,3 +347,67 @@ def test_a_signal_right_after_the_address_is_printed_is_a_clean_stop():
             assert "Traceback" not in stderr and "Exception" not in stderr, stderr
         finally:
             server.close()
+
+
+# ---------------------------------------------------------------- limits and odd names (issue 21)
+
+def _wait_for(predicate, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_event_streams_are_capped(served):
+    from builder.serve import MAX_STREAMS
+
+    server, _ = served
+    streams = [urllib.request.urlopen(server.url + "events", timeout=10) for _ in range(MAX_STREAMS)]
+    for stream in streams:
+        assert stream.readline().startswith(b"retry:")
+    status, body, headers = server.get("/events")
+    assert status == 503 and "过多" in body and headers.get("retry-after")
+    status, _, _ = server.get("/")
+    assert status == 200  # the pages themselves are still served
+    streams.pop().close()
+    assert _wait_for(lambda: urllib.request.urlopen(server.url + "events", timeout=10).readline().startswith(b"retry:"))
+    for stream in streams:
+        stream.close()
+    assert "Traceback" not in server.stderr()
+
+
+def test_a_bad_save_says_not_updated_with_its_errors(served):
+    server, root = served
+    source = root / TARGET_ID / "02-G60日常办公经费.yaml"
+    time.sleep(0.3)  # the watch is armed
+    source.write_text(source.read_text(encoding="utf-8") + "坏键: [\n", encoding="utf-8")
+    assert _wait_for(lambda: "未更新（有错误）" in server.stderr()), server.stderr()
+    assert _wait_for(lambda: "02-G60日常办公经费.yaml:" in server.stderr().split("未更新（有错误）", 1)[1])
+    after = server.stderr().split("未更新（有错误）", 1)[1]
+    assert "[错误]" in after and "已更新预览" not in after
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
+    import os
+
+    folder = tmp_path / "sources" / TARGET_ID
+    shutil.copytree(TARGET_SOURCES, folder)
+    os.rename(folder / "01-宣传阵地建设.yaml", os.fsencode(folder) + b"/01-\xb2\xe2\xca\xd4.yaml")  # GBK 测试
+    os.mkdir(os.fsencode(tmp_path / "sources") + b"/\xd6\xd0")  # a folder the native watcher cannot name
+    server = Server(tmp_path / "sources")
+    try:
+        status, index, _ = server.get("/")
+        assert status == 200
+        status, page, _ = server.get(DOC_PATH)
+        assert status == 200 and "01-\\xb2\\xe2\\xca\\xd4.yaml" in page
+        time.sleep(0.6)
+        source = folder / "02-G60日常办公经费.yaml"
+        source.write_text(source.read_text(encoding="utf-8").replace("项目名称: G60 日常办公经费", "项目名称: G60 改名"),
+                          encoding="utf-8")
+        assert _wait_for(lambda: "G60 改名" in server.get(DOC_PATH)[1]), server.stderr()  # still watching
+        assert server.process.poll() is None
+        assert "Traceback" not in server.stderr() and "内部错误" not in server.stderr()
+    finally:
+        server.close()

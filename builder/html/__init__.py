@@ -27,14 +27,24 @@ def template_files() -> list[Path]:
     return [HERE / name for name in TEMPLATE_FILES]
 
 
-def _environment():
+def _environment(narratives=None):
+    """The sandboxed, autoescaping environment. ``narratives`` (builder.html.narrative.Narratives)
+    resolves the document's Markdown markers: ``{{ items|paragraphs("cls") }}`` prints a narrative's
+    paragraphs, and every other printed value has any marker in it replaced by its words — no
+    marker ever reaches the page."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    from builder.html.narrative import Narratives
+
+    narratives = narratives or Narratives({})
+    environment = SandboxedEnvironment(
         loader=FileSystemLoader(str(HERE)), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
+        finalize=narratives.words,
     )
+    environment.filters["paragraphs"] = narratives.paragraphs
+    return environment
 
 
 def _css() -> Markup:
@@ -100,30 +110,56 @@ def findings_list(findings, view=None) -> list[dict]:
             for item, p in zip(place(None, problems), problems)]
 
 
-def document_html(document: m.Document, findings=None, live: dict | None = None, view=None) -> str:
+def own_layout(document: m.Document) -> bool:
+    """True when the document prints through its own template or form (``模板:``/``表单:``): the
+    shipped HTML forms would not say what its .docx says, so its page is made from that .docx."""
+    return bool(document.template) or document.form is not None
+
+
+def document_html(document: m.Document, findings=None, live: dict | None = None, view=None,
+                  docx: bytes | None = None) -> str:
     """The document's forms as one HTML page.
 
     ``findings`` (Problems) are shown at the top and beside their cells; ``live`` (a dict
     of plain strings from ``builder.serve``) adds the preview's banner and its update script.
+    A document on its own template or form shows its .docx (``docx``, rendered when not given;
+    builder.html.fromdocx), its findings at the top only.
     """
+    if own_layout(document):
+        return _docx_page(document, findings, live, view, docx)
     from builder.build import document_context
+    from builder.html.narrative import Narratives
+    from builder.render.markdown_docx import document_fragments
 
     context = document_context(document)
     notes, own, listed = _notes(document, findings, view)
     _with_note_rows(context, notes)
-    template = _environment().get_template("page.html.j2")
+    template = _environment(Narratives(document_fragments(document))).get_template("page.html.j2")
     return template.render(
         kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
-        document_notes=own,
+        document_notes=own, docx_body=None,
         title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live,
     )
+
+
+def _docx_page(document: m.Document, findings, live, view, docx: bytes | None) -> str:
+    from builder.html.fromdocx import docx_body_html
+
+    if docx is None:
+        from builder.build import render_document
+
+        docx = render_document(document)
+    template = _environment().get_template("page.html.j2")
+    return template.render(kind=document.kind, target=False, doc=None, notes=[], document_notes=[],
+                           findings=findings_list(findings, view), docx_body=docx_body_html(docx),
+                           title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live)
 
 
 def problems_html(title: str, findings: list[dict], live: dict) -> str:
     """A page for a document with nothing to preview yet: only its problems."""
     template = _environment().get_template("page.html.j2")
     return template.render(kind="", target=False, doc=None, notes=[], findings=findings, title=title, css=_css(),
-                           live=live, document_notes=[])
+                           live=live, document_notes=[], docx_body=None)
 
 
 def index_html(entries: list[dict], live: dict) -> str:
@@ -134,6 +170,6 @@ def source_html(title: str, lines: list[str], live: dict) -> str:
     return _environment().get_template("source.html.j2").render(title=title, lines=lines, css=_css(), live=live)
 
 
-def document_html_bytes(document: m.Document) -> bytes:
-    """The publishable file (``build --format html``)."""
-    return document_html(document).encode("utf-8")
+def document_html_bytes(document: m.Document, docx: bytes | None = None) -> bytes:
+    """The publishable file (``build --format html``); ``docx``: the document's built .docx, when made."""
+    return document_html(document, docx=docx).encode("utf-8")

@@ -72,7 +72,10 @@ def editor_link(path: Path, line: int, col: int) -> str:
     absolute = Path(path).absolute().as_posix()
     if not absolute.startswith("/"):  # C:/… on Windows
         absolute = "/" + absolute
-    return f"vscode://file{quote(absolute, safe='/:')}:{line}:{col}"
+    import os
+
+    # the name's own bytes percent-encoded: a name that is not UTF-8 (surrogate escapes) is no error
+    return f"vscode://file{quote(os.fsencode(absolute), safe='/:')}:{line}:{col}"
 
 
 def _indicator_anchor(project, parts: list[str]) -> str | None:

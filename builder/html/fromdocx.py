@@ -1,0 +1,231 @@
+"""The HTML of a document on its own template or form: the built .docx's body, read back.
+
+The shipped forms have HTML templates of their own (forms.html.j2, cell by cell as the
+shipped Word templates). A document with ``模板:`` or ``表单:`` prints what *its* template
+says — other labels, rows, fields — so its page is made from the .docx that template
+rendered (Markdown narratives already placed): the body's paragraphs and tables in
+order, merged cells as ``colspan``/``rowspan``, bold/italic/underline, alignment, a new
+sheet at each page or section break, footnotes at the end. The page's words are the
+document's words by construction.
+
+Every text is escaped; nothing of the package but its text, a few run and paragraph
+properties and the table grid is used (no images, links or fields reach the page).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from lxml import etree
+from markupsafe import Markup, escape
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+MAX_PART = 256 * 1024 * 1024
+_PARSER = dict(resolve_entities=False, no_network=True, huge_tree=True)
+_JC = {"center": "center", "right": "right", "end": "right", "both": "justify", "distribute": "justify"}
+
+
+def _part(package: bytes, name: str) -> bytes | None:
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        try:
+            info = archive.getinfo(name)
+        except KeyError:
+            return None
+        with archive.open(info) as handle:
+            return handle.read(MAX_PART)
+
+
+def _on(element) -> bool:
+    """A w:b / w:i … toggle: present and not switched off."""
+    return element is not None and element.get(f"{W}val", "true") not in ("0", "false", "off")
+
+
+def _style_looks(styles: bytes | None) -> dict[str, tuple[str, int]]:
+    """Each paragraph style's alignment and font size (half-points), following basedOn."""
+    if not styles:
+        return {}
+    own: dict[str, tuple[str, int, str]] = {}
+    for style in etree.fromstring(styles, etree.XMLParser(**_PARSER)).findall(f"{W}style"):
+        jc, size, based = style.find(f"{W}pPr/{W}jc"), style.find(f"{W}rPr/{W}sz"), style.find(f"{W}basedOn")
+        own[style.get(f"{W}styleId", "")] = (jc.get(f"{W}val", "") if jc is not None else "",
+                                             _int(size.get(f"{W}val")) if size is not None else 0,
+                                             based.get(f"{W}val", "") if based is not None else "")
+    looks = {}
+    for sid in own:
+        jc, size, seen, current = "", 0, set(), sid
+        while current in own and current not in seen:
+            seen.add(current)
+            jc, size = jc or own[current][0], size or own[current][1]
+            current = own[current][2]
+        looks[sid] = (jc, size)
+    return looks
+
+
+class _Writer:
+    def __init__(self, notes: dict[str, list], looks: dict[str, tuple[str, int]] | None = None):
+        self.notes = notes  # footnote id → its paragraphs
+        self.looks = looks or {}
+        self.referenced: list[str] = []
+
+    def run(self, r) -> str:
+        rpr = r.find(f"{W}rPr")
+        parts = []
+        for node in r:
+            if node.tag == f"{W}t":
+                parts.append(str(escape(node.text or "")))
+            elif node.tag == f"{W}tab":
+                parts.append("\t")
+            elif node.tag in (f"{W}br", f"{W}cr"):
+                if node.get(f"{W}type") != "page":
+                    parts.append("<br>")
+            elif node.tag == f"{W}footnoteReference":
+                note = node.get(f"{W}id", "")
+                if note in self.notes:
+                    self.referenced.append(note)
+                    number = len(self.referenced)
+                    parts.append(f'<sup class="md-note-ref"><a href="#fn-{number}">{number}</a></sup>')
+        inner = "".join(parts)
+        if not inner or rpr is None:
+            return inner
+        for tag, name in (("strong", "b"), ("em", "i"), ("s", "strike")):
+            if _on(rpr.find(f"{W}{name}")):
+                inner = f"<{tag}>{inner}</{tag}>"
+        underline = rpr.find(f"{W}u")
+        if underline is not None and underline.get(f"{W}val", "single") != "none":
+            inner = f"<u>{inner}</u>"
+        align = rpr.find(f"{W}vertAlign")
+        if align is not None and align.get(f"{W}val") in ("superscript", "subscript"):
+            tag = "sup" if align.get(f"{W}val") == "superscript" else "sub"
+            inner = f"<{tag}>{inner}</{tag}>"
+        return inner
+
+    def runs(self, element) -> str:
+        out = []
+        for node in element:
+            if node.tag == f"{W}r":
+                out.append(self.run(node))
+            elif node.tag in (f"{W}hyperlink", f"{W}ins", f"{W}smartTag", f"{W}sdt", f"{W}sdtContent",
+                              f"{W}fldSimple", f"{W}customXml"):
+                out.append(self.runs(node))  # their runs' words (no link target is kept)
+        return "".join(out)
+
+    def paragraph(self, p) -> str:
+        ppr = p.find(f"{W}pPr")
+        style_id = ppr.find(f"{W}pStyle") if ppr is not None else None
+        jc_of_style, size = self.looks.get(style_id.get(f"{W}val", "") if style_id is not None else "", ("", 0))
+        jc = ppr.find(f"{W}jc") if ppr is not None else None
+        alignment = _JC.get(jc.get(f"{W}val", "") if jc is not None else jc_of_style)
+        style = [f"text-align:{alignment}"] if alignment else []
+        if size:
+            style.append(f"font-size:{size / 2:g}pt")
+        attribute = f' style="{";".join(style)}"' if style else ""
+        return f'<p class="docx"{attribute}>{self.runs(p)}</p>'
+
+    def table(self, tbl) -> str:
+        grid = [_twips(col.get(f"{W}w")) for col in tbl.findall(f"{W}tblGrid/{W}gridCol")]
+        rows = tbl.findall(f"{W}tr")
+        # each row's cells with their grid column, span and vertical merge
+        placed = []
+        for tr in rows:
+            cells, column = [], 0
+            for tc in tr.findall(f"{W}tc"):
+                span_node = tc.find(f"{W}tcPr/{W}gridSpan")
+                span = max(1, _int(span_node.get(f"{W}val")) if span_node is not None else 1)
+                merge = tc.find(f"{W}tcPr/{W}vMerge")
+                state = None if merge is None else merge.get(f"{W}val", "continue")
+                cells.append((column, span, state, tc))
+                column += span
+            placed.append(cells)
+        out = ['<table class="form docx">']
+        if grid and all(grid):
+            out.append("<colgroup>" + "".join(f'<col style="width:{w / 567:.2f}cm">' for w in grid) + "</colgroup>")
+        for index, cells in enumerate(placed):
+            out.append("<tr>")
+            for column, span, state, tc in cells:
+                if state == "continue":
+                    continue
+                rowspan = 1
+                if state == "restart":
+                    for below in placed[index + 1:]:
+                        if any(c == column and s == "continue" for c, _, s, _ in below):
+                            rowspan += 1
+                        else:
+                            break
+                attributes = (f' colspan="{span}"' if span > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+                out.append(f"<td{attributes}>{self.body(tc)}</td>")
+            out.append("</tr>")
+        out.append("</table>")
+        return "".join(out)
+
+    def body(self, container) -> str:
+        out = []
+        for node in container:
+            if node.tag == f"{W}p":
+                out.append(self.paragraph(node))
+            elif node.tag == f"{W}tbl":
+                out.append(self.table(node))
+            elif node.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
+                out.append(self.body(node))
+        return "".join(out)
+
+
+def _twips(value) -> int:
+    return max(0, _int(value))
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _breaks_after(p) -> bool:
+    """A paragraph ending its page: a page break in it, or a section ending with it."""
+    return (p.find(f".//{W}br[@{W}type='page']") is not None
+            or p.find(f"{W}pPr/{W}sectPr") is not None)
+
+
+def _breaks_before(p) -> bool:
+    return _on(p.find(f"{W}pPr/{W}pageBreakBefore"))
+
+
+def docx_body_html(package: bytes) -> Markup:
+    """The document's body as sheets (``<section class="sheet">``), then its footnotes."""
+    root = etree.fromstring(_part(package, "word/document.xml"), etree.XMLParser(**_PARSER))
+    notes: dict[str, list] = {}
+    footnotes = _part(package, "word/footnotes.xml")
+    if footnotes:
+        for note in etree.fromstring(footnotes, etree.XMLParser(**_PARSER)).findall(f"{W}footnote"):
+            if note.get(f"{W}type") in (None, "normal"):
+                notes[note.get(f"{W}id", "")] = note.findall(f"{W}p")
+    writer = _Writer(notes, _style_looks(_part(package, "word/styles.xml")))
+    sheets, current = [], []
+    body = root.find(f"{W}body")
+    for node in body if body is not None else ():
+        if node.tag == f"{W}p" and _breaks_before(node) and current:
+            sheets.append(current)
+            current = []
+        if node.tag == f"{W}p":
+            current.append(writer.paragraph(node))
+            if _breaks_after(node):
+                sheets.append(current)
+                current = []
+        elif node.tag == f"{W}tbl":
+            current.append(writer.table(node))
+        elif node.tag in (f"{W}sdt", f"{W}customXml"):
+            current.append(writer.body(node))
+    if current:
+        sheets.append(current)
+    out = [f'<section class="sheet{" first" if i == 0 else ""}">' + "".join(s) + "</section>"
+           for i, s in enumerate(sheets)]
+    if writer.referenced:
+        paragraphs = []
+        for number, note in enumerate(writer.referenced, start=1):
+            text = "".join(writer.runs(p) for p in notes[note])
+            paragraphs.append(f'<div class="md-note" id="fn-{number}"><span class="md-note-number">{number}</span>'
+                              f"<p>{text}</p></div>")
+        out.append('<section class="sheet"><div class="md-notes">' + "".join(paragraphs) + "</div></section>")
+    return Markup("".join(out))
