@@ -631,12 +631,10 @@ def check_unit_mismatch(document: m.Document):
 
 def _why_unscorable(indicator: m.Indicator) -> str:
     target, actual = indicator.target, indicator.actual
-    if actual is None:
-        return "实际完成值未填写"
     if indicator.band and not target.is_quantitative:
         return f"完成程度为{indicator.band}，得分须在该档次内写明"
     if not scoring.units_comparable(target, actual):
-        return f"指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较（见 UNIT-MISMATCH）"
+        return f"指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较，见 UNIT-MISMATCH"
     if target.is_quantitative and actual.number is None:
         return f"实际完成值“{actual.text}”不是数值，不能与指标值 {target.text} 比较"
     return f"实际完成值“{actual.text}”与指标值“{target.text}”不同，不能按规则判断得分"
@@ -646,14 +644,17 @@ def _why_unscorable(indicator: m.Indicator) -> str:
       kinds=EVALUATION)
 def check_missing_scores(document: m.Document):
     for project in document.projects:
-        for indicator in scoring.totals(project).unscorable:
-            path = f"{_indicator_path(indicator)}.得分"
-            yield finding(
-                indicator.location, path, "SCORE-MISSING",
-                f"“{indicator.name}”分值 {format_score(indicator.weight)}，没有得分：{_why_unscorable(indicator)}。"
-                "请写明得分；缺得分时本项目的总分和等级印为空白（不按 0 分计入总分）",
-                WARNING, 分值=indicator.weight,
-            )
+        # an indicator whose 实际完成值 is not filled in yet is FILL-IN's (a draft prints blanks)
+        missing = [i for i in scoring.totals(project).unscorable if i.actual is not None]
+        if not missing:
+            continue
+        listed = "；".join(f"“{i.name}”（分值 {format_score(i.weight)}，{_why_unscorable(i)}）" for i in missing)
+        yield finding(
+            project.location("绩效指标"), "绩效指标", "SCORE-MISSING",
+            f"总分和等级印为空白：{len(missing)} 个有分值的指标没有得分——{listed}。"
+            "请写明得分（或填好实际完成值、统一单位），缺的得分不按 0 分计入总分",
+            WARNING, 缺得分=len(missing),
+        )
 
 
 _PERCENT_UNITS = ("%", "％")
