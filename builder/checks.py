@@ -19,7 +19,8 @@ from builder import model as m
 from builder import scoring
 from builder.errors import Location, Problem
 from builder.values import (
-    TEN_THOUSAND, ValueProblem, evaluate_formula, format_score, format_wan_short, format_yuan,
+    TEN_THOUSAND, ValueProblem, evaluate_formula, format_fixed, format_score, format_wan_short, format_yuan,
+    numbers_in,
 )
 
 ERROR, WARNING = "错误", "警告"
@@ -253,17 +254,22 @@ def check_budget_items(document: m.Document):
                 )
 
 
-# An amount in prose: "25 万元", "4.8 万", "828000 元" — but not a rate ("16 元/平/月",
-# "2.5 万/人/年") or a factor ("0.3 万元*16").
-_TEXT_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万|元)(?!\s*[/*×每])")
+# An amount in prose: "25 万元", "4.8 万", "828,000 元" (numbers read by values.numbers_in, as
+# money is) — but not a rate ("16 元/平/月", "2.5 万/人/年", "单价 0.6 万", "每人每月 0.3 万元")
+# or a factor ("0.3 万元*16", "16*0.3 万元").
+_TEXT_UNIT = re.compile(r"\s*(万元|万|元)")
+_RATE_AFTER = re.compile(r"\s*[/／*×xX＊每]")
+_RATE_BEFORE = re.compile(r"(?:单价|人均|户均|每(?!年)[^，。；,;\d]{0,6}|[*×xX＊/／])\s*[为是约：:]?\s*$")
 
 
 def text_amounts(paragraph: str) -> list[Decimal]:
     """The amounts a paragraph states, in 元."""
     amounts = []
-    for number, unit in _TEXT_AMOUNT.findall(paragraph):
-        value = Decimal(number)
-        amounts.append(value * TEN_THOUSAND if unit.startswith("万") else value)
+    for start, end, value in numbers_in(paragraph):
+        unit = _TEXT_UNIT.match(paragraph, end)
+        if not unit or _RATE_AFTER.match(paragraph, unit.end()) or _RATE_BEFORE.search(paragraph[max(0, start - 12):start]):
+            continue
+        amounts.append(value * TEN_THOUSAND if unit.group(1).startswith("万") else value)
     return amounts
 
 
@@ -393,7 +399,7 @@ def check_cost_units(document: m.Document):
                 yield finding(
                     indicator.location, _indicator_path(indicator), "IND-COST-UNIT",
                     f"成本指标“{indicator.name}”的单位“{value.unit}”不含“元”（金额应写成如 "
-                    f"{value.comparator}{value.number:.2f}(元/{value.unit})）",
+                    f"{value.comparator}{format_fixed(value.number)}(元/{value.unit})）",
                     WARNING, 指标值=value.text,
                 )
 
@@ -471,19 +477,36 @@ _ROWS = (("total", "年度资金总额"), ("appropriation", "当年财政拨款"
 _COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
 
 
-@rule("EVAL-FUNDS", ERROR, "自评项目资金：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金（每一列）", kinds=EVALUATION)
+@rule("EVAL-FUNDS", ERROR, "自评项目资金：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金（每一列）；"
+      "合计与组成部分不能一方填写、另一方空白", kinds=EVALUATION)
 def check_evaluation_funds(document: m.Document):
+    key = "项目资金.年度资金总额"
     for project in document.projects:
         funds = project.funds
         parts = [funds.appropriation, funds.carryover, funds.other]
         for column, label in _COLUMNS:
             total = getattr(funds.total, column)
             values = [getattr(row, column) for row in parts]
-            if total is None or all(v is None for v in values):
+            if total is None and all(v is None for v in values):
+                continue  # a column not filled in yet (FILL-IN)
+            filled = "、".join(f"{name} {format_yuan(v)}" for (_, name), v in zip(_ROWS[1:], values) if v is not None)
+            if total is None:
+                yield finding(
+                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
+                    f"{label}：年度资金总额为空白，而{filled} 已填写（请填写年度资金总额，应为其合计）",
+                    合计=sum((v for v in values if v is not None), ZERO),
+                )
+                continue
+            if all(v is None for v in values):
+                yield finding(
+                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
+                    f"{label}：年度资金总额 {format_yuan(total)} 已填写，而当年财政拨款、上年结转资金、其他资金都为空白"
+                    "（请填写组成部分，没有的写 0）",
+                    年度资金总额=total,
+                )
                 continue
             summed = sum((v for v in values if v is not None), ZERO)
             if total != summed:
-                key = "项目资金.年度资金总额"
                 yield finding(
                     project.location(key), f"{key}.{label}", "EVAL-FUNDS",
                     f"{label}：年度资金总额 {format_yuan(total)} ≠ 当年财政拨款、上年结转资金、其他资金之和 {format_yuan(summed)}",
@@ -603,6 +626,56 @@ def check_unit_mismatch(document: m.Document):
                 f"“{indicator.name}”指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较"
                 f"（{describe_dimension(target.unit)} 与 {describe_dimension(actual.unit)}），不按规则计分，请统一单位",
                 WARNING, 指标值=target.text, 实际完成值=actual.text,
+            )
+
+
+def _why_unscorable(indicator: m.Indicator) -> str:
+    target, actual = indicator.target, indicator.actual
+    if indicator.band and not target.is_quantitative:
+        return f"完成程度为{indicator.band}，得分须在该档次内写明"
+    if not scoring.units_comparable(target, actual):
+        return f"指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较，见 UNIT-MISMATCH"
+    if target.is_quantitative and actual.number is None:
+        return f"实际完成值“{actual.text}”不是数值，不能与指标值 {target.text} 比较"
+    return f"实际完成值“{actual.text}”与指标值“{target.text}”不同，不能按规则判断得分"
+
+
+@rule("SCORE-MISSING", WARNING, "有分值的指标都有得分（写明的或按规则计算的）；缺得分时总分和等级印为空白，不按 0 分计",
+      kinds=EVALUATION)
+def check_missing_scores(document: m.Document):
+    for project in document.projects:
+        # an indicator whose 实际完成值 is not filled in yet is FILL-IN's (a draft prints blanks)
+        missing = [i for i in scoring.totals(project).unscorable if i.actual is not None]
+        if not missing:
+            continue
+        listed = "；".join(f"“{i.name}”（分值 {format_score(i.weight)}，{_why_unscorable(i)}）" for i in missing)
+        yield finding(
+            project.location("绩效指标"), "绩效指标", "SCORE-MISSING",
+            f"总分和等级印为空白：{len(missing)} 个有分值的指标没有得分——{listed}。"
+            "请写明得分（或填好实际完成值、统一单位），缺的得分不按 0 分计入总分",
+            WARNING, 缺得分=len(missing),
+        )
+
+
+_PERCENT_UNITS = ("%", "％")
+
+
+@rule("IND-FRACTION", WARNING, "指标值以 % 计、实际完成值写成不带单位的小数（如 0.92），可能应为百分数（92%）",
+      kinds=EVALUATION)
+def check_fraction_for_percent(document: m.Document):
+    for project in document.projects:
+        for indicator in project.indicators:
+            target, actual = indicator.target, indicator.actual
+            if (actual is None or not target.is_quantitative or target.unit.strip() not in _PERCENT_UNITS
+                    or actual.number is None or actual.unit or not 0 < actual.number <= 1 or target.number <= 1):
+                continue
+            meant = f"{actual.comparator or ''}{(actual.number * 100).normalize():f}%"
+            path = f"{_indicator_path(indicator)}.实际完成值"
+            yield finding(
+                project.location(path), path, "IND-FRACTION",
+                f"“{indicator.name}”实际完成值 {actual.text} — 是否应为 {meant}？（指标值 {target.text} 以 % 计，"
+                f"{actual.text} 按 {actual.number.normalize():f}% 计分）",
+                WARNING, 实际完成值=actual.text, 建议=meant,
             )
 
 

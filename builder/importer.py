@@ -29,7 +29,8 @@ from builder.docxtext import W, paragraph_text
 from builder.safeio import UnsafeFile, read_package_part
 from builder.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.values import (
-    CENT, TEN_THOUSAND, ValueProblem, format_score, format_wan, format_wan_short, parse_indicator_value,
+    CENT, FULLWIDTH_DIGITS, TEN_THOUSAND, ValueProblem, format_score, format_wan, format_wan_short, parse_indicator_value,
+    read_number,
 )
 
 __all__ = ["ImportProblem", "ImportReport", "import_docx"]
@@ -233,7 +234,7 @@ def paragraphs_of(cell: Cell | None) -> list[str]:
     return [line.strip() for line in cell.lines if line.strip()]
 
 
-_MONEY_TEXT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)(万元|万|元)?$")
+_MONEY_UNIT = re.compile(r"^(万元|万|元)?$")
 _BLANK_MARKS = ("—", "——", "-", "－", "–", "/", "无")
 
 
@@ -241,24 +242,25 @@ def parse_money_cell(text: str, factor: Decimal = Decimal(1)) -> Decimal | None:
     """A money cell: ``250,000.00``, ``25万``, ``25 万元``, ``￥250000`` → 元; blank → None.
 
     A plain number is taken in the unit of the table's label (``factor``:
-    10000 for a 项目资金（万元） table). Raises ValueProblem when it is no amount.
+    10000 for a 项目资金（万元） table). The number is read by ``values.read_number``,
+    as every amount is. Raises ValueProblem when it is no amount.
     """
-    cleaned = label_key(text).replace("，", ",").lstrip("¥￥")
+    cleaned = label_key(text).lstrip("¥￥")
     if not cleaned:
         return None
     if cleaned in _BLANK_MARKS:
         return None
-    match = _MONEY_TEXT.match(cleaned)
-    if not match:
-        raise ValueProblem(f"金额“{text.strip()}”无法识别")
-    digits, unit = match.groups()
     try:
-        amount = Decimal(digits.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise ValueProblem(f"金额“{text.strip()}”无法识别") from None
-    if unit in ("万", "万元"):
+        number = read_number(cleaned.translate(FULLWIDTH_DIGITS))
+    except ValueProblem as problem:
+        raise ValueProblem(f"金额“{text.strip()}”无法识别（{problem}）") from None
+    unit = _MONEY_UNIT.match(number[2]) if number else None
+    if not unit:
+        raise ValueProblem(f"金额“{text.strip()}”无法识别")
+    amount = number[1]
+    if unit.group(1) in ("万", "万元"):
         amount *= TEN_THOUSAND
-    elif unit is None:
+    elif unit.group(1) is None:
         amount *= factor
     if amount != amount.quantize(CENT):
         raise ValueProblem(f"金额“{text.strip()}”超出了分的精度")

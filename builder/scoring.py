@@ -5,7 +5,10 @@
 - An indicator's 得分, when not written: full 分值 when 实际完成值 meets 指标值;
   otherwise 分值 × 实际/目标 (≥ = > targets) or 分值 × 目标/实际 (≤ < targets);
   qualitative: full when 实际完成值 is 完成/达成/达成预期指标 or equals 指标值.
-- 总分 = execution 得分 + Σ indicator 得分. An explicit 得分 always wins.
+- 总分 = execution 得分 + Σ indicator 得分, printed exactly (never rounded away from the printed
+  parts). An explicit 得分 always wins. An indicator with a 分值 and no 得分 (none written,
+  none computable: no 实际完成值, UNIT-MISMATCH, a text miss, a 完成程度 band) is *unscorable*:
+  总分 and 等级 are then blank, never a sum that counts it as 0 (SCORE-MISSING says which).
 - Units are part of a value: the 实际完成值 is converted into the 指标值's unit
   (``builder.units``: 58000 元 against ≤6 万元 is 5.8 万元); across dimensions
   (工作日 against 月, 人/月 against 元/人/月) nothing is computed (UNIT-MISMATCH).
@@ -17,11 +20,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from builder import model as m
 from builder import units
-from builder.values import IndicatorValue
+from builder.values import IndicatorValue, round_half_up
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -32,7 +35,8 @@ HIGHER_IS_BETTER = ("=", "≥", ">")
 
 
 def round_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Two decimals, 四舍五入: ``values.round_half_up``, the one rounding."""
+    return round_half_up(value, 2)
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,13 @@ def missed(indicator: m.Indicator) -> bool:
 @dataclass(frozen=True)
 class Totals:
     weight: Decimal  # Σ 分值, budget execution included
-    score: Decimal  # 总分
+    score: Decimal | None  # 总分: exactly the sum of the printed parts; None when one is missing
+    unscorable: tuple[m.Indicator, ...] = ()  # indicators with a 分值 and no 得分
 
     @property
     def grade(self) -> str:
+        if self.score is None:
+            return ""
         if self.score >= 90:
             return "优"
         if self.score >= 80:
@@ -158,9 +165,30 @@ class Totals:
             return "中"
         return "差"
 
+    @property
+    def printed(self) -> Decimal | None:
+        """总分 as printed: two decimals, or every decimal of its parts (a written 8.555 stays):
+        never rounded, so it is always the sum of the printed parts."""
+        if self.score is None:
+            return None
+        cents = round_half_up(self.score, 2)
+        return cents if cents == self.score else self.score.normalize()
+
+    @property
+    def text(self) -> str:
+        return "" if self.printed is None else f"{self.printed:f}"
+
+
+def unscorable(indicator: m.Indicator) -> bool:
+    """True when the indicator has a 分值 but neither a written nor a computable 得分."""
+    return indicator.weight is not None and score(indicator) is None
+
 
 def totals(project: m.EvaluationProject) -> Totals:
     run = execution(project)
     weight = run.weight + sum((i.weight for i in project.indicators if i.weight is not None), ZERO)
+    missing = tuple(i for i in project.indicators if unscorable(i))
+    if missing:
+        return Totals(weight, None, missing)
     points = run.score + sum((s for s in map(score, project.indicators) if s is not None), ZERO)
     return Totals(weight, points)

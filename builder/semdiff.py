@@ -311,7 +311,7 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
         "项目资金": funds,
         "年度总体目标": {"预期目标": _texts(project.expected), "实际完成情况": _texts(project.achieved)},
         "绩效指标": indicators,
-        "总分": {"": f"{scoring.round_cents(totals.score)}"},
+        "总分": {"": totals.text},
     }
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from builder.values import round_half_up
+
 
 class Num(str):
     """A number written as its text: ``1418000.00``, ``8``, ``2.50``."""
@@ -78,7 +80,7 @@ def _needs_quotes(text: str) -> bool:
 
 
 def money(value: Decimal | None):
-    return None if value is None else Num(f"{value:.2f}")
+    return None if value is None else Num(f"{round_half_up(value):f}")
 
 
 def score(value: Decimal) -> Num:

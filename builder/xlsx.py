@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from builder import model as m
 from builder import scoring
 from builder.assemble import build_timestamp, normalize_package
-from builder.values import format_score, format_yuan
+from builder.values import format_score, format_yuan, round_half_up
 
 PROJECTS_SHEET = "项目"
 INDICATORS_SHEET = "绩效指标"
@@ -199,7 +199,7 @@ def _evaluation_project_rows(document: m.Document) -> list[list]:
         rows.append([
             _display_name(project), project.authority, project.implementer, *money,
             _number(run.weight), _number(run.rate, PERCENT_FORMAT), _number(run.score),
-            _number(scoring.round_cents(totals.score), TOTAL_SCORE_FORMAT), totals.grade,
+            _number(totals.printed, TOTAL_SCORE_FORMAT), totals.grade,
         ])
     return rows
 
@@ -287,9 +287,9 @@ def _shown(item) -> str:
     if number_format == DATE_FORMAT:
         return value.isoformat()
     if number_format == PERCENT_FORMAT:
-        return f"{value * 100:.2f}%"
+        return f"{round_half_up(value * 100):f}%"
     if number_format == TOTAL_SCORE_FORMAT:
-        return f"{value:.2f}"
+        return f"{round_half_up(value):f}"
     return format_score(Decimal(value)) if isinstance(value, (int, Decimal)) else str(value)
 
 

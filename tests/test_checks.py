@@ -205,3 +205,82 @@ def test_every_rule_is_in_the_rule_table():
     table = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([A-Z-]+)` \|", table, flags=re.M))
     assert {r.id for r in RULES} | {"IND-FRAMEWORK", "PARENT-SUM", "SOURCE", "PROJECT-ENDED", *META_RULES} == documented
+
+
+# ---------------------------------------------------------------- issue 21: fund rows, amounts in prose
+
+EVAL_DOCUMENT = "文档类型: 绩效自评\n年度: 2024\n单位名称: 某区文化馆\n"
+EVAL_PROJECT = """\
+项目名称: 培训
+主管部门: 某区文化旅游局
+实施单位: 某区文化馆
+项目资金:
+  年度资金总额: [500, 3, 2]
+  当年财政拨款: [500, 3, 2]
+  上年结转资金: [null, 0, 0]
+  其他资金: [null, 0, 0]
+预算执行分值: 10
+预期目标: 培训。
+实际完成情况: 培训。
+绩效指标:
+  产出指标:
+    数量指标:
+      培训场次:
+        指标值: ≥10(场)
+        实际完成值: =10(场)
+        分值: 90
+"""
+
+
+def _fund_findings(tmp_path, rows: str) -> list[str]:
+    text = EVAL_PROJECT.replace("  年度资金总额: [500, 3, 2]\n  当年财政拨款: [500, 3, 2]\n", rows)
+    folder = write_document(tmp_path / "doc", {"01-培训.yaml": text}, EVAL_DOCUMENT)
+    _, problems = check([folder])
+    return [rule_line(p).replace(str(folder) + os.sep, "") for p in problems if p.rule == "EVAL-FUNDS"]
+
+
+def test_fund_rows_with_blank_parts_pass_when_a_part_is_filled(tmp_path):
+    assert _fund_findings(tmp_path, "  年度资金总额: [500, 3, 2]\n  当年财政拨款: [500, 3, 2]\n") == []
+
+
+def test_a_blank_total_with_filled_parts_is_an_error(tmp_path):
+    # issue 21: EVAL-FUNDS passed 年度资金总额 [null, 3, 2] with 当年财政拨款 [500, 3, 2]
+    assert _fund_findings(tmp_path, "  年度资金总额: [null, 3, 2]\n  当年财政拨款: [500, 3, 2]\n") == [
+        "01-培训.yaml:5:11 [错误] EVAL-FUNDS 年初预算数：年度资金总额为空白，而当年财政拨款 500.00 已填写（请填写年度资金总额，应为其合计）",
+    ]
+
+
+def test_a_filled_total_with_every_part_blank_is_an_error(tmp_path):
+    # issue 21: EVAL-FUNDS passed [3, 3, 2] with every part null
+    rows = "  年度资金总额: [3, 3, 2]\n  当年财政拨款: [null, null, null]\n"
+    # 上年结转资金 and 其他资金 are 0 in the last two columns: there the parts are filled (and do not add up)
+    assert [f.split(" EVAL-FUNDS ")[1][:5] for f in _fund_findings(tmp_path, rows)] == ["年初预算数", "全年预算数", "全年执行数"]
+    text = (EVAL_PROJECT.replace("  年度资金总额: [500, 3, 2]\n  当年财政拨款: [500, 3, 2]\n", rows)
+            .replace("  上年结转资金: [null, 0, 0]\n  其他资金: [null, 0, 0]\n", ""))
+    folder = write_document(tmp_path / "doc2", {"01-培训.yaml": text}, EVAL_DOCUMENT)
+    _, problems = check([folder])
+    assert [rule_line(p).replace(str(folder) + os.sep, "") for p in problems if p.rule == "EVAL-FUNDS"] == [
+        f"01-培训.yaml:5:11 [错误] EVAL-FUNDS {column}：年度资金总额 {amount} 已填写，而当年财政拨款、上年结转资金、其他资金都为空白"
+        "（请填写组成部分，没有的写 0）"
+        for column, amount in (("年初预算数", "3.00"), ("全年预算数", "3.00"), ("全年执行数", "2.00"))
+    ]
+
+
+@pytest.mark.parametrize("budget_text", [
+    "松江区科创云平台软件开发费 828,000 元。",  # was read as 0 万元 (the digits after the comma)
+    "软件开发费 828，000 元。",
+    "（1）设备 8台，单价 0.6 万，4.8 万；（2）其余 78 万。",  # the unit price is no part of the sum
+    "派驻干部每人每月 0.3 万元*16 人*12 月=57.6 万，其余 25.2 万元。",
+    "人均 2 万元，共 41 人，合计 82.8 万元。",
+])
+def test_budget_text_reads_amounts_as_money_and_skips_unit_prices(tmp_path, budget_text):
+    project = (PROJECT.replace("250000.00", "828000.00").replace("年度预算安排: 预算资金 25 万元。", f"年度预算安排: {budget_text}"))
+    assert [f for f in findings(tmp_path, project) if "BUDGET-TEXT" in f] == []
+
+
+def test_budget_text_with_a_unit_price_that_does_not_add_up_is_reported(tmp_path):
+    project = PROJECT.replace("年度预算安排: 预算资金 25 万元。", "年度预算安排: 单价 0.6 万，4.8 万；其余 20 万。")
+    assert [f for f in findings(tmp_path, project) if "BUDGET-TEXT" in f] == [
+        "01-测试.yaml:24:11 [警告] BUDGET-TEXT 年度预算安排写的金额 4.8 万元、20 万元（合计 24.8 万元 = 248,000.00 元）"
+        "与年度资金申请总额 250,000.00 元不符（请核对万元与元）",
+    ]

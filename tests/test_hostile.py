@@ -127,3 +127,42 @@ def test_a_file_that_is_not_a_mapping(tmp_path):
         "02-b.yaml:1:1 文件内容是列表，应为“键: 值”形式的各项（如“项目名称: …”）",
         "03-c.yaml:1:1 文件内容为空，应为“键: 值”形式的各项（如“项目名称: …”）",
     ]
+
+
+@pytest.mark.parametrize("written, message", [
+    ("≥2，5(个)", "中的千位分隔符位置不对"),
+    ("≥1 500(人)", "中的数值没有读完整：数字之间有空格，是否应为 ≥1,500(人)？"),
+    ("≥1\u00a0500(人)", "中的数值没有读完整：数字之间有空格，是否应为 ≥1,500(人)？"),
+    ("≥90。5(%)", "中的数值没有读完整：小数点应为半角“.”，是否应为 ≥90.5(%)？"),
+    ("≥2·5", "中的数值没有读完整：小数点应为半角“.”，是否应为 ≥2.5？"),
+    ("=1:30(小时)", "中的数值没有读完整：数值中有冒号"),
+    ("≥1.5e3", "中的数值没有读完整：不能用科学计数法，是否应为 ≥1500？"),
+    ("≥2~3个", "中的数值没有读完整：只能写一个数值，不能写范围"),
+])
+def test_an_indicator_value_read_in_part_is_an_error_at_its_place(tmp_path, written, message):
+    # issue 21: these printed ≥2.00(，500(个)), ≥1.00(500(人)) … with no finding
+    project = PROJECT.replace("平台运维数: ≥2(个)", f"平台运维数: \"{written}\"")
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": project})
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith(
+        f"01-测试.yaml:29:14 绩效指标.产出指标.数量指标.平台运维数: 指标值“{written}”{message}"), lines
+    assert not (tmp_path / "out" / "doc.docx").exists()
+
+
+def test_a_full_width_comma_in_an_indicator_reads_as_money_does(tmp_path):
+    project = PROJECT.replace("平台运维数: ≥2(个)", "平台运维数: ≥2，500(个)")
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": project})
+    results, failures = build([folder], tmp_path / "out")
+    assert not failures
+    cells = [item.cells for item in read_items(tmp_path / "out" / "doc.docx") if hasattr(item, "cells")]
+    assert any("≥2500.00(个)" in row for row in cells)
+    assert not any("，500" in cell for row in cells for cell in row)
+
+
+def test_a_half_cent_of_wan_rounds_half_up_in_the_document(tmp_path):
+    project = (PROJECT.replace("250000.00", "2500050.00").replace("预算资金 25 万元。", "预算资金 250.005 万元。"))
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": project})
+    results, failures = build([folder], tmp_path / "out")
+    assert not failures
+    texts = [item.text for item in read_items(tmp_path / "out" / "doc.docx") if hasattr(item, "text")]
+    assert any("涉及项目预算资金 250.01 万元" in t for t in texts), [t for t in texts if "万元" in t]

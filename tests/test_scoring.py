@@ -222,3 +222,123 @@ def test_parent_figures_that_disagree_with_its_parts(tmp_path):
         "01-群众文化活动.yaml:7:11 项目资金.年度资金总额.全年执行数: 200,000.00 与各组成部分之和 212,000.00 不一致"
         "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
     ]
+
+
+# ---------------------------------------------------------------- 总分 = the printed parts (issue 21)
+
+SOLO = """\
+项目名称: 培训
+主管部门: 某区文化旅游局
+实施单位: 某区文化馆
+项目资金:
+  年度资金总额: [50000, 50000, 50000]
+  当年财政拨款: [50000, 50000, 50000]
+  上年结转资金: [0, 0, 0]
+  其他资金: [0, 0, 0]
+预算执行分值: 10
+预期目标: 培训不少于 500 人次。
+实际完成情况: 培训 620 人次。
+绩效指标:
+  产出指标:
+    数量指标:
+      培训人次:
+        指标值: ">=500人次"
+        实际完成值: =620人次
+        分值: 40
+      培训场次:
+        指标值: ≥10(场)
+        实际完成值: =10(场)
+        分值: 20
+  效益指标:
+    社会效益指标:
+      群众参与度:
+        指标值: 提升
+        实际完成值: 达成预期指标
+        分值: 20
+  满意度指标:
+    服务对象满意度指标:
+      学员满意度:
+        指标值: ≥90.00(%)
+        实际完成值: 95%
+        分值: 10
+"""
+
+
+def _solo(tmp_path, text):
+    """(indicator rows by name, the 总分 row, the findings) of a one-project 自评 built from ``text``."""
+    from builder.build import check
+
+    folder = write_document(tmp_path / "doc", {"01-培训.yaml": text}, ANOTHER_UNIT)
+    result = run_cli("build", folder, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    rows = [i.cells for i in read_items(tmp_path / "out" / "doc.docx") if isinstance(i, TableRow)]
+    indicators = {r[3]: r[4:9] for r in rows if len(r) == 9 and r[3] != "三级指标"}
+    total = next(r for r in rows if r[0] == "总分")
+    _, problems = check([folder])
+    return indicators, total, [(p.location.line, p.rule, p.message) for p in problems]
+
+
+def _printed_parts(indicators, total_row, execution_score):
+    return sum((D(r[3]) for r in indicators.values() if r[3]), D(execution_score))
+
+
+def test_a_complete_evaluation_total_is_its_printed_parts(tmp_path):
+    indicators, total, found = _solo(tmp_path, SOLO)
+    assert total[:3] == ("总分", "100", "100.00") and found == []
+    assert D(total[2]) == _printed_parts(indicators, total, "10")
+
+
+def test_an_indicator_without_a_score_blanks_the_total_with_a_finding(tmp_path):
+    # issue 21: a missing 得分 was counted as 0 in 总分 (80.00) with no finding
+    text = SOLO.replace("实际完成值: 达成预期指标\n        分值: 20",
+                        "实际完成值: 略有提升\n        分值: 20\n        偏差原因分析及改进措施: 宣传不足。")
+    indicators, total, found = _solo(tmp_path, text)
+    assert indicators["群众参与度"][3] == "" and total[:3] == ("总分", "100", "")
+    assert found == [(13, "SCORE-MISSING", "总分和等级印为空白：1 个有分值的指标没有得分——“群众参与度”（分值 20，"
+                      "实际完成值“略有提升”与指标值“提升”不同，不能按规则判断得分）。"
+                      "请写明得分（或填好实际完成值、统一单位），缺的得分不按 0 分计入总分")]
+    # a 实际完成值 not filled in yet is FILL-IN's: the total is blank too, never a sum counting it as 0
+    indicators, total, found = _solo(tmp_path / "draft", SOLO.replace("        实际完成值: =10(场)\n", ""))
+    assert indicators["培训场次"][3] == "" and total[:3] == ("总分", "100", "")
+    assert [rule for _, rule, _ in found] == ["FILL-IN"]
+
+
+def test_a_unit_mismatch_blanks_the_total_not_a_silent_zero(tmp_path):
+    # issue 21: UNIT-MISMATCH left 得分 blank but counted it as 0: printed 总分 ≠ printed parts
+    indicators, total, found = _solo(tmp_path, SOLO.replace("实际完成值: =10(场)", "实际完成值: =10(人)"))
+    assert indicators["培训场次"][3] == "" and total[2] == ""
+    assert [rule for _, rule, _ in found] == ["SCORE-MISSING", "UNIT-MISMATCH"]
+    assert "单位不可比较，见 UNIT-MISMATCH" in found[0][2]
+    # once the 得分 is written the total is the printed parts again
+    written = SOLO.replace("实际完成值: =10(场)\n        分值: 20", "实际完成值: =10(人)\n        分值: 20\n        得分: 18\n"
+                           "        偏差原因分析及改进措施: 统计口径为人数。")
+    indicators, total, found = _solo(tmp_path / "w", written)
+    assert total[2] == "98.00" == f"{_printed_parts(indicators, total, '10'):.2f}"
+
+
+def test_a_fraction_against_a_percent_target_is_a_warning(tmp_path):
+    # issue 21: 0.92 against ≥90.00(%) scored 0.10 of 10 with only "偏差原因为空"
+    indicators, total, found = _solo(tmp_path, SOLO.replace("实际完成值: 95%", "实际完成值: 0.92"))
+    assert indicators["学员满意度"][3] == "0.10" and total[2] == "90.10"
+    assert (33, "IND-FRACTION", "“学员满意度”实际完成值 0.92 — 是否应为 92%？（指标值 ≥90.00(%) 以 % 计，0.92 按 0.92% 计分）") \
+        in found
+    assert [rule for _, rule, _ in found].count("IND-FRACTION") == 1
+    _, _, fine = _solo(tmp_path / "ok", SOLO.replace("实际完成值: 95%", "实际完成值: 0.92%"))
+    assert "IND-FRACTION" not in [rule for _, rule, _ in fine]
+
+
+def test_a_score_with_three_decimals_keeps_them_in_the_total(tmp_path):
+    text = SOLO.replace("实际完成值: 95%\n        分值: 10", "实际完成值: =85(%)\n        分值: 10\n        得分: 8.555\n"
+                        "        偏差原因分析及改进措施: 部分学员未参加。")
+    indicators, total, _ = _solo(tmp_path, text)
+    assert indicators["学员满意度"][3] == "8.555"
+    assert total[2] == "98.555" and D(total[2]) == _printed_parts(indicators, total, "10")
+
+
+def test_totals_of_an_unscorable_project():
+    project = _project("100", "100", indicators=[indicator("=10个", None, "50"), indicator("完成", "完成", "40")])
+    totals = scoring.totals(project)
+    assert totals.score is None and totals.grade == "" and totals.text == ""
+    assert [i.target.text for i in totals.unscorable] == ["=10个"]
+    complete = scoring.totals(_project("100", "100", indicators=[indicator("完成", "完成", "90")]))
+    assert (complete.text, complete.grade, complete.unscorable) == ("100.00", "优", ())

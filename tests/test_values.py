@@ -101,3 +101,97 @@ def test_formulas_are_exact():
         evaluate_formula("1/0")
     with pytest.raises(ValueProblem, match="括号不成对|不完整"):
         evaluate_formula("(1+2")
+
+
+# ---------------------------------------------------------------- one number parser (issue 21)
+
+@pytest.mark.parametrize("written, message", [
+    ("≥1 500(人)", "指标值“≥1 500(人)”中的数值没有读完整：数字之间有空格，是否应为 ≥1,500(人)？"),
+    ("≥1\u00a0500(人)", "指标值“≥1\u00a0500(人)”中的数值没有读完整：数字之间有空格，是否应为 ≥1,500(人)？"),
+    ("≥2、500(个)", "指标值“≥2、500(个)”中的数值没有读完整：千位分隔符应为逗号，每三位一个，是否应为 ≥2,500(个)？"),
+    ("≥90。5(%)", "指标值“≥90。5(%)”中的数值没有读完整：小数点应为半角“.”，是否应为 ≥90.5(%)？"),
+    ("≥2·5", "指标值“≥2·5”中的数值没有读完整：小数点应为半角“.”，是否应为 ≥2.5？"),
+    ("=1:30(小时)", "指标值“=1:30(小时)”中的数值没有读完整：数值中有冒号（时间、比例请写成一个数，如 1 小时 30 分写 1.5），请改正"),
+    ("=1：30(小时)", "指标值“=1：30(小时)”中的数值没有读完整：数值中有冒号（时间、比例请写成一个数，如 1 小时 30 分写 1.5），请改正"),
+    ("≥1.5e3", "指标值“≥1.5e3”中的数值没有读完整：不能用科学计数法，是否应为 ≥1500？"),
+    ("≥2~3个", "指标值“≥2~3个”中的数值没有读完整：只能写一个数值，不能写范围（下限写 ≥，上限写 ≤），请改正"),
+    ("≥2～3个", "指标值“≥2～3个”中的数值没有读完整：只能写一个数值，不能写范围（下限写 ≥，上限写 ≤），请改正"),
+    ("≥2—3个", "指标值“≥2—3个”中的数值没有读完整：只能写一个数值，不能写范围（下限写 ≥，上限写 ≤），请改正"),
+    ("≥2至3个", "指标值“≥2至3个”中的数值没有读完整：只能写一个数值，不能写范围（下限写 ≥，上限写 ≤），请改正"),
+    ("≥90 - 95(%)", "指标值“≥90 - 95(%)”中的数值没有读完整：只能写一个数值，不能写范围（下限写 ≥，上限写 ≤），请改正"),
+    ("≥2，5(个)", "指标值“≥2，5(个)”中的千位分隔符位置不对（应每三位一个逗号，如 1,500），请核对数值"),
+    ("≥2，其中1个", "指标值“≥2，其中1个”中数值 2 之后的“，其中1个”不是计量单位"
+                  "（单位写在数值之后的括号中，如 ≥2(个)；说明文字请写在指标名称或偏差原因中）"),
+])
+def test_an_indicator_number_is_read_whole_or_refused(written, message):
+    with pytest.raises(ValueProblem) as caught:
+        parse_indicator_value(written)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("written", ["2,500", "2，500", "２，５００", "2500"])
+def test_indicator_and_money_accept_the_same_separators(written):
+    # the number money reads is the number 指标值 reads, in every spelling money accepts
+    assert parse_indicator_value(f"≥{written}(个)").number == parse_money(written) == D("2500")
+    assert parse_indicator_value(f"≥{written}(个)").canonical() == "≥2500.00(个)"
+
+
+def test_money_not_read_whole_says_what_was_meant():
+    with pytest.raises(ValueProblem) as caught:
+        parse_money("2 500万")
+    assert str(caught.value) == "金额“2 500万”中的数值没有读完整：数字之间有空格，是否应为 2,500万？"
+    with pytest.raises(ValueProblem, match="小数点应为半角"):
+        parse_money("90。5元")
+
+
+@pytest.mark.parametrize("written", ["2023-12-31前", "2~3个", "1:30"])
+def test_a_bare_number_not_read_whole_is_a_text_without_a_number(written):
+    value = parse_indicator_value(written)
+    assert value.number is None and not value.is_quantitative and value.canonical() == written
+
+
+def test_every_valid_value_still_reads_as_before():
+    # 2023年12月前 (a date), 95% (a bare number), ≥.5: the shapes the seeds and users write
+    assert parse_indicator_value("2023年12月前").number == D("2023")
+    assert parse_indicator_value("95%").number == D("95")
+    assert parse_indicator_value("≥0.5(万元)").canonical() == "≥0.50(万元)"
+
+
+def test_numbers_in_prose_are_read_whole_or_skipped():
+    from builder.values import numbers_in
+
+    text = "合计 828,000 元，另 1 500 元、2 ~ 3 万元和 90。5 万元，最后 4 元"
+    assert [value for _, _, value in numbers_in(text)] == [D("828000"), D("4")]
+
+
+# ---------------------------------------------------------------- rounding (issue 21)
+
+def test_rounding_is_half_up_in_one_function():
+    from builder.render.chinese import money
+    from builder.values import round_half_up
+
+    assert round_half_up(D("850.005")) == D("850.01")
+    assert round_half_up(D("0.125"), 2) == D("0.13") and round_half_up(D("2.5"), 0) == D("3")
+    assert format_wan(D("8500050")) == "850.01"  # half-even gave 850.00
+    assert money(D("8500050"))["万元"] == format_wan(D("8500050")) == "850.01"
+    assert money(D("8500050"))["万元4位"] == "850.0050"
+    assert format_yuan(D("1234.5")) == "1,234.50"
+
+
+def test_no_rounding_outside_the_one_function():
+    from conftest import ROOT
+
+    for path in (ROOT / "builder").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "values.py":
+            assert "ROUND_" not in text and "rounding=" not in text, path
+
+
+def test_imported_money_cells_read_numbers_as_money_does():
+    from builder.importer import parse_money_cell
+
+    for text in ["250,000.00", "25万", "2，500", "4.8 万元", "０.５万"]:
+        assert parse_money_cell(text) == parse_money(text), text
+    for text in ["1,5", "15,00", "90。5"]:  # "1,5" was imported as 15
+        with pytest.raises(ValueProblem):
+            parse_money_cell(text)

@@ -12,10 +12,10 @@ form's fields. It feeds ``budgetdoc template check`` (the names it accepts), ``t
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from builder import model as m
-from builder.values import TEN_THOUSAND, format_fixed, format_yuan
+from builder.values import TEN_THOUSAND, format_fixed, format_yuan, round_half_up
 
 
 # ---------------------------------------------------------------- values
@@ -26,8 +26,7 @@ def money(amount: Decimal | None) -> dict:
     if amount is None:
         return {"元": "", "万元": "", "万元4位": ""}
     wan = amount / TEN_THOUSAND
-    two = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    four = wan.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    two, four = round_half_up(wan, 2), round_half_up(wan, 4)
     return {"元": format_yuan(amount), "万元": f"{two:,.2f}", "万元4位": f"{four:,.4f}"}
 
 
@@ -155,8 +154,8 @@ def indicator_row(indicator: m.Indicator, form=None) -> dict:
 # ---------------------------------------------------------------- the catalog
 
 def _money(label, example="1,587,640.00"):
-    wan = f"{Decimal(example.replace(',', '')) / TEN_THOUSAND:,.2f}"
-    wan4 = f"{Decimal(example.replace(',', '')) / TEN_THOUSAND:,.4f}"
+    wan = f"{round_half_up(Decimal(example.replace(',', '')) / TEN_THOUSAND, 2):,.2f}"
+    wan4 = f"{round_half_up(Decimal(example.replace(',', '')) / TEN_THOUSAND, 4):,.4f}"
     return {"元": (f"{label}（元）", "文字", example), "万元": (f"{label}（万元，两位小数）", "文字", wan),
             "万元4位": (f"{label}（万元，四位小数）", "文字", wan4)}
 
@@ -347,7 +346,7 @@ def evaluation_project_names(project: m.EvaluationProject, form=None) -> dict:
         "实际完成情况": paragraphs(project.achieved),
         "绩效指标": rows,
         "总分值": format_score(total.weight),
-        "总分": f"{scoring.round_cents(total.score)}",
+        "总分": total.text,
         "等级": total.grade,
         **{spec.name: extension(spec, project.extra.get(spec.name))
            for spec in (form.level("项目") if form is not None else ())},

@@ -173,7 +173,7 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
         "achieved": _nonempty(_texts(project, "实际完成情况", project.achieved)),
         "indicator_rows": indicator_grid(project.indicators, indicator_values),
         "total_weight": format_score(total.weight),
-        "total_score": f"{scoring.round_cents(total.score)}",
+        "total_score": total.text,
         "grade": total.grade,
     }
 
