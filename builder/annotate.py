@@ -59,7 +59,7 @@ def _outputs(documents: list[m.Document], out: Path) -> list[tuple[m.Document, P
 
 def write_annotated(documents: list[m.Document], problems: list[Problem], out: Path) -> list[Path]:
     """Write each document with its findings as comments; returns the files written."""
-    from builder.build import render_document
+    from builder.build import read_inputs, render_document
     from builder.outputs import write_atomic
 
     written = []
@@ -72,7 +72,7 @@ def write_annotated(documents: list[m.Document], problems: list[Problem], out: P
         mine = [p for p in problems if p.location.file.resolve() in files or
                 document.folder.resolve() in p.location.file.resolve().parents]
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, annotate(data, document, mine))
+        write_atomic(path, annotate(data, document, mine), inputs=read_inputs(document.folder))
         written.append(path)
     return written
 

@@ -118,7 +118,7 @@ def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",)
     documents in that many processes. Raises OutputClash before writing anything when two
     documents would write the same file."""
     folders = expand_document_folders(paths)
-    output_names(folders)
+    refuse_outputs_over_inputs(folders, out_dir, formats)
     if "pdf" in formats:
         from builder.pdf import find_soffice
 
@@ -250,7 +250,15 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
 def shared_inputs(folder: Path) -> list[Path]:
     """Files outside the document folder its output depends on: the form definition and the
     template it names (``build --watch`` watches their folders too)."""
+    inside = folder.resolve()
+    return [path for path in named_inputs(folder) if inside not in path.parents]
+
+
+def named_inputs(folder: Path) -> list[Path]:
+    """The form definition and the template document.yaml names, where they are (inside the
+    repository: ``builder.repo``); a name that cannot be used is left to the build to report."""
     from builder.errors import Problems
+    from builder.repo import OutsideRepository, resolve_in_repository
     from builder.form import form_file
     from builder.rawtree import Mapping, Scalar
     from builder.sources import read_source
@@ -264,11 +272,31 @@ def shared_inputs(folder: Path) -> list[Path]:
     root = read_source(document, Problems()) if document else None
     node = root.get("模板") if isinstance(root, Mapping) else None
     if isinstance(node, Scalar) and isinstance(node.value, str):
-        path = (folder / node.value.strip()).resolve()
-        if path.is_file():
-            files.append(path)
-    inside = folder.resolve()
-    return [path for path in files if inside not in path.parents]
+        try:
+            files.append(resolve_in_repository(folder, node.value.strip(), "模板文件"))
+        except OutsideRepository:
+            pass
+    return files
+
+
+def read_inputs(folder: Path) -> list[Path]:
+    """Every file a document's build reads: its sources and Markdown, the form, the template it
+    names (or the shipped one) and its rule profiles. No output may be one of them."""
+    from builder.review import profile_files
+
+    return input_files(folder) + named_inputs(folder) + profile_files(folder) + sorted(TEMPLATE_DIR.glob("*.docx"))
+
+
+def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tuple[str, ...]) -> None:
+    """``WriteRefused`` before anything is written when an output would replace one of the files
+    the build reads (``build --out`` into the folder of a template named like the document …)."""
+    from builder.outputs import refuse_inputs
+
+    names = output_names(folders)
+    for folder in folders:
+        inputs = read_inputs(folder)
+        for fmt in formats:
+            refuse_inputs(out_dir / f"{names[folder]}.{fmt}", inputs)
 
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:

@@ -271,7 +271,14 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
             sys.exit(EXIT_INPUT)
         problems, gone = apply_baseline(problems, known, display_path(baseline))
     if write_baseline_to is not None:
-        count = write_baseline(write_baseline_to, problems)
+        from builder.build import read_inputs
+        from builder.loader import expand_document_folders
+
+        try:
+            inputs = [path for folder in expand_document_folders(targets) for path in read_inputs(folder)]
+        except InputError:
+            inputs = []
+        count = write_baseline(write_baseline_to, problems, inputs)
         click.echo(f"已把 {count} 条发现写入基线 {display_path(write_baseline_to)}", err=True)
     if docx_out is not None:
         from builder.annotate import AnnotateProblem, write_annotated
@@ -864,6 +871,8 @@ def _ensure_streams() -> None:
 def main() -> None:
     import signal
 
+    from builder.outputs import WriteRefused
+
     _ensure_streams()
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -879,6 +888,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
+    except WriteRefused as exc:  # every command's refused write (builder.outputs), said in one place
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         click.echo("已中止。", err=True)
         sys.exit(130)

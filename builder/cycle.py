@@ -3,6 +3,8 @@ at year end, and the starting point of year N+1."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 from builder import model as m
 from builder.errors import InputError, Problem
 from builder.loader import load_document
-from builder.sources import source_files
+from builder.outputs import write_new
+from builder.sources import source_bytes, source_files
 
 # default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
 DEFAULT_WEIGHTS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
@@ -31,8 +34,10 @@ def _load_target(folder: Path) -> m.Document:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or source_files(out)):
-        raise CycleProblem(f"输出文件夹“{out}”已有源文件，请指定一个新的（或空的）文件夹，以免覆盖")
+    """The new folder must be new or empty: any file in it (a template, a note, not only a
+    source) could be overwritten; each write refuses an existing file too (write_new)."""
+    if os.path.lexists(out) and (not out.is_dir() or out.is_symlink() or any(out.iterdir())):
+        raise CycleProblem(f"输出文件夹“{out}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
 
 
 def _weight_group(level1: str) -> str:
@@ -140,9 +145,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
             *((name, value) for name, value in payload[0].extra.items() if value),
         ]))
         path = out / f"{project.stem}.yaml"
-        dump(data, path)
-        text = path.read_text(encoding="utf-8")
-        path.write_text(_FILL_NOTE.format(year=document.year) + text, encoding="utf-8")
+        dump(data, path, _FILL_NOTE.format(year=document.year))
         written.append(path)
     return written
 
@@ -179,16 +182,17 @@ _FOLLOWED_FILES = ("模板", "表单")  # document.yaml keys naming a file by it
 def _follow_file(source: Path, out: Path, name: str, written: list[Path]) -> str:
     """A file that document.yaml names: copied along when it lies in the document folder,
     otherwise (a file shared by several years) named again by its path from the new folder."""
-    import os
-    import shutil
+    from builder.outputs import write_new
+    from builder.repo import OutsideRepository, resolve_in_repository
+    from builder.safeio import read_regular
 
-    path = (source / name).resolve()
-    if not path.is_file():
+    try:
+        path = resolve_in_repository(source, name, "文件")
+    except OutsideRepository:
         return name  # the check of the new document reports it where it is written
     if source.resolve() in path.parents:
         target = out / path.relative_to(source.resolve())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        write_new(target, read_regular(path, 256 * 1024 * 1024))
         written.append(target)
         return name
     return Path(os.path.relpath(path, out.resolve())).as_posix()
@@ -245,10 +249,10 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
                 "警告", rule="PROJECT-ENDED"))
         if path.suffix not in (".yaml", ".yml"):
             target = out / path.name
-            target.write_bytes(path.read_bytes())  # TOML is copied as it is; the note says to review
+            write_new(target, source_bytes(path, source))  # TOML is copied as it is; the note says to review
             written.append(target)
             continue
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(source_bytes(path, source).decode("utf-8-sig"))
         form = document.form
         if path.stem == "document":
             data["年度"] = year
@@ -270,12 +274,13 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
                 narrative["实施周期"] = type(narrative["实施周期"])(shifted) if shifted != narrative["实施周期"] else \
                     narrative["实施周期"]
         target = out / path.name
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(_NEXT_NOTE.format(old=document.year, new=year))
-            if ended:
-                handle.write(_ENDED_NOTE.format(start=project.start.isoformat(), end=project.end.isoformat(),
-                                                nature=project.nature, new=year))
-            yaml.dump(data, handle)
+        handle = io.StringIO()
+        handle.write(_NEXT_NOTE.format(old=document.year, new=year))
+        if ended:
+            handle.write(_ENDED_NOTE.format(start=project.start.isoformat(), end=project.end.isoformat(),
+                                            nature=project.nature, new=year))
+        yaml.dump(data, handle)
+        write_new(target, handle.getvalue())
         written.append(target)
     written.extend(_next_year_markdown(source, out, document.year, year))
     result.stale = _stale_years(out)
@@ -327,7 +332,7 @@ def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Pat
             lines.append(line)
         note = " ".join(_NEXT_NOTE.format(old=old, new=new).replace("# ", "").split())
         target = out / path.name
-        target.write_text(f"<!-- {note} -->\n\n" + "".join(lines), encoding="utf-8")
+        write_new(target, f"<!-- {note} -->\n\n" + "".join(lines))
         written.append(target)
     return written
 

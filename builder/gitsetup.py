@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -24,10 +25,10 @@ class NotARepository(Exception):
 
 
 def repository_root(start: Path) -> Path:
-    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
+    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True)
     if result.returncode != 0:
         raise NotARepository(f"{start} 不在 git 仓库中（先运行 git init）")
-    return Path(result.stdout.strip())
+    return Path(os.fsdecode(result.stdout.rstrip(b"\r\n")))  # a folder name in any encoding
 
 
 def _git_config(root: Path, key: str, value: str | bytes) -> None:
@@ -46,16 +47,36 @@ def textconv_command() -> str:
     return "budgetdoc totext"
 
 
+def _attributes_bytes(path: Path) -> bytes:
+    """The repository's .gitattributes as bytes (empty when there is none); a link or a
+    non-regular file is refused, not followed or replaced."""
+    from builder.safeio import UnsafeFile, read_regular
+
+    if not os.path.lexists(path):
+        return b""
+    if path.is_symlink():
+        raise NotARepository(f"{path} 是链接，git 不读取链接形式的 .gitattributes；未修改。请改为普通文件后重试")
+    try:
+        return read_regular(path, 1024 * 1024)
+    except UnsafeFile as exc:
+        raise NotARepository(f"{path}: {exc}；未修改") from None
+
+
 def setup(start: Path) -> list[str]:
     """Configure the repository containing ``start``; returns what was done, in Chinese."""
+    from builder.outputs import write_atomic
+
     root = repository_root(start)
     done = []
     attributes = root / ".gitattributes"
-    existing = attributes.read_text(encoding="utf-8").splitlines() if attributes.exists() else []
-    missing = [line for line in ATTRIBUTES if line not in existing]
+    existing = _attributes_bytes(attributes)
+    lines = [line.rstrip(b"\r").strip() for line in existing.split(b"\n")]
+    missing = [line for line in ATTRIBUTES if line.encode("ascii") not in lines]
     if missing:
-        text = "\n".join(existing + missing).strip() + "\n"
-        attributes.write_text(text, encoding="utf-8")
+        # the file's own bytes kept as they are (git reads them as bytes: a GBK comment is fine),
+        # our ASCII lines added at the end
+        head = existing.rstrip(b"\r\n") + b"\n" if existing.strip() else b""
+        write_atomic(attributes, head + "\n".join(missing).encode("ascii") + b"\n")
         done.append(f"已写入 {attributes}：{'；'.join(missing)}")
     _git_config(root, "diff.docx.textconv", textconv_command())
     _git_config(root, "core.quotepath", "false")

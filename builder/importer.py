@@ -16,6 +16,7 @@ Round trip: build → import → build gives the same document text.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -1319,12 +1320,12 @@ def detect_kind(blocks: list[Para | Table]) -> str:
 
 
 def _check_out_dir(out_dir: Path) -> None:
-    from builder.sources import source_files
-
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ImportProblem(f"输出位置“{out_dir}”是一个文件，请指定文件夹")
-    if out_dir.is_dir() and source_files(out_dir):
-        raise ImportProblem(f"输出文件夹“{out_dir}”中已有源文件，请指定一个新的（或空的）文件夹，以免覆盖")
+    """A new or empty folder: any file there (a note, a .md, not only a source) could be
+    overwritten; each file is then created by write_new, which refuses an existing one too."""
+    if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
+        raise ImportProblem(f"输出位置“{out_dir}”是一个文件（或链接），请指定文件夹")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
 
 
 def parse_docx(docx: Path) -> ParsedDocument:
@@ -1381,9 +1382,10 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
         files.append(path)
         if sections:
             from builder.markdown import sections_markdown
+            from builder.outputs import write_new
 
             text = sections_markdown(project.fields.get("项目名称", stem), sections)
-            (out_dir / f"{stem}.md").write_text(text, encoding="utf-8")
+            write_new(out_dir / f"{stem}.md", text)
             files.append(out_dir / f"{stem}.md")
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     _verify(out_dir, report)

@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from builder.assemble import rewrite_package
-from builder.outputs import write_atomic
+from builder.outputs import refuse_inputs, write_atomic
 
 INSTALL_HINT = "pip install 'budgetdoc[redline]'"
 TIMEOUT_SECONDS = 300
@@ -99,6 +99,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
     for path in (old, new):
         if not path.is_file():
             raise FileNotFoundError(f"找不到要比对的文档：{path}")
+    refuse_inputs(out, (old, new))  # before the engine runs: ``-o`` must not be one of the documents
     binary = _engine_binary()
     for path in (old, new):
         _check_input(path)
@@ -124,7 +125,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
             lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
             raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{_engine_message(lines, result.returncode)}")
         data = target.read_bytes()
-    write_atomic(out, fix_revisions(data, author, date))
+    write_atomic(out, fix_revisions(data, author, date), inputs=(old, new))
 
 
 def _engine_binary() -> str:

@@ -24,6 +24,7 @@ from builder import model as m
 from builder.checks import OFF, OWN, RULES, run_checks
 from builder.errors import Location, Problem, Problems, display_path
 from builder.rawtree import Mapping, Scalar
+from builder.repo import OutsideRepository, in_repository
 from builder.schema import suggest
 from builder.sources import read_source
 
@@ -61,23 +62,33 @@ def _profile_problem(location: Location, field: str, message: str) -> Problem:
 
 
 def _resolve(name: str, base: Path) -> Path | None:
-    """A profile named by a path (from ``base``) or by a shipped name."""
+    """A profile named by a path (from ``base``) or by a shipped name. A path goes through the
+    repository boundary (``builder.repo``): one outside raises OutsideRepository before it is
+    read. A shipped profile names shipped ones only."""
     name = name.strip()
-    candidate = base / name
-    if candidate.is_file():
-        return candidate
-    for suffix in (".yaml", ".yml"):
-        if (base / f"{name}{suffix}").is_file() and ("/" in name or name.startswith((".", "_"))):
-            return base / f"{name}{suffix}"
     shipped = PROFILE_DIR / f"{name}.yaml"
-    return shipped if "/" not in name and shipped.is_file() else None
+    is_shipped = "/" not in name and "\\" not in name and shipped.is_file()
+    if base.resolve() == PROFILE_DIR:
+        return shipped if is_shipped else None
+    path_like = "/" in name or "\\" in name or name.startswith((".", "_", "~"))
+    names = [name] + ([f"{name}{suffix}" for suffix in (".yaml", ".yml")] if path_like else [])
+    for candidate in names:
+        if path_like or (base / candidate).is_file():
+            path = in_repository(base, candidate, "规则集文件")
+            if path.is_file():
+                return path
+    return shipped if is_shipped else None
 
 
 def load_profile(document: m.Document, problems: list[Problem]) -> dict[str, str] | None:
     """The rule levels of the document's profile; None (with problems) when it cannot be read."""
     name = document.rules or DEFAULT_PROFILE
     location = document.locations.get("规则", Location(document.source))
-    path = _resolve(name, document.folder)
+    try:
+        path = _resolve(name, document.folder)
+    except OutsideRepository as exc:
+        problems.append(_profile_problem(location, "规则", str(exc)))
+        return None
     if path is None:
         hint = suggest(name, shipped_profiles())
         more = f"，是否应为“{hint}”？" if hint else "。"
@@ -119,6 +130,11 @@ def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -
     if not isinstance(root, Mapping):
         problems.append(_profile_problem(root.loc, "", "规则集文件应为“键: 值”形式（名称、基于、规则）"))
         return None
+    if not any(key in PROFILE_KEYS for key in root.entries):
+        # some other file (a config, a secret): say what is wrong, never its keys or values
+        problems.append(_profile_problem(root.loc, "", f"不是规则集文件：没有“{'”“'.join(PROFILE_KEYS)}”中的任何一个键"
+                                                       f"（其内容未显示）"))
+        return None
     levels: dict[str, str] = {}
     for key, entry in root.entries.items():
         if key not in PROFILE_KEYS:
@@ -127,8 +143,14 @@ def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -
             problems.append(_profile_problem(entry.key_loc, key, f"未知的键“{key}”{more}"))
     base = root.get("基于")
     if isinstance(base, Scalar) and base.value:
-        base_path = _resolve(str(base.value), path.parent)
-        if base_path is None:
+        try:
+            base_path = _resolve(str(base.value), path.parent)
+            outside = None
+        except OutsideRepository as exc:
+            base_path, outside = None, str(exc)
+        if outside:
+            problems.append(_profile_problem(base.loc, "基于", outside))
+        elif base_path is None:
             hint = suggest(str(base.value), shipped_profiles())
             more = f"，是否应为“{hint}”？" if hint else "。"
             problems.append(_profile_problem(base.loc, "基于", f"找不到规则集“{base.value}”{more}"))
@@ -170,7 +192,10 @@ def profile_files(folder: Path, cache=None) -> list[Path]:
     name, base = (str(node.value) if isinstance(node, Scalar) and node.value else None), folder
     seen: list[Path] = []
     while name and len(seen) < 10:
-        path = _resolve(name, base)
+        try:
+            path = _resolve(name, base)
+        except OutsideRepository:
+            break
         if path is None or path in seen:
             break
         seen.append(path)
@@ -239,11 +264,13 @@ def baseline_key(problem: Problem) -> tuple[str, str, str, str]:
             problem.message)
 
 
-def write_baseline(path: Path, problems: list[Problem]) -> int:
+def write_baseline(path: Path, problems: list[Problem], inputs=()) -> int:
     entries = sorted({baseline_key(p) for p in problems if p.severity in ("错误", "警告")})
     data = {"说明": "budgetdoc check --baseline 的已知发现：这些发现不再使检查失败，新的发现照常报告",
             "发现": [dict(zip(("file", "rule", "field", "message"), e)) for e in entries]}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    from builder.outputs import write_atomic
+
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), inputs=inputs)
     return len(entries)
 
 

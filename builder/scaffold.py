@@ -7,11 +7,13 @@ Each file's first line points an editor (VS Code's YAML extension) at a JSON Sch
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
 
 from builder.model import EVALUATION_KIND, TARGET_KIND
+from builder.outputs import write_atomic, write_new
 
 SCHEMA_DIR = ".budgetdoc"
 SCHEMA_FILES = {"document": "document.schema.json", TARGET_KIND: "绩效目标申报.schema.json",
@@ -44,7 +46,7 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
         text = json.dumps(source_json_schema(which), ensure_ascii=False, indent=2) + "\n"
         path = schema_dir / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            write_atomic(path, text.encode("utf-8"))  # the tool's own file, made again when out of date
             written.append(path)
     return Path(os.path.relpath(schema_dir, absolute)), written
 
@@ -201,7 +203,7 @@ def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
         folder / "01-示例项目.yaml": project.format(year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
     }
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        write_new(path, text)
     return list(files) + schema_files
 
 
@@ -243,15 +245,16 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     skeleton = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
     body = skeleton.format(year=year, unit=yaml_scalar(str(unit)), schemas=schemas.as_posix())
     body = "\n".join(_named(line, name) for line in body.split("\n"))
-    path.write_text(body, encoding="utf-8", newline="\n")
+    write_new(path, body)
     order = data.get("项目顺序")
     if order is None:
         return path, None
     if not isinstance(order, list):
         return path, None
     order.append(stem)
-    with open(document, "w", encoding="utf-8", newline="\n") as handle:
-        yaml.dump(data, handle)
+    handle = io.StringIO()
+    yaml.dump(data, handle)
+    write_atomic(document, handle.getvalue().encode("utf-8"))  # said: the command prints that it added the project
     return path, document
 
 
@@ -323,6 +326,6 @@ def scaffold_form(folder: Path, form, form_ref: str, year: int, unit: str) -> li
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in form_files(form, form_ref, year, unit).items():
-        (folder / name).write_text(text, encoding="utf-8")
+        write_new(folder / name, text)
         written.append(folder / name)
     return written

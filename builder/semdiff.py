@@ -8,8 +8,8 @@ character.
 from __future__ import annotations
 
 import difflib
+import os
 import re
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -20,13 +20,10 @@ from builder import scoring
 from builder.errors import InputError
 from builder.loader import load_documents
 from builder.render.context import target_project_context
+from builder.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
 from builder.values import format_score, format_wan, format_yuan
 
 WORKING_TREE = None  # the "revision" that means the files on disk
-
-
-class DiffProblem(Exception):
-    """A revision or path that cannot be read; the message is user-facing Chinese."""
 
 
 @dataclass(frozen=True)
@@ -63,45 +60,7 @@ def _side_label(revision: str | None) -> str:
     return f"版本 {revision} " if revision else "工作区"
 
 
-# ---------------------------------------------------------------- reading a revision
-
-def _git(root: Path, *args: str) -> bytes:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True)
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise DiffProblem(f"git {' '.join(args[:2])} 失败：{message[0]}")
-    return result.stdout
-
-
-def unknown_revisions(root: Path, revisions: list[str]) -> list[str]:
-    """The revisions git does not know (a typo, or a path that does not exist written before ``--``)."""
-    unknown = []
-    for revision in revisions:
-        result = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=root,
-                                capture_output=True)
-        if result.returncode != 0:
-            unknown.append(revision)
-    return unknown
-
-
-def repository_root(start: Path) -> Path:
-    try:
-        return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
-    except DiffProblem:
-        raise DiffProblem(f"{start} 不在 git 仓库中") from None
-
-
-def checkout_sources(root: Path, revision: str, paths: list[Path], into: Path) -> list[Path]:
-    """Write the files under ``paths`` as they are at ``revision`` into ``into``; returns the paths there."""
-    relative = [str(p.resolve().relative_to(root.resolve())) for p in paths]
-    names = _git(root, "ls-tree", "-r", "-z", "--name-only", revision, "--", *relative).split(b"\0")
-    for name in filter(None, names):
-        text = name.decode("utf-8")
-        target = into / text
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_git(root, "show", f"{revision}:{text}"))
-    return [into / r for r in relative]
-
+# ---------------------------------------------------------------- reading a revision (builder.revision)
 
 @contextmanager
 def side_paths(root: Path, revision: str | None, paths: list[Path]):
@@ -111,7 +70,11 @@ def side_paths(root: Path, revision: str | None, paths: list[Path]):
         yield paths
         return
     with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
-        yield [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+        try:
+            yield [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+        except DiffProblem as exc:  # a file of the revision is named as git names it: REV:path
+            raise DiffProblem(str(exc).replace(str(Path(tmp).resolve()) + os.sep, f"{revision}:")
+                              .replace(tmp + os.sep, f"{revision}:")) from None
 
 
 def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, m.Document]:

@@ -388,8 +388,8 @@ def new_template_document():
     return document
 
 
-def make_target_template(path: Path) -> None:
-    save(_target_document(), path)
+def make_target_template(path: Path, again: bool = False) -> None:
+    save(_target_document(), path, again)
 
 
 def _target_document():
@@ -494,8 +494,8 @@ def evaluation_grid_rows() -> list:
     ]
 
 
-def make_evaluation_template(path: Path) -> None:
-    save(_evaluation_document(), path)
+def make_evaluation_template(path: Path, again: bool = False) -> None:
+    save(_evaluation_document(), path, again)
 
 
 def _evaluation_document():
@@ -510,18 +510,22 @@ def _evaluation_document():
     return document
 
 
-def save(document, path: Path) -> None:
+def save(document, path: Path, again: bool = False) -> None:
     buffer = io.BytesIO()
     document.core_properties.author = "budgetdoc"
     document.core_properties.title = path.stem
     document.save(buffer)
-    path.write_bytes(normalize_package(buffer.getvalue(), "2025-01-01T00:00:00Z"))
+    from builder.outputs import write_atomic, write_new
+
+    data = normalize_package(buffer.getvalue(), "2025-01-01T00:00:00Z")
+    # the shipped templates are made again over themselves; a starter never replaces a file
+    write_atomic(path, data) if again else write_new(path, data)
 
 
 def make_shipped_templates(folder: Path) -> list[Path]:
     """The shipped templates, written into ``folder`` (byte for byte the same every time)."""
-    make_target_template(folder / "绩效目标申报.docx")
-    make_evaluation_template(folder / "绩效自评.docx")
+    make_target_template(folder / "绩效目标申报.docx", again=True)
+    make_evaluation_template(folder / "绩效自评.docx", again=True)
     return [folder / "绩效目标申报.docx", folder / "绩效自评.docx"]
 
 

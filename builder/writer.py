@@ -104,7 +104,15 @@ def flow(values: list):
 BLANK_LINE_BEFORE = ("项目资金:", "情况说明:", "项目总目标:", "绩效指标:", "预期目标:", "预算执行分值:")
 
 
-def dump(data, path: Path) -> None:
+def dump(data, path: Path, note: str = "") -> None:
+    """Write ``data`` (after ``note``, comment lines) as a new file: never over an existing one
+    (``builder.outputs.write_new``)."""
+    from builder.outputs import write_new
+
+    write_new(path, note + dump_text(data))
+
+
+def dump_text(data) -> str:
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
     lines = buffer.getvalue().splitlines()
@@ -113,7 +121,7 @@ def dump(data, path: Path) -> None:
         if line.startswith(BLANK_LINE_BEFORE) and out and out[-1] != "":
             out.append("")
         out.append(line)
-    path.write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
+    return "\n".join(out) + "\n"
 
 
 def indicator_tree(rows: list, leaf) -> dict:

@@ -110,7 +110,7 @@ def test_new_refuses_to_overwrite(tmp_path):
     out = tmp_path / "x"
     run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
     again = run_cli("new", "绩效自评", "--from", TARGET_SOURCES, "--out", out)
-    assert again.returncode == 1 and "已有源文件" in again.stderr
+    assert again.returncode == 1 and "已存在且不为空" in again.stderr
 
 
 def test_import_through_the_cli_round_trips(tmp_path):

@@ -157,3 +157,83 @@ def test_diff_writes_a_redline_of_both_revisions(repo):
     deleted = "".join(t.text or "" for d in root.iter(f"{w}del") for t in d.iter(f"{w}delText"))
     assert "18" in inserted and "16" in deleted
     assert len(inserted) < 40 and len(deleted) < 40  # the figure, not the whole document
+
+
+# ---------------------------------------------------------------- crafted history (issue 21, defects 15 and 16)
+
+def _git_input(repo, data: bytes, *args) -> str:
+    return subprocess.run(["git", *args], cwd=repo, input=data, check=True, capture_output=True,
+                          env=dict(os.environ, **GIT_ENV)).stdout.decode().strip()
+
+
+def _crafted_commit(repo, entry_name: bytes, payload: bytes = b"pwned: 1\n") -> str:
+    """HEAD with one more entry in sources/: a tree named ``entry_name`` (``..``, ``.git`` …) holding
+    ``pwned.yaml`` — made with git hash-object and git mktree, which accept such names."""
+    blob = _git_input(repo, payload, "hash-object", "-w", "--stdin")
+    inner = _git_input(repo, f"100644 blob {blob}\tpwned.yaml\n".encode(), "mktree")
+    chain = inner
+    for _ in range(4):  # ../../../../: far enough up to reach outside every temporary folder
+        chain = _git_input(repo, b"040000 tree " + chain.encode() + b"\t" + entry_name + b"\n", "mktree")
+    sources = git(repo, "ls-tree", "HEAD:sources").stdout.encode()
+    tree = _git_input(repo, sources + b"040000 tree " + chain.encode() + b"\t" + entry_name + b"\n", "mktree")
+    top = _git_input(repo, f"040000 tree {tree}\tsources\n".encode(), "mktree")
+    return _git_input(repo, b"", "commit-tree", top, "-p", "HEAD", "-m", "crafted")
+
+
+@pytest.mark.parametrize("entry", [b"..", b".git", b"."])
+def test_diff_refuses_a_crafted_tree_and_writes_nothing_outside_its_folder(repo, tmp_path, entry):
+    """Defect 16: ``diff REV`` joined git's names onto its temporary folder; a ``..`` entry wrote
+    files anywhere. The revision is refused before anything is written."""
+    commit = _crafted_commit(repo, entry)
+    tmp = tmp_path / "tmp" / "a" / "b"
+    tmp.mkdir(parents=True)
+    for args in ([commit], [commit, "HEAD"], ["HEAD", commit]):
+        result = run_cli("diff", *args, cwd=repo, env=dict(os.environ, TMPDIR=str(tmp)))
+        assert result.returncode == 1, result.stderr
+        assert "不安全的文件名" in result.stderr and "Traceback" not in result.stderr
+    planted = [p for p in tmp_path.rglob("pwned.yaml")]
+    assert planted == []
+    assert list(tmp.iterdir()) == []  # the temporary folders are gone too
+
+
+def test_diff_never_follows_a_link_in_a_revision(repo, tmp_path):
+    victim = tmp_path / "secret.yaml"
+    victim.write_text("db_password: hunter2\n", encoding="utf-8")
+    link = repo / "sources" / "2025-绩效目标申报" / "09-链接.yaml"
+    link.symlink_to(victim)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a link")
+    link.unlink()
+    result = run_cli("diff", "HEAD", cwd=repo)
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr  # the link is not part of the revision's sources
+
+
+def test_diff_with_a_non_utf8_file_name_is_a_located_error(repo):
+    """Defect 15: a file name that is not UTF-8 made ``diff`` exit 3."""
+    name = os.fsencode(str(repo / "sources" / "2025-绩效目标申报")) + b"/99-\xd6\xd0.yaml"
+    with open(name, "wb") as handle:
+        handle.write((repo / PROJECT_3).read_bytes())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a GBK name")
+    result = run_cli("diff", "HEAD~1", "HEAD", cwd=repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "HEAD:sources/2025-绩效目标申报/99-\\xd6\\xd0.yaml" in result.stderr and "不是 UTF-8" in result.stderr
+
+
+def test_diff_with_a_form_outside_sources(tmp_path):
+    """The revision is checked out with the repository's layout: a form and a template anywhere
+    in the repository pass the same boundary check as in the working tree."""
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "examples" / "佳县-2016", tmp_path / "sources" / "佳县-2016")
+    shutil.copytree(ROOT / "examples" / "_共用", tmp_path / "表单")
+    document = tmp_path / "sources" / "佳县-2016" / "document.yaml"
+    edit(document, ("../_共用/佳县表单.yaml", "../../表单/佳县表单.yaml"), ("../_共用/佳县申报表.docx", "../../表单/佳县申报表.docx"))
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "seed")
+    edit(tmp_path / "sources" / "佳县-2016" / "01-红枣提质增效.yaml", ("项目名称: 红枣提质增效示范工程", "项目名称: 红枣提质增效工程"))
+    result = run_cli("diff", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "项目名称: 红枣提质增效示范工程 → 红枣提质增效工程" in result.stdout

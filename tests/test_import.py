@@ -502,7 +502,7 @@ def test_refuses_what_it_cannot_import(tmp_path):
         import_docx(other, tmp_path / "b")
     source = make_hand_typed_target(tmp_path / "手工.docx")
     import_docx(source, tmp_path / "c")
-    with pytest.raises(ImportProblem, match="已有源文件"):
+    with pytest.raises(ImportProblem, match="已存在且不为空"):
         import_docx(source, tmp_path / "c")
 
 

@@ -496,3 +496,61 @@ def test_any_unit_text_is_read_without_error_and_converts_to_itself(a, b):
     if factor is not None:
         back = units.conversion(b, a)
         assert back is not None and abs(factor * back - 1) < D("1e-20")
+
+
+# ---------------------------------------------------------------- the repository boundary (issue 21)
+
+SECRET = "db_password: hunter2-secret\napi_token: tok-3f9a\n"
+
+
+def _repo_with_profile(tmp_path, rules_line: str) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secrets.yaml").write_text(SECRET, encoding="utf-8")
+    return write_document(repo / "sources" / "doc", {"01-测试.yaml": PROJECT}, DOCUMENT + rules_line)
+
+
+def _check_output(folder: Path) -> str:
+    result = run_cli("check", folder)
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute", "link", "base"])
+def test_a_profile_outside_the_repository_is_refused_unread(tmp_path, how):
+    """Defect 17: ``规则:`` / ``基于:`` naming a file outside the repository is refused before it
+    is read; neither its keys nor its values appear."""
+    outside = tmp_path / "outside" / "secrets.yaml"
+    rules = {"relative": "../../../outside/secrets.yaml", "absolute": str(outside),
+             "link": "_规则.yaml", "base": "_规则.yaml"}[how]
+    folder = _repo_with_profile(tmp_path, f"规则: {rules}\n")
+    if how == "link":
+        (folder / "_规则.yaml").symlink_to(outside)
+    if how == "base":
+        (folder / "_规则.yaml").write_text(f"名称: 本单位\n基于: {outside}\n", encoding="utf-8")
+    out = _check_output(folder)
+    assert "在仓库之外" in out and "PROFILE" in out
+    for secret in ("db_password", "hunter2", "api_token", "tok-3f9a"):
+        assert secret not in out
+    _, problems = check([folder])
+    refused = [p for p in problems if p.rule == "PROFILE"]
+    assert len(refused) == 1 and refused[0].field == ("基于" if how == "base" else "规则")
+
+
+def test_a_file_that_is_not_a_profile_is_named_but_its_contents_are_not_shown(tmp_path):
+    folder = _repo_with_profile(tmp_path, "规则: ../../config.yaml\n")
+    (tmp_path / "repo" / "config.yaml").write_text(SECRET, encoding="utf-8")
+    out = _check_output(folder)
+    assert "不是规则集文件" in out and "其内容未显示" in out
+    for secret in ("db_password", "hunter2", "api_token", "tok-3f9a"):
+        assert secret not in out
+
+
+def test_a_shipped_profile_name_and_a_profile_inside_the_repository_still_work(tmp_path):
+    folder = _repo_with_profile(tmp_path, "规则: ../../规则/本局.yaml\n")
+    (tmp_path / "repo" / "规则").mkdir()
+    (tmp_path / "repo" / "规则" / "本局.yaml").write_text("名称: 本局\n基于: 上海-2025\n规则:\n  IND-PERCENT: 关闭\n",
+                                                       encoding="utf-8")
+    _, problems = check([folder])
+    assert not [p for p in problems if p.rule == "PROFILE"]
+    assert any(p.rule == "IND-COST-MISSING" for p in problems)  # 上海-2025, reached through 基于

@@ -470,3 +470,68 @@ def test_template_check_of_a_file_that_is_not_a_template(tmp_path):
                           (ROOT / "README.md", "模板 README.md 不是有效的 Word 文档（.docx）：BadZipFile")):
         result = run_cli("template", "check", path)
         assert result.returncode == 1 and result.stderr.strip() == message
+
+
+# ---------------------------------------------------------------- external references (issue 21, defect 18)
+
+def template_with_parts(tmp_path: Path, kind: str, edits: dict, name: str) -> Path:
+    """The shipped template with parts changed (``edits``: part name → edit(text) -> text; a part
+    that is not there is added with edit(""))."""
+    source = zipfile.ZipFile(TEMPLATES / f"{kind}.docx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename in edits:
+                data = edits[info.filename](data.decode("utf-8")).encode("utf-8")
+            target.writestr(info.filename, data)
+        for part, edit in edits.items():
+            if part not in source.namelist():
+                target.writestr(part, edit(""))
+    path = tmp_path / name
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _add_relationship(xml: str, relation: str) -> str:
+    return xml.replace("</Relationships>", relation + "</Relationships>")
+
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+EXTERNAL = {
+    "image": {"word/_rels/document.xml.rels": lambda x: _add_relationship(
+        x, f'<Relationship Id="rIdX1" Type="{REL}/image" Target="http://127.0.0.1:9/track.png" TargetMode="External"/>')},
+    "file": {"word/_rels/document.xml.rels": lambda x: _add_relationship(
+        x, f'<Relationship Id="rIdX2" Type="{REL}/image" Target="file:///etc/passwd"/>')},
+    "attached": {"word/_rels/settings.xml.rels": lambda x: (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/'
+        f'package/2006/relationships"><Relationship Id="rIdX3" Type="{REL}/attachedTemplate" '
+        'Target="file:///home/someone/Normal.dotm" TargetMode="External"/></Relationships>')},
+    "field": {"word/document.xml": lambda x: x.replace(
+        "</w:body>", '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDE'
+                     '</w:instrText></w:r><w:r><w:instrText xml:space="preserve">PICTURE "file:///etc/hostname" </w:instrText>'
+                     '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:body>', 1)},
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXTERNAL))
+def test_a_template_reaching_outside_itself_is_refused_by_check_and_build(tmp_path, case):
+    """Defect 18: a linked image (``TargetMode="External"``, ``file://``, ``http://``), an attached
+    template or an INCLUDEPICTURE field made LibreOffice fetch or embed it; refused by both."""
+    bad = template_with_parts(tmp_path, "绩效目标申报", EXTERNAL[case], "外链.docx")
+    result = run_cli("template", "check", "-q", bad)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "已拒绝" in result.stderr and ("指向模板之外" in result.stderr or "INCLUDEPICTURE" in result.stderr)
+    folder = with_template(tmp_path, "绩效目标申报", bad)
+    out = tmp_path / "out"
+    result = run_cli("build", folder, "--out", out)
+    assert result.returncode == 1 and "已拒绝" in result.stderr, result.stderr
+    assert not (out / f"{folder.name}.docx").exists()
+
+
+def test_a_hyperlink_in_a_template_is_allowed(tmp_path):
+    ok = template_with_parts(tmp_path, "绩效目标申报", {"word/_rels/document.xml.rels": lambda x: _add_relationship(
+        x, f'<Relationship Id="rIdX9" Type="{REL}/hyperlink" Target="https://www.example.gov.cn/" TargetMode="External"/>')},
+        "超链接.docx")
+    result = run_cli("template", "check", "-q", ok)
+    assert result.returncode == 0, result.stderr

@@ -614,6 +614,65 @@ def guess_kind(template: Path) -> str:
     return best[1]
 
 
+_RELATION_NAMES = {"image": "链接的图片", "attachedTemplate": "附加的模板", "oleObject": "链接的对象", "package": "链接的对象",
+                   "subDocument": "子文档", "frame": "框架", "aFChunk": "嵌入的外部文档", "video": "链接的视频",
+                   "audio": "链接的音频", "media": "链接的媒体", "externalLinkPath": "外部数据"}
+_HYPERLINK = "/hyperlink"
+_FIELD = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DDEAUTO|DDE|IMPORT)\b")
+_INSTR = re.compile(rb"<w:instrText\b[^>]*>([^<]*)</w:instrText>|\bw:instr=\"([^\"]*)\"")
+
+
+def check_external_references(report: TemplateReport, template: Path) -> None:
+    """A template must not reach outside itself: a relationship to an outside target (a linked
+    image ``TargetMode="External"``, ``file://…``, ``http://…``, an attached template) would make
+    LibreOffice fetch it while making the PDF, or embed a local file, and Word too when the
+    .docx is opened; fields that include or link files (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE)
+    likewise. Each is a finding; hyperlinks (which nothing opens by itself) are allowed.
+    Called by ``template check`` and, through ``check_template``, by every build."""
+    from lxml import etree
+
+    from builder.safeio import UnsafeFile, read_package_part
+
+    try:
+        with zipfile.ZipFile(template) as package:
+            names = [info.filename for info in package.infolist()]
+    except (OSError, zipfile.BadZipFile):
+        return  # check_template_package says what is wrong with the file
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    for name in names:
+        if not (name.endswith(".rels") or (name.startswith("word/") and name.endswith(".xml"))):
+            continue
+        try:
+            data = read_package_part(template, name)
+        except (UnsafeFile, KeyError, zipfile.BadZipFile, OSError):
+            continue
+        if name.endswith(".rels"):
+            try:
+                root = etree.fromstring(data, parser)
+            except etree.XMLSyntaxError:
+                report.problems.append(Finding("", f"部件 {name} 不是有效的 XML"))
+                continue
+            for relation in root:
+                target, kind = relation.get("Target") or "", relation.get("Type") or ""
+                if kind.endswith(_HYPERLINK):
+                    continue
+                outside = relation.get("TargetMode") == "External" or "://" in target or \
+                    target.lower().startswith(("file:", "\\\\", "//"))
+                if outside:
+                    what = _RELATION_NAMES.get(kind.rsplit("/", 1)[-1], "外部引用")
+                    report.problems.append(Finding("", f"含有{what}，指向模板之外的“{_short(target, 60)}”：生成 PDF 时会去读取或"
+                                                       f"下载它，已拒绝。请在 Word 中删除它，或改为嵌入（插入图片时不选“链接到文件”）"))
+            continue
+        # a field's code may be split over several runs: read as Word does, the runs' texts joined
+        runs = [m.group(1) for m in _INSTR.finditer(data) if m.group(1) is not None]
+        simple = [m.group(2) for m in _INSTR.finditer(data) if m.group(2) is not None]
+        for instruction in [b"".join(runs).decode("utf-8", "replace")] + [i.decode("utf-8", "replace") for i in simple]:
+            field = _FIELD.search(instruction)
+            if field:
+                report.problems.append(Finding("", f"含有域“{field.group(1)}”（{_short(instruction[field.start():], 60)}），会读取模板之外的文件，"
+                                                   f"已拒绝。请在 Word 中删除这个域，或把内容直接写进模板"))
+
+
 def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
     """Everything above, for ``template`` used as a document of ``kind`` (guessed when None) and of
     ``form`` (a bureau's form definition: its own fields and indicator sets are names too)."""
@@ -621,6 +680,7 @@ def check_template(template: Path, kind: str | None = None, form=None) -> Templa
 
     kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
     report = collect(template, kind)
+    check_external_references(report, template)
     syntax_ok = check_syntax(report)
     check_names(report, kind, form)
     if syntax_ok and not report.problems:
