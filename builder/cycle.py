@@ -10,7 +10,8 @@ from pathlib import Path
 from builder import model as m
 from builder.errors import InputError, Problem
 from builder.loader import load_document
-from builder.sources import source_files
+from builder.readonce import reading_once
+from builder.sources import source_bytes, source_files
 
 # default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
 DEFAULT_WEIGHTS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
@@ -60,8 +61,16 @@ def _raw(path: Path) -> dict:
     if path.suffix not in (".yaml", ".yml"):
         import tomllib
 
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    return YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+        return tomllib.loads(_source_text(path))
+    return YAML(typ="rt").load(_source_text(path)) or {}
+
+
+def _source_text(path: Path) -> str:
+    """A source's text through the one reader (``builder.sources.source_bytes``: bounded, a
+    regular file inside its folder, the same bytes the loader parsed in this run)."""
+    from builder.sources import source_bytes
+
+    return source_bytes(path, path.parent).decode("utf-8-sig")
 
 
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
@@ -85,6 +94,7 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     return weights
 
 
+@reading_once
 def new_evaluation(source: Path, out: Path) -> list[Path]:
     """The year-end 自评 sources of a 申报 document: figures as 年初预算数, targets as 指标值,
     empty 实际完成值 / 执行数 to fill, 分值 by the default weights."""
@@ -213,6 +223,7 @@ def ended_before(project: m.TargetProject, year: int, old_year: int) -> bool:
     return "一次性" in project.nature or project.start.year < old_year
 
 
+@reading_once
 def next_year(source: Path, out: Path, year: int) -> NextYear:
     """Next year's 申报 sources: the files copied with their comments, dates moved by the
     difference of years, years in 实施周期 moved too, amounts kept, a note at the top.
@@ -245,10 +256,10 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
                 "警告", rule="PROJECT-ENDED"))
         if path.suffix not in (".yaml", ".yml"):
             target = out / path.name
-            target.write_bytes(path.read_bytes())  # TOML is copied as it is; the note says to review
+            target.write_bytes(source_bytes(path, path.parent))  # TOML is copied as it is; the note says to review
             written.append(target)
             continue
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(_source_text(path))
         form = document.form
         if path.stem == "document":
             data["年度"] = year
