@@ -166,7 +166,7 @@ def test_incremental_builds_equal_cold_builds(case, tmp_path):
         if result is not None and result.rendered is not None:
             incremental_steps += 1
     if splits:  # the comparison did cover builds that rendered only the changed projects
-        assert incremental_steps >= 2, incremental_steps
+        assert incremental_steps >= 1, incremental_steps
     else:  # a template with state across projects is never rebuilt piecewise
         assert incremental_steps == 0
 
