@@ -20,6 +20,7 @@ from builder.cache import BuildCache, cache_enabled
 from builder.errors import InputError, Location, Problem, display_path
 from builder.loader import expand_document_folders, load_documents
 from builder.outputs import write_atomic
+from builder.readonce import one_read
 from builder.safeio import describe_os_error
 from builder.render.context import target_context
 from builder.render.bounded import RenderLimit, run_bounded
@@ -301,12 +302,21 @@ def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tupl
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
     """Load, check, render and write one document folder (unless it is unchanged; when only a
-    few project files changed, only they are loaded and rendered: ``builder.incremental``)."""
+    few project files changed, only they are loaded and rendered: ``builder.incremental``).
+    Every input is read once (``builder.readonce``): the key, the record and the outputs are
+    made of the same bytes."""
+    with one_read():
+        return _build_document(folder, out_dir, formats, use_cache)
+
+
+def _build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool) -> BuildResult:
     from builder import incremental
     from builder.cache import input_digests
 
     started = time.perf_counter()
     cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
+    if cache is not None and not cache.usable:
+        cache = None  # no key to seal entries with: nothing in the cache can be trusted
     outputs = [out_dir / f"{folder.name}.{fmt}" for fmt in formats]
     key = inputs = None
     if cache is not None:
@@ -339,8 +349,8 @@ def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_ca
             digests = input_digests(folder, files)
             key = cache.document_key(folder, other + [template], files, extra, digests) if digests else None
             inputs = incremental.document_inputs(folder, extra, other + [template], digests) if key else None
-        # else the key taken before loading stands: it describes the bytes the build read (or older
-        # ones, if a file was saved meanwhile, which only makes the next build render again)
+        # else the key taken before loading stands: it hashes the very bytes the build read
+        # (builder.readonce), even when a file was saved meanwhile
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
             if _incremental_formats(formats) and inputs is not None:
@@ -446,6 +456,11 @@ class RenderedDocument:
 def render_document_parts(document: m.Document) -> RenderedDocument:
     if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
         raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
+    with one_read():  # the template checked is the template rendered
+        return _render_document_parts(document)
+
+
+def _render_document_parts(document: m.Document) -> RenderedDocument:
     template = template_for(document)
     context = document_context(document)
     with _template_problems(document, template):
@@ -485,9 +500,10 @@ def _template_problems(document: m.Document, template: Path):
 
 def run_template(document: m.Document, template: Path, context: dict, expected_items: int | None = None):
     """The template rendered (builder.render.docx.Rendered) in the bounded child process."""
-    from builder.render.docx import Rendered, render_parts
+    from builder.render.docx import Rendered, read_template, render_parts
 
     with _template_problems(document, template):
+        read_template(template)  # here, not first in the child: the bytes stay this build's (builder.readonce)
         packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
     return Rendered.unpack(packed)
 

@@ -11,6 +11,11 @@ by another version of budgetdoc is a miss that the next build rewrites.
   rendered again, and the warnings of the build that wrote it are printed again.
 - Each source file's parsed tree is kept by (version, path, content hash), so a
   change to one project re-reads only that file.
+- Every entry is sealed with an HMAC-SHA256 under a random key kept outside the output
+  folder (``$XDG_CACHE_HOME/budgetdoc/cache-key``, else ``~/.cache/budgetdoc/cache-key``,
+  made 0600 on first use) and bound to the entry's own name: an entry edited by hand,
+  copied from another machine's build/ or from another entry's place is a miss, and is
+  rewritten. When that key cannot be read or made, the cache is not used at all.
 - ``incremental/`` holds, per 申报 document, what a build after a few project
   edits reuses (``builder.incremental``): each project's findings and rendered
   piece, in a JSON index and one binary file of pieces checked by its CRC. The
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -32,8 +38,9 @@ from builder import __version__
 from builder.errors import Location, Problem
 from builder.outputs import write_atomic
 from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
-from builder.safeio import UnsafeFile, read_regular
-from builder.sources import MAX_SOURCE_BYTES, source_bytes
+from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+from builder.safeio import UnsafeFile, inside, read_regular
+from builder.sources import source_bytes
 
 CACHE_DIR_NAME = ".budgetdoc-cache"
 FORMAT = f"budgetdoc-cache 2 {__version__}"  # entries of any other version are misses
@@ -48,6 +55,44 @@ def sha256(data: bytes) -> str:
 class BuildCache:
     def __init__(self, out_dir: Path):
         self.dir = out_dir / CACHE_DIR_NAME
+        self.secret = cache_secret(out_dir)  # None: nothing in the cache is trusted or written
+
+    @property
+    def usable(self) -> bool:
+        return self.secret is not None
+
+    # ------------------------------------------------------------ sealed entries
+
+    def _mac(self, path: Path, body: bytes) -> str:
+        name = os.fsencode(path.relative_to(self.dir).as_posix())
+        return hmac.new(self.secret, b"budgetdoc-cache\0" + name + b"\0" + body, hashlib.sha256).hexdigest()
+
+    def sealed(self, path: Path, record: dict) -> bytes | None:
+        """The bytes of an entry at ``path``: JSON whose first member is the HMAC of the rest."""
+        if self.secret is None:
+            return None
+        body = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+        return _SEAL_HEAD + self._mac(path, body).encode() + _SEAL_MID + body + b"}"
+
+    def read_entry(self, path: Path, limit: int = MAX_RECORD_BYTES):
+        """The JSON value of the entry at ``path``, or None when it is missing, damaged or not
+        sealed by this user's key for this very place (planted, edited, copied)."""
+        if self.secret is None:
+            return None
+        try:
+            raw = read_regular(path, limit)
+        except UnsafeFile:
+            return None
+        start = len(_SEAL_HEAD) + 64 + len(_SEAL_MID)
+        if not (raw.startswith(_SEAL_HEAD) and raw[start - len(_SEAL_MID):start] == _SEAL_MID and raw.endswith(b"}")):
+            return None
+        body = raw[start:-1]
+        if not hmac.compare_digest(raw[len(_SEAL_HEAD):len(_SEAL_HEAD) + 64], self._mac(path, body).encode()):
+            return None
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None
 
     # ------------------------------------------------------------ documents
 
@@ -56,7 +101,7 @@ class BuildCache:
         return self.dir / "documents" / f"{sha256(os.fsencode(folder.resolve()))}.json"
 
     def _record(self, folder: Path) -> dict:
-        data = _read_json(self._record_path(folder))
+        data = self.read_entry(self._record_path(folder))
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
         return data
@@ -83,7 +128,7 @@ class BuildCache:
                 digest.update(os.fsencode(path.name) + b"\0" + digests[path].encode() + b"\0")
             for path in sorted(set(templates), key=os.fspath):
                 digest.update(os.fsencode(path) + b"\0")
-                digest.update(read_regular(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
+                digest.update(read_input(path, MAX_TEMPLATE_FILE_BYTES) if path.exists() else b"<missing>")
                 digest.update(b"\0")
         except (UnsafeFile, KeyError):
             return None
@@ -135,7 +180,7 @@ class BuildCache:
 
     def load_raw(self, path: Path, data: bytes) -> Node | None:
         """The parsed tree of a source file with these bytes, or None (a miss)."""
-        record = _read_json(self._raw_path(path, data))
+        record = self.read_entry(self._raw_path(path, data))
         if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("sha256") != sha256(data):
             return None
         try:
@@ -156,7 +201,7 @@ class BuildCache:
         fragment key (plain JSON: a damaged entry fails the reader's checks and is converted again)."""
         from builder.markdown import CONVERSION_VERSION, PANDOC_FORMAT
 
-        record = _read_json(self._markdown_path(folder), MAX_MARKDOWN_RECORD_BYTES)
+        record = self.read_entry(self._markdown_path(folder), MAX_MARKDOWN_RECORD_BYTES)
         if (not isinstance(record, dict) or record.get("format") != FORMAT
                 or record.get("conversion") != f"{CONVERSION_VERSION} {PANDOC_FORMAT}"):
             return {}
@@ -172,13 +217,76 @@ class BuildCache:
                                                   "entries": entries})
 
     def _write(self, path: Path, record: dict) -> None:
+        data = self.sealed(path, record)
+        if data is None:
+            return
         try:
-            write_atomic(path, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
+            write_atomic(path, data, durable=False)
         except (OSError, ValueError):
             pass  # a cache that cannot be written (read-only, full, a file in the way) only costs time
 
 
-MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
+_SEAL_HEAD, _SEAL_MID = b'{"mac":"', b'","entry":'
+KEY_BYTES = 32
+_SECRETS: dict[str, bytes] = {}
+
+
+def key_file() -> Path | None:
+    """Where this user's cache key is: under $XDG_CACHE_HOME (when absolute), else ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "budgetdoc" / "cache-key"
+
+
+def cache_secret(out_dir: Path) -> bytes | None:
+    """This user's key for sealing cache entries, made on first use; None when it cannot be read
+    or made, or would lie in the output folder (whose contents may come from anyone)."""
+    path = key_file()
+    if path is None or inside(path, out_dir):
+        return None
+    known = _SECRETS.get(str(path))
+    if known is not None:
+        return known
+    secret = _read_secret(path)
+    if secret is None:
+        secret = _make_secret(path)
+    if secret is not None:
+        _SECRETS[str(path)] = secret
+    return secret
+
+
+def _read_secret(path: Path) -> bytes | None:
+    try:
+        data = read_regular(path, KEY_BYTES)
+    except UnsafeFile:
+        return None
+    return data if len(data) == KEY_BYTES else None
+
+
+def _make_secret(path: Path) -> bytes | None:
+    """A new random key, 0600, put in place whole (a parallel build reads one or the other, never half)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.write(fd, os.urandom(KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another build made it first: use that one
+        finally:
+            os.unlink(temporary)
+    except OSError:
+        return None
+    return _read_secret(path)
 
 
 def input_digests(folder: Path, files: list[Path]) -> dict[Path, str] | None:
@@ -193,13 +301,6 @@ MAX_MARKDOWN_RECORD_BYTES = 512 * 1024 * 1024
 
 def cache_enabled() -> bool:
     return os.environ.get("BUDGETDOC_NO_CACHE", "") == ""
-
-
-def _read_json(path: Path, limit: int = MAX_RECORD_BYTES):
-    try:
-        return json.loads(read_regular(path, limit).decode("utf-8"))
-    except (UnsafeFile, UnicodeDecodeError, ValueError, RecursionError):
-        return None
 
 
 def _file_digest(path: Path) -> str | None:

@@ -13,6 +13,7 @@ from builder import model as m
 from builder.errors import InputError, Problem
 from builder.loader import load_document
 from builder.outputs import write_new
+from builder.readonce import reading_once
 from builder.sources import source_bytes, source_files
 
 # default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
@@ -65,8 +66,16 @@ def _raw(path: Path) -> dict:
     if path.suffix not in (".yaml", ".yml"):
         import tomllib
 
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    return YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+        return tomllib.loads(_source_text(path))
+    return YAML(typ="rt").load(_source_text(path)) or {}
+
+
+def _source_text(path: Path) -> str:
+    """A source's text through the one reader (``builder.sources.source_bytes``: bounded, a
+    regular file inside its folder, the same bytes the loader parsed in this run)."""
+    from builder.sources import source_bytes
+
+    return source_bytes(path, path.parent).decode("utf-8-sig")
 
 
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
@@ -90,6 +99,7 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     return weights
 
 
+@reading_once
 def new_evaluation(source: Path, out: Path) -> list[Path]:
     """The year-end 自评 sources of a 申报 document: figures as 年初预算数, targets as 指标值,
     empty 实际完成值 / 执行数 to fill, 分值 by the default weights."""
@@ -217,6 +227,7 @@ def ended_before(project: m.TargetProject, year: int, old_year: int) -> bool:
     return "一次性" in project.nature or project.start.year < old_year
 
 
+@reading_once
 def next_year(source: Path, out: Path, year: int) -> NextYear:
     """Next year's 申报 sources: the files copied with their comments, dates moved by the
     difference of years, years in 实施周期 moved too, amounts kept, a note at the top.
@@ -252,7 +263,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             write_new(target, source_bytes(path, source))  # TOML is copied as it is; the note says to review
             written.append(target)
             continue
-        data = yaml.load(source_bytes(path, source).decode("utf-8-sig"))
+        data = yaml.load(_source_text(path))
         form = document.form
         if path.stem == "document":
             data["年度"] = year

@@ -39,6 +39,8 @@ from builder import __version__
 from builder import model as m
 from builder.assemble import Piece
 from builder.errors import InputError, Problem
+from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+from builder.safeio import UnsafeFile
 
 FORMAT = f"budgetdoc-incremental 2 {__version__}"
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
@@ -71,9 +73,9 @@ def document_inputs(folder: Path, key_extra: str, others: list[Path], digests: d
             projects[path.name] = digests[path]
             base.update(b"project\0" + name + b"\0")
     for path in sorted(set(others), key=os.fspath):
-        try:
-            data = path.read_bytes()
-        except OSError:
+        try:  # the bytes the key hashed and the build reads (builder.readonce)
+            data = read_input(path, MAX_TEMPLATE_FILE_BYTES)
+        except UnsafeFile:
             data = b"<missing>"
         base.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
     return Inputs(base.hexdigest(), projects)
@@ -188,25 +190,30 @@ def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: 
             position += len(piece.deflated)
         entries.append({"file": project.file, "sha": project.sha, "name": project.name,
                         "annual": format(project.annual, "f"), "findings": project.findings,
-                        "deflated": span, "crc": piece.crc, "size": piece.size})
+                        "deflated": span, "sha256": _sha(piece.deflated), "crc": piece.crc, "size": piece.size})
     package = frame.span
     if package is None:
         chunks.append(frame.package)
         package = [position, len(frame.package)]
         position += len(frame.package)
+    package_sha = _sha(frame.package)
     added = b"".join(chunks)
     crc = zlib.crc32(added, previous.crc if previous is not None else 0)
     record = {"format": FORMAT, "folder": str(folder.resolve()), "base": base, "digest": digest,
               "blob": crc, "size": position, "projects": entries,
               "frame": {"digest": frame.digest, "item_source": frame.item_source, "open_tag": frame.open_tag,
-                        "head": frame.head, "tail": frame.tail, "package": package}}
+                        "head": frame.head, "tail": frame.tail, "package": package, "package_sha256": package_sha}}
+    sealed = cache.sealed(index, record)  # the index is authenticated; it holds the hash of each piece it uses
+    if sealed is None:
+        _forget(index, blob)
+        return
     try:
         if previous is None:
             write_atomic(blob, added, durable=False)
         elif not _append(blob, previous.size, added):
             _write(cache, folder, base, digest, frame, projects)  # the blob written afresh instead
             return
-        write_atomic(index, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), durable=False)
+        write_atomic(index, sealed, durable=False)
     except (OSError, ValueError):
         _forget(index, blob)
 
@@ -257,12 +264,13 @@ def _forget(*paths: Path) -> None:
 
 def load_record(cache, folder: Path) -> Record | None:
     """The record of the last build of ``folder``, checked field by field; None when it is
-    missing, damaged, planted or of another version."""
-    from builder.cache import _read_json, _str
-    from builder.safeio import UnsafeFile, read_regular
+    missing, damaged, planted (its index not sealed by this user's key, or a piece not the one
+    the index names by its sha256) or of another version."""
+    from builder.cache import _str
+    from builder.safeio import read_regular
 
     index, blob = _paths(cache, folder)
-    data = _read_json(index, MAX_RECORD_BYTES)
+    data = cache.read_entry(index, MAX_RECORD_BYTES)
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("folder") != str(folder.resolve()):
         return None
     try:
@@ -281,13 +289,15 @@ def load_record(cache, folder: Path) -> Record | None:
             findings = entry["findings"]
             if not isinstance(findings, list):
                 return None
-            piece = Piece(_slice(raw, entry["deflated"]), _count(entry["crc"], 0xFFFFFFFF), _count(entry["size"]))
+            piece = Piece(_slice(raw, entry["deflated"], entry["sha256"]), _count(entry["crc"], 0xFFFFFFFF),
+                          _count(entry["size"]))
             projects.append(ProjectRecord(_str(entry["file"]), _str(entry["sha"]), _str(entry["name"]),
                                           _amount(entry["annual"]), findings, piece, entry["deflated"]))
         frame = data["frame"]
         return Record(_str(data["base"]), _str(data["digest"]), projects,
                       Frame(_str(frame["digest"]), _str(frame["item_source"]), _str(frame["open_tag"]),
-                            _str(frame["head"]), _str(frame["tail"]), bytes(_slice(raw, frame["package"])),
+                            _str(frame["head"]), _str(frame["tail"]),
+                            bytes(_slice(raw, frame["package"], frame["package_sha256"])),
                             frame["package"]),
                       size, crc)
     except (KeyError, TypeError, ValueError, InvalidOperation):
@@ -310,11 +320,25 @@ def _count(value, limit: int = 1 << 40) -> int:
     return value
 
 
-def _slice(raw: bytes, span) -> bytes:
+def _slice(raw: bytes, span, digest) -> bytes:
+    """The bytes ``span`` names in the blob, when their sha256 is ``digest`` (the sealed index's)."""
     start, size = span
     if not (isinstance(start, int) and isinstance(size, int) and 0 <= start and 0 <= size and start + size <= len(raw)):
         raise ValueError("bad span")
-    return raw[start:start + size]
+    data = raw[start:start + size]
+    if _sha(data) != _str_value(digest):
+        raise ValueError("not the piece the index names")
+    return data
+
+
+def _sha(data) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _str_value(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
 
 
 # ---------------------------------------------------------------- the build

@@ -388,7 +388,15 @@ def _not_a_document_message(path: Path) -> str:
 
 def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
     """Load a document folder. With ``only`` (project stems), only those project files are read
-    and converted: the document holds those projects (builder.incremental adds the roster)."""
+    and converted: the document holds those projects (builder.incremental adds the roster).
+    Each file is read once (``builder.readonce``; inside a build, once for the whole build)."""
+    from builder.readonce import one_read
+
+    with one_read():
+        return _load_document(folder, cache, only)
+
+
+def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
     from builder.mdload import MarkdownPhase
 
     problems = Problems()

@@ -105,8 +105,10 @@ class MarkdownFile:
 
 def markdown_files(folder: Path) -> list[Path]:
     """The ``.md`` files of a document folder (ignored and README files left out), by name."""
+    from builder.readonce import folder_entries
+
     try:
-        entries = list(folder.iterdir())
+        entries = folder_entries(folder)
     except OSError:
         return []
     return sorted(p for p in entries if p.suffix == MARKDOWN_SUFFIX and not p.name.startswith(("_", "."))

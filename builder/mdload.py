@@ -202,15 +202,22 @@ def _with_value(root: Mapping, path: str, value: Scalar, key_loc: Location) -> M
     return Mapping(entries, root.loc)
 
 
-_LINES: dict[Path, list[str]] = {}
+_LINES: dict[Path, tuple[bytes, list[str]]] = {}
 
 
 def _file_lines(path: Path) -> list[str]:
-    if path not in _LINES:
+    """The lines of a source file as the loader read it (``builder.readonce``: the same bytes,
+    not a second read that a save in between would make another version)."""
+    from builder.readonce import read_input
+    from builder.sources import MAX_SOURCE_BYTES
+
+    raw = read_input(path, MAX_SOURCE_BYTES)
+    known = _LINES.get(path)
+    if known is None or known[0] is not raw:
         if len(_LINES) > 64:
             _LINES.clear()
-        _LINES[path] = path.read_text(encoding="utf-8-sig").splitlines()
-    return _LINES[path]
+        known = _LINES[path] = (raw, raw.decode("utf-8-sig").splitlines())
+    return known[1]
 
 
 def _inline_location(scalar: Scalar) -> Location:
@@ -219,7 +226,7 @@ def _inline_location(scalar: Scalar) -> Location:
     try:
         lines = _file_lines(loc.file)
         line = lines[loc.line - 1]
-    except (OSError, UnicodeDecodeError, IndexError):
+    except (OSError, UnsafeFile, UnicodeDecodeError, IndexError):
         return loc
     if line[loc.col - 1: loc.col] in ("|", ">") and loc.line < len(lines):
         following = lines[loc.line]

@@ -279,12 +279,15 @@ class BaselineProblem(Exception):
 
 
 def read_baseline(path: Path) -> set[tuple[str, str, str, str]]:
+    from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+    from builder.safeio import UnsafeFile
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_input(path, MAX_TEMPLATE_FILE_BYTES).decode("utf-8"))
         return {(e["file"], e["rule"], e["field"], e["message"]) for e in data["发现"]}
-    except OSError as exc:
-        raise BaselineProblem(f"{display_path(path)}: 无法读取基线文件（{exc.strerror}）") from None
-    except (ValueError, KeyError, TypeError):
+    except UnsafeFile as exc:
+        raise BaselineProblem(f"{display_path(path)}: 无法读取基线文件（{exc}）") from None
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise BaselineProblem(f"{display_path(path)}: 不是 budgetdoc check --write-baseline 写出的基线文件") from None
 
 

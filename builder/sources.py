@@ -15,7 +15,8 @@ from pathlib import Path
 
 from builder.errors import Location, Problems
 from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
-from builder.safeio import UnsafeFile, inside, read_regular
+from builder.readonce import folder_entries, read_input
+from builder.safeio import UnsafeFile, inside
 
 SOURCE_SUFFIXES = (".yaml", ".yml", ".toml")
 DOCUMENT_STEM = "document"
@@ -67,7 +68,7 @@ def source_files(folder: Path) -> list[Path]:
     are listed too, so that reading them reports what they are instead of passing
     over them in silence."""
     try:
-        entries = list(folder.iterdir())
+        entries = folder_entries(folder)
     except OSError:
         return []
     # by name: the same order as sorting the paths (one folder), without comparing their parts
@@ -77,7 +78,7 @@ def source_files(folder: Path) -> list[Path]:
 def unexpected_source_files(folder: Path) -> list[Path]:
     """Files that look like sources but are not read: ``02-q.YAML``, ``03-r.json``."""
     try:
-        entries = list(folder.iterdir())
+        entries = folder_entries(folder)
     except OSError:
         return []
     return sorted(
@@ -132,14 +133,14 @@ def _utf8_name(name: str) -> bool:
 
 def source_bytes(path: Path, folder: Path | None = None) -> bytes:
     """A source file's bytes, refused (``UnsafeFile``) when it is not a regular file inside
-    ``folder``, or larger than a source can be."""
+    ``folder``, or larger than a source can be; read once per build (``builder.readonce``)."""
     link = path.is_symlink()
     if link and not path.exists():
         raise UnsafeFile("是指向不存在的文件的链接（或链接循环），无法读取")
     # a file (not a link) listed in the folder itself lies inside it: no need to resolve both paths
     if folder is not None and (link or path.parent != folder) and not inside(path, folder):
         raise UnsafeFile("是指向文档文件夹之外的链接，已拒绝读取（源文件必须放在文档文件夹中）")
-    return read_regular(path, MAX_SOURCE_BYTES)
+    return read_input(path, MAX_SOURCE_BYTES)
 
 
 def read_source(path: Path, problems: Problems, cache=None, folder: Path | None = None) -> Node | None:

@@ -36,10 +36,23 @@ def template_environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=True, keep_trailing_newline=False, undefined=StrictUndefined)
 
 
+def read_template(template: Path) -> io.BytesIO:
+    """The template's bytes as a stream: read once per build (``builder.readonce``), so the
+    template checked, rendered and hashed into the cache key is one and the same."""
+    from builder.readonce import input_stream
+    from builder.safeio import UnsafeFile
+
+    try:
+        return input_stream(template)
+    except UnsafeFile as exc:
+        raise TemplateProblem(f"模板 {template.name} 无法读取：{exc}") from None
+
+
 def check_template_package(template: Path) -> None:
     """Refuse a file that is not a .docx, or a zip bomb, before any parser sees it."""
+    stream = read_template(template)
     try:
-        with zipfile.ZipFile(template) as package:
+        with zipfile.ZipFile(stream) as package:
             infos = package.infolist()
             names = {info.filename for info in infos}
     except (OSError, zipfile.BadZipFile) as exc:
@@ -129,7 +142,7 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
             return plan.source if plan is not None else xml
 
     try:
-        tpl = _Template(str(template))
+        tpl = _Template(read_template(template))
         tpl.render_init()
         prepare_body(tpl.docx.element.body)
         body = tpl.build_xml(context, env)

@@ -10,9 +10,18 @@ whole document was rendered or only that project — which is what lets a build
 after a one-project edit render that project alone and reuse the others'
 items (``builder.incremental``).
 
-A template whose loop is not of that shape (inside a table, filtered, using
-``loop.index``, or a frame that lists the projects) is rendered whole, as before:
-``plan_loop`` returns None and the body is one segment.
+Splitting is allowed only where it is proven harmless: the loop body is read as a
+Jinja syntax tree and every node must be on an allow-list of stateless constructs
+(``_stateless``): output, constants, the loop variable and the context's own names,
+attributes and items, operators, conditions, nested loops over values (their own
+``loop`` included), ``{% set %}`` of a plain name (local to one iteration) and pure
+filters and tests. Anything else — ``namespace`` and ``set ns.x``, a name the frame
+sets (``{% set %}``, ``with``, a macro, an import), the project loop's ``loop``,
+``cycler``, ``joiner``, ``range``, any call (a macro, a method that could change a
+shared list), an unlisted filter — and a template whose loop is not of the shape above
+(inside a table, filtered, a frame that lists the projects) is rendered whole, as
+before: ``plan_loop`` returns None and the body is one segment. Such templates are
+legal; they are only never rebuilt piecewise, so an incremental build equals a cold one.
 """
 
 from __future__ import annotations
@@ -58,19 +67,95 @@ def plan_loop(source: str, env) -> LoopPlan | None:
     body = source[start.end():end.start()]
     frame = source[:start.start()] + source[end.end():]
     names = "|".join(LOOP_NAMES)
-    if re.search(_NAME.format(names), _jinja_text(frame)) or re.search(_NAME.format(f"loop|{names}"), _jinja_text(body)):
-        return None  # the frame lists the projects, or an item depends on its position or its neighbours
+    if re.search(_NAME.format(names), _jinja_text(frame)) or re.search(_NAME.format(names), _jinja_text(body)):
+        return None  # the frame lists the projects, or an item depends on its neighbours
     try:
         from jinja2 import meta
 
-        used = meta.find_undeclared_variables(env.parse(body))
-    except Exception:  # noqa: BLE001 - a loop body that does not parse alone is rendered whole
+        body_tree, frame_tree = env.parse(body), env.parse(frame)
+        used = meta.find_undeclared_variables(body_tree)
+    except Exception:  # noqa: BLE001 - a loop body (or frame) that does not parse alone is rendered whole
         return None
+    if not _stateless(body_tree, env, _declared(frame_tree)):
+        return None  # an item could depend on its position, on earlier items or on the frame's state
     used.discard(start.group("var"))
     item_source = start.group(0) + ITEM_START + body + ITEM_END + end.group(0)
     marked = source[:start.start()] + LOOP_START + item_source + LOOP_END + source[end.end():]
-    standalone = not re.search(r"\{%-?\s*(set|macro|import|from|include|extends|block|call|filter|with)\b", source)
+    standalone = not re.search(r"\{%-?\s*(set|macro|import|from|include|extends|block|call|filter|with|autoescape)\b",
+                               source)
     return LoopPlan(marked, start.group("list"), tuple(sorted(used)), item_source if standalone else "")
+
+
+# Filters that are functions of their arguments only (no state, no randomness). ``map`` and the
+# like apply another filter or test by name: allowed when that one is listed too (tests all are).
+_PURE_FILTERS = frozenset({
+    "abs", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+    "forceescape", "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "max",
+    "min", "replace", "reverse", "round", "safe", "slice", "batch", "sort", "string", "striptags", "sum",
+    "title", "trim", "truncate", "unique", "upper", "wordcount", "wordwrap", "groupby", "tojson",
+    "attr", "map", "select", "reject", "selectattr", "rejectattr", "xmlattr", "filesizeformat",
+})
+_APPLYING_FILTERS = frozenset({"map"})
+# Names that are never a value of the document: Jinja's stateful helpers and its special names.
+_UNSAFE_NAMES = frozenset({"range", "lipsum", "dict", "cycler", "joiner", "namespace", "self", "caller",
+                           "varargs", "kwargs", "loop"})
+
+
+def _declared(tree) -> set[str]:
+    """Every name the frame binds: ``set``, ``with``, loop targets, macros, imports."""
+    from jinja2 import nodes
+
+    names = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    names |= {node.name for node in tree.find_all(nodes.Macro)}
+    names |= {node.target for node in tree.find_all(nodes.Import)}
+    for node in tree.find_all(nodes.FromImport):
+        names |= {name if isinstance(name, str) else name[1] for name in node.names}
+    return names
+
+
+def _stateless(tree, env, frame_names: set[str]) -> bool:
+    """Whether a loop body renders each item from its project and the context alone: every node
+    on the allow-list (see the module's docstring)."""
+    from jinja2 import nodes
+
+    simple = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const, nodes.Getattr, nodes.Getitem,
+              nodes.Slice, nodes.CondExpr, nodes.If, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos,
+              nodes.Compare, nodes.Operand, nodes.Concat, nodes.BinExpr, nodes.Tuple, nodes.List, nodes.Dict,
+              nodes.Pair, nodes.Keyword, nodes.With, nodes.EvalContextModifier)
+
+    def visit(node, in_loop: bool) -> bool:
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load":
+                if node.name == "loop":
+                    return in_loop  # a nested loop's own counter restarts with every project
+                return node.name not in _UNSAFE_NAMES and node.name not in frame_names
+            return node.name not in _UNSAFE_NAMES  # a plain set or loop target: local to the iteration
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            if not isinstance(node.target, nodes.Name):  # ``set ns.n = …`` changes a namespace
+                return False
+        elif isinstance(node, nodes.For):
+            if node.recursive:
+                return False
+            return (all(visit(child, in_loop) for child in (node.target, node.iter, *node.else_)
+                        if child is not None)
+                    and (node.test is None or visit(node.test, in_loop))
+                    and all(visit(child, True) for child in node.body))
+        elif isinstance(node, (nodes.Filter, nodes.FilterBlock)):
+            filters = [node] if isinstance(node, nodes.Filter) else [node.filter]
+            for item in filters:
+                if item.name not in _PURE_FILTERS or item.dyn_args is not None or item.dyn_kwargs is not None:
+                    return False
+                if item.name in _APPLYING_FILTERS and item.args and not (
+                        isinstance(item.args[0], nodes.Const) and item.args[0].value in _PURE_FILTERS):
+                    return False
+        elif isinstance(node, nodes.Test):
+            if node.name not in env.tests or node.dyn_args is not None or node.dyn_kwargs is not None:
+                return False
+        elif not isinstance(node, simple):
+            return False  # a call, a macro, an include, an import, a block …
+        return all(visit(child, in_loop) for child in node.iter_child_nodes())
+
+    return visit(tree, False)
 
 
 def lists_projects(source: str) -> bool:

@@ -96,10 +96,10 @@ def read_body(template: Path):
     """The parsed w:body of the template (entities and network never resolved)."""
     from lxml import etree
 
-    from builder.render.docx import TemplateProblem, check_template_package
+    from builder.render.docx import TemplateProblem, check_template_package, read_template
 
     check_template_package(template)
-    with zipfile.ZipFile(template) as package:
+    with zipfile.ZipFile(read_template(template)) as package:
         data = package.read("word/document.xml")
         extra = [(name, package.read(name)) for name in package.namelist()
                  if re.fullmatch(r"word/(header|footer)\d*\.xml", name)]
