@@ -665,48 +665,22 @@ def check_deviation_for_low_score(document: m.Document):
 
 # ---------------------------------------------------------------- reviewers' rules
 
-def _project_texts(project) -> Iterator[tuple[str, Location, str]]:
-    """Every text a reviewer reads in a project: (field path, where, text)."""
-    for key in ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位"):
-        value = {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer,
-                 "项目性质": getattr(project, "nature", ""), "项目类别": getattr(project, "category", "")}[key]
-        if value:
-            yield key, project.location(key), value
-    if isinstance(project, m.TargetProject):
-        for label, attribute in (*_SECTIONS, ("实施周期", "period")):
-            key = f"情况说明.{label}"
-            yield key, project.location(key), _section_text(project.narrative, attribute)
-        yield "项目总目标", project.location("项目总目标"), "\n".join(project.total_goal)
-        if project.annual_goal:
-            yield "年度总体目标", project.location("年度总体目标"), "\n".join(project.annual_goal)
-    else:
-        yield "预期目标", project.location("预期目标"), "\n".join(project.expected)
-        yield "实际完成情况", project.location("实际完成情况"), "\n".join(project.achieved)
-    for indicator in project.indicators:
-        path = _indicator_path(indicator)
-        yield path, indicator.location, indicator.name
-        yield path, indicator.location, indicator.target.text
-        if indicator.actual is not None:
-            yield f"{path}.实际完成值", project.location(f"{path}.实际完成值"), indicator.actual.text
-        if indicator.deviation:
-            yield f"{path}.偏差原因分析及改进措施", project.location(f"{path}.偏差原因分析及改进措施"), indicator.deviation
-
-
 # "**", "XX", "××", "待定", "【】"; a lone "*" that is no multiplication ("0.3 万元*16" is one).
 _PLACEHOLDER = re.compile(r"[*＊]{2,}|[*＊](?!\s*[\d(（])|(?<![A-Za-z])(?:XX|ＸＸ)|××|待定|【\s*】")
 
 
 @rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）", kinds=BOTH)
 def check_placeholders(document: m.Document):
-    for project in document.projects:
-        for path, location, text in _project_texts(project):
-            match = _PLACEHOLDER.search(text)
-            if match:
-                start = max(0, match.start() - 8)
-                excerpt = text[start:match.end() + 8].replace("\n", " ")
-                yield finding(location, path, "PLACEHOLDER",
-                              f"留有占位符“{match.group()}”：“{excerpt}”，请填写实际内容", WARNING,
-                              占位符=match.group())
+    from builder.slips import text_fields  # every text a reviewer reads (a form's fields too)
+
+    for item in text_fields(document):
+        match = _PLACEHOLDER.search(item.text)
+        if match:
+            start = max(0, match.start() - 8)
+            excerpt = item.text[start:match.end() + 8].replace("\n", " ")
+            yield finding(item.location, item.path, "PLACEHOLDER",
+                          f"留有占位符“{match.group()}”：“{excerpt}”，请填写实际内容", WARNING,
+                          占位符=match.group())
 
 
 @rule("IND-COST-DIRECTION", WARNING, "成本指标写成 ≤ 或 =（写 ≥、> 的成本没有上限）")
