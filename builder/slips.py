@@ -285,10 +285,12 @@ def _first_year(owner, document: m.Document) -> int:
     return min(first, document.year)
 
 
-@rule("YEAR-STALE", WARNING, "文字中写的年份不早于预算年度（多年度项目：计划开始年份）：项目名称、年度目标、实施周期、年度预算安排和"
+@rule("YEAR-STALE", WARNING, "文字中写的年份不早于预算年度（多年度项目：计划开始年份）：项目名称、年度目标、年度预算安排和"
       "指标中的任何更早年份，其他文字（情况说明各节、项目总目标、扩展字段、文档的字段）中预算年度前两年的年份", kinds=BOTH)
 def check_stale_years(document: m.Document):
     for item in text_fields(document):
+        if item.path == "情况说明.实施周期":
+            continue  # PERIOD-TEXT holds every year there to the project's own dates (stricter)
         first = _first_year(item.owner, document)
         lowest = 0 if item.of_year else document.year - RECENT
         text = _REFERENCES.sub(lambda match: " " * len(match.group()), item.text)

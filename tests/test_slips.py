@@ -321,6 +321,11 @@ def test_stale_years_in_a_narrative(tmp_path, text, stale):
     assert [re.search(r"写到 (\d+) 年", line).group(1) for line in got] == stale
 
 
+def test_a_stale_period_is_said_once_by_period_text(tmp_path):
+    project = PROJECT.replace("实施周期: 2025 年 1 月至 2025 年 12 月", "实施周期: 2024 年 1 月至 2024 年 12 月")
+    assert [line.split(" [警告] ")[1].split()[0] for line in findings(tmp_path, project)] == ["PERIOD-TEXT"]
+
+
 def test_shipped_sources_get_no_new_findings():
     """The 22 warnings the README lists: none of these rules finds anything in the shipped sources."""
     _, problems = check([SOURCES, JIAXIAN])
