@@ -130,7 +130,7 @@ def _excerpt(text: str, start: int, end: int, around: int = 8) -> str:
 SMALL = Decimal(1000)
 
 
-def _target_amounts(project: m.TargetProject, form) -> Iterator[tuple[str, Decimal | None]]:
+def _target_amounts(project: m.TargetProject) -> Iterator[tuple[str, Decimal | None]]:
     funds = project.funds
     yield from (("项目资金.项目资金总额.合计", funds.total), ("项目资金.项目资金总额.财政资金", funds.fiscal),
                 ("项目资金.项目资金总额.其他资金", funds.total_other), ("项目资金.年度资金申请总额.合计", funds.annual),
@@ -155,7 +155,7 @@ def _written(project, path: str) -> bool:
 def check_small_amounts(document: m.Document):
     for project in document.projects:
         if isinstance(project, m.TargetProject):
-            cells = [(path, path, value) for path, value in _target_amounts(project, document.form)
+            cells = [(path, path, value) for path, value in _target_amounts(project)
                      if _written(project, path)]
         else:
             cells = []
