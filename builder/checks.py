@@ -738,48 +738,22 @@ def check_deviation_for_low_score(document: m.Document):
 
 # ---------------------------------------------------------------- reviewers' rules
 
-def _project_texts(project) -> Iterator[tuple[str, Location, str]]:
-    """Every text a reviewer reads in a project: (field path, where, text)."""
-    for key in ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位"):
-        value = {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer,
-                 "项目性质": getattr(project, "nature", ""), "项目类别": getattr(project, "category", "")}[key]
-        if value:
-            yield key, project.location(key), value
-    if isinstance(project, m.TargetProject):
-        for label, attribute in (*_SECTIONS, ("实施周期", "period")):
-            key = f"情况说明.{label}"
-            yield key, project.location(key), _section_text(project.narrative, attribute)
-        yield "项目总目标", project.location("项目总目标"), "\n".join(project.total_goal)
-        if project.annual_goal:
-            yield "年度总体目标", project.location("年度总体目标"), "\n".join(project.annual_goal)
-    else:
-        yield "预期目标", project.location("预期目标"), "\n".join(project.expected)
-        yield "实际完成情况", project.location("实际完成情况"), "\n".join(project.achieved)
-    for indicator in project.indicators:
-        path = _indicator_path(indicator)
-        yield path, indicator.location, indicator.name
-        yield path, indicator.location, indicator.target.text
-        if indicator.actual is not None:
-            yield f"{path}.实际完成值", project.location(f"{path}.实际完成值"), indicator.actual.text
-        if indicator.deviation:
-            yield f"{path}.偏差原因分析及改进措施", project.location(f"{path}.偏差原因分析及改进措施"), indicator.deviation
-
-
 # "**", "XX", "××", "待定", "【】"; a lone "*" that is no multiplication ("0.3 万元*16" is one).
 _PLACEHOLDER = re.compile(r"[*＊]{2,}|[*＊](?!\s*[\d(（])|(?<![A-Za-z])(?:XX|ＸＸ)|××|待定|【\s*】")
 
 
 @rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）", kinds=BOTH)
 def check_placeholders(document: m.Document):
-    for project in document.projects:
-        for path, location, text in _project_texts(project):
-            match = _PLACEHOLDER.search(text)
-            if match:
-                start = max(0, match.start() - 8)
-                excerpt = text[start:match.end() + 8].replace("\n", " ")
-                yield finding(location, path, "PLACEHOLDER",
-                              f"留有占位符“{match.group()}”：“{excerpt}”，请填写实际内容", WARNING,
-                              占位符=match.group())
+    from builder.slips import text_fields  # every text a reviewer reads (a form's fields too)
+
+    for item in text_fields(document):
+        match = _PLACEHOLDER.search(item.text)
+        if match:
+            start = max(0, match.start() - 8)
+            excerpt = item.text[start:match.end() + 8].replace("\n", " ")
+            yield finding(item.location, item.path, "PLACEHOLDER",
+                          f"留有占位符“{match.group()}”：“{excerpt}”，请填写实际内容", WARNING,
+                          占位符=match.group())
 
 
 @rule("IND-COST-DIRECTION", WARNING, "成本指标写成 ≤ 或 =（写 ≥、> 的成本没有上限）")
@@ -878,37 +852,6 @@ def check_annual_goal(document: m.Document):
             )
 
 
-# A year number as text states it ("2024年", "2024 年度"); years inside document numbers
-# (〔2024〕10 号, [2024]) and titles (《…》) are references, not stale text.
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-_REFERENCES = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|［[^］]*］|【[^】]*】")
-
-
-def _year_fields(project) -> Iterator[tuple[str, Location, str]]:
-    """The fields that speak of the budget year itself (never 立项依据 and the like, which cite history)."""
-    yield "项目名称", project.location("项目名称"), project.name
-    if isinstance(project, m.TargetProject):
-        if project.annual_goal:
-            yield "年度总体目标", project.location("年度总体目标"), "\n".join(project.annual_goal)
-        yield "情况说明.年度预算安排", project.location("情况说明.年度预算安排"), _section_text(project.narrative, "budget")
-    for indicator in project.indicators:
-        path = _indicator_path(indicator)
-        yield path, indicator.location, f"{indicator.name}\n{indicator.target.text}"
-        if indicator.actual is not None:
-            yield f"{path}.实际完成值", project.location(f"{path}.实际完成值"), indicator.actual.text
-
-
-@rule("YEAR-STALE", WARNING, "项目名称、年度总体目标、年度预算安排和指标中写的年份不早于预算年度（多年度项目：不早于计划开始年份）",
-      kinds=BOTH)
-def check_stale_years(document: m.Document):
-    for project in document.projects:
-        first = project.start.year if isinstance(project, m.TargetProject) else document.year
-        first = min(first, document.year)
-        for path, location, text in _year_fields(project):
-            years = sorted({int(y) for y in _YEAR.findall(_REFERENCES.sub("", text)) if int(y) < first})
-            if years:
-                yield finding(
-                    location, path, "YEAR-STALE",
-                    f"写到 {'、'.join(f'{y} 年' for y in years)}，早于{'预算年度' if first == document.year else '计划开始年份'} "
-                    f"{first} 年（是否是上一年文字未改？）", WARNING, 年份=",".join(map(str, years)), 年度=document.year,
-                )
+# The rules for people's slips (FUND-SMALL, IND-COST-BUDGET, SKELETON, BIDI-CONTROL, YEAR-STALE) and
+# the one reader of every text field they share live in builder.slips; importing it registers them.
+from builder import slips as _slips  # noqa: E402,F401

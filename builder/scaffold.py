@@ -51,6 +51,24 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
     return Path(os.path.relpath(schema_dir, absolute)), written
 
 
+# The example texts a person must replace are written ⟦so⟧ in the skeletons below: ``unmark``
+# takes the marks out before a file is written, and ``placeholders`` gives the marked texts to
+# the SKELETON check (builder.slips) — one definition, so the check cannot drift from the skeletons.
+_MARK = re.compile(r"⟦([^⟦⟧]+)⟧")
+
+
+def unmark(text: str) -> str:
+    return _MARK.sub(r"\1", text)
+
+
+def placeholders(form=None) -> tuple[str, ...]:
+    """The skeletons' example texts (of ``form``'s skeleton too), longest first."""
+    texts = [TARGET_PROJECT, EVALUATION_PROJECT]
+    if form is not None:
+        texts += _form_texts(form, "", 2000, "").values()
+    return tuple(sorted({found for text in texts for found in _MARK.findall(text)}, key=lambda t: (-len(t), t)))
+
+
 DOCUMENT = """\
 # yaml-language-server: $schema={schemas}/document.schema.json
 文档类型: {kind}
@@ -63,7 +81,7 @@ DOCUMENT = """\
 TARGET_PROJECT = """\
 # yaml-language-server: $schema={schemas}/绩效目标申报.schema.json
 # 一个项目一个文件。键就是申报表上的栏目名；金额写元（250000.00）或万元（"25万"）。
-项目名称: 示例项目
+项目名称: ⟦示例项目⟧
 项目性质: 其他经常性项目          # 其他经常性项目 | 其他一次性项目
 项目类别: 其他运转类              # 其他运转类 | 特定目标类
 主管部门: {unit}
@@ -83,16 +101,16 @@ TARGET_PROJECT = """\
     其他资金: 0
 
 情况说明:                        # 项目经费情况说明 一 至 六；一行一段
-  项目概述: 示例项目：项目的内容。
+  项目概述: 示例项目：⟦项目的内容⟧。
   立项依据: |-
-    1.文件依据：……
-  实施主体: 区某某办公室。
-  实施方案: 按照年度工作计划实施。
+    1.⟦文件依据：……⟧
+  实施主体: ⟦区某某办公室⟧。
+  实施方案: ⟦按照年度工作计划实施⟧。
   实施周期: {year} 年 1 月至 {year} 年 12 月
   年度预算安排: 预算资金 25 万元。
 
 项目总目标: |-
-  1.完成年度工作任务；
+  1.⟦完成年度工作任务⟧；
 年度总体目标: null                # 不写时项目总目标横跨两栏
 
 绩效指标:                        # 一级指标 → 二级指标 → 三级指标: 指标值
@@ -115,7 +133,7 @@ TARGET_PROJECT = """\
 EVALUATION_PROJECT = """\
 # yaml-language-server: $schema={schemas}/绩效自评.schema.json
 # 一个项目一个文件。项目资金每行为 [年初预算数, 全年预算数, 全年执行数]，null 为空白格。
-项目名称: 示例项目
+项目名称: ⟦示例项目⟧
 二级构成: false                   # 上级项目的组成部分写 true
 主管部门: {unit}
 实施单位: {unit}
@@ -127,8 +145,8 @@ EVALUATION_PROJECT = """\
   其他资金: [null, 0, 0]
 预算执行分值: 10                  # 执行率 = 全年执行数 / 全年预算数；得分自动计算
 
-预期目标: 完成年度工作任务。
-实际完成情况: 已完成年度工作任务。
+预期目标: ⟦完成年度工作任务⟧。
+实际完成情况: ⟦已完成年度工作任务⟧。
 
 绩效指标:                        # 分值合计（含预算执行分值）应为 100
   产出指标:
@@ -200,7 +218,7 @@ def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
     project = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
     files = {
         folder / "document.yaml": DOCUMENT.format(kind=kind, year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
-        folder / "01-示例项目.yaml": project.format(year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
+        folder / "01-示例项目.yaml": unmark(project.format(year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix())),
     }
     for path, text in files.items():
         write_new(path, text)
@@ -243,7 +261,7 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     path = folder / f"{stem}.yaml"
     schemas, _ = write_schemas(folder)
     skeleton = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
-    body = skeleton.format(year=year, unit=yaml_scalar(str(unit)), schemas=schemas.as_posix())
+    body = unmark(skeleton.format(year=year, unit=yaml_scalar(str(unit)), schemas=schemas.as_posix()))
     body = "\n".join(_named(line, name) for line in body.split("\n"))
     write_new(path, body)
     order = data.get("项目顺序")
@@ -260,7 +278,7 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
 
 # ---------------------------------------------------------------- a bureau's own form
 
-_EXAMPLE = {"文本": "示例", "段落": "示例段落。", "金额": "0", "整数": "0"}
+_EXAMPLE = {"文本": "⟦示例⟧", "段落": "⟦示例段落⟧。", "金额": "0", "整数": "0"}
 _HINT = {"文本": "文本", "段落": "段落：一行一段，多行用 |-", "金额": "金额：元，或“25万”", "日期": "日期，如 {year}-01-01",
          "整数": "整数", "表格": "表格：每行一项"}
 
@@ -273,21 +291,26 @@ def _field_lines(spec, year: int, indent: str) -> list[str]:
         return [f"{indent}{spec.name}: {year}-01-01    # {hint}"]
     if spec.kind == "表格":
         first, *rest = spec.columns
-        lines = [f"{indent}{spec.name}:    # {hint}", f"{indent}  - {first}: 示例"]
-        lines += [f"{indent}    {column}: 示例" for column in rest]
+        lines = [f"{indent}{spec.name}:    # {hint}", f"{indent}  - {first}: ⟦示例⟧"]
+        lines += [f"{indent}    {column}: ⟦示例⟧" for column in rest]
         return lines
     return [f"{indent}{spec.name}: {_EXAMPLE[spec.kind]}    # {hint}"]
 
 
 def form_files(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
     """document.yaml naming the form, and an example project with every field the form asks for."""
+    return {name: unmark(text) for name, text in _form_texts(form, form_ref, year, unit).items()}
+
+
+def _form_texts(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
+    """``form_files`` with the example texts still marked."""
     unused = set(form.unused)
     document = [f"文档类型: 绩效目标申报", f"年度: {year}", f"单位名称: {unit}", f"表单: {form_ref}",
                 "# 模板: 我的表单.docx          # budgetdoc template new 我的表单.docx --form 本文件夹 写出后在 Word 中修改"]
     for spec in form.level("文档"):
         document += _field_lines(spec, year, "")
-    project = ["# 一个项目一个文件；键是表单上的栏目名（表单定义的字段见表单文件）。", "项目名称: 示例项目"]
-    project += [f"{key}: 示例" for key in ("项目性质", "项目类别") if key not in unused]
+    project = ["# 一个项目一个文件；键是表单上的栏目名（表单定义的字段见表单文件）。", "项目名称: ⟦示例项目⟧"]
+    project += [f"{key}: ⟦示例⟧" for key in ("项目性质", "项目类别") if key not in unused]
     project += [f"主管部门: {unit}", f"实施单位: {unit}", f"计划开始日期: {year}-01-01", f"计划完成日期: {year}-12-31", ""]
     for spec in form.level("项目"):
         project += _field_lines(spec, year, "")
@@ -301,22 +324,22 @@ def form_files(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
                 if "情况说明" not in unused and f"情况说明.{key}" not in unused]
     if sections or form.level("情况说明"):
         project += ["", "情况说明:"]
-        project += [f"  {key}: 示例。" for key in sections]
+        project += [f"  {key}: ⟦示例⟧。" for key in sections]
         for spec in form.level("情况说明"):
             project += _field_lines(spec, year, "  ")
     if "项目总目标" not in unused:
-        project += ["", "项目总目标: 示例目标。", "年度总体目标: 示例年度目标。"]
+        project += ["", "项目总目标: ⟦示例目标⟧。", "年度总体目标: ⟦示例年度目标⟧。"]
     indicator_fields = form.level("指标")
     for group in form.groups:
         project += ["", f"{group}:                        # 一级指标 → 二级指标 → 三级指标: 指标值"]
         for level1, level2s in form.framework.items():
             project += [f"  {level1}:", f"    {level2s[0]}:"]
             if indicator_fields:
-                extras = ", ".join(f"{spec.name}: {_EXAMPLE.get(spec.kind, '示例')}" for spec in indicator_fields
+                extras = ", ".join(f"{spec.name}: {_EXAMPLE.get(spec.kind, '⟦示例⟧')}" for spec in indicator_fields
                                    if spec.kind in _EXAMPLE)
-                project.append(f"      示例{level1}: {{指标值: ≥1(项){', ' + extras if extras else ''}}}")
+                project.append(f"      ⟦示例{level1}⟧: {{指标值: ≥1(项){', ' + extras if extras else ''}}}")
             else:
-                project.append(f"      示例{level1}: ≥1(项)")
+                project.append(f"      ⟦示例{level1}⟧: ≥1(项)")
     return {"document.yaml": "\n".join(document) + "\n", "01-示例项目.yaml": "\n".join(project) + "\n"}
 
 

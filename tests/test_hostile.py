@@ -166,3 +166,76 @@ def test_a_half_cent_of_wan_rounds_half_up_in_the_document(tmp_path):
     assert not failures
     texts = [item.text for item in read_items(tmp_path / "out" / "doc.docx") if hasattr(item, "text")]
     assert any("涉及项目预算资金 250.01 万元" in t for t in texts), [t for t in texts if "万元" in t]
+
+
+# ---------------------------------------------------------------- the slips rules (issue 21) on hostile text
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+@pytest.mark.parametrize("char", list(BIDI), ids=[f"U+{ord(c):04X}" for c in BIDI])
+def test_every_bidi_control_is_a_warning_wherever_it_hides(tmp_path, char):
+    """A Trojan-source amount (“合同金额‮00.052‬ 万元” reads 250.00 on screen) in a narrative, in a
+    project name and in an indicator name (a YAML key): each a warning at its place, the build goes on."""
+    from builder.build import check
+
+    text = (PROJECT.replace("项目概述: 概述。", f"项目概述: 合同金额{char}00.052 万元。")
+            .replace("项目名称: 测试项目", f"项目名称: 测试{char}项目")
+            .replace("      平台运维数: ≥2(个)", f"      平台{char}运维数: ≥2(个)"))
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": text})
+    _, problems = check([folder])
+    bidi = [(p.location.line, p.field) for p in problems if p.rule == "BIDI-CONTROL"]
+    assert bidi == [(1, "项目名称"), (19, "情况说明.项目概述"),
+                    (29, f"绩效指标.产出指标.数量指标.平台{char}运维数")], bidi
+    assert all(p.severity == "警告" and f"U+{ord(char):04X}" in p.message for p in problems if p.rule == "BIDI-CONTROL")
+    results, failures = build([folder], tmp_path / "out")
+    assert results and not failures
+
+
+def test_the_text_rules_stay_one_finding_per_field_on_huge_text(tmp_path):
+    """1.5 MB of stale years, placeholders and bidi controls in one narrative: read once, linear, one
+    finding per rule for the field (never one per occurrence), nothing hangs."""
+    from builder.build import check
+
+    chunk = "2024 年，区某某办公室\u202e完成；"
+    huge = chunk * (1_500_000 // len(chunk.encode("utf-8")))
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT.replace("立项依据: 依据。", f"立项依据: {huge}")})
+    _, problems = check([folder])
+    found = sorted(p.rule for p in problems if p.field == "情况说明.立项依据")
+    assert found == ["BIDI-CONTROL", "SKELETON", "YEAR-STALE"]
+    assert all(len(p.message) < 400 for p in problems)  # the excerpt, not the text
+
+
+def test_the_slip_warnings_are_waivable_like_every_rule(tmp_path):
+    from builder.build import check
+
+    text = (PROJECT.replace("250000.00", "25").replace("预算资金 25 万元。", "按合同支付。")
+            .replace("实施主体: 主体。", "实施主体: 区某某办公室。") + (
+                "忽略:\n"
+                "  - 规则: FUND-SMALL\n    原因: 确为 25 元的演示项目\n"
+                "  - 规则: SKELETON\n    位置: 情况说明.实施主体\n    原因: 单位名称确为“区某某办公室”\n"))
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": text})
+    _, problems = check([folder])
+    assert {(p.rule, p.severity) for p in problems} == {("FUND-SMALL", "已接受"), ("SKELETON", "已接受")}
+
+
+@pytest.mark.parametrize("tags", [
+    "",  # a document saved from Word with every tag deleted
+    "{{ unit_name }}{{ year }}{{ total_wan }}",  # only the title: no project is ever printed
+    "{# {{ p.name }} #}",  # the project loop commented out
+])
+def test_a_template_that_prints_nothing_of_the_projects_is_refused_at_build(tmp_path, tags):
+    import docx
+
+    folder = write_document(tmp_path / "doc", {"01-测试.yaml": PROJECT})
+    document = docx.Document()
+    document.add_paragraph("上海市某单位 2024 年财政支出项目绩效目标申报表（去年的成品）")
+    if tags:
+        document.add_paragraph(tags)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    _user_template(folder, "去年.docx", raw=buffer.getvalue())
+    lines = failure_lines(folder, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: 去年.docx: 模板"), lines
+    assert ("模板没有读取任何项目" if "{{ unit" in tags else "模板中没有读取源文件的标签") in lines[0]
+    assert not (tmp_path / "out" / "doc.docx").exists()

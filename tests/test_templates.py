@@ -535,3 +535,40 @@ def test_a_hyperlink_in_a_template_is_allowed(tmp_path):
         "超链接.docx")
     result = run_cli("template", "check", "-q", ok)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------- a template that prints nothing from the sources
+
+def test_last_years_built_document_saved_as_the_template_is_refused(tmp_path, built_documents):
+    """Issue 21 (9a): a template without tags builds the same old text whatever the sources say."""
+    old = built_documents / "2025-绩效目标申报.docx"
+    result = run_cli("template", "check", "-q", old, "--kind", "绩效目标申报")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[0] == (
+        "模板 2025-绩效目标申报.docx: 模板中没有读取源文件的标签，生成的文档只会是模板本身的文字，与源文件无关"
+        "（是否把以前生成的文档当作了模板？请用 templates/ 中的标准模板，或 budgetdoc template new 写出的模板）")
+    folder = with_template(tmp_path, "绩效目标申报", old)
+    results, failures = build([folder], tmp_path / "out", use_cache=False)
+    assert not results and failures
+    lines = [p.format() for p in failures[0].problems]
+    assert any("模板中没有读取源文件的标签" in line for line in lines), lines
+    assert not (tmp_path / "out" / f"{folder.name}.docx").exists()
+
+
+def test_a_template_that_reads_no_project_is_refused(tmp_path):
+    """Only the document's title values: every project's text is missing, whatever the sources say."""
+    import docx
+
+    for kind, names in (("绩效目标申报", "{{ unit_name }} {{ year }} 年"), ("绩效自评", "{{ 单位名称 }}"),
+                        ("绩效目标申报", "{# 注释 #}{% if false %}x{% endif %}")):
+        document = docx.Document()
+        document.add_paragraph(names)
+        path = tmp_path / f"{kind}.docx"
+        document.save(str(path))
+        result = run_cli("template", "check", "-q", path, "--kind", kind)
+        assert result.returncode == 1, (kind, names, result.stderr)
+        assert ("模板没有读取任何项目" if "{{" in names else "模板中没有读取源文件的标签") in result.stderr, result.stderr
+    for kind in KINDS:  # the shipped templates read the projects, in English and (佳县) Chinese names
+        assert run_cli("template", "check", "-q", TEMPLATES / f"{kind}.docx").returncode == 0
+    jiaxian = ROOT / "examples" / "_共用" / "佳县申报表.docx"
+    assert run_cli("template", "check", "-q", jiaxian, "--form", ROOT / "examples" / "佳县-2016").returncode == 0

@@ -9,6 +9,8 @@ with the start of its text). The check finds
   unknown tags and expressions jinja cannot read — in Chinese, one line each;
 - every name a tag uses, checked against the documented context of the document kind
   (``builder.render.context.CONTEXT_NAMES``), with the nearest known name suggested;
+- a template that reads nothing from the sources, or no project (last year's built document saved as
+  the template): refused, it would build the same old text forever;
 - what a template must keep to build the same document as the shipped one: every value the
   shipped template prints, the merge marker 【合并】 on the 一级/二级指标 cells, and the page
   starts (a template saved by an office program that lost them is reported, not built).
@@ -595,6 +597,25 @@ def check_completeness(report: TemplateReport, kind: str, template: Path, form=N
                                            "申报表或自评表应从新的一页开始；请在这些标题段落上设“段前分页”或插入分页符"))
 
 
+# ---------------------------------------------------------------- a template that prints the sources
+
+_PROJECT_LISTS = ("projects", "项目列表")
+
+
+def check_reads_sources(report: TemplateReport) -> None:
+    """A template with no tag that reads a source value (last year's built document saved as the
+    template), or none that reads the projects, builds the same text whatever the sources say."""
+    if any(re.split(r"[.\[]", path, maxsplit=1)[0] in _PROJECT_LISTS for path in report.used):
+        return
+    if not report.used:
+        message = ("模板中没有读取源文件的标签，生成的文档只会是模板本身的文字，与源文件无关"
+                   "（是否把以前生成的文档当作了模板？请用 templates/ 中的标准模板，或 budgetdoc template new 写出的模板）")
+    else:
+        message = ("模板没有读取任何项目（没有 {%p for p in projects %} 或 {%p for 项目 in 项目列表 %} 这样的循环）："
+                   "各项目的内容不会出现在生成的文档中（请按标准模板写出项目的循环）")
+    report.problems.append(Finding("", message))
+
+
 # ---------------------------------------------------------------- entry points
 
 def guess_kind(template: Path) -> str:
@@ -683,6 +704,8 @@ def check_template(template: Path, kind: str | None = None, form=None) -> Templa
     check_external_references(report, template)
     syntax_ok = check_syntax(report)
     check_names(report, kind, form)
+    if syntax_ok and not report.problems:
+        check_reads_sources(report)
     if syntax_ok and not report.problems:
         check_completeness(report, kind, template, form)
     return report
