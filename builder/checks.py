@@ -1,4 +1,5 @@
-"""Stage 3 — checks: rules over the model that produce located findings.
+"""Stage 3 — checks: rules over the model that produce located findings (the registry and how
+rules run: builder.rules; importing this module registers every rule, builder.slips's too).
 
 Each rule has an id (shown to users and listed in docs/checks.md), a severity
 and a function that yields findings. ``budgetdoc build`` runs them first:
@@ -11,68 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterator
 
 from builder import model as m
 from builder import scoring
-from builder.errors import Location, Problem
+from builder.errors import Location
+from builder.rules import BOTH, ERROR, WARNING, ZERO, finding, indicator_path, rule, section_text
 from builder.values import (
     TEN_THOUSAND, ValueProblem, evaluate_formula, format_fixed, format_score, format_wan_short, format_yuan,
     numbers_in,
 )
-
-ERROR, WARNING = "错误", "警告"
-ZERO = Decimal(0)
-BOTH = (m.TARGET_KIND, m.EVALUATION_KIND)
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    kinds: tuple[str, ...]
-    description: str
-    check: Callable[[m.Document], Iterator[Problem]]
-    default_on: bool = True  # False: runs only when a rule profile (规则:) turns it on
-
-
-RULES: list[Rule] = []
-
-
-def rule(rule_id: str, severity: str, description: str, kinds=(m.TARGET_KIND,), default_on: bool = True):
-    def register(function):
-        RULES.append(Rule(rule_id, severity, kinds, description, function, default_on))
-        return function
-    return register
-
-
-OFF, OWN = "关闭", "默认"
-
-
-def run_checks(document: m.Document, levels: dict[str, str] | None = None) -> list[Problem]:
-    """Run the rules for the document's kind. ``levels`` (a rule profile) maps a rule id to
-    错误/警告 (every finding of the rule at that severity), 关闭 (not run) or 默认 (the rule's
-    own severities); a rule not in it runs when it is on by default."""
-    from dataclasses import replace
-
-    findings: list[Problem] = []
-    for r in RULES:
-        if document.kind not in r.kinds:
-            continue
-        level = (levels or {}).get(r.id, OWN if r.default_on else OFF)
-        if level == OFF:
-            continue
-        for problem in r.check(document):
-            findings.append(problem if level == OWN else replace(problem, severity=level))
-    return sorted(findings, key=lambda p: (str(p.location.file), p.location.line, p.location.col, p.rule))
-
-
-def finding(location: Location, field: str, rule_id: str, message: str, severity: str = ERROR,
-            **values) -> Problem:
-    return Problem(location, field, message, severity, rule_id, tuple((k, str(v)) for k, v in values.items()))
-
 
 def _amount(value: Decimal | None) -> Decimal:
     return ZERO if value is None else value
@@ -336,10 +285,6 @@ def check_summary(document: m.Document):
 
 # ---------------------------------------------------------------- indicators
 
-def _indicator_path(indicator: m.Indicator) -> str:
-    return f"{indicator.group}.{indicator.level1}.{indicator.level2}.{indicator.name}"
-
-
 @rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标（本局表单：其指标体系的每个一级指标，每组指标各自）",
       kinds=BOTH)
 def check_coverage(document: m.Document):
@@ -365,7 +310,7 @@ def check_duplicate_indicators(document: m.Document):
             if key in seen:
                 first = seen[key]
                 yield finding(
-                    indicator.location, _indicator_path(indicator), "IND-DUPLICATE",
+                    indicator.location, indicator_path(indicator), "IND-DUPLICATE",
                     f"三级指标“{indicator.name}”重复（第 {first.location.line} 行 {first.level1}/{first.level2} 已有）",
                     三级指标=indicator.name,
                 )
@@ -380,7 +325,7 @@ _SHORT_UNIT = re.compile(r"^[%‰A-Za-z\u4e00-\u9fff/]{1,3}$")
 def check_units(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
-            value, path = indicator.target, _indicator_path(indicator)
+            value, path = indicator.target, indicator_path(indicator)
             if value.is_quantitative and not value.unit:
                 yield finding(indicator.location, path, "IND-UNIT",
                               f"指标值“{value.text}”没有计量单位", WARNING, 指标值=value.text)
@@ -397,7 +342,7 @@ def check_cost_units(document: m.Document):
             value = indicator.target
             if "成本指标" in (indicator.level1, indicator.level2) and value.is_quantitative and value.unit and "元" not in value.unit:
                 yield finding(
-                    indicator.location, _indicator_path(indicator), "IND-COST-UNIT",
+                    indicator.location, indicator_path(indicator), "IND-COST-UNIT",
                     f"成本指标“{indicator.name}”的单位“{value.unit}”不含“元”（金额应写成如 "
                     f"{value.comparator}{format_fixed(value.number)}(元/{value.unit})）",
                     WARNING, 指标值=value.text,
@@ -413,13 +358,6 @@ _LABEL = re.compile(r"^(.{2,40}?)项目(?:[:：]|实施主体)")
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def _section_text(narrative: m.Narrative, attribute: str) -> str:
-    value = getattr(narrative, attribute)
-    if isinstance(value, m.BudgetPlan):
-        value = (*value.lead, *(f"{i.name}{i.note}" for i in value.items))
-    return "\n".join(value)
 
 
 class _NameIndex:
@@ -451,7 +389,7 @@ def check_copied_text(document: m.Document):
     for project in document.projects:
         own = _squash(project.name).removesuffix("项目")
         for label, attribute in _SECTIONS:
-            squashed = _squash(_section_text(project.narrative, attribute))
+            squashed = _squash(section_text(project.narrative, attribute))
             key = f"情况说明.{label}"
             other = next((p for name, p in index.find(squashed).items() if name != own and name not in own), None)
             if other is not None:
@@ -539,7 +477,7 @@ def check_score_within_weight(document: m.Document):
         for indicator in project.indicators:
             if indicator.score is None:
                 continue
-            path = f"{_indicator_path(indicator)}.得分"
+            path = f"{indicator_path(indicator)}.得分"
             if indicator.weight is None:
                 yield finding(project.location(path), path, "SCORE-MAX",
                               f"写了得分 {format_score(indicator.score)} 却没有分值", 得分=indicator.score)
@@ -566,7 +504,7 @@ def check_explicit_scores(document: m.Document):
             computed = scoring.computed_score(indicator)
             if indicator.score is None or computed is None or computed == indicator.score:
                 continue
-            path = f"{_indicator_path(indicator)}.得分"
+            path = f"{indicator_path(indicator)}.得分"
             yield finding(
                 project.location(path), path, "SCORE-COMPUTED",
                 f"“{indicator.name}”指标值 {indicator.target.text}、实际完成值 {indicator.actual.text}，"
@@ -580,7 +518,7 @@ def check_deviation_reason(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
             if scoring.missed(indicator) and not indicator.deviation.strip():
-                path = _indicator_path(indicator)
+                path = indicator_path(indicator)
                 yield finding(
                     indicator.location, f"{path}.偏差原因分析及改进措施", "DEVIATION-MISSING",
                     f"“{indicator.name}”未达成（指标值 {indicator.target.text}，实际完成值 {indicator.actual.text}），"
@@ -603,7 +541,7 @@ def check_fill_in(document: m.Document):
             yield finding(project.location("实际完成情况"), "实际完成情况", "FILL-IN", "待填写：实际完成情况", WARNING)
         for indicator in project.indicators:
             if indicator.actual is None:
-                path = _indicator_path(indicator)
+                path = indicator_path(indicator)
                 yield finding(indicator.location, f"{path}.实际完成值", "FILL-IN",
                               f"待填写：“{indicator.name}”的实际完成值", WARNING)
 
@@ -620,7 +558,7 @@ def check_unit_mismatch(document: m.Document):
             target, actual = indicator.target, indicator.actual
             if actual is None or scoring.units_comparable(target, actual):
                 continue
-            path = f"{_indicator_path(indicator)}.实际完成值"
+            path = f"{indicator_path(indicator)}.实际完成值"
             yield finding(
                 project.location(path), path, "UNIT-MISMATCH",
                 f"“{indicator.name}”指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较"
@@ -670,7 +608,7 @@ def check_fraction_for_percent(document: m.Document):
                     or actual.number is None or actual.unit or not 0 < actual.number <= 1 or target.number <= 1):
                 continue
             meant = f"{actual.comparator or ''}{(actual.number * 100).normalize():f}%"
-            path = f"{_indicator_path(indicator)}.实际完成值"
+            path = f"{indicator_path(indicator)}.实际完成值"
             yield finding(
                 project.location(path), path, "IND-FRACTION",
                 f"“{indicator.name}”实际完成值 {actual.text} — 是否应为 {meant}？（指标值 {target.text} 以 % 计，"
@@ -696,7 +634,7 @@ def check_score_band(document: m.Document):
             span = (f"{format_score(weight)} 分" if band == "达成" else
                     f"{format_score(weight * low)}–{format_score(weight * high)} 分"
                     f"（分值的 {_percent(low)}–{_percent(high)}{'' if closed else '，不含上限'}）")
-            path = f"{_indicator_path(indicator)}.完成程度"
+            path = f"{indicator_path(indicator)}.完成程度"
             points = scoring.score(indicator)
             if points is None:
                 yield finding(project.location(path), path, "SCORE-BAND",
@@ -714,7 +652,7 @@ def check_weight_positive(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
             if indicator.weight is not None and indicator.weight <= 0:
-                path = f"{_indicator_path(indicator)}.分值"
+                path = f"{indicator_path(indicator)}.分值"
                 yield finding(project.location(path), path, "SCORE-WEIGHT-POSITIVE",
                               f"“{indicator.name}”的分值为 {format_score(indicator.weight)}，应大于 0（不计分的指标请不写分值）",
                               WARNING, 分值=indicator.weight)
@@ -728,7 +666,7 @@ def check_deviation_for_low_score(document: m.Document):
             if (indicator.weight is None or points is None or points >= indicator.weight
                     or indicator.deviation.strip() or scoring.missed(indicator)):
                 continue
-            path = f"{_indicator_path(indicator)}.偏差原因分析及改进措施"
+            path = f"{indicator_path(indicator)}.偏差原因分析及改进措施"
             yield finding(
                 indicator.location, path, "DEVIATION-SCORE",
                 f"“{indicator.name}”得分 {format_score(points)} 低于分值 {format_score(indicator.weight)}，偏差原因分析及改进措施为空",
@@ -763,7 +701,7 @@ def check_cost_direction(document: m.Document):
             value = indicator.target
             if "成本指标" in (indicator.level1, indicator.level2) and value.comparator in ("≥", ">"):
                 yield finding(
-                    indicator.location, _indicator_path(indicator), "IND-COST-DIRECTION",
+                    indicator.location, indicator_path(indicator), "IND-COST-DIRECTION",
                     f"成本指标“{indicator.name}”写作 {value.text}：成本应控制在上限之内（如 ≤{value.number}({value.unit})）",
                     WARNING, 指标值=value.text,
                 )
@@ -782,7 +720,7 @@ def check_percent(document: m.Document):
                 if unit.numerator is None or unit.denominators or unit.numerator.dimension != "比例":
                     continue
                 if value.number * unit.numerator.factor > 100:
-                    path = _indicator_path(indicator) + ("" if label == "指标值" else ".实际完成值")
+                    path = indicator_path(indicator) + ("" if label == "指标值" else ".实际完成值")
                     yield finding(project.location(path), path, "IND-PERCENT",
                                   f"“{indicator.name}”的{label} {value.text} 超过 100%", WARNING, **{label: value.text})
 
@@ -820,7 +758,7 @@ def check_due_after_end(document: m.Document):
                 if late:
                     written, due = late[0]
                     yield finding(
-                        indicator.location, _indicator_path(indicator), "IND-AFTER-END",
+                        indicator.location, indicator_path(indicator), "IND-AFTER-END",
                         f"“{indicator.name}”写到 {written}（{due.isoformat()}），晚于项目计划完成日期 {end.isoformat()}",
                         WARNING, 时间=written, 计划完成日期=end,
                     )

@@ -21,7 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from builder import model as m
-from builder.checks import OFF, OWN, RULES, run_checks
+from builder import checks as _rules_registered  # noqa: F401  (importing it registers every rule)
+from builder.rules import OFF, OWN, RULES, run_checks
 from builder.errors import Location, Problem, Problems, display_path
 from builder.rawtree import Mapping, Scalar
 from builder.repo import OutsideRepository, in_repository

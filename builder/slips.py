@@ -10,7 +10,7 @@
 Every rule reading texts goes through ``text_fields``: every text of the document and of each
 project — narratives (Markdown ones too: the model holds their words), goals, extension fields of
 a bureau's form, indicator names, values and their own fields — each with its field path and place.
-Registered in builder.checks.RULES (imported at the end of that module).
+Registered in builder.rules.RULES (builder.checks imports this module at its end).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from builder import model as m
-from builder.checks import BOTH, WARNING, _indicator_path, _section_text, finding, rule
+from builder.rules import BOTH, WARNING, finding, indicator_path, rule, section_text
 from builder.errors import Location
 from builder.values import format_yuan
 
@@ -76,7 +76,7 @@ def _project_fields(project) -> Iterator[TextField]:
     if isinstance(project, m.TargetProject):
         narrative = project.narrative
         for label, attribute, of_year in _TARGET_SECTIONS:
-            yield field(f"情况说明.{label}", _section_text(narrative, attribute), of_year)
+            yield field(f"情况说明.{label}", section_text(narrative, attribute), of_year)
         budget = narrative.budget
         key = "情况说明.年度预算安排"
         if isinstance(budget, m.BudgetPlan):
@@ -98,7 +98,7 @@ def _project_fields(project) -> Iterator[TextField]:
                 yield field(key, "\n".join(value), of_year)
     yield from _extra(project, project.extra)
     for indicator in project.indicators:
-        path = _indicator_path(indicator)
+        path = indicator_path(indicator)
         yield field(path, indicator.name, True, indicator.location)
         yield field(path, indicator.target.text, True, indicator.location)
         if indicator.actual is not None:
@@ -206,7 +206,7 @@ def check_cost_within_budget(document: m.Document):
         for indicator in project.indicators:
             if "成本指标" not in (indicator.level1, indicator.level2):
                 continue
-            path = _indicator_path(indicator)
+            path = indicator_path(indicator)
             for what, value, place in (("指标值", indicator.target, path),
                                        ("实际完成值", indicator.actual, f"{path}.实际完成值")):
                 amount = _in_yuan(value)

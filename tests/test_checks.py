@@ -10,7 +10,7 @@ import re
 import pytest
 
 from builder.build import check
-from builder.checks import RULES
+from builder.rules import RULES
 from builder.review import META_RULES
 from conftest import ROOT, SOURCES, run_cli
 from helpers import PROJECT, rule_line, write_document

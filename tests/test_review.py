@@ -330,7 +330,7 @@ def test_an_unknown_profile_name_is_located_with_a_suggestion(tmp_path):
 
 
 def test_shipped_profiles_name_only_known_rules():
-    from builder.checks import RULES
+    from builder.rules import RULES
     from builder.review import PROFILE_DIR, _read_profile
 
     for path in PROFILE_DIR.glob("*.yaml"):
