@@ -54,14 +54,18 @@ def _other_with_extras(funds: m.FundsTable):
 
 
 def _raw(path: Path) -> dict:
-    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along."""
+    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along —,
+    of the text the bounded reader accepted."""
     from ruamel.yaml import YAML
 
+    from builder.sources import accepted_text
+
+    text = accepted_text(path)
     if path.suffix not in (".yaml", ".yml"):
         import tomllib
 
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    return YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+        return tomllib.loads(text)
+    return YAML(typ="rt").load(text) or {}
 
 
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
@@ -220,6 +224,8 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     earlier year are reported (the YEAR-STALE check on the draft), never rewritten."""
     from ruamel.yaml import YAML
 
+    from builder.sources import accepted_text
+
     document = _load_target(source)
     _check_out(out)
     shift = year - document.year
@@ -248,7 +254,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             target.write_bytes(path.read_bytes())  # TOML is copied as it is; the note says to review
             written.append(target)
             continue
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(accepted_text(path, source))
         form = document.form
         if path.stem == "document":
             data["年度"] = year

@@ -127,3 +127,21 @@ def test_a_file_that_is_not_a_mapping(tmp_path):
         "02-b.yaml:1:1 文件内容是列表，应为“键: 值”形式的各项（如“项目名称: …”）",
         "03-c.yaml:1:1 文件内容为空，应为“键: 值”形式的各项（如“项目名称: …”）",
     ]
+
+
+@pytest.mark.parametrize("command", [("build", "--jobs", "2"), ("build",), ("check",)])
+def test_yaml_50000_deep_and_toml_1000_deep_are_located_errors_in_every_command(tmp_path, command):
+    """YAML 50,000 deep crashed the process in libyaml's composer (exit 139; --jobs 2 exit 3 with
+    BrokenProcessPool); TOML 1,000 deep was a RecursionError in tomllib (exit 3)."""
+    folder = write_document(tmp_path / "doc", {
+        "01-测试.yaml": PROJECT,
+        "02-深.yaml": "项目名称: " + "[" * 50_000 + "]" * 50_000 + "\n",
+        "03-深.toml": '"项目名称" = ' + "[" * 1000 + "]" * 1000 + "\n",
+    }, DOCUMENT + "项目顺序: [01-测试, 02-深, 03-深]\n")
+    args = [*command, folder] + (["--out", tmp_path / "out"] if command[0] == "build" else [])
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr
+    lines = [line.replace(str(folder) + os.sep, "") for line in (result.stdout + result.stderr).splitlines() if "[错误]" in line]
+    assert lines == ["02-深.yaml:1:47 [错误] SOURCE 嵌套层数过深（上限 40 层）",
+                     "03-深.toml:1:50 [错误] SOURCE 嵌套层数过深（上限 40 层）"]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
