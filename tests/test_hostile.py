@@ -145,3 +145,25 @@ def test_yaml_50000_deep_and_toml_1000_deep_are_located_errors_in_every_command(
     assert lines == ["02-深.yaml:1:47 [错误] SOURCE 嵌套层数过深（上限 40 层）",
                      "03-深.toml:1:50 [错误] SOURCE 嵌套层数过深（上限 40 层）"]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
+
+
+def test_markdown_that_pandoc_cannot_finish_is_a_located_error(tmp_path):
+    """10 KB of "[" took pandoc minutes (build, check and serve hung); 200 KB of "`", "<!--", "[a](",
+    "<a " or "[^" over 60 s. Under BUDGETDOC_PANDOC_SECONDS each is an error at its section."""
+    pytest.importorskip("pypandoc")
+    hostile = ["文字" + text for text in  # inside a paragraph, so that no line opens a code fence or a comment
+               ("[" * 10_000, "`" * 200_000, "<!--" * 50_000, "[a](" * 50_000, "<a " * 66_000, "[^" * 100_000)]
+    sections = ["项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排"]
+    md = "# 测试项目\n\n" + "".join(f"## {name}\n\n{text}\n\n" for name, text in zip(sections, hostile))
+    md += "## 绩效目标\n\n**正常**的一段。\n"
+    narrative_free = PROJECT.split("情况说明:")[0] + "项目总目标" + PROJECT.split("项目总目标", 1)[1]
+    folder = write_document(tmp_path / "doc", {"01-测试项目.yaml": narrative_free})
+    (folder / "01-测试项目.md").write_text(md, encoding="utf-8")
+    result = run_cli("build", folder, "--out", tmp_path / "out", env=dict(os.environ, BUDGETDOC_PANDOC_SECONDS="2"))
+    assert result.returncode == 1, result.stderr
+    lines = [line.replace(str(folder) + os.sep, "") for line in (result.stdout + result.stderr).splitlines()
+             if "[错误]" in line]
+    body_lines = [md.splitlines().index(text) + 1 for text in hostile]
+    assert lines == [f"01-测试项目.md:{line}:1 [错误] SOURCE 情况说明.{name}: Markdown 过于复杂，pandoc 在 2 秒内未完成"
+                     "（可调 BUDGETDOC_PANDOC_SECONDS）" for line, name in zip(body_lines, sections)]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
