@@ -167,3 +167,30 @@ def test_markdown_that_pandoc_cannot_finish_is_a_located_error(tmp_path):
     assert lines == [f"01-测试项目.md:{line}:1 [错误] SOURCE 情况说明.{name}: Markdown 过于复杂，pandoc 在 2 秒内未完成"
                      "（可调 BUDGETDOC_PANDOC_SECONDS）" for line, name in zip(body_lines, sections)]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
+
+
+def test_diff_of_a_150000_character_narrative_finishes_with_the_edits(tmp_path):
+    """``diff`` compared narratives character pair by character pair: 20,000 characters took 27 s,
+    150,000 more than 300 s. Two edits in 150,000 characters are found, character by character."""
+    import random
+    import subprocess
+
+    rng = random.Random(14)
+    lines = ["".join(rng.choice("预算资金项目绩效目标运维管理服务保障展示馆讲解") for _ in range(59)) + "。"
+             for _ in range(2500)]
+    def project(text_lines):
+        body = "".join(f"    {line}\n" for line in text_lines)
+        return PROJECT.replace("  实施方案: 方案。\n", f"  实施方案: |-\n{body}")
+    folder = write_document(tmp_path / "sources" / "doc", {"01-测试.yaml": project(lines)})
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, env=env)
+    edited = list(lines)
+    edited[10] = edited[10][:20] + "足额" + edited[10][20:]
+    edited[2000] = edited[2000][:30] + edited[2000][33:]
+    (folder / "01-测试.yaml").write_text(project(edited), encoding="utf-8")
+    result = run_cli("diff", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "测试项目 · 情况说明 · 实施方案: 文字修改 (+2 −3 字)"
+    assert result.stdout.count("{+足额+}") == 1 and result.stdout.count("[-") == 1
