@@ -33,11 +33,13 @@ class Limits:
 def limits(kind: str) -> Limits:
     """The limits of one kind of child (``PANDOC``, ``PDF``, ``GIT``) from the environment."""
     seconds, memory_mb = _DEFAULTS[kind]
-    return Limits(_setting(f"BUDGETDOC_{kind}_SECONDS", seconds, float),
-                  _setting(f"BUDGETDOC_{kind}_MEMORY_MB", memory_mb, int))
+    return Limits(setting(f"BUDGETDOC_{kind}_SECONDS", seconds, float),
+                  setting(f"BUDGETDOC_{kind}_MEMORY_MB", memory_mb, int))
 
 
-def _setting(name: str, default, kind):
+def setting(name: str, default, kind):
+    """A limit from the environment: a sane positive number, else ``default`` (templates'
+    BUDGETDOC_RENDER_* are read by this too, in ``builder.render.bounded``)."""
     try:
         value = kind(os.environ.get(name, "").strip())
     except (ValueError, OverflowError):
