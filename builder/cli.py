@@ -552,14 +552,13 @@ def _only_given_projects(changes, paths: list[Path]):
 
 
 def _in_revision(root: Path, revision: str, path: Path) -> bool:
-    import subprocess
+    from builder import childproc
 
     try:
         relative = path.relative_to(root.resolve()) if path.is_absolute() else path
     except ValueError:
         return False
-    result = subprocess.run(["git", "cat-file", "-e", f"{revision}:{relative.as_posix()}"], cwd=root,
-                            capture_output=True)
+    result = childproc.run(["git", "cat-file", "-e", f"{revision}:{relative.as_posix()}"], "GIT", cwd=root)
     return result.returncode == 0
 
 

@@ -60,22 +60,18 @@ def _other_with_extras(funds: m.FundsTable):
 
 
 def _raw(path: Path) -> dict:
-    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along."""
+    """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along —,
+    of the text the bounded reader accepted."""
     from ruamel.yaml import YAML
 
+    from builder.sources import accepted_text
+
+    text = accepted_text(path)
     if path.suffix not in (".yaml", ".yml"):
         import tomllib
 
-        return tomllib.loads(_source_text(path))
-    return YAML(typ="rt").load(_source_text(path)) or {}
-
-
-def _source_text(path: Path) -> str:
-    """A source's text through the one reader (``builder.sources.source_bytes``: bounded, a
-    regular file inside its folder, the same bytes the loader parsed in this run)."""
-    from builder.sources import source_bytes
-
-    return source_bytes(path, path.parent).decode("utf-8-sig")
+        return tomllib.loads(text)
+    return YAML(typ="rt").load(text) or {}
 
 
 def spread_weights(indicators: list[m.Indicator]) -> list[int]:
@@ -235,6 +231,8 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     earlier year are reported (the YEAR-STALE check on the draft), never rewritten."""
     from ruamel.yaml import YAML
 
+    from builder.sources import accepted_text
+
     document = _load_target(source)
     _check_out(out)
     shift = year - document.year
@@ -263,7 +261,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             write_new(target, source_bytes(path, source))  # TOML is copied as it is; the note says to review
             written.append(target)
             continue
-        data = yaml.load(_source_text(path))
+        data = yaml.load(accepted_text(path, source))
         form = document.form
         if path.stem == "document":
             data["年度"] = year

@@ -15,6 +15,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from builder import childproc
+
 # bytes: 0xC0-0xFF is a UTF-8 lead byte, 0x80-0xBF a continuation byte
 WORD_REGEX = b"[0-9]+([.,][0-9]+)*%?|[A-Za-z_]+|[\xc0-\xff][\x80-\xbf]+|[^[:space:]]"
 ATTRIBUTES = ["*.docx diff=docx", "*.yaml diff=budgetdoc", "*.yml diff=budgetdoc", "*.toml diff=budgetdoc"]
@@ -25,7 +27,10 @@ class NotARepository(Exception):
 
 
 def repository_root(start: Path) -> Path:
-    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True)
+    try:
+        result = childproc.run(["git", "rev-parse", "--show-toplevel"], "GIT", cwd=start)
+    except childproc.Overrun as overrun:
+        raise NotARepository(f"git 在 {overrun.seconds:g} 秒内未完成（可调 BUDGETDOC_GIT_SECONDS）") from None
     if result.returncode != 0:
         raise NotARepository(f"{start} 不在 git 仓库中（先运行 git init）")
     return Path(os.fsdecode(result.stdout.rstrip(b"\r\n")))  # a folder name in any encoding
@@ -34,7 +39,10 @@ def repository_root(start: Path) -> Path:
 def _git_config(root: Path, key: str, value: str | bytes) -> None:
     """Set a repository config value; ``bytes`` go to git unchanged (the word regex holds raw UTF-8 bytes)."""
     raw = value if isinstance(value, bytes) else value.encode("utf-8")
-    subprocess.run([b"git", b"config", b"--local", key.encode(), raw], cwd=root, check=True)
+    command = [b"git", b"config", b"--local", key.encode(), raw]
+    result = childproc.run(command, "GIT", cwd=root)
+    if result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
 
 
 def textconv_command() -> str:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -59,6 +58,18 @@ FORMATS = ("纯文本", "markdown")
 
 class MarkdownUnavailable(Exception):
     """pandoc cannot be run; the message is user-facing Chinese."""
+
+
+@dataclass(frozen=True)
+class Overran:
+    """In place of a text's blocks: pandoc went over its time or memory on that text alone
+    (``builder.childproc``); ``message`` is the located error's Chinese."""
+
+    message: str
+
+
+class _PandocOverrun(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -281,10 +292,24 @@ def _joined(texts: list[str]) -> str:
 
 
 def _run_pandoc(text: str) -> dict:
-    process = subprocess.run([pandoc_path(), "-f", PANDOC_FORMAT, "-t", "json"], input=text.encode("utf-8"),
-                             capture_output=True)
+    """pandoc's AST of ``text``, within the PANDOC limits of ``builder.childproc`` (raises
+    _PandocOverrun past them); ``--sandbox``: no file or network is read."""
+    from builder import childproc
+
+    command = [pandoc_path(), "--sandbox", "-f", PANDOC_FORMAT, "-t", "json"]
+    try:
+        process = childproc.run(command, "PANDOC", input=text.encode("utf-8"))
+    except childproc.Overrun as overrun:
+        raise _PandocOverrun(f"Markdown 过于复杂，pandoc 在 {overrun.seconds:g} 秒内未完成"
+                             "（可调 BUDGETDOC_PANDOC_SECONDS）") from None
+    except OSError as exc:
+        raise MarkdownUnavailable(f"无法运行 pandoc：{exc}") from None
+    if process.returncode != 0 and b"out of memory" in process.stderr:
+        memory = childproc.limits("PANDOC").memory_mb
+        raise _PandocOverrun(f"Markdown 过于复杂，pandoc 占用内存超过 {memory} MB 的上限（可调 BUDGETDOC_PANDOC_MEMORY_MB）")
     if process.returncode != 0:
-        message = process.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        message = process.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [
+            f"pandoc 异常结束（退出码 {process.returncode}，BUDGETDOC_PANDOC_MEMORY_MB 是否过小？）"]
         raise MarkdownUnavailable(f"pandoc 转换 Markdown 失败：{message[0]}")
     return json.loads(process.stdout)
 
@@ -310,21 +335,30 @@ def _split(blocks: list, count: int) -> list[list] | None:
     return result
 
 
-def convert_texts(texts: list[str]) -> list[list]:
+def convert_texts(texts: list[str]) -> list[list | Overran]:
     """Each text's pandoc blocks, from one pandoc process (one per text only when a text breaks
-    the separators, e.g. an unclosed code fence)."""
+    the separators, e.g. an unclosed code fence, or when that process went over its limits:
+    then a text over them alone gets an ``Overran`` instead of blocks)."""
     if not texts:
         return []
-    blocks = _split(_run_pandoc(_joined(texts)).get("blocks", []), len(texts))
+    try:
+        blocks = _split(_run_pandoc(_joined(texts)).get("blocks", []), len(texts))
+    except _PandocOverrun as exc:
+        if len(texts) == 1:
+            return [Overran(str(exc))]
+        blocks = None
     if blocks is not None:
         return blocks
     out = []
     for index, text in enumerate(texts):
-        one = _split(_run_pandoc(_joined([text])).get("blocks", []), 1)
-        if one is None:
-            # the text swallows even its own end: convert it alone, separators left out
-            renamed = _FOOTNOTE.sub(lambda m, i=index: f"[^bd{i}x{m.group(1)}]", text)
-            one = [_run_pandoc(renamed).get("blocks", [])]
+        try:
+            one = _split(_run_pandoc(_joined([text])).get("blocks", []), 1)
+            if one is None:
+                # the text swallows even its own end: convert it alone, separators left out
+                renamed = _FOOTNOTE.sub(lambda m, i=index: f"[^bd{i}x{m.group(1)}]", text)
+                one = [_run_pandoc(renamed).get("blocks", [])]
+        except _PandocOverrun as exc:
+            one = [Overran(str(exc))]
         out.append(one[0])
     return out
 
@@ -388,6 +422,7 @@ class MarkdownStore:
         self.cache = cache
         self.folder = folder
         self.known: dict[str, list] = {}
+        self.overran: dict[str, str] = {}  # key → why pandoc was stopped on it
         self.used: set[str] = set()
         if cache is not None and folder is not None:
             for key, blocks in cache.load_markdown(folder).items():
@@ -417,7 +452,10 @@ class Pending:
 
     def finish(self) -> None:
         for key, blocks in zip(self.keys, self.conversion.result()):
-            self.store.known[key] = blocks
+            if isinstance(blocks, Overran):
+                self.store.overran[key] = blocks.message
+            else:
+                self.store.known[key] = blocks
 
 
 # ---------------------------------------------------------------- checking and plain text

@@ -16,7 +16,7 @@ from builder import model as m
 from builder.errors import Location, Problems
 from builder.markdown import (
     EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, BadAst, Fragment, MarkdownFile, MarkdownStore,
-    MarkdownText, MarkdownUnavailable, _suggest, check_fragment, convert_texts, markdown_files, plain_paragraphs,
+    MarkdownText, MarkdownUnavailable, Overran, _suggest, check_fragment, convert_texts, markdown_files, plain_paragraphs,
     split_sections,
 )
 from builder.rawtree import Entry, Mapping, Scalar
@@ -151,6 +151,10 @@ class MarkdownPhase:
     def _converted(self, fragment: Fragment):
         blocks = self.store.known.get(fragment.key)
         for attempt in (0, 1):
+            if blocks is None and fragment.key in self.store.overran:  # pandoc stopped at its limits:
+                self.problems.error(fragment.location, fragment.field, self.store.overran[fragment.key])
+                words = [line.strip() for line in fragment.text.splitlines() if line.strip()]
+                return MarkdownText(fragment.key, [], fragment.location), words  # the text stands, unprinted
             try:
                 if blocks is None:
                     raise BadAst("missing")
@@ -163,6 +167,9 @@ class MarkdownPhase:
                     self.problems.error(fragment.location, fragment.field, "无法转换这段 Markdown（pandoc 输出无法识别）")
                     return None
                 blocks = convert_texts([fragment.text])[0]  # a damaged cache entry: convert again
+                if isinstance(blocks, Overran):
+                    self.store.overran[fragment.key], blocks = blocks.message, None
+                    continue
                 self.store.known[fragment.key] = blocks
         self.problems.items.extend(problems.items)  # refused constructs are errors; the words still load
         self.store.used.add(fragment.key)

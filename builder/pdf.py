@@ -35,7 +35,6 @@ import contextvars
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -45,10 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from builder import childproc
+
 FONTCONFIG = Path(__file__).resolve().parent / "fonts.conf"
 SOFFICE_NAMES = ("soffice", "libreoffice")
-TIMEOUT_SECONDS = 300  # per document: a conversion alone, or a batch's wait for its next document
-TIMEOUT_ENV = "BUDGETDOC_PDF_SECONDS"
 POLL_SECONDS = 0.05
 
 
@@ -70,12 +69,8 @@ class PdfFailed(Exception):
 
 
 def timeout_seconds() -> float:
-    """The time limit per document (``BUDGETDOC_PDF_SECONDS``, default 300 s)."""
-    try:
-        value = float(os.environ.get(TIMEOUT_ENV, "") or TIMEOUT_SECONDS)
-    except ValueError:
-        return TIMEOUT_SECONDS
-    return value if value > 0 else TIMEOUT_SECONDS
+    """The time limit per document (``BUDGETDOC_PDF_SECONDS``, default 300 s: ``builder.childproc``)."""
+    return childproc.limits("PDF").seconds
 
 
 def _seconds_text(seconds: float) -> str:
@@ -323,8 +318,8 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
         killed = False
         with open(log_out, "wb") as out, open(log_err, "wb") as err:
             try:
-                process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                           start_new_session=True)
+                process = childproc.spawn(command, childproc.limits("PDF").memory_mb, stdout=out, stderr=err,
+                                          stdin=subprocess.DEVNULL, env=env)
             except OSError as exc:  # not executable, gone since it was found …
                 from builder.safeio import describe_os_error
 
@@ -349,7 +344,7 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
                         killed = True
                         break
             finally:
-                _kill_group(process)
+                childproc.kill_group(process)
         announced = max(announced, _last_announced(log_out, count))
         if killed:
             finished_upto = announced - 1  # the one announced last may be half-written
@@ -384,33 +379,3 @@ def _last_line(log: Path) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    """Kill LibreOffice's whole process group (the launcher and soffice.bin) and wait until it
-    is gone, so that nothing writes into the temporary folder once it is removed."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-    deadline = time.monotonic() + 5
-    while _group_running(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def _group_running(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs. Zombies do not count: LibreOffice's gpg
-    helpers end as zombies of PID 1, which may take a second to reap them."""
-    proc = Path("/proc")
-    if not proc.is_dir():  # no way to tell a zombie here; the group has been sent SIGKILL
-        return False
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X"):
-            return True
-    return False

@@ -235,7 +235,7 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     from ruamel.yaml import YAML
 
     from builder.errors import InputError, Location, Problem
-    from builder.sources import source_files
+    from builder.sources import accepted_text, source_files
 
     document = folder / "document.yaml"
     if not document.is_file():
@@ -244,7 +244,7 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     yaml.width = 1_000_000
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
-    text = document.read_text(encoding="utf-8")
+    text = accepted_text(document, folder)
     data = yaml.load(text)
     if not hasattr(data, "get") or data.get("文档类型") not in (TARGET_KIND, EVALUATION_KIND):
         raise InputError([Problem(Location(document), "文档类型", "应为“绩效目标申报”或“绩效自评”，才能新建项目")])

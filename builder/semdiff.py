@@ -7,7 +7,6 @@ character.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
@@ -139,18 +138,18 @@ def redline_revisions(root: Path, old_revision: str, new_revision: str | None, p
 # ---------------------------------------------------------------- comparing
 
 def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
-    """``文字修改 (+12 −3 字)`` and the changed characters in context (by character)."""
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    """``文字修改 (+12 −3 字)`` and the changed characters in context (by character; a long text
+    in bounded time, by coarser units where it must: ``builder.textdiff``)."""
+    from builder.textdiff import changed_ranges, clip
+
     added = removed = 0
     pieces = []
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
+    for a1, a2, b1, b2 in changed_ranges(old, new):
         added += b2 - b1
         removed += a2 - a1
         before = old[max(0, a1 - context):a1]
         after = old[a2:a2 + context]
-        change = (f"[-{old[a1:a2]}-]" if a2 > a1 else "") + (f"{{+{new[b1:b2]}+}}" if b2 > b1 else "")
+        change = (f"[-{clip(old[a1:a2])}-]" if a2 > a1 else "") + (f"{{+{clip(new[b1:b2])}+}}" if b2 > b1 else "")
         pieces.append(f"…{before}{change}{after}…".replace("\n", "⏎"))
     return f"文字修改 (+{added} −{removed} 字)", "  ".join(pieces)
 

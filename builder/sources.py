@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from builder.errors import Location, Problems
+from builder.errors import InputError, Location, Problem, Problems
+from builder.parsebounds import MAX_DEPTH, MAX_NODES, TOO_DEEP, line_col, toml_bound, yaml_bound
 from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
 from builder.readonce import folder_entries, read_input
 from builder.safeio import UnsafeFile, inside
@@ -21,8 +22,6 @@ from builder.safeio import UnsafeFile, inside
 SOURCE_SUFFIXES = (".yaml", ".yml", ".toml")
 DOCUMENT_STEM = "document"
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a project file is a few KB; refuse anything absurd
-MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
-MAX_DEPTH = 40
 
 
 @dataclass
@@ -160,6 +159,21 @@ def read_source(path: Path, problems: Problems, cache=None, folder: Path | None 
     return node
 
 
+def accepted_text(path: Path, folder: Path | None = None) -> str:
+    """A source file's text for a reader that needs ruamel's round-trip tree (comments kept:
+    ``new 下一年``, ``new 项目``), read and parsed as ``read_source`` does — the same refusals,
+    bounds and located errors (``InputError``) —, so that no other parser sees text this one refused."""
+    problems = Problems()
+    try:
+        raw = source_bytes(path, folder if folder is not None else path.parent)
+    except UnsafeFile as exc:
+        raise InputError([Problem(Location(path), "", str(exc))]) from None
+    _parse(path, raw, problems)
+    if problems.errors:
+        raise InputError(problems.errors)
+    return raw.decode("utf-8-sig")
+
+
 def _parse(path: Path, raw: bytes, problems: Problems) -> Node | None:
     try:
         text = raw.decode("utf-8-sig")
@@ -199,6 +213,11 @@ def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
+        bound = yaml_bound(text)  # before the composer, which recurses (and crashes in C)
+        if bound is not None:
+            line, col, message = bound
+            problems.error(Location(path, line, col), "", message)
+            return None
         node = _compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -209,9 +228,6 @@ def read_yaml(path: Path, text: str, problems: Problems) -> Node | None:
     except YAMLError as exc:  # reader errors: control characters, bad encoding
         line, col = _reader_location(text, exc)
         problems.error(Location(path, line, col), "", f"文件含有 YAML 不允许的字符（{_reader_char(exc)}）")
-        return None
-    except RecursionError:
-        problems.error(Location(path), "", f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
         return None
     if node is None:  # an empty file (or only comments): reported by the loader as empty
         return Scalar(None, Location(path, 1, 1))
@@ -245,9 +261,7 @@ def _reader_location(text: str, exc) -> tuple[int, int]:
     return _line_col(text, position)
 
 
-def _line_col(text: str, position: int) -> tuple[int, int]:
-    before = text[:position]
-    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+_line_col = line_col
 
 
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -267,7 +281,7 @@ class _YamlConverter:
         if self.count > MAX_NODES:
             raise _TooBig(self.loc(node), f"内容过多（超过 {MAX_NODES:,} 个值，可能是别名 * 的循环展开）")
         if depth > MAX_DEPTH:
-            raise _TooBig(self.loc(node), f"嵌套层数过深（上限 {MAX_DEPTH} 层）")
+            raise _TooBig(self.loc(node), TOO_DEEP)
         if node.id == "mapping":
             return self.mapping(node, depth)
         if node.id == "sequence":
@@ -403,6 +417,11 @@ def locate_yaml_error(exc, text: str, line: int, col: int) -> tuple[str, int, in
 _MAX_TOML_DIGITS = 1000
 
 def read_toml(path: Path, text: str, problems: Problems) -> Node | None:
+    bound = toml_bound(text)  # before tomllib, which recurses into arrays and inline tables
+    if bound is not None:
+        line, col, message = bound
+        problems.error(Location(path, line, col), "", message)
+        return None
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except ValueError as exc:
@@ -417,11 +436,17 @@ def read_toml(path: Path, text: str, problems: Problems) -> Node | None:
         problems.error(Location(path, line, col), "", f"TOML 语法错误：{_toml_reason(reason)}")
         return None
     locator = _TomlLocator(path, text)
-    return _toml_node(data, (), locator)
+    try:
+        return _toml_node(data, (), locator)
+    except _TooBig as exc:
+        problems.error(exc.args[0], "", str(exc.args[1]))
+        return None
 
 
 def _toml_node(value, key_path: tuple, locator: "_TomlLocator") -> Node:
     loc = locator.find(key_path)
+    if len(key_path) > MAX_DEPTH:  # the levels of arrays of tables, which the scan does not count
+        raise _TooBig(loc, TOO_DEEP)
     if isinstance(value, dict):
         entries = {}
         for key, item in value.items():

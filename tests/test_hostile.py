@@ -239,3 +239,70 @@ def test_a_template_that_prints_nothing_of_the_projects_is_refused_at_build(tmp_
     assert len(lines) == 1 and lines[0].startswith("document.yaml:4:5 模板: 去年.docx: 模板"), lines
     assert ("模板没有读取任何项目" if "{{ unit" in tags else "模板中没有读取源文件的标签") in lines[0]
     assert not (tmp_path / "out" / "doc.docx").exists()
+
+
+@pytest.mark.parametrize("command", [("build", "--jobs", "2"), ("build",), ("check",)])
+def test_yaml_50000_deep_and_toml_1000_deep_are_located_errors_in_every_command(tmp_path, command):
+    """YAML 50,000 deep crashed the process in libyaml's composer (exit 139; --jobs 2 exit 3 with
+    BrokenProcessPool); TOML 1,000 deep was a RecursionError in tomllib (exit 3)."""
+    folder = write_document(tmp_path / "doc", {
+        "01-测试.yaml": PROJECT,
+        "02-深.yaml": "项目名称: " + "[" * 50_000 + "]" * 50_000 + "\n",
+        "03-深.toml": '"项目名称" = ' + "[" * 1000 + "]" * 1000 + "\n",
+    }, DOCUMENT + "项目顺序: [01-测试, 02-深, 03-深]\n")
+    args = [*command, folder] + (["--out", tmp_path / "out"] if command[0] == "build" else [])
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr
+    lines = [line.replace(str(folder) + os.sep, "") for line in (result.stdout + result.stderr).splitlines() if "[错误]" in line]
+    assert lines == ["02-深.yaml:1:47 [错误] SOURCE 嵌套层数过深（上限 40 层）",
+                     "03-深.toml:1:50 [错误] SOURCE 嵌套层数过深（上限 40 层）"]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
+
+
+def test_markdown_that_pandoc_cannot_finish_is_a_located_error(tmp_path):
+    """10 KB of "[" took pandoc minutes (build, check and serve hung); 200 KB of "`", "<!--", "[a](",
+    "<a " or "[^" over 60 s. Under BUDGETDOC_PANDOC_SECONDS each is an error at its section."""
+    pytest.importorskip("pypandoc")
+    hostile = ["文字" + text for text in  # inside a paragraph, so that no line opens a code fence or a comment
+               ("[" * 10_000, "`" * 200_000, "<!--" * 50_000, "[a](" * 50_000, "<a " * 66_000, "[^" * 100_000)]
+    sections = ["项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排"]
+    md = "# 测试项目\n\n" + "".join(f"## {name}\n\n{text}\n\n" for name, text in zip(sections, hostile))
+    md += "## 绩效目标\n\n**正常**的一段。\n"
+    narrative_free = PROJECT.split("情况说明:")[0] + "项目总目标" + PROJECT.split("项目总目标", 1)[1]
+    folder = write_document(tmp_path / "doc", {"01-测试项目.yaml": narrative_free})
+    (folder / "01-测试项目.md").write_text(md, encoding="utf-8")
+    result = run_cli("build", folder, "--out", tmp_path / "out", env=dict(os.environ, BUDGETDOC_PANDOC_SECONDS="2"))
+    assert result.returncode == 1, result.stderr
+    lines = [line.replace(str(folder) + os.sep, "") for line in (result.stdout + result.stderr).splitlines()
+             if "[错误]" in line]
+    body_lines = [md.splitlines().index(text) + 1 for text in hostile]
+    assert lines == [f"01-测试项目.md:{line}:1 [错误] SOURCE 情况说明.{name}: Markdown 过于复杂，pandoc 在 2 秒内未完成"
+                     "（可调 BUDGETDOC_PANDOC_SECONDS）" for line, name in zip(body_lines, sections)]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.docx"))
+
+
+def test_diff_of_a_150000_character_narrative_finishes_with_the_edits(tmp_path):
+    """``diff`` compared narratives character pair by character pair: 20,000 characters took 27 s,
+    150,000 more than 300 s. Two edits in 150,000 characters are found, character by character."""
+    import random
+    import subprocess
+
+    rng = random.Random(14)
+    lines = ["".join(rng.choice("预算资金项目绩效目标运维管理服务保障展示馆讲解") for _ in range(59)) + "。"
+             for _ in range(2500)]
+    def project(text_lines):
+        body = "".join(f"    {line}\n" for line in text_lines)
+        return PROJECT.replace("  实施方案: 方案。\n", f"  实施方案: |-\n{body}")
+    folder = write_document(tmp_path / "sources" / "doc", {"01-测试.yaml": project(lines)})
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, env=env)
+    edited = list(lines)
+    edited[10] = edited[10][:20] + "足额" + edited[10][20:]
+    edited[2000] = edited[2000][:30] + edited[2000][33:]
+    (folder / "01-测试.yaml").write_text(project(edited), encoding="utf-8")
+    result = run_cli("diff", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "测试项目 · 情况说明 · 实施方案: 文字修改 (+2 −3 字)"
+    assert result.stdout.count("{+足额+}") == 1 and result.stdout.count("[-") == 1

@@ -34,16 +34,10 @@ class RenderProblem(Exception):
 def limits() -> tuple[float, int]:
     """The bounds: BUDGETDOC_RENDER_SECONDS and BUDGETDOC_RENDER_MEMORY_MB when they are sane
     positive numbers, else the defaults."""
-    return (_setting("BUDGETDOC_RENDER_SECONDS", DEFAULT_SECONDS, float),
-            _setting("BUDGETDOC_RENDER_MEMORY_MB", DEFAULT_MEMORY_MB, int))
+    from builder.childproc import setting
 
-
-def _setting(name: str, default, kind):
-    try:
-        value = kind(os.environ.get(name, "").strip())
-    except (ValueError, OverflowError):
-        return default
-    return value if 0 < value < 10**7 else default
+    return (setting("BUDGETDOC_RENDER_SECONDS", DEFAULT_SECONDS, float),
+            setting("BUDGETDOC_RENDER_MEMORY_MB", DEFAULT_MEMORY_MB, int))
 
 
 def run_bounded(render: Callable[[], bytes], problem_type: type[Exception]) -> bytes:
