@@ -119,7 +119,7 @@ def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",)
     documents in that many processes. Raises OutputClash before writing anything when two
     documents would write the same file."""
     folders = expand_document_folders(paths)
-    refuse_outputs_over_inputs(folders, out_dir, formats)
+    refuse_outputs_over_inputs(folders, out_dir, formats, BuildCache(out_dir) if use_cache and cache_enabled() else None)
     if "pdf" in formats:
         from builder.pdf import find_soffice
 
@@ -255,7 +255,7 @@ def shared_inputs(folder: Path) -> list[Path]:
     return [path for path in named_inputs(folder) if inside not in path.parents]
 
 
-def named_inputs(folder: Path) -> list[Path]:
+def named_inputs(folder: Path, cache=None) -> list[Path]:
     """The form definition and the template document.yaml names, where they are (inside the
     repository: ``builder.repo``); a name that cannot be used is left to the build to report."""
     from builder.errors import Problems
@@ -265,12 +265,12 @@ def named_inputs(folder: Path) -> list[Path]:
     from builder.sources import read_source
 
     files = []
-    shared_form = form_file(folder)
+    shared_form = form_file(folder, cache)
     if shared_form is not None:
         files.append(shared_form)
     document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
                     None)
-    root = read_source(document, Problems()) if document else None
+    root = read_source(document, Problems(), cache) if document else None
     node = root.get("模板") if isinstance(root, Mapping) else None
     if isinstance(node, Scalar) and isinstance(node.value, str):
         try:
@@ -280,22 +280,25 @@ def named_inputs(folder: Path) -> list[Path]:
     return files
 
 
-def read_inputs(folder: Path) -> list[Path]:
+def read_inputs(folder: Path, cache=None) -> list[Path]:
     """Every file a document's build reads: its sources and Markdown, the form, the template it
-    names (or the shipped one) and its rule profiles. No output may be one of them."""
+    names (or the shipped one) and its rule profiles. No output may be one of them. With the
+    build's cache, document.yaml's tree is the one parsed last time when its bytes are the same
+    (a no-op build parses nothing)."""
     from builder.review import profile_files
 
-    return input_files(folder) + named_inputs(folder) + profile_files(folder) + sorted(TEMPLATE_DIR.glob("*.docx"))
+    return (input_files(folder) + named_inputs(folder, cache) + profile_files(folder, cache)
+            + sorted(TEMPLATE_DIR.glob("*.docx")))
 
 
-def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tuple[str, ...]) -> None:
+def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tuple[str, ...], cache=None) -> None:
     """``WriteRefused`` before anything is written when an output would replace one of the files
     the build reads (``build --out`` into the folder of a template named like the document …)."""
     from builder.outputs import refuse_inputs
 
     names = output_names(folders)
     for folder in folders:
-        inputs = read_inputs(folder)
+        inputs = read_inputs(folder, cache)
         for fmt in formats:
             refuse_inputs(out_dir / f"{names[folder]}.{fmt}", inputs)
 
