@@ -71,7 +71,9 @@ class BuildCache:
         """The bytes of an entry at ``path``: JSON whose first member is the HMAC of the rest."""
         if self.secret is None:
             return None
-        body = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+        # a name that is not UTF-8 (a folder named in GBK) is held as lone surrogates: written as
+        # the JSON escape \udcXX ("backslashreplace" gives exactly that), read back as the same name
+        body = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
         return _SEAL_HEAD + self._mac(path, body).encode() + _SEAL_MID + body + b"}"
 
     def read_entry(self, path: Path, limit: int = MAX_RECORD_BYTES):
