@@ -71,8 +71,8 @@ class BuildCache:
         """The bytes of an entry at ``path``: JSON whose first member is the HMAC of the rest."""
         if self.secret is None:
             return None
-        # a lone surrogate (a file name that is not UTF-8, os.fsdecode'd) can only stand inside a JSON
-        # string, where backslashreplace writes it as the JSON escape \udcXX that json.loads reads back
+        # a name that is not UTF-8 (a folder named in GBK) is held as lone surrogates: written as
+        # the JSON escape \udcXX ("backslashreplace" gives exactly that), read back as the same name
         body = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
         return _SEAL_HEAD + self._mac(path, body).encode() + _SEAL_MID + body + b"}"
 

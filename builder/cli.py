@@ -584,14 +584,15 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
 
     需要可选组件：pip install 'budgetdoc[redline]'。
     """
+    from builder.outputs import replaced_note
     from builder.redline import RedlineFailed, RedlineUnavailable, redline
 
     try:
-        redline(old, new, out, author=author, date=date)
+        replaced = redline(old, new, out, author=author, date=date)
     except (RedlineUnavailable, RedlineFailed) as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
-    click.echo(f"已生成 {display_path(out)}")
+    click.echo(f"已生成 {display_path(out)}{replaced_note(replaced)}")
 
 
 @cli.command(name="import")

@@ -133,12 +133,15 @@ def write_new(path: Path, data: bytes | str) -> None:
             pass
 
 
-def write_atomic(path: Path, data: bytes, durable: bool = True, inputs=()) -> None:
+def write_atomic(path: Path, data: bytes, durable: bool = True, inputs=()) -> str | None:
     """Write ``data`` to ``path`` through a temporary file and a rename; ``durable`` also
     flushes it to disk first (not needed for caches, which may always be rebuilt). A link at
-    ``path`` is replaced (its target left alone); ``path`` being one of ``inputs`` is refused."""
+    ``path`` is replaced (its target left alone); ``path`` being one of ``inputs`` is refused.
+    Returns what was replaced, for a command writing where the user named to say so:
+    ``replaced_note`` of it (None when nothing was there)."""
     path = Path(path)
     refuse_inputs(path, inputs)
+    replaced = "链接" if os.path.islink(path) else "文件" if os.path.lexists(path) else None
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     tmp = _write_temporary(path, data, durable)
@@ -150,6 +153,14 @@ def write_atomic(path: Path, data: bytes, durable: bool = True, inputs=()) -> No
         except FileNotFoundError:
             pass
         raise
+    return replaced
+
+
+def replaced_note(replaced: str | None) -> str:
+    """What a command adds to its 已生成 line when ``write_atomic`` replaced something."""
+    if replaced == "链接":
+        return "（原来是一个链接，已换成文件；链接所指的文件未改动）"
+    return "（替换了原有的同名文件）" if replaced else ""
 
 
 def _write_temporary(path: Path, data: bytes, durable: bool) -> str:

@@ -89,11 +89,12 @@ def _check_input(path: Path) -> None:
         raise RedlineFailed(f"{path.name} 不是可读的 Word 文档（.docx）") from None
 
 
-def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: str = "2000-01-01T00:00:00Z") -> None:
+def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: str = "2000-01-01T00:00:00Z") -> str | None:
     """Write ``out``: ``new`` with tracked changes against ``old``, by ``author`` at ``date``.
 
     ``date`` is an ISO 8601 time (``YYYY-MM-DDTHH:MM:SSZ``). ``out`` is written
-    atomically: on any failure an existing ``out`` is left as it was.
+    atomically: on any failure an existing ``out`` is left as it was. Returns what it replaced
+    (``outputs.write_atomic``).
     """
     old, new, out = Path(old), Path(new), Path(out)
     for path in (old, new):
@@ -125,7 +126,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
             lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
             raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{_engine_message(lines, result.returncode)}")
         data = target.read_bytes()
-    write_atomic(out, fix_revisions(data, author, date), inputs=(old, new))
+    return write_atomic(out, fix_revisions(data, author, date), inputs=(old, new))
 
 
 def _engine_binary() -> str:

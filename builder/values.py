@@ -41,6 +41,9 @@ _NOT_WHOLE = (
     (re.compile(r"^[eE][+-]?[0-9]"), "不能用科学计数法"),
     (re.compile(rf"^\s*[{_RANGE_MARKS}]\s*[0-9]"), "只能写一个数值，不能写范围（下限写 ≥，上限写 ≤）"),
     (re.compile(r"^[,，、'’][0-9]"), "千位分隔符应为逗号，每三位一个"),
+    (re.compile(r"^_[0-9]"), "数字之间有下划线"),
+    (re.compile(r"^[/／÷][0-9]"), "不能写分数或比值（请写成一个数，如 2/3 写成 66.67(%)）"),
+    (re.compile(r"^[xX×*＊][0-9a-fA-F]"), "数值中有“x”或乘号（请写成一个数）"),
     (re.compile(r"^[0-9]"), "数值没有读完整"),
 )
 
@@ -102,8 +105,11 @@ def _meant(digits: str, rest: str) -> tuple[str | None, str | None]:
     split = _SPLIT_NUMBER.match(rest)
     if split and "." not in head:
         joined = ",".join(re.split(r"[,，]", head) + re.split(r"[,，]", split.group(1)))
+        rest = rest[split.end():]
+        while (more := _SPLIT_NUMBER.match(rest)) and well_grouped(longer := f"{joined},{more.group(1)}"):
+            joined, rest = longer, rest[more.end():]  # 2 500 000 → 2,500,000, not 2,500 000
         if well_grouped(joined):
-            return joined, rest[split.end():]
+            return joined, rest
     return None, None
 
 

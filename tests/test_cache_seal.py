@@ -187,3 +187,18 @@ def _piece_with(piece, old: str, new: str):
 
     text = zlib.decompressobj(-15).decompress(bytes(piece.deflated)).decode("utf-8")
     return Piece.of(text.replace(old, new).encode("utf-8"))
+
+
+def test_a_document_folder_named_in_gbk_is_cached_like_any_other(tmp_path, monkeypatch):
+    """Hostile tester (issue 21, defect 15): a document folder whose name is not UTF-8 (a GBK
+    name copied from a Windows share) built, then built again — the cache record holds the name
+    (the first build was exit 3: UnicodeEncodeError in the sealed entry), and the second build
+    finds it unchanged."""
+    _use_key(monkeypatch, tmp_path / "xdg")
+    folder = tmp_path / "src" / os.fsdecode(b"2026-\xb2\xe2\xca\xd4")
+    shutil.copytree(TARGET_SOURCES, folder)
+    out = tmp_path / "out"
+    first = _build(folder, out)
+    assert not first.skipped and (out / f"{folder.name}.docx").is_file()
+    assert _entries(out, "documents")
+    assert _build(folder, out).skipped

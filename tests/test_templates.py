@@ -511,6 +511,14 @@ EXTERNAL = {
         "</w:body>", '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDE'
                      '</w:instrText></w:r><w:r><w:instrText xml:space="preserve">PICTURE "file:///etc/hostname" </w:instrText>'
                      '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:body>', 1)},
+    # hostile tester: an SVG image inside the template (named .png: read by its content) that links a
+    # local file — LibreOffice embedded /tmp/…/big.png in the PDF, and template check said nothing
+    "svg": {"word/media/image9.png": lambda x: (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="9" height="9">'
+        '<image xlink:href="file:///etc/hostname" width="9" height="9"/></svg>')},
+    "svg-css": {"word/media/image9.svg": lambda x: (
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9" '
+        'style="fill:url( \'http://127.0.0.1:9/track.svg#p\')"/></svg>')},
 }
 
 

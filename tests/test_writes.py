@@ -138,6 +138,30 @@ def test_redline_refuses_to_write_over_its_input(tmp_path, built_documents):
         assert "Traceback" not in result.stderr and a.read_bytes() == before
 
 
+def test_redline_says_when_it_replaces_a_file_or_a_link(tmp_path, built_documents):
+    """Hostile tester: ``redline a.docx b.docx -o c.docx`` over a user's own c.docx (or a link)
+    replaced it and said only 已生成 c.docx; write_atomic reports what it replaced, redline says so."""
+    pytest.importorskip("builder.redline")
+    a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    a.write_bytes((built_documents / "2025-绩效目标申报.docx").read_bytes())
+    b.write_bytes(a.read_bytes())
+    mine, target = tmp_path / "c.docx", tmp_path / "elsewhere.docx"
+    mine.write_bytes(b"my own notes")
+    target.write_bytes(b"keep me")
+    (tmp_path / "d.docx").symlink_to(target)
+    said = {}
+    for name in ("c.docx", "d.docx", "e.docx"):
+        result = run_cli("redline", a, b, "-o", tmp_path / name)
+        if result.returncode != 0 and "比对引擎" in result.stderr + result.stdout:
+            pytest.skip("the redline engine is not installed here")
+        assert result.returncode == 0, result.stderr
+        said[name] = result.stdout.strip()
+    assert said["c.docx"].endswith("（替换了原有的同名文件）")
+    assert said["d.docx"].endswith("（原来是一个链接，已换成文件；链接所指的文件未改动）")
+    assert said["e.docx"].endswith("e.docx") and target.read_bytes() == b"keep me"
+    assert write_atomic(tmp_path / "e.docx", b"x") == "文件" and write_atomic(tmp_path / "f.docx", b"x") is None
+
+
 def test_build_out_onto_the_templates_folder_never_replaces_the_template(tmp_path):
     """Defect 9b: a template named like the document, ``build --out`` its folder: refused."""
     repo = tmp_path / "repo"

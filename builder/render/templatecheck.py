@@ -641,6 +641,10 @@ _RELATION_NAMES = {"image": "链接的图片", "attachedTemplate": "附加的模
 _HYPERLINK = "/hyperlink"
 _FIELD = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DDEAUTO|DDE|IMPORT)\b")
 _INSTR = re.compile(rb"<w:instrText\b[^>]*>([^<]*)</w:instrText>|\bw:instr=\"([^\"]*)\"")
+# an SVG image inside the template that links a file or an address (LibreOffice embeds a local
+# file it names in the PDF): an href or url() that is not "#…" within the image, nor data:
+_SVG_REFERENCE = re.compile(rb"""\bhref\s*=\s*["']\s*(?!#|data:)([^"']*)|url\(\s*["']?\s*(?!#|data:)([^)"']*)|@import""",
+                            re.I)
 
 
 def check_external_references(report: TemplateReport, template: Path) -> None:
@@ -662,6 +666,7 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     for name in names:
         if not (name.endswith(".rels") or (name.startswith("word/") and name.endswith(".xml"))):
+            _check_svg_references(report, template, name)
             continue
         try:
             data = read_package_part(template, name)
@@ -692,6 +697,24 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
             if field:
                 report.problems.append(Finding("", f"含有域“{field.group(1)}”（{_short(instruction[field.start():], 60)}），会读取模板之外的文件，"
                                                    f"已拒绝。请在 Word 中删除这个域，或把内容直接写进模板"))
+
+
+def _check_svg_references(report: TemplateReport, template: Path, name: str) -> None:
+    """An image part that is an SVG (whatever its name says: it is read by its content) may not
+    name a file or an address outside itself."""
+    from builder.safeio import UnsafeFile, read_package_part
+
+    try:
+        data = read_package_part(template, name)
+    except (UnsafeFile, KeyError, zipfile.BadZipFile, OSError):
+        return
+    if b"<svg" not in data[:4096].lower():
+        return
+    for match in _SVG_REFERENCE.finditer(data):
+        target = (match.group(1) or match.group(2) or match.group(0)).decode("utf-8", "replace").strip()
+        report.problems.append(Finding("", f"图片 {name} 中含有指向模板之外的“{_short(target, 60)}”：生成 PDF 时会读取它，"
+                                           f"已拒绝。请在 Word 中换成不带链接的图片"))
+        return
 
 
 def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
