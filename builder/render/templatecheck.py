@@ -656,12 +656,15 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
     Called by ``template check`` and, through ``check_template``, by every build."""
     from lxml import etree
 
+    from builder.readonce import input_stream
     from builder.safeio import UnsafeFile, read_package_part
 
     try:
+        # the same bytes the build renders and hashes (one read per build: builder.readonce)
+        template = input_stream(template)
         with zipfile.ZipFile(template) as package:
             names = [info.filename for info in package.infolist()]
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, UnsafeFile, zipfile.BadZipFile):
         return  # check_template_package says what is wrong with the file
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     for name in names:
@@ -699,7 +702,7 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
                                                    f"已拒绝。请在 Word 中删除这个域，或把内容直接写进模板"))
 
 
-def _check_svg_references(report: TemplateReport, template: Path, name: str) -> None:
+def _check_svg_references(report: TemplateReport, template, name: str) -> None:
     """An image part that is an SVG (whatever its name says: it is read by its content) may not
     name a file or an address outside itself."""
     from builder.safeio import UnsafeFile, read_package_part
