@@ -58,9 +58,13 @@ def _default_sources() -> Path:
 
 
 def _default_out() -> Path:
-    from builder.where import build_root
+    from builder.where import build_root, default_output_problem
 
-    return build_root()
+    out = build_root()
+    problem = default_output_problem(out)
+    if problem is not None:
+        raise click.UsageError(problem)
+    return out
 
 
 def _as_document_folders(paths: list[Path]) -> list[Path]:

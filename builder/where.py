@@ -51,6 +51,21 @@ def build_root() -> Path:
     return Path(BUILD)
 
 
+def default_output_problem(out: Path) -> str | None:
+    """Why the default output folder (``build/``, not one the user typed) may not be written: it
+    is a link leading out of the repository (a clone can commit such a link), so a plain
+    ``budgetdoc build`` would write somewhere the user never named. None when it may be."""
+    root = repository_root()
+    if root is None or not os.path.islink(out):
+        return None
+    target = Path(os.path.realpath(out))
+    base = Path(os.path.realpath(root))
+    if target == base or base in target.parents:
+        return None
+    return (f"默认输出文件夹 {out} 是一个链接，指向仓库之外的 {target}，未写入任何文件"
+            f"（如确要写到那里，请用 --out 明确写出该文件夹；否则删除这个链接）")
+
+
 def document_folder_of(path: Path) -> Path | None:
     """The document folder (the one holding ``document.yaml``) a source file belongs to."""
     from builder.sources import is_document_folder

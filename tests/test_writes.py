@@ -205,3 +205,24 @@ def test_git_setup_refuses_a_linked_gitattributes(tmp_path):
     result = run_cli("git-setup", cwd=tmp_path / "r")
     assert result.returncode == 1 and "链接" in result.stderr and "Traceback" not in result.stderr
     assert victim.read_text() == "keep me"
+
+
+def test_a_default_build_folder_that_links_out_of_the_repository_is_not_written(tmp_path):
+    """A clone can commit ``build`` as a link to anywhere: a plain ``budgetdoc build`` must not
+    write there (exit 2, nothing written); naming the folder with --out is the user's choice."""
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    outside.mkdir()
+    write_document(repo / "sources" / "doc", {"01-测试.yaml": PROJECT})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "build").symlink_to(outside)
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "指向仓库之外" in result.stderr and "--out" in result.stderr
+    assert list(outside.iterdir()) == []
+    inside = repo / "elsewhere"
+    inside.mkdir()
+    (repo / "build").unlink()
+    (repo / "build").symlink_to(inside)  # a link that stays inside the repository is fine
+    assert run_cli("build", cwd=repo).returncode == 0 and (inside / "doc.docx").is_file()
+    result = run_cli("build", "--out", outside, cwd=repo)  # named by the user
+    assert result.returncode == 0 and (outside / "doc.docx").is_file()
