@@ -127,10 +127,7 @@ def write_new(path: Path, data: bytes | str) -> None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
     finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = True, inputs=()) -> str | None:
@@ -148,10 +145,7 @@ def write_atomic(path: Path, data: bytes, durable: bool = True, inputs=()) -> st
     try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
     return replaced
 
@@ -182,8 +176,13 @@ def _write_temporary(path: Path, data: bytes, durable: bool) -> str:
         os.chmod(tmp, file_mode())
         return tmp
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temporary file of ours, if it is still there."""
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass

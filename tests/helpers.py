@@ -64,3 +64,39 @@ def rule_line(problem) -> str:
     tested where the printed format is (tests/test_friction.py)."""
     note = f"（{problem.note}）" if problem.note else ""
     return f"{problem.location.display()} [{problem.severity}] {problem.rule or 'SOURCE'} {problem.message}{note}"
+
+
+# a 自评 document with one clean project, to plant slips in (tests/test_review.py, tests/test_slips.py)
+EVAL_DOCUMENT = "文档类型: 绩效自评\n年度: 2025\n单位名称: 测试单位\n"
+EVAL_PROJECT = """\
+项目名称: 测试项目
+主管部门: 测试主管部门
+实施单位: 测试实施单位
+项目资金:
+  年度资金总额: [100000, 100000, 100000]
+  当年财政拨款: [100000, 100000, 100000]
+  上年结转资金: [0, 0, 0]
+  其他资金: [0, 0, 0]
+预算执行分值: 10
+预期目标: 目标。
+实际完成情况: 完成。
+绩效指标:
+  产出指标:
+    数量指标:
+      活动场次:
+        指标值: =4(场)
+        实际完成值: =4(场)
+        分值: 50
+  效益指标:
+    社会效益指标:
+      社会影响:
+        指标值: 提升
+        实际完成值: 达成预期指标
+        分值: 30
+  满意度指标:
+    服务对象满意度指标:
+      满意度:
+        指标值: ≥90(%)
+        实际完成值: =95(%)
+        分值: 10
+"""

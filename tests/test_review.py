@@ -20,7 +20,7 @@ from builder.build import check
 from builder.errors import Location
 from builder.values import parse_indicator_value
 from conftest import EVALUATION_SOURCES, SOURCES, TARGET_SOURCES, run_cli
-from helpers import DOCUMENT, PROJECT, rule_line, write_document
+from helpers import DOCUMENT, EVAL_DOCUMENT, EVAL_PROJECT, PROJECT, rule_line, write_document
 
 LOC = Location(Path("x.yaml"))
 
@@ -93,39 +93,6 @@ def test_band_scores_achieved_in_full_and_others_need_a_written_score():
 
 # ---------------------------------------------------------------- a 自评 document to plant slips in
 
-EVAL_DOCUMENT = "文档类型: 绩效自评\n年度: 2025\n单位名称: 测试单位\n"
-EVAL_PROJECT = """\
-项目名称: 测试项目
-主管部门: 测试主管部门
-实施单位: 测试实施单位
-项目资金:
-  年度资金总额: [100000, 100000, 100000]
-  当年财政拨款: [100000, 100000, 100000]
-  上年结转资金: [0, 0, 0]
-  其他资金: [0, 0, 0]
-预算执行分值: 10
-预期目标: 目标。
-实际完成情况: 完成。
-绩效指标:
-  产出指标:
-    数量指标:
-      活动场次:
-        指标值: =4(场)
-        实际完成值: =4(场)
-        分值: 50
-  效益指标:
-    社会效益指标:
-      社会影响:
-        指标值: 提升
-        实际完成值: 达成预期指标
-        分值: 30
-  满意度指标:
-    服务对象满意度指标:
-      满意度:
-        指标值: ≥90(%)
-        实际完成值: =95(%)
-        分值: 10
-"""
 
 
 def eval_findings(tmp_path, text, document=EVAL_DOCUMENT, **extra):
