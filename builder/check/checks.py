@@ -1,5 +1,5 @@
 """Stage 3 — checks: rules over the model that produce located findings (the registry and how
-rules run: builder.rules; importing this module registers every rule, builder.slips's too).
+rules run: builder.check.rules; importing this module registers every rule, builder.check.slips's too).
 
 Each rule has an id (shown to users and listed in docs/checks.md), a severity
 and a function that yields findings. ``budgetdoc build`` runs them first:
@@ -14,11 +14,11 @@ import difflib
 import re
 from decimal import Decimal
 
-from builder import model as m
-from builder import scoring
-from builder.errors import Location
-from builder.rules import BOTH, ERROR, WARNING, ZERO, finding, indicator_path, rule, section_text
-from builder.values import (
+from builder.model import core as m
+from builder.check import scoring
+from builder.read.errors import Location
+from builder.check.rules import BOTH, ERROR, WARNING, ZERO, finding, indicator_path, rule, section_text
+from builder.model.values import (
     TEN_THOUSAND, ValueProblem, evaluate_formula, format_fixed, format_score, format_wan_short, format_yuan,
     numbers_in,
 )
@@ -551,7 +551,7 @@ def check_fill_in(document: m.Document):
 @rule("UNIT-MISMATCH", WARNING, "实际完成值与指标值的单位属于同一量纲（元/万元/亿元、%/‰、天/月/年可换算；个/项/次、人/人次等不可互换），否则不计分",
       kinds=EVALUATION)
 def check_unit_mismatch(document: m.Document):
-    from builder.units import describe_dimension
+    from builder.model.units import describe_dimension
 
     for project in document.projects:
         for indicator in project.indicators:
@@ -682,7 +682,7 @@ _PLACEHOLDER = re.compile(r"[*＊]{2,}|[*＊](?!\s*[\d(（])|(?<![A-Za-z])(?:XX|
 
 @rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）", kinds=BOTH)
 def check_placeholders(document: m.Document):
-    from builder.slips import text_fields  # every text a reviewer reads (a form's fields too)
+    from builder.check.slips import text_fields  # every text a reviewer reads (a form's fields too)
 
     for item in text_fields(document):
         match = _PLACEHOLDER.search(item.text)
@@ -709,7 +709,7 @@ def check_cost_direction(document: m.Document):
 
 @rule("IND-PERCENT", WARNING, "百分比指标值、实际完成值不超过 100%（增长率等确可超过的，用“忽略:”写明原因）", kinds=BOTH)
 def check_percent(document: m.Document):
-    from builder.units import parse_unit
+    from builder.model.units import parse_unit
 
     for project in document.projects:
         for indicator in project.indicators:
@@ -791,5 +791,5 @@ def check_annual_goal(document: m.Document):
 
 
 # The rules for people's slips (FUND-SMALL, IND-COST-BUDGET, SKELETON, BIDI-CONTROL, YEAR-STALE) and
-# the one reader of every text field they share live in builder.slips; importing it registers them.
-from builder import slips as _slips  # noqa: E402,F401
+# the one reader of every text field they share live in builder.check.slips; importing it registers them.
+from builder.check import slips as _slips  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """What a reviewer applies on top of the rules: a rule profile (``规则:``), the findings
 the sources accept (``忽略:``) and a baseline of known findings (``check --baseline``).
 
-A profile is a YAML data file: the shipped ones are ``builder/profiles/<名称>.yaml``;
+A profile is a YAML data file: the shipped ones are ``builder/check/profiles/<名称>.yaml``;
 a user's own is named by its path from the document folder::
 
     名称: 本单位
@@ -20,21 +20,21 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from builder import model as m
-from builder import checks as _rules_registered  # noqa: F401  (importing it registers every rule)
-from builder.rules import OFF, OWN, RULES, run_checks
-from builder.errors import Location, Problem, Problems, display_path
-from builder.rawtree import Mapping, Scalar
-from builder.repo import OutsideRepository, in_repository
-from builder.schema import suggest
-from builder.sources import read_source
+from builder.model import core as m
+from builder.check import checks as _rules_registered  # noqa: F401  (importing it registers every rule)
+from builder.check.rules import OFF, OWN, RULES, run_checks
+from builder.read.errors import Location, Problem, Problems, display_path
+from builder.read.rawtree import Mapping, Scalar
+from builder.read.repo import OutsideRepository, in_repository
+from builder.model.schema import suggest
+from builder.read.sources import read_source
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "默认"
 LEVELS = ("错误", "警告", OFF, OWN)
 PROFILE_KEYS = ("名称", "说明", "基于", "规则")
 ACCEPTED, KNOWN = "已接受", "已知"
-# ids that are not rules of builder.checks but appear in findings (docs/checks.md lists them too)
+# ids that are not rules of builder.check.checks but appear in findings (docs/checks.md lists them too)
 META_RULES = ("PROFILE", "WAIVER-UNUSED")
 
 
@@ -64,7 +64,7 @@ def _profile_problem(location: Location, field: str, message: str) -> Problem:
 
 def _resolve(name: str, base: Path) -> Path | None:
     """A profile named by a path (from ``base``) or by a shipped name. A path goes through the
-    repository boundary (``builder.repo``): one outside raises OutsideRepository before it is
+    repository boundary (``builder.read.repo``): one outside raises OutsideRepository before it is
     read. A shipped profile names shipped ones only."""
     name = name.strip()
     shipped = PROFILE_DIR / f"{name}.yaml"
@@ -269,7 +269,7 @@ def write_baseline(path: Path, problems: list[Problem], inputs=()) -> int:
     entries = sorted({baseline_key(p) for p in problems if p.severity in ("错误", "警告")})
     data = {"说明": "budgetdoc check --baseline 的已知发现：这些发现不再使检查失败，新的发现照常报告",
             "发现": [dict(zip(("file", "rule", "field", "message"), e)) for e in entries]}
-    from builder.outputs import write_atomic
+    from builder.output.atomic import write_atomic
 
     write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), inputs=inputs)
     return len(entries)
@@ -280,8 +280,8 @@ class BaselineProblem(Exception):
 
 
 def read_baseline(path: Path) -> set[tuple[str, str, str, str]]:
-    from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
-    from builder.safeio import UnsafeFile
+    from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+    from builder.read.safeio import UnsafeFile
 
     try:
         data = json.loads(read_input(path, MAX_TEMPLATE_FILE_BYTES).decode("utf-8"))

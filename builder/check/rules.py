@@ -1,6 +1,6 @@
 """The rule registry: what a rule is, how rules register, how they run over a document, and the
 helpers every rule module shares (a finding at its place, an indicator's field path, a section's
-text). builder.checks and builder.slips register their rules here; nothing here knows a rule.
+text). builder.check.checks and builder.check.slips register their rules here; nothing here knows a rule.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from builder import model as m
-from builder.errors import Location, Problem
+from builder.model import core as m
+from builder.read.errors import Location, Problem
 
 ERROR, WARNING = "错误", "警告"
 ZERO = Decimal(0)

@@ -10,7 +10,7 @@
   none computable: no 实际完成值, UNIT-MISMATCH, a text miss, a 完成程度 band) is *unscorable*:
   总分 and 等级 are then blank, never a sum that counts it as 0 (SCORE-MISSING says which).
 - Units are part of a value: the 实际完成值 is converted into the 指标值's unit
-  (``builder.units``: 58000 元 against ≤6 万元 is 5.8 万元); across dimensions
+  (``builder.model.units``: 58000 元 against ≤6 万元 is 5.8 万元); across dimensions
   (工作日 against 月, 人/月 against 元/人/月) nothing is computed (UNIT-MISMATCH).
 - 完成程度 (定性 bands, written by the writer): 达成 100% of 分值, 基本达成 80–100%,
   部分达成 50–80%, 未达成 0–50%; a 定性 indicator marked 达成 scores full, one
@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from builder import model as m
-from builder import units
-from builder.values import IndicatorValue, round_half_up
+from builder.model import core as m
+from builder.model import units
+from builder.model.values import IndicatorValue, round_half_up
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)

@@ -3,14 +3,14 @@
 - FUND-SMALL: a project amount below 1,000 元 — 25 typed for 25 万;
 - IND-COST-BUDGET: a cost indicator larger than the project's whole budget;
 - SKELETON: the example texts of a ``budgetdoc init`` / ``new 项目`` skeleton left in place
-  (taken from the skeletons' one definition, builder.scaffold.placeholders);
+  (taken from the skeletons' one definition, builder.cycle.scaffold.placeholders);
 - BIDI-CONTROL: invisible bidirectional control characters in a text;
 - YEAR-STALE: an earlier year in a text (a next-year draft that still speaks of last year).
 
 Every rule reading texts goes through ``text_fields``: every text of the document and of each
 project — narratives (Markdown ones too: the model holds their words), goals, extension fields of
 a bureau's form, indicator names, values and their own fields — each with its field path and place.
-Registered in builder.rules.RULES (builder.checks imports this module at its end).
+Registered in builder.check.rules.RULES (builder.check.checks imports this module at its end).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator
 
-from builder import model as m
-from builder.rules import BOTH, WARNING, finding, indicator_path, rule, section_text
-from builder.errors import Location
-from builder.values import format_yuan
+from builder.model import core as m
+from builder.check.rules import BOTH, WARNING, finding, indicator_path, rule, section_text
+from builder.read.errors import Location
+from builder.model.values import format_yuan
 
 
 # ---------------------------------------------------------------- every text, with its place
@@ -187,7 +187,7 @@ def _budget(project) -> tuple[str, Decimal | None]:
 
 
 def _in_yuan(value) -> Decimal | None:
-    from builder.units import parse_unit
+    from builder.model.units import parse_unit
 
     if value is None or value.number is None or not value.unit:
         return None
@@ -222,7 +222,7 @@ def check_cost_within_budget(document: m.Document):
 # ---------------------------------------------------------------- SKELETON
 
 def _placeholder_pattern(form) -> re.Pattern:
-    from builder.scaffold import placeholders
+    from builder.cycle.scaffold import placeholders
 
     words = "|".join(re.escape(p) for p in placeholders(form))
     return re.compile(rf"(?<!\w)(?:{words})(?!\w)")  # whole words: “圆满完成年度工作任务” is not one

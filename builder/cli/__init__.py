@@ -14,8 +14,10 @@ from pathlib import Path
 
 import click
 
-from builder import __version__, clitext
-from builder.errors import InputError, display_path, printable
+from builder import __version__
+
+from builder.cli import clitext
+from builder.read.errors import InputError, display_path, printable
 
 clitext.install()
 
@@ -47,7 +49,7 @@ def _existing_paths(paths) -> list[Path]:
 
 
 def _default_sources() -> Path:
-    from builder.where import sources_root
+    from builder.read.where import sources_root
 
     root = sources_root()
     if not root.exists():
@@ -58,7 +60,7 @@ def _default_sources() -> Path:
 
 
 def _default_out() -> Path:
-    from builder.where import build_root, default_output_problem
+    from builder.read.where import build_root, default_output_problem
 
     out = build_root()
     problem = default_output_problem(out)
@@ -69,7 +71,7 @@ def _default_out() -> Path:
 
 def _as_document_folders(paths: list[Path]) -> list[Path]:
     """A project file given as PATH stands for its document folder."""
-    from builder.where import document_folder_of
+    from builder.read.where import document_folder_of
 
     result = []
     for path in paths:
@@ -89,7 +91,7 @@ def cli() -> None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from builder.build import FORMATS
+    from builder.output.build import FORMATS
 
     formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     unknown = [f for f in formats if f not in FORMATS]
@@ -117,7 +119,7 @@ def build(paths: tuple[Path, ...], out_dir: Path | None, format_list: str, watch
     列出它的全部错误、不写它的任何文件（原有输出保持不变），其他文档照常生成；
     源文件、模板都没有变化的文档不重新生成。
     """
-    from builder.assemble import epoch_problem
+    from builder.output.assemble import epoch_problem
 
     formats = _formats(format_list)
     targets = _as_document_folders(_existing_paths(paths)) or [_default_sources()]
@@ -131,7 +133,7 @@ def build(paths: tuple[Path, ...], out_dir: Path | None, format_list: str, watch
         return _build_once(targets, out_dir, formats, not no_cache, jobs)
 
     if watch:
-        from builder.watch import watch_and_build
+        from builder.live.watch import watch_and_build
 
         watch_and_build(targets, out_dir, formats, once)
         return
@@ -140,11 +142,11 @@ def build(paths: tuple[Path, ...], out_dir: Path | None, format_list: str, watch
 
 def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], use_cache: bool, jobs: int) -> int:
     """One build with its report; returns the exit code."""
-    from builder.build import build as run_build
-    from builder.pdf import PdfUnavailable
+    from builder.output.build import build as run_build
+    from builder.output.pdf import PdfUnavailable
 
-    from builder.build import OutputClash
-    from builder.safeio import describe_os_error
+    from builder.output.build import OutputClash
+    from builder.read.safeio import describe_os_error
 
     started = time.perf_counter()
     try:
@@ -154,7 +156,7 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
         return EXIT_INPUT
     pdf_missing = None
     if "pdf" in formats:  # without LibreOffice, the other formats are still made; the PDF is reported missing
-        from builder.pdf import find_soffice
+        from builder.output.pdf import find_soffice
 
         try:
             find_soffice()
@@ -223,7 +225,7 @@ def serve_command(path: Path | None, port: int, host: str) -> None:
     except ImportError as exc:
         click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
         sys.exit(EXIT_USAGE)
-    from builder.serve import ServeProblem, serve
+    from builder.live.serve import ServeProblem, serve
 
     try:
         targets = _as_document_folders(_existing_paths((path,) if path else ())) or [_default_sources()]
@@ -255,8 +257,8 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
     """
     import json
 
-    from builder.build import check
-    from builder.review import BaselineProblem, apply_baseline, read_baseline, write_baseline
+    from builder.output.build import check
+    from builder.check.profile import BaselineProblem, apply_baseline, read_baseline, write_baseline
 
     given = _existing_paths(paths)
     targets = _as_document_folders(given) or [_default_sources()]
@@ -275,8 +277,8 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
             sys.exit(EXIT_INPUT)
         problems, gone = apply_baseline(problems, known, display_path(baseline))
     if write_baseline_to is not None:
-        from builder.build import read_inputs
-        from builder.loader import expand_document_folders
+        from builder.output.build import read_inputs
+        from builder.load.loader import expand_document_folders
 
         try:
             inputs = [path for folder in expand_document_folders(targets) for path in read_inputs(folder)]
@@ -285,7 +287,7 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
         count = write_baseline(write_baseline_to, problems, inputs)
         click.echo(f"已把 {count} 条发现写入基线 {display_path(write_baseline_to)}", err=True)
     if docx_out is not None:
-        from builder.annotate import AnnotateProblem, write_annotated
+        from builder.review.annotate import AnnotateProblem, write_annotated
 
         try:
             for path in write_annotated(documents, problems, docx_out):
@@ -316,7 +318,7 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
 def _only_given_files(given: list[Path], problems):
     """For a project file given as PATH, only that file's findings (the checks run on its whole
     document); returns them and, per such document, how many findings were left out."""
-    from builder.where import document_folder_of
+    from builder.read.where import document_folder_of
 
     restrict: dict[str, set[str]] = {}
     folders: dict[str, Path] = {}
@@ -347,7 +349,7 @@ def schema(which: str, form_path: Path | None) -> None:
     """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
     import json
 
-    from builder.loader import source_json_schema
+    from builder.load.loader import source_json_schema
 
     form = _read_form(form_path) if form_path else None
     click.echo(json.dumps(source_json_schema(which, form), ensure_ascii=False, indent=2))
@@ -358,9 +360,9 @@ def schema(which: str, form_path: Path | None) -> None:
 @click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
 def context_command(folder: Path, stem: str | None) -> None:
     """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
-    from builder.build import document_context
-    from builder.errors import InputError
-    from builder.loader import load_document
+    from builder.output.build import document_context
+    from builder.read.errors import InputError
+    from builder.load.loader import load_document
 
     loaded = load_document(folder)
     if loaded.errors or loaded.document is None:
@@ -377,7 +379,7 @@ def context_command(folder: Path, stem: str | None) -> None:
     if stem is not None:
         stems = [p.stem for p in document.projects]
         if stem not in stems:
-            from builder.schema import suggest
+            from builder.model.schema import suggest
 
             hint = suggest(stem, stems)
             click.echo(f"没有名为“{stem}”的项目文件" + (f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(stems)}）"),
@@ -416,7 +418,7 @@ def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path |
     """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
     import datetime as dt
 
-    from builder.scaffold import ScaffoldExists, scaffold, scaffold_form
+    from builder.cycle.scaffold import ScaffoldExists, scaffold, scaffold_form
 
     try:
         if form_path is not None:
@@ -444,8 +446,8 @@ def totext(docx: Path) -> None:
 
     from lxml.etree import XMLSyntaxError
 
-    from builder.docxtext import to_text
-    from builder.safeio import UnsafeFile
+    from builder.review.docxtext import to_text
+    from builder.read.safeio import UnsafeFile
 
     try:
         text = to_text(docx)
@@ -461,7 +463,7 @@ def totext(docx: Path) -> None:
 @cli.command(name="git-setup")
 def git_setup() -> None:
     """设置当前 git 仓库：.gitattributes 和 git config，让 git diff 显示 .docx 的文字、按字比较中文。"""
-    from builder.gitsetup import NotARepository, setup
+    from builder.cycle.gitsetup import NotARepository, setup
 
     try:
         for line in setup(Path.cwd()):
@@ -487,7 +489,7 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
     """
     import json
 
-    from builder.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, redline_revisions, \
+    from builder.review.semdiff import WORKING_TREE, DiffProblem, diff as run_diff, format_changes, redline_revisions, \
         repository_root, unknown_revisions
 
     revisions, paths = _split_revisions_and_paths(list(args))
@@ -514,7 +516,7 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
     if redline_out is not None:
-        from builder.redline import RedlineFailed, RedlineUnavailable
+        from builder.review.redline import RedlineFailed, RedlineUnavailable
 
         changed = list(dict.fromkeys(c.document for c in changes))
         if len(changed) > 1 and redline_out.suffix.lower() == ".docx" and not redline_out.is_dir():
@@ -538,8 +540,8 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
 
 def _only_given_projects(changes, paths: list[Path]):
     """For project files given as paths, only those projects' changes (the document is compared whole)."""
-    from builder.loader import load_document
-    from builder.where import document_folder_of
+    from builder.load.loader import load_document
+    from builder.read.where import document_folder_of
 
     files = [p for p in paths if p.is_file() and document_folder_of(p) is not None]
     if not files:
@@ -556,7 +558,7 @@ def _only_given_projects(changes, paths: list[Path]):
 
 
 def _in_revision(root: Path, revision: str, path: Path) -> bool:
-    from builder import childproc
+    from builder.read import childproc
 
     try:
         relative = path.relative_to(root.resolve()) if path.is_absolute() else path
@@ -588,8 +590,8 @@ def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> 
 
     需要可选组件：pip install 'budgetdoc[redline]'。
     """
-    from builder.outputs import replaced_note
-    from builder.redline import RedlineFailed, RedlineUnavailable, redline
+    from builder.output.atomic import replaced_note
+    from builder.review.redline import RedlineFailed, RedlineUnavailable, redline
 
     try:
         replaced = redline(old, new, out, author=author, date=date)
@@ -615,7 +617,7 @@ def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, templ
 
     列出无法归位的内容（“未导入”）和需要核对之处（“请核对”）。
     """
-    from builder.importer import ImportProblem, import_docx
+    from builder.cycle.importer import ImportProblem, import_docx
 
     try:
         if form_path is not None:
@@ -634,15 +636,15 @@ def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, templ
 
 
 def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_path: Path | None):
-    from builder.formimport import import_with_form, relative
-    from builder.importer import ImportProblem
+    from builder.cycle.formimport import import_with_form, relative
+    from builder.cycle.importer import ImportProblem
 
     form = _read_form(form_path)
     form_ref = template_ref = None
     if form_path.is_dir():
-        from builder.build import template_for
-        from builder.errors import InputError
-        from builder.loader import load_document
+        from builder.output.build import template_for
+        from builder.read.errors import InputError
+        from builder.load.loader import load_document
 
         loaded = load_document(form_path)
         if template_path is None and loaded.document is not None and loaded.document.template:
@@ -686,8 +688,8 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         raise click.UsageError(f"多余的参数“{name}”（只有 budgetdoc new 项目 <项目名称> 带名称）")
     if source is None:
         raise click.UsageError(f"缺少选项 --from：从哪个绩效目标申报生成，如 budgetdoc new {kind} --from sources/2025-绩效目标申报")
-    from builder.cycle import CycleProblem, new_evaluation, next_year
-    from builder.loader import load_document
+    from builder.cycle.newyear import CycleProblem, new_evaluation, next_year
+    from builder.load.loader import load_document
 
     try:
         loaded = load_document(source)
@@ -729,8 +731,8 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
 
 
 def _new_project(name: str | None, folder: Path | None) -> None:
-    from builder.scaffold import ProjectExists, new_project
-    from builder.where import document_folder_of
+    from builder.cycle.scaffold import ProjectExists, new_project
+    from builder.read.where import document_folder_of
 
     if not name or not name.strip():
         raise click.UsageError("缺少项目名称：budgetdoc new 项目 <项目名称> [--in 文档文件夹]")
@@ -798,8 +800,8 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 
 def _read_form(path: Path):
     """The form named by --form, or exit 1 with its problems (one line each)."""
-    from builder.errors import InputError
-    from builder.form import read_form
+    from builder.read.errors import InputError
+    from builder.forms.form import read_form
 
     try:
         return read_form(path)
@@ -819,7 +821,7 @@ def template_new(template_file: Path, kind: str | None, form_path: Path | None) 
     """写一个新的 Word 模板：标准模板（--from）或按本局表单定义（--form）排好的申报表，
     最后一页列出可用的名称（生成文档时不出现）。在 Word 中修改后即可使用。"""
     from builder.render.templatecheck import check_template
-    from builder.templatemaker import make_starter
+    from builder.cycle.templatemaker import make_starter
 
     if kind and form_path:
         click.echo("--from 和 --form 只能选一个", err=True)
@@ -875,7 +877,7 @@ def _ensure_streams() -> None:
 def main() -> None:
     import signal
 
-    from builder.outputs import WriteRefused
+    from builder.output.atomic import WriteRefused
 
     _ensure_streams()
     signal.signal(signal.SIGTERM, _terminate)
@@ -892,7 +894,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
-    except WriteRefused as exc:  # every command's refused write (builder.outputs), said in one place
+    except WriteRefused as exc:  # every command's refused write (builder.output.atomic), said in one place
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:

@@ -17,10 +17,10 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from builder import model as m
-from builder.importer import ImportProblem, ImportReport, Para, Table, _check_out_dir, project_stem, read_blocks
+from builder.model import core as m
+from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, _check_out_dir, project_stem, read_blocks
 from builder.render.merge import MERGE_MARKER
-from builder.values import TEN_THOUSAND
+from builder.model.values import TEN_THOUSAND
 
 _TAG = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 _BLOCK = re.compile(r"^\{%(p|tr)\s+(for|endfor|if|endif|else)\b\s*(.*?)\s*%\}$")
@@ -207,7 +207,7 @@ def _date(text: str):
 
 
 def _money(text: str, unit: str):
-    from builder.writer import money
+    from builder.cycle.writer import money
 
     text = text.replace(",", "").strip()
     if not text:
@@ -250,7 +250,7 @@ def _set(tree, path: str, value) -> None:
 def _project_yaml(scope: dict, form, order: list[str]):
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.writer import text_block
+    from builder.cycle.writer import text_block
 
     data = CommentedMap()
     groups = set(form.groups)
@@ -299,8 +299,8 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     """``budgetdoc import --form``: the document's values, read where the template prints them."""
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.importer import _verify
-    from builder.writer import dump, text_block
+    from builder.cycle.importer import _verify
+    from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
     values = read_with_template(docx, template)

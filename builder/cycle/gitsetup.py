@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from builder import childproc
+from builder.read import childproc
 
 # bytes: 0xC0-0xFF is a UTF-8 lead byte, 0x80-0xBF a continuation byte
 WORD_REGEX = b"[0-9]+([.,][0-9]+)*%?|[A-Za-z_]+|[\xc0-\xff][\x80-\xbf]+|[^[:space:]]"
@@ -58,7 +58,7 @@ def textconv_command() -> str:
 def _attributes_bytes(path: Path) -> bytes:
     """The repository's .gitattributes as bytes (empty when there is none); a link or a
     non-regular file is refused, not followed or replaced."""
-    from builder.safeio import UnsafeFile, read_regular
+    from builder.read.safeio import UnsafeFile, read_regular
 
     if not os.path.lexists(path):
         return b""
@@ -72,7 +72,7 @@ def _attributes_bytes(path: Path) -> bytes:
 
 def setup(start: Path) -> list[str]:
     """Configure the repository containing ``start``; returns what was done, in Chinese."""
-    from builder.outputs import write_atomic
+    from builder.output.atomic import write_atomic
 
     root = repository_root(start)
     done = []

@@ -25,11 +25,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder import model as m
-from builder.docxtext import W, paragraph_text
-from builder.safeio import UnsafeFile, read_package_part
-from builder.writer import dump, flow, indicator_tree, money, score, text_block
-from builder.values import (
+from builder.model import core as m
+from builder.review.docxtext import W, paragraph_text
+from builder.read.safeio import UnsafeFile, read_package_part
+from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
+from builder.model.values import (
     CENT, FULLWIDTH_DIGITS, TEN_THOUSAND, ValueProblem, format_score, format_wan, format_wan_short, parse_indicator_value,
     read_number,
 )
@@ -1128,7 +1128,7 @@ class _EvaluationReader:
             self.check_project(project)
 
     def check_project(self, p: EvaluationProject) -> None:
-        from builder.scoring import round_cents
+        from builder.check.scoring import round_cents
 
         notes = self.doc.notes
         name = p.fields.get("项目名称", "")
@@ -1381,8 +1381,8 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
         dump(data, path)
         files.append(path)
         if sections:
-            from builder.markdown import sections_markdown
-            from builder.outputs import write_new
+            from builder.read.markdown import sections_markdown
+            from builder.output.atomic import write_new
 
             text = sections_markdown(project.fields.get("项目名称", stem), sections)
             write_new(out_dir / f"{stem}.md", text)
@@ -1394,8 +1394,8 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
 
 def _verify(out_dir: Path, report: ImportReport) -> None:
     """Load and check what was written; its errors (what would stop a build) become notes."""
-    from builder.build import check
-    from builder.errors import InputError
+    from builder.output.build import check
+    from builder.read.errors import InputError
 
     try:
         _, problems = check([out_dir])

@@ -9,12 +9,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import model as m
-from builder.errors import InputError, Problem
-from builder.loader import load_document
-from builder.outputs import write_new
-from builder.readonce import reading_once
-from builder.sources import source_bytes, source_files
+from builder.model import core as m
+from builder.read.errors import InputError, Problem
+from builder.load.loader import load_document
+from builder.output.atomic import write_new
+from builder.read.readonce import reading_once
+from builder.read.sources import source_bytes, source_files
 
 # default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
 DEFAULT_WEIGHTS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
@@ -64,7 +64,7 @@ def _raw(path: Path) -> dict:
     of the text the bounded reader accepted."""
     from ruamel.yaml import YAML
 
-    from builder.sources import accepted_text
+    from builder.read.sources import accepted_text
 
     text = accepted_text(path)
     if path.suffix not in (".yaml", ".yml"):
@@ -101,7 +101,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     empty 实际完成值 / 执行数 to fill, 分值 by the default weights."""
     from ruamel.yaml.comments import CommentedMap as Map
 
-    from builder.writer import Num, dump, flow, indicator_tree, money, text_block
+    from builder.cycle.writer import Num, dump, flow, indicator_tree, money, text_block
 
     document = _load_target(source)
     form = document.form
@@ -188,9 +188,9 @@ _FOLLOWED_FILES = ("模板", "表单")  # document.yaml keys naming a file by it
 def _follow_file(source: Path, out: Path, name: str, written: list[Path]) -> str:
     """A file that document.yaml names: copied along when it lies in the document folder,
     otherwise (a file shared by several years) named again by its path from the new folder."""
-    from builder.outputs import write_new
-    from builder.repo import OutsideRepository, resolve_in_repository
-    from builder.safeio import read_regular
+    from builder.output.atomic import write_new
+    from builder.read.repo import OutsideRepository, resolve_in_repository
+    from builder.read.safeio import read_regular
 
     try:
         path = resolve_in_repository(source, name, "文件")
@@ -231,7 +231,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     earlier year are reported (the YEAR-STALE check on the draft), never rewritten."""
     from ruamel.yaml import YAML
 
-    from builder.sources import accepted_text
+    from builder.read.sources import accepted_text
 
     document = _load_target(source)
     _check_out(out)
@@ -301,7 +301,7 @@ def _relocate(problem: Problem, source: Path, out: Path) -> Problem:
     """A problem found in the old file, placed in the new one (two note lines were added above)."""
     from dataclasses import replace
 
-    from builder.errors import Location
+    from builder.read.errors import Location
 
     old = problem.location
     return replace(problem, location=Location(out / old.file.name, old.line + 4, old.col))
@@ -309,7 +309,7 @@ def _relocate(problem: Problem, source: Path, out: Path) -> Problem:
 
 def _stale_years(out: Path) -> list[Problem]:
     """The draft's texts that name a year before the new one (``2025 年 1年需支付 84.2 万元``)."""
-    from builder.build import check
+    from builder.output.build import check
 
     try:
         _, problems = check([out])
@@ -324,8 +324,8 @@ _SECTION_HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Path]:
     """The Markdown narratives copied, with a note at the top (an HTML comment, which is not printed)
     and the years in ``## 实施周期`` moved like the YAML's."""
-    from builder.markdown import markdown_files
-    from builder.sources import source_bytes
+    from builder.read.markdown import markdown_files
+    from builder.read.sources import source_bytes
 
     shift = new - old
     written = []

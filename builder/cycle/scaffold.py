@@ -12,8 +12,8 @@ import os
 import re
 from pathlib import Path
 
-from builder.model import EVALUATION_KIND, TARGET_KIND
-from builder.outputs import write_atomic, write_new
+from builder.model.core import EVALUATION_KIND, TARGET_KIND
+from builder.output.atomic import write_atomic, write_new
 
 SCHEMA_DIR = ".budgetdoc"
 SCHEMA_FILES = {"document": "document.schema.json", TARGET_KIND: "绩效目标申报.schema.json",
@@ -34,8 +34,8 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
     files written (only those that were missing or out of date)."""
     import json
 
-    from builder.loader import source_json_schema
-    from builder.where import repository_root
+    from builder.load.loader import source_json_schema
+    from builder.read.where import repository_root
 
     absolute = Path(os.path.abspath(folder))
     root = repository_root(absolute.parent) or absolute.parent
@@ -53,7 +53,7 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
 
 # The example texts a person must replace are written ⟦so⟧ in the skeletons below: ``unmark``
 # takes the marks out before a file is written, and ``placeholders`` gives the marked texts to
-# the SKELETON check (builder.slips) — one definition, so the check cannot drift from the skeletons.
+# the SKELETON check (builder.check.slips) — one definition, so the check cannot drift from the skeletons.
 _MARK = re.compile(r"⟦([^⟦⟧]+)⟧")
 
 
@@ -178,14 +178,14 @@ _INDICATOR = tuple("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar may not start with 
 
 def yaml_scalar(text: str) -> str:
     """``text`` as a YAML value that every reader loads back as exactly that text: plain when
-    budgetdoc's own reader (builder.sources.read_yaml) gives it back unchanged as text and no
+    budgetdoc's own reader (builder.read.sources.read_yaml) gives it back unchanged as text and no
     YAML 1.1 reader would see a boolean, else double-quoted (``"yes"``, ``"123"``, ``"- a"``,
     ``"a: b"``, ``"a #b"`` …)."""
     import json
 
-    from builder.errors import Problems
-    from builder.rawtree import Mapping, Scalar
-    from builder.sources import read_yaml
+    from builder.read.errors import Problems
+    from builder.read.rawtree import Mapping, Scalar
+    from builder.read.sources import read_yaml
 
     quoted = json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     if (not text or text != text.strip() or "\n" in text or _YAML11_WORDS.match(text) or _NUMBERISH.match(text)
@@ -234,8 +234,8 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     Returns the new file and the document.yaml that was changed (None when it has no 项目顺序)."""
     from ruamel.yaml import YAML
 
-    from builder.errors import InputError, Location, Problem
-    from builder.sources import accepted_text, source_files
+    from builder.read.errors import InputError, Location, Problem
+    from builder.read.sources import accepted_text, source_files
 
     document = folder / "document.yaml"
     if not document.is_file():

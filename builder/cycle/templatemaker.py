@@ -22,8 +22,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from builder.assemble import normalize_package
-from builder.oxml import TWIPS_PER_CM, el, field_runs, replace_child, set_fonts
+from builder.output.assemble import normalize_package
+from builder.render.oxml import TWIPS_PER_CM, el, field_runs, replace_child, set_fonts
 from builder.render.merge import MERGE_MARKER
 
 TITLE_FONT = "方正小标宋简体"
@@ -515,7 +515,7 @@ def save(document, path: Path, again: bool = False) -> None:
     document.core_properties.author = "budgetdoc"
     document.core_properties.title = path.stem
     document.save(buffer)
-    from builder.outputs import write_atomic, write_new
+    from builder.output.atomic import write_atomic, write_new
 
     data = normalize_package(buffer.getvalue(), "2025-01-01T00:00:00Z")
     # the shipped templates are made again over themselves; a starter never replaces a file
@@ -538,7 +538,7 @@ LISTING_NOTE = ("本页列出模板可用的名称，供复制；生成文档时
 
 
 def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
-    from builder import model as m
+    from builder.model import core as m
     from builder.render.chinese import catalog, rows
 
     from builder.render.chinese import evaluation_catalog
@@ -679,7 +679,7 @@ def _grid_rows(form, group: str) -> tuple[list[float], list]:
 def make_form_template(path: Path, form) -> None:
     """A starter for a bureau's own form: one form per project, every field the form declares in a
     labelled cell, each indicator set a grid with its merges, and the page of names."""
-    from builder import model as m
+    from builder.model import core as m
 
     document = new_template_document()
     para(document, "{%p for 项目 in 项目列表 %}")
@@ -707,7 +707,7 @@ def make_form_template(path: Path, form) -> None:
 def make_starter(path: Path, kind: str | None = None, form=None) -> None:
     """``budgetdoc template new``: the shipped template of ``kind`` with the page of names, or a
     starter for ``form``."""
-    from builder import model as m
+    from builder.model import core as m
 
     if form is not None:
         make_form_template(path, form)

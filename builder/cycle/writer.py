@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from builder.values import round_half_up
+from builder.model.values import round_half_up
 
 
 class Num(str):
@@ -106,8 +106,8 @@ BLANK_LINE_BEFORE = ("项目资金:", "情况说明:", "项目总目标:", "绩�
 
 def dump(data, path: Path, note: str = "") -> None:
     """Write ``data`` (after ``note``, comment lines) as a new file: never over an existing one
-    (``builder.outputs.write_new``)."""
-    from builder.outputs import write_new
+    (``builder.output.atomic.write_new``)."""
+    from builder.output.atomic import write_new
 
     write_new(path, note + dump_text(data))
 

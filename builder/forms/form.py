@@ -29,10 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import model as m
-from builder.errors import Location
-from builder.rawtree import Mapping, Node, Scalar, Sequence, describe
-from builder.schema import (
+from builder.model import core as m
+from builder.read.errors import Location
+from builder.read.rawtree import Mapping, Node, Scalar, Sequence, describe
+from builder.model.schema import (
     INVALID, Context, Date, Field, Integer, ListOf, Money, Paragraphs, Record, Text, Choice, suggest,
 )
 
@@ -145,7 +145,7 @@ def _field_spec(name: str, node: Node, ctx: Context, path: str) -> FieldSpec | N
         value = Text().convert(entries[key].node, ctx, f"{path}.{key}")
         return default if value in (INVALID, None) else value
 
-    from builder.schema import Boolean
+    from builder.model.schema import Boolean
 
     required = Boolean(default=False).convert(entries["必填"].node, ctx, f"{path}.必填") if "必填" in entries else False
     choices = columns = ()
@@ -271,8 +271,8 @@ def load_form(node: Node, ctx: Context, folder: Path, builtins: dict[str, set[st
     if not isinstance(node, Scalar) or not isinstance(node.value, str):
         ctx.error(node.loc, "表单", f"应为表单定义（键值表）或表单定义文件的路径，这里写的是{describe(node)}")
         return None
-    from builder.repo import OutsideRepository, resolve_in_repository
-    from builder.sources import read_source
+    from builder.read.repo import OutsideRepository, resolve_in_repository
+    from builder.read.sources import read_source
 
     try:
         path = resolve_in_repository(folder, node.value.strip(), "表单定义文件")
@@ -287,8 +287,8 @@ def load_form(node: Node, ctx: Context, folder: Path, builtins: dict[str, set[st
 
 def form_file(folder: Path, cache=None) -> Path | None:
     """The shared form definition file a document folder names (for the build cache's key)."""
-    from builder.errors import Problems
-    from builder.sources import read_source
+    from builder.read.errors import Problems
+    from builder.read.sources import read_source
 
     document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
                     None)
@@ -308,9 +308,9 @@ _ = Location  # re-exported for callers that build locations
 def read_form(path: Path) -> Form:
     """A form definition named on the command line: a definition file, or a document folder whose
     document.yaml holds or names one. Raises InputError with every problem, located."""
-    from builder.errors import InputError, Problem, Problems
-    from builder.loader import _builtin_keys
-    from builder.sources import read_source
+    from builder.read.errors import InputError, Problem, Problems
+    from builder.load.loader import _builtin_keys
+    from builder.read.sources import read_source
 
     problems = Problems()
     ctx = Context(problems)

@@ -5,8 +5,8 @@ How it fits together:
 - ``Preview`` holds, per document folder found under the given paths, the last good
   load (no errors: what ``build`` would write) and the findings of the latest load.
   ``refresh`` loads and checks the documents a change concerns (the same load and
-  rules as ``build`` and ``check``) and renders their pages (``builder.html``).
-- A thread runs the watcher of ``build --watch`` (``builder.watch.watched_changes``);
+  rules as ``build`` and ``check``) and renders their pages (``builder.output.html``).
+- A thread runs the watcher of ``build --watch`` (``builder.live.watch.watched_changes``);
   after each save it refreshes and tells the open pages through server-sent events
   (``/events``); a page then fetches itself again and swaps its content.
 - An invalid save keeps the last good preview, with the errors at the top and beside
@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from builder import model as m
-from builder.errors import InputError, Problem, display_path, printable
+from builder.model import core as m
+from builder.read.errors import InputError, Problem, display_path, printable
 
-HTML_DIR = Path(__file__).resolve().parent / "html"
+HTML_DIR = Path(__file__).resolve().parents[1] / "output" / "html"
 SCRIPT_URL = "/_budgetdoc/live.js"
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 KEEPALIVE_SECONDS = 15
@@ -78,9 +78,9 @@ def _problem_order(problem: Problem):
 
 def load_and_check(folder: Path) -> tuple[m.Document | None, list[Problem]]:
     """What ``build`` knows of one document folder before rendering: the model and every finding."""
-    from builder.build import template_for
-    from builder.loader import load_document
-    from builder.review import review
+    from builder.output.build import template_for
+    from builder.load.loader import load_document
+    from builder.check.profile import review
 
     loaded = load_document(folder)
     problems = list(loaded.problems)
@@ -109,7 +109,7 @@ class Preview:
     # ---------------------------------------------------------------- loading
 
     def _folders(self) -> list[Path]:
-        from builder.loader import expand_document_folders
+        from builder.load.loader import expand_document_folders
 
         folders, problems = [], []
         for target in self.targets:
@@ -202,7 +202,7 @@ class Preview:
         return view
 
     def _render(self, state: DocState) -> None:
-        from builder.html import document_html, problems_html
+        from builder.output.html import document_html, problems_html
 
         errors = state.errors
         live = {"script": SCRIPT_URL, "id": state.id, "name": state.id, "stale": "", "version": "{version}"}
@@ -221,7 +221,7 @@ class Preview:
             except Exception:  # noqa: BLE001 - a draft of broken sources may not render; the list still helps
                 html = None
         if html is None:
-            from builder.html import findings_list
+            from builder.output.html import findings_list
 
             html = problems_html(state.id, findings_list(state.problems, self._view_link(state)), live)
         html = _encodable(html)
@@ -232,7 +232,7 @@ class Preview:
         state.html = candidate
 
     def _render_index(self) -> str:
-        from builder.html import index_html
+        from builder.output.html import index_html
 
         entries = []
         for state in self.docs.values():
@@ -294,13 +294,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _encodable(page: str) -> str:
     """A page that can be sent as UTF-8: a byte of a file name that was not UTF-8 (a surrogate
-    escape) shown as ``\\xNN``, as the terminal shows it (builder.errors.printable)."""
+    escape) shown as ``\\xNN``, as the terminal shows it (builder.read.errors.printable)."""
     return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80 else "\ufffd",
                           page)
 
 
 def _location(path: Path):
-    from builder.errors import Location
+    from builder.read.errors import Location
 
     return Location(path)
 
@@ -313,7 +313,7 @@ def _resolve(path: Path) -> Path:
 
 
 def _source_paths(folder: Path) -> list[Path]:
-    from builder.sources import source_files
+    from builder.read.sources import source_files
 
     return source_files(folder)
 
@@ -436,7 +436,7 @@ def create_app(preview: Preview, hub: Hub, stop: threading.Event, loopback_only:
         return HTMLResponse(page) if page is not None else not_found("没有这个文档。")
 
     async def source(request):
-        from builder.html import source_html
+        from builder.output.html import source_html
 
         found = preview.source(request.path_params["doc_id"], request.path_params["name"])
         if found is None:
@@ -503,7 +503,7 @@ def _watch(preview: Preview, hub: Hub, stop: threading.Event) -> None:
     """The watcher thread: refresh after each save and tell the pages."""
     import click
 
-    from builder.watch import watched_changes
+    from builder.live.watch import watched_changes
 
     try:
         for paths in watched_changes(preview.targets, None, stop, extra_folders=(HTML_DIR,),
@@ -547,7 +547,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        from builder.safeio import describe_os_error
+        from builder.read.safeio import describe_os_error
 
         raise ServeProblem(f"无法在 {host}:{port} 上启动预览服务：{describe_os_error(exc)}"
                            f"（端口可能已被占用，可用 --port 换一个）") from None

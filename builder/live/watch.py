@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from builder.sources import SOURCE_SUFFIXES
+from builder.read.sources import SOURCE_SUFFIXES
 
 POLL_MS = 500  # how often the watched folders' identities are checked
 
@@ -49,7 +49,7 @@ def watched_changes(targets: list[Path], out_dir: Path | None = None, stop_event
     ``budgetdoc serve`` both run on this."""
     from watchfiles import watch
 
-    from builder.build import TEMPLATE_DIR
+    from builder.output.build import TEMPLATE_DIR
 
     folders = list(dict.fromkeys([*targets, TEMPLATE_DIR, *extra_folders]))
     relevant = change_filter(out_dir, extra_suffixes)
@@ -132,9 +132,9 @@ def _polled_changes(folders: list[Path], relevant, stopped, stop_event):
 
 def _shared_folders(targets: list[Path]) -> list[Path]:
     """The folders of the shared templates and form definitions the documents name."""
-    from builder.build import shared_inputs
-    from builder.errors import InputError
-    from builder.loader import expand_document_folders
+    from builder.output.build import shared_inputs
+    from builder.read.errors import InputError
+    from builder.load.loader import expand_document_folders
 
     try:
         folders = expand_document_folders(targets)

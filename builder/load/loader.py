@@ -11,15 +11,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from builder import model as m
-from builder.errors import InputError, Location, Problem, Problems
-from builder.schema import (
+from builder.model import core as m
+from builder.read.errors import InputError, Location, Problem, Problems
+from builder.model.schema import (
     INVALID, Boolean, Choice, Context, Date, Either, Field, IndicatorText, Integer, ListOf, Money,
     Nested, Number, Paragraphs, Record, Row, Text, suggest,
 )
-from builder.rawtree import Mapping, Scalar, describe
-from builder.markdown import FORMAT_KEY, FORMATS
-from builder.sources import SourceFile, find_document_folders, read_folder
+from builder.read.rawtree import Mapping, Scalar, describe
+from builder.read.markdown import FORMAT_KEY, FORMATS
+from builder.read.sources import SourceFile, find_document_folders, read_folder
 
 # ---------------------------------------------------------------- schemas
 
@@ -318,7 +318,7 @@ def _builtin_keys() -> dict[str, set[str]]:
 
 def source_json_schema(which: str, form=None) -> dict:
     """A JSON Schema of one kind of source file: ``document``, ``绩效目标申报`` or ``绩效自评`` (a project);
-    with ``form`` (a builder.form.Form), the form's."""
+    with ``form`` (a builder.forms.form.Form), the form's."""
     defs: dict = {}
     schemas = dict(SCHEMAS)
     if form is not None:
@@ -337,7 +337,7 @@ def source_json_schema(which: str, form=None) -> dict:
 def _markdown_may_hold(schema: dict) -> None:
     """A section written in the project's .md file is not missing from its YAML: the editor schema
     does not require the narrative sections (the loader still does, from either place)."""
-    from builder.markdown import ALL_SECTIONS
+    from builder.read.markdown import ALL_SECTIONS
 
     if isinstance(schema.get("required"), list):
         schema["required"] = [key for key in schema["required"] if key not in ALL_SECTIONS and key != "情况说明"]
@@ -388,16 +388,16 @@ def _not_a_document_message(path: Path) -> str:
 
 def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
     """Load a document folder. With ``only`` (project stems), only those project files are read
-    and converted: the document holds those projects (builder.incremental adds the roster).
-    Each file is read once (``builder.readonce``; inside a build, once for the whole build)."""
-    from builder.readonce import one_read
+    and converted: the document holds those projects (builder.output.incremental adds the roster).
+    Each file is read once (``builder.read.readonce``; inside a build, once for the whole build)."""
+    from builder.read.readonce import one_read
 
     with one_read():
         return _load_document(folder, cache, only)
 
 
 def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
-    from builder.mdload import MarkdownPhase
+    from builder.load.mdload import MarkdownPhase
 
     problems = Problems()
     ctx = Context(problems)
@@ -410,7 +410,7 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
     form = None
     form_node = sources.document.root.get("表单")
     if form_node is not None:
-        from builder.form import load_form
+        from builder.forms.form import load_form
 
         form = load_form(form_node, ctx, folder, _builtin_keys())
         if form is None:
@@ -741,7 +741,7 @@ _COLUMN_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "sp
 
 
 def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFunds, ctx: Context) -> None:
-    from builder.values import format_yuan
+    from builder.model.values import format_yuan
 
     for row, label in _ROW_LABELS.items():
         given, expected = getattr(project.funds, row), getattr(summed, row)

@@ -1,4 +1,4 @@
-"""Loading Markdown narratives into a document: the loader's side of ``builder.markdown``.
+"""Loading Markdown narratives into a document: the loader's side of ``builder.read.markdown``.
 
 ``MarkdownPhase(folder, …)`` reads the folder's ``.md`` files and starts pandoc on
 their sections at once, so that it runs while Python parses the YAML. Once the
@@ -12,21 +12,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder import model as m
-from builder.errors import Location, Problems
-from builder.markdown import (
+from builder.model import core as m
+from builder.read.errors import Location, Problems
+from builder.read.markdown import (
     EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, BadAst, Fragment, MarkdownFile, MarkdownStore,
     MarkdownText, MarkdownUnavailable, Overran, _suggest, check_fragment, convert_texts, markdown_files, plain_paragraphs,
     split_sections,
 )
-from builder.rawtree import Entry, Mapping, Scalar
-from builder.safeio import UnsafeFile
-from builder.values import find_xml_illegal
+from builder.read.rawtree import Entry, Mapping, Scalar
+from builder.read.safeio import UnsafeFile
+from builder.model.values import find_xml_illegal
 
 
 class MarkdownPhase:
     def __init__(self, folder: Path, problems: Problems, cache=None):
-        from builder.sources import source_bytes
+        from builder.read.sources import source_bytes
 
         self.folder = folder
         self.problems = problems
@@ -213,10 +213,10 @@ _LINES: dict[Path, tuple[bytes, list[str]]] = {}
 
 
 def _file_lines(path: Path) -> list[str]:
-    """The lines of a source file as the loader read it (``builder.readonce``: the same bytes,
+    """The lines of a source file as the loader read it (``builder.read.readonce``: the same bytes,
     not a second read that a save in between would make another version)."""
-    from builder.readonce import read_input
-    from builder.sources import MAX_SOURCE_BYTES
+    from builder.read.readonce import read_input
+    from builder.read.sources import MAX_SOURCE_BYTES
 
     raw = read_input(path, MAX_SOURCE_BYTES)
     known = _LINES.get(path)

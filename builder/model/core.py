@@ -1,7 +1,7 @@
 """Stage 2 — the model: typed, validated facts of one document.
 
 Plain frozen dataclasses; money is ``Decimal`` in 元. The loader
-(``builder.loader``) builds them from located raw values; every later stage
+(``builder.load.loader``) builds them from located raw values; every later stage
 (checks, render, outputs) reads only these.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from builder.errors import Location
-from builder.values import IndicatorValue
+from builder.read.errors import Location
+from builder.model.values import IndicatorValue
 
 TARGET_KIND = "绩效目标申报"
 EVALUATION_KIND = "绩效自评"
@@ -133,7 +133,7 @@ class TargetProject:
     # the indicator sets by name (指标组); ``indicators`` holds them all, in order
     indicator_sets: dict = field(default_factory=dict, compare=False)
     # Markdown sections by field path (情况说明.项目概述, 项目总目标 …): the pieces printed there, each a
-    # converted fragment (builder.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
+    # converted fragment (builder.read.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
     # hold the same words, for the checks, diff and the workbook
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
@@ -202,10 +202,10 @@ class Document:
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
     waivers: tuple[Waiver, ...] = ()  # 忽略
-    form: object = field(default=None, compare=False)  # 表单: a builder.form.Form, or None (the shipped form)
+    form: object = field(default=None, compare=False)  # 表单: a builder.forms.form.Form, or None (the shipped form)
     extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
     # every project of the document, when ``projects`` holds only some of them (a build after a
-    # few project files changed: builder.incremental); None when ``projects`` is all of them
+    # few project files changed: builder.output.incremental); None when ``projects`` is all of them
     roster: tuple | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -64,7 +64,7 @@ class WriteRefused(OSError):
         super().__init__(None, reason, str(path))
 
     def __str__(self) -> str:
-        from builder.errors import display_path
+        from builder.read.errors import display_path
 
         return f"{display_path(Path(self.filename))}: {self.strerror}"
 

@@ -2,7 +2,7 @@
 
 Every document is loaded and checked before anything is written, so a problem
 in any source leaves every previous output as it was. Documents whose sources,
-templates and outputs are unchanged (content hashes, see ``builder.cache``)
+templates and outputs are unchanged (content hashes, see ``builder.output.cache``)
 are not rendered again.
 """
 
@@ -14,32 +14,32 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import model as m
-from builder.assemble import Piece, assemble_docx, build_timestamp, normalize_package
-from builder.cache import BuildCache, cache_enabled
-from builder.errors import InputError, Location, Problem, display_path
-from builder.loader import expand_document_folders, load_documents
-from builder.outputs import write_atomic
-from builder.readonce import one_read
-from builder.safeio import describe_os_error
+from builder.model import core as m
+from builder.output.assemble import Piece, assemble_docx, build_timestamp, normalize_package
+from builder.output.cache import BuildCache, cache_enabled
+from builder.read.errors import InputError, Location, Problem, display_path
+from builder.load.loader import expand_document_folders, load_documents
+from builder.output.atomic import write_atomic
+from builder.read.readonce import one_read
+from builder.read.safeio import describe_os_error
 from builder.render.context import target_context
 from builder.render.bounded import RenderLimit, run_bounded
 from builder.render.docx import TemplateProblem
 from builder.render.markdown_docx import document_fragments, place_markdown
-from builder.sources import source_files
+from builder.read.sources import source_files
 
 
 def input_files(folder: Path) -> list[Path]:
     """Every file of a document folder its output is made from: the YAML/TOML sources and the
     Markdown narratives."""
-    from builder.markdown import markdown_files
+    from builder.read.markdown import markdown_files
 
     return source_files(folder) + markdown_files(folder)
 
 def _template_dir() -> Path:
     """templates/ of the repository (source checkout, editable install), or the copy that a
     wheel installs as builder/templates."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # builder/
     checkout = here.parent / "templates"
     return checkout if (checkout / "make_templates.py").is_file() else here / "templates"
 
@@ -56,7 +56,7 @@ class BuildResult:
     projects: int = 0
     skipped: bool = False  # unchanged: nothing rendered
     warnings: list[Problem] = field(default_factory=list)
-    rendered: int | None = None  # an incremental build (builder.incremental): the projects rendered again
+    rendered: int | None = None  # an incremental build (builder.output.incremental): the projects rendered again
 
 
 def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
@@ -69,7 +69,7 @@ def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Do
     for loaded in load_documents(paths, cache):
         problems.extend(loaded.problems)
         if loaded.document is not None:
-            from builder.review import review
+            from builder.check.profile import review
 
             problems.extend(review(loaded.document))
             documents.append(loaded.document)
@@ -121,7 +121,7 @@ def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",)
     folders = expand_document_folders(paths)
     refuse_outputs_over_inputs(folders, out_dir, formats, BuildCache(out_dir) if use_cache and cache_enabled() else None)
     if "pdf" in formats:
-        from builder.pdf import find_soffice
+        from builder.output.pdf import find_soffice
 
         find_soffice()  # PdfUnavailable before anything is written, not after the first document
     tasks = [(folder, out_dir, formats, use_cache) for folder in folders]
@@ -156,9 +156,9 @@ def build(paths: list[Path], out_dir: Path, formats: tuple[str, ...] = ("docx",)
 def _make_pdfs(pending, folders: list[Path], outcomes: list, out_dir: Path, use_cache: bool, jobs: int,
                on_document) -> None:
     """The PDF stage of a build: every document's PDF through at most ``jobs`` LibreOffice
-    processes (builder.pdf.convert_many), each written as soon as it is made; a document whose
+    processes (builder.output.pdf.convert_many), each written as soon as it is made; a document whose
     PDF fails becomes a BuildFailure with LibreOffice's one-line reason, as before."""
-    from builder.pdf import convert_many
+    from builder.output.pdf import convert_many
 
     cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
 
@@ -185,7 +185,7 @@ def _make_pdfs(pending, folders: list[Path], outcomes: list, out_dir: Path, use_
 def _build_task(task) -> tuple[BuildResult | BuildFailure, list]:
     """One document folder: its outcome, and the PDF still to make (a PdfJob; none without pdf,
     for a document skipped as unchanged, or a failure)."""
-    from builder.pdf import deferring
+    from builder.output.pdf import deferring
 
     folder, out_dir, formats, use_cache = task
     with deferring() as pdfs:
@@ -218,11 +218,11 @@ def _inputs_key_extra(formats: tuple[str, ...]) -> str:
     """What besides sources and templates changes the output bytes."""
     extra = ",".join(formats) + "|" + os.environ.get("SOURCE_DATE_EPOCH", "")
     if "pdf" in formats:
-        from builder.pdf import FONTCONFIG
+        from builder.output.pdf import FONTCONFIG
 
         extra += "|" + sha256_file(FONTCONFIG)
     if "html" in formats:
-        from builder.html import template_files
+        from builder.output.html import template_files
 
         extra += "|" + ",".join(sha256_file(path) for path in template_files())
     return extra
@@ -240,9 +240,9 @@ def sha256_file(path: Path) -> str:
 def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
     """Files besides the sources that a document's output depends on: the shipped templates
     and the rule profiles its checks read (the template it names is found in the cache record)."""
-    from builder.review import profile_files
+    from builder.check.profile import profile_files
 
-    from builder.form import form_file
+    from builder.forms.form import form_file
 
     shared_form = form_file(folder, cache)
     return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
@@ -257,12 +257,12 @@ def shared_inputs(folder: Path) -> list[Path]:
 
 def named_inputs(folder: Path, cache=None) -> list[Path]:
     """The form definition and the template document.yaml names, where they are (inside the
-    repository: ``builder.repo``); a name that cannot be used is left to the build to report."""
-    from builder.errors import Problems
-    from builder.repo import OutsideRepository, resolve_in_repository
-    from builder.form import form_file
-    from builder.rawtree import Mapping, Scalar
-    from builder.sources import read_source
+    repository: ``builder.read.repo``); a name that cannot be used is left to the build to report."""
+    from builder.read.errors import Problems
+    from builder.read.repo import OutsideRepository, resolve_in_repository
+    from builder.forms.form import form_file
+    from builder.read.rawtree import Mapping, Scalar
+    from builder.read.sources import read_source
 
     files = []
     shared_form = form_file(folder, cache)
@@ -285,7 +285,7 @@ def read_inputs(folder: Path, cache=None) -> list[Path]:
     names (or the shipped one) and its rule profiles. No output may be one of them. With the
     build's cache, document.yaml's tree is the one parsed last time when its bytes are the same
     (a no-op build parses nothing)."""
-    from builder.review import profile_files
+    from builder.check.profile import profile_files
 
     return (input_files(folder) + named_inputs(folder, cache) + profile_files(folder, cache)
             + sorted(TEMPLATE_DIR.glob("*.docx")))
@@ -294,7 +294,7 @@ def read_inputs(folder: Path, cache=None) -> list[Path]:
 def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tuple[str, ...], cache=None) -> None:
     """``WriteRefused`` before anything is written when an output would replace one of the files
     the build reads (``build --out`` into the folder of a template named like the document …)."""
-    from builder.outputs import refuse_inputs
+    from builder.output.atomic import refuse_inputs
 
     names = output_names(folders)
     for folder in folders:
@@ -305,16 +305,16 @@ def refuse_outputs_over_inputs(folders: list[Path], out_dir: Path, formats: tupl
 
 def build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool = True) -> BuildResult:
     """Load, check, render and write one document folder (unless it is unchanged; when only a
-    few project files changed, only they are loaded and rendered: ``builder.incremental``).
-    Every input is read once (``builder.readonce``): the key, the record and the outputs are
+    few project files changed, only they are loaded and rendered: ``builder.output.incremental``).
+    Every input is read once (``builder.read.readonce``): the key, the record and the outputs are
     made of the same bytes."""
     with one_read():
         return _build_document(folder, out_dir, formats, use_cache)
 
 
 def _build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache: bool) -> BuildResult:
-    from builder import incremental
-    from builder.cache import input_digests
+    from builder.output import incremental
+    from builder.output.cache import input_digests
 
     started = time.perf_counter()
     cache = BuildCache(out_dir) if use_cache and cache_enabled() else None
@@ -353,7 +353,7 @@ def _build_document(folder: Path, out_dir: Path, formats: tuple[str, ...], use_c
             key = cache.document_key(folder, other + [template], files, extra, digests) if digests else None
             inputs = incremental.document_inputs(folder, extra, other + [template], digests) if key else None
         # else the key taken before loading stands: it hashes the very bytes the build read
-        # (builder.readonce), even when a file was saved meanwhile
+        # (builder.read.readonce), even when a file was saved meanwhile
         if key:
             cache.remember(document.folder, key, written, [template], warnings)
             if _incremental_formats(formats) and inputs is not None:
@@ -374,14 +374,14 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
         write_atomic(docx, data)
         written[docx] = data
     if "xlsx" in formats:
-        from builder.xlsx import workbook_bytes
+        from builder.output.xlsx import workbook_bytes
 
         path = out_dir / f"{document.name}.xlsx"
         workbook = workbook_bytes(document)
         write_atomic(path, workbook)
         written[path] = workbook
     if "html" in formats:
-        from builder.html import document_html_bytes
+        from builder.output.html import document_html_bytes
 
         path = out_dir / f"{document.name}.html"
         page = document_html_bytes(document, data)
@@ -396,7 +396,7 @@ def write_outputs(document: m.Document, out_dir: Path, formats: tuple[str, ...],
 def _pdf_output(name: str, data: bytes, path: Path) -> bytes:
     """The PDF of a document's .docx bytes: inside build() a placeholder (build() makes every
     document's PDF in one LibreOffice stage afterwards), else converted now."""
-    from builder.pdf import PdfFailed, defer_pdf, docx_bytes_to_pdf
+    from builder.output.pdf import PdfFailed, defer_pdf, docx_bytes_to_pdf
 
     placeholder = defer_pdf(data, name, path)
     if placeholder is not None:
@@ -426,7 +426,7 @@ def template_for(document: m.Document) -> Path:
     """The document's own template (``模板:`` in document.yaml: a file anywhere inside the
     repository, e.g. one template shared by every year) or the shipped one for its kind."""
     if document.template:
-        from builder.repo import OutsideRepository, resolve_in_repository
+        from builder.read.repo import OutsideRepository, resolve_in_repository
 
         location = document.locations.get("模板", Location(document.source))
         try:
@@ -451,9 +451,9 @@ class RenderedDocument:
     the pieces an incremental build reuses: one per project, and the digest they depend on."""
 
     data: bytes
-    items: list | None = None  # builder.assemble.Piece per project
+    items: list | None = None  # builder.output.assemble.Piece per project
     digest: str = ""
-    frame: object = None  # builder.incremental.Frame
+    frame: object = None  # builder.output.incremental.Frame
 
 
 def render_document_parts(document: m.Document) -> RenderedDocument:
@@ -479,7 +479,7 @@ def _render_document_parts(document: m.Document) -> RenderedDocument:
                          rendered.segments.tail.encode("utf-8"), timestamp, properties)
     if rendered.segments.items is None:
         return RenderedDocument(data)
-    from builder.incremental import Frame
+    from builder.output.incremental import Frame
 
     frame = Frame(rendered.frame_digest, rendered.item_source, rendered.open_tag, rendered.segments.head,
                   rendered.segments.tail, rendered.package)
@@ -506,7 +506,7 @@ def run_template(document: m.Document, template: Path, context: dict, expected_i
     from builder.render.docx import Rendered, read_template, render_parts
 
     with _template_problems(document, template):
-        read_template(template)  # here, not first in the child: the bytes stay this build's (builder.readonce)
+        read_template(template)  # here, not first in the child: the bytes stay this build's (builder.read.readonce)
         packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
     return Rendered.unpack(packed)
 

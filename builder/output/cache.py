@@ -17,7 +17,7 @@ by another version of budgetdoc is a miss that the next build rewrites.
   copied from another machine's build/ or from another entry's place is a miss, and is
   rewritten. When that key cannot be read or made, the cache is not used at all.
 - ``incremental/`` holds, per 申报 document, what a build after a few project
-  edits reuses (``builder.incremental``): each project's findings and rendered
+  edits reuses (``builder.output.incremental``): each project's findings and rendered
   piece, in a JSON index and one binary file of pieces checked by its CRC. The
   pieces are XML and the project loop's template text, rendered in the same
   sandbox and bounds as any template; nothing in the cache is ever executed.
@@ -35,12 +35,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from builder import __version__
-from builder.errors import Location, Problem
-from builder.outputs import write_atomic
-from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
-from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
-from builder.safeio import UnsafeFile, inside, read_regular
-from builder.sources import source_bytes
+from builder.read.errors import Location, Problem
+from builder.output.atomic import write_atomic
+from builder.read.rawtree import Entry, Mapping, Node, Scalar, Sequence
+from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+from builder.read.safeio import UnsafeFile, inside, read_regular
+from builder.read.sources import source_bytes
 
 CACHE_DIR_NAME = ".budgetdoc-cache"
 FORMAT = f"budgetdoc-cache 2 {__version__}"  # entries of any other version are misses
@@ -201,7 +201,7 @@ class BuildCache:
     def load_markdown(self, folder: Path) -> dict[str, list]:
         """The pandoc blocks of the Markdown fragments the last build of ``folder`` converted, by
         fragment key (plain JSON: a damaged entry fails the reader's checks and is converted again)."""
-        from builder.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+        from builder.read.markdown import CONVERSION_VERSION, PANDOC_FORMAT
 
         record = self.read_entry(self._markdown_path(folder), MAX_MARKDOWN_RECORD_BYTES)
         if (not isinstance(record, dict) or record.get("format") != FORMAT
@@ -213,7 +213,7 @@ class BuildCache:
         return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)}
 
     def store_markdown(self, folder: Path, entries: dict[str, list]) -> None:
-        from builder.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+        from builder.read.markdown import CONVERSION_VERSION, PANDOC_FORMAT
 
         self._write(self._markdown_path(folder), {"format": FORMAT, "conversion": f"{CONVERSION_VERSION} {PANDOC_FORMAT}",
                                                   "entries": entries})

@@ -36,11 +36,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from builder import __version__
-from builder import model as m
-from builder.assemble import Piece
-from builder.errors import InputError, Problem
-from builder.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
-from builder.safeio import UnsafeFile
+from builder.model import core as m
+from builder.output.assemble import Piece
+from builder.read.errors import InputError, Problem
+from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
+from builder.read.safeio import UnsafeFile
 
 FORMAT = f"budgetdoc-incremental 2 {__version__}"
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
@@ -59,7 +59,7 @@ class Inputs:
 def document_inputs(folder: Path, key_extra: str, others: list[Path], digests: dict[Path, str]) -> Inputs | None:
     """From the per-file digests the build key was made of (``digests``: every source and .md
     file of the folder); None when the folder has Markdown files (not built incrementally)."""
-    from builder.sources import DOCUMENT_STEM
+    from builder.read.sources import DOCUMENT_STEM
 
     if any(path.suffix == ".md" for path in digests):
         return None
@@ -73,7 +73,7 @@ def document_inputs(folder: Path, key_extra: str, others: list[Path], digests: d
             projects[path.name] = digests[path]
             base.update(b"project\0" + name + b"\0")
     for path in sorted(set(others), key=os.fspath):
-        try:  # the bytes the key hashed and the build reads (builder.readonce)
+        try:  # the bytes the key hashed and the build reads (builder.read.readonce)
             data = read_input(path, MAX_TEMPLATE_FILE_BYTES)
         except UnsafeFile:
             data = b"<missing>"
@@ -89,7 +89,7 @@ class ProjectRecord:
     sha: str
     name: str
     annual: Decimal
-    findings: list  # as stored: builder.cache's JSON form of each Problem (see _stored)
+    findings: list  # as stored: builder.output.cache's JSON form of each Problem (see _stored)
     piece: Piece
     span: list | None = None  # where the piece's deflated bytes are in the record's blob, if they are
 
@@ -153,7 +153,7 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
 
 
 def _stored(problems: list[Problem]) -> list:
-    from builder.cache import _problem_to_json
+    from builder.output.cache import _problem_to_json
 
     return [_problem_to_json(p) for p in problems]
 
@@ -171,7 +171,7 @@ def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: 
     """Write the record. After an incremental build (``previous``) only the new pieces are
     appended to the blob, whose first ``previous.size`` bytes stay as they are; the blob is
     written afresh after a full build, or when less than half of it is still in use."""
-    from builder.outputs import write_atomic
+    from builder.output.atomic import write_atomic
 
     index, blob = _paths(cache, folder)
     live = sum(len(p.piece.deflated) for p in projects) + len(frame.package)
@@ -266,8 +266,8 @@ def load_record(cache, folder: Path) -> Record | None:
     """The record of the last build of ``folder``, checked field by field; None when it is
     missing, damaged, planted (its index not sealed by this user's key, or a piece not the one
     the index names by its sha256) or of another version."""
-    from builder.cache import _str
-    from builder.safeio import read_regular
+    from builder.output.cache import _str
+    from builder.read.safeio import read_regular
 
     index, blob = _paths(cache, folder)
     data = cache.read_entry(index, MAX_RECORD_BYTES)
@@ -366,8 +366,8 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     changed = [p for p in record.projects if inputs.projects[p.file] != p.sha]
     if not changed or (len(changed) > 1 and len(changed) * MAX_CHANGED_SHARE > len(record.projects)):
         return None  # many projects changed: a full build takes about as long
-    from builder.checks import _squash
-    from builder.loader import load_document
+    from builder.check.checks import _squash
+    from builder.load.loader import load_document
 
     loaded = load_document(folder, cache, only={Path(p.file).stem for p in changed})
     document = loaded.document
@@ -394,7 +394,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     frame, new_items = rendered
     pieces = iter(new_items)
     items = [next(pieces) if p.file in fresh else p.piece for p in record.projects]
-    from builder.assemble import assemble_docx
+    from builder.output.assemble import assemble_docx
 
     data = assemble_docx(frame.package, frame.head.encode("utf-8"), items, frame.tail.encode("utf-8"), *_stamp(document))
     return Rebuilt(document, problems, data, items, record, fresh, frame)
@@ -404,9 +404,9 @@ def _findings(folder: Path, document: m.Document, loaded: list[Problem], record:
               fresh: dict) -> list[Problem] | None:
     """The findings of the whole document: the changed projects' and the document's from this
     run, the unchanged projects' from the record (None when those are damaged)."""
-    from builder.build import _problem_order
-    from builder.cache import _problems_from_json
-    from builder.review import review
+    from builder.output.build import _problem_order
+    from builder.output.cache import _problems_from_json
+    from builder.check.profile import review
 
     unchanged = [r for r in record.projects if r.file not in fresh]
     names = {r.file for r in unchanged}
@@ -424,7 +424,7 @@ def _render(document: m.Document, record: Record) -> tuple[Frame, list[Piece]] |
     """The frame and the changed projects' pieces, or None when the pieces would not be what a
     full build renders. While the document-wide values (totals, unit, year …) are unchanged
     only the project loop is rendered; otherwise the whole template, with the changed projects."""
-    from builder.build import document_context, run_items, run_template, template_for
+    from builder.output.build import document_context, run_items, run_template, template_for
     from builder.render.markdown_docx import document_fragments
     from builder.render.segments import frame_digest
 
@@ -446,7 +446,7 @@ def _render(document: m.Document, record: Record) -> tuple[Frame, list[Piece]] |
 
 
 def _stamp(document: m.Document) -> tuple[str, dict]:
-    from builder.assemble import build_timestamp
-    from builder.build import document_properties
+    from builder.output.assemble import build_timestamp
+    from builder.output.build import document_properties
 
     return build_timestamp(document.year), document_properties(document)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from builder import childproc
+from builder.read import childproc
 
 FONTCONFIG = Path(__file__).resolve().parent / "fonts.conf"
 SOFFICE_NAMES = ("soffice", "libreoffice")
@@ -69,7 +69,7 @@ class PdfFailed(Exception):
 
 
 def timeout_seconds() -> float:
-    """The time limit per document (``BUDGETDOC_PDF_SECONDS``, default 300 s: ``builder.childproc``)."""
+    """The time limit per document (``BUDGETDOC_PDF_SECONDS``, default 300 s: ``builder.read.childproc``)."""
     return childproc.limits("PDF").seconds
 
 
@@ -92,7 +92,7 @@ def convert_to_pdf(docx: Path, pdf: Path) -> bytes:
 def docx_bytes_to_pdf(data: bytes, name: str, pdf: Path) -> bytes:
     """Render a document held in memory to ``pdf``: the .docx itself is written only to a
     private temporary folder, so asking for PDF alone leaves any .docx output untouched."""
-    from builder.outputs import write_atomic
+    from builder.output.atomic import write_atomic
 
     converted = _convert_alone(data, f"{name}.docx")
     write_atomic(pdf, converted)
@@ -218,7 +218,7 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
             try:
                 outcome = _run_batch(soffice, [jobs[i].docx for i in current], seconds, stop, deliver)
             except OSError as exc:  # the temporary folder: a full disk, no permission
-                from builder.build import write_failure
+                from builder.output.build import write_failure
 
                 for index in current:
                     if index not in sent:
@@ -321,7 +321,7 @@ def _run_batch(soffice: str, documents: list[bytes], seconds: float, stop: threa
                 process = childproc.spawn(command, childproc.limits("PDF").memory_mb, stdout=out, stderr=err,
                                           stdin=subprocess.DEVNULL, env=env)
             except OSError as exc:  # not executable, gone since it was found …
-                from builder.safeio import describe_os_error
+                from builder.read.safeio import describe_os_error
 
                 return _Outcome(pdfs, shares, delivered, -1, False, False, None,
                                 f"无法启动 {soffice}：{describe_os_error(exc)}", seconds)

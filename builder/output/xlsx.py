@@ -2,7 +2,7 @@
 
 Two sheets: 项目 (one row per project: the form fields and money figures as
 numbers) and 绩效指标 (one row per indicator, its 指标值 also split into
-比较符 / 数值 / 单位). Values come from the model and ``builder.scoring``, the
+比较符 / 数值 / 单位). Values come from the model and ``builder.check.scoring``, the
 same facts the .docx prints; texts stay texts (a 指标值 such as ``=7个`` is
 never turned into a formula).
 
@@ -21,10 +21,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from builder import model as m
-from builder import scoring
-from builder.assemble import build_timestamp, normalize_package
-from builder.values import format_score, format_yuan, round_half_up
+from builder.model import core as m
+from builder.check import scoring
+from builder.output.assemble import build_timestamp, normalize_package
+from builder.model.values import format_score, format_yuan, round_half_up
 
 PROJECTS_SHEET = "项目"
 INDICATORS_SHEET = "绩效指标"
@@ -143,7 +143,7 @@ def _target_project_rows(document: m.Document) -> tuple[list[list], list | None]
 
 
 def _extension_cell(spec, value):
-    from builder.semdiff import extension_text
+    from builder.review.semdiff import extension_text
 
     if spec.kind == "金额":
         return _money(value)

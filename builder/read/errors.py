@@ -65,7 +65,7 @@ _roots: dict[str, str | None] = {}
 
 def _repository_of(cwd: str) -> str | None:
     if cwd not in _roots:
-        from builder.where import repository_root
+        from builder.read.where import repository_root
 
         root = repository_root(Path(cwd))
         _roots[cwd] = str(root) if root is not None else None
@@ -94,7 +94,7 @@ class Problem:
     field: str
     message: str
     severity: str = "错误"  # or 警告
-    rule: str = ""  # the check rule's id, for findings of ``builder.checks``
+    rule: str = ""  # the check rule's id, for findings of ``builder.check.checks``
     values: tuple[tuple[str, str], ...] = ()  # the numbers involved, for --format json
     note: str = ""  # 已接受: the waiver's 原因; 已知: the baseline it is in
 

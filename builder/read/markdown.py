@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.errors import Location, Problems
+from builder.read.errors import Location, Problems
 
 MARKDOWN_SUFFIX = ".md"
 NOT_NARRATIVES = {"readme.md"}  # a note about the folder, not a project's narrative
@@ -63,7 +63,7 @@ class MarkdownUnavailable(Exception):
 @dataclass(frozen=True)
 class Overran:
     """In place of a text's blocks: pandoc went over its time or memory on that text alone
-    (``builder.childproc``); ``message`` is the located error's Chinese."""
+    (``builder.read.childproc``); ``message`` is the located error's Chinese."""
 
     message: str
 
@@ -116,7 +116,7 @@ class MarkdownFile:
 
 def markdown_files(folder: Path) -> list[Path]:
     """The ``.md`` files of a document folder (ignored and README files left out), by name."""
-    from builder.readonce import folder_entries
+    from builder.read.readonce import folder_entries
 
     try:
         entries = folder_entries(folder)
@@ -292,9 +292,9 @@ def _joined(texts: list[str]) -> str:
 
 
 def _run_pandoc(text: str) -> dict:
-    """pandoc's AST of ``text``, within the PANDOC limits of ``builder.childproc`` (raises
+    """pandoc's AST of ``text``, within the PANDOC limits of ``builder.read.childproc`` (raises
     _PandocOverrun past them); ``--sandbox``: no file or network is read."""
-    from builder import childproc
+    from builder.read import childproc
 
     command = [pandoc_path(), "--sandbox", "-f", PANDOC_FORMAT, "-t", "json"]
     try:

@@ -1,15 +1,15 @@
 """The one bound on YAML and TOML text: nesting and size are checked before any recursive
 code (ruamel's composer — in C it crashes the process at about 50,000 levels —, tomllib,
-the converters of ``builder.sources``) sees the text.
+the converters of ``builder.read.sources``) sees the text.
 
 ``yaml_bound`` walks the parser's events: libyaml's parser (and ruamel's pure-Python one)
 is a state machine, so it never recurses however deep the text, and the walk stops at the
 first node nested more than ``MAX_DEPTH`` levels or past ``MAX_NODES`` values. ``toml_bound``
 is a linear scan of the text: ``[`` ``{`` of arrays and inline tables, the parts of dotted
 keys and of ``[table]`` headers. Both give ``(line, col, 说明)`` of the first node over the
-limit, or None. Every reader of a user's YAML/TOML goes through ``builder.sources.read_source``
+limit, or None. Every reader of a user's YAML/TOML goes through ``builder.read.sources.read_source``
 (which calls these); readers that need ruamel's round-trip tree (comments kept) take the text
-from ``builder.sources.accepted_text``: text that reader accepted."""
+from ``builder.read.sources.accepted_text``: text that reader accepted."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
-from builder.errors import Location
+from builder.read.errors import Location
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ version for the output of another — and after an undo, every later build would
 call the wrong output "unchanged".
 
 So every reader of an input goes through ``read_input`` (bounded by
-``builder.safeio.read_regular``), and inside ``one_read()`` — around each document's
+``builder.read.safeio.read_regular``), and inside ``one_read()`` — around each document's
 build, load or render — the first read of a path is the only one: every later
 request for it, by whichever stage, gets the same bytes (or the same refusal).
 Folder listings are taken once too, so the key, the loader and the record agree on
@@ -25,7 +25,7 @@ import io
 import os
 from pathlib import Path
 
-from builder.safeio import UnsafeFile, read_regular
+from builder.read.safeio import UnsafeFile, read_regular
 
 MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024  # a template, form or rule profile on disk
 

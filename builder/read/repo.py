@@ -1,9 +1,9 @@
 """The repository boundary: every file a source names — 模板, 表单, 规则 and 基于 — lies inside the
 repository, never outside it. (The sources and Markdown of a document lie in its own folder:
-``builder.sources.source_bytes``; both are checked with ``builder.safeio.inside``.)
+``builder.read.sources.source_bytes``; both are checked with ``builder.read.safeio.inside``.)
 
 The repository root is the nearest folder at or above the document folder that holds ``.git``
-(``builder.where.repository_root``), else the document folder's parent. Links are resolved
+(``builder.read.where.repository_root``), else the document folder's parent. Links are resolved
 before the check, so a link inside the repository pointing out of it is refused too, and a
 name outside is refused before anything is read from it — its contents are never shown.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.safeio import inside
+from builder.read.safeio import inside
 
 
 def repository_root(folder: Path) -> Path:
     """The nearest parent (or the folder itself) holding ``.git``; else the folder's parent."""
-    from builder.where import repository_root as nearest
+    from builder.read.where import repository_root as nearest
 
     folder = Path(folder).resolve()
     return nearest(folder) or folder.parent

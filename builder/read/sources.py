@@ -1,4 +1,4 @@
-"""Stage 1 — read sources: files on disk → located raw trees (``builder.rawtree``).
+"""Stage 1 — read sources: files on disk → located raw trees (``builder.read.rawtree``).
 
 Nothing here knows what a 项目 is; it only turns YAML/TOML text into values
 that remember where they were written, and explains syntax errors in Chinese.
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from builder.errors import InputError, Location, Problem, Problems
-from builder.parsebounds import MAX_DEPTH, MAX_NODES, TOO_DEEP, line_col, toml_bound, yaml_bound
-from builder.rawtree import Entry, Mapping, Node, Scalar, Sequence
-from builder.readonce import folder_entries, read_input
-from builder.safeio import UnsafeFile, inside
+from builder.read.errors import InputError, Location, Problem, Problems
+from builder.read.parsebounds import MAX_DEPTH, MAX_NODES, TOO_DEEP, line_col, toml_bound, yaml_bound
+from builder.read.rawtree import Entry, Mapping, Node, Scalar, Sequence
+from builder.read.readonce import folder_entries, read_input
+from builder.read.safeio import UnsafeFile, inside
 
 SOURCE_SUFFIXES = (".yaml", ".yml", ".toml")
 DOCUMENT_STEM = "document"
@@ -132,7 +132,7 @@ def _utf8_name(name: str) -> bool:
 
 def source_bytes(path: Path, folder: Path | None = None) -> bytes:
     """A source file's bytes, refused (``UnsafeFile``) when it is not a regular file inside
-    ``folder``, or larger than a source can be; read once per build (``builder.readonce``)."""
+    ``folder``, or larger than a source can be; read once per build (``builder.read.readonce``)."""
     link = path.is_symlink()
     if link and not path.exists():
         raise UnsafeFile("是指向不存在的文件的链接（或链接循环），无法读取")

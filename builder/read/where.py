@@ -68,7 +68,7 @@ def default_output_problem(out: Path) -> str | None:
 
 def document_folder_of(path: Path) -> Path | None:
     """The document folder (the one holding ``document.yaml``) a source file belongs to."""
-    from builder.sources import is_document_folder
+    from builder.read.sources import is_document_folder
 
     parent = Path(os.path.abspath(path)).parent
     return parent if is_document_folder(parent) else None

@@ -7,8 +7,8 @@ cannot reach any Python object.
 
 from __future__ import annotations
 
-from builder import model as m
-from builder.values import format_wan, format_wan_short, format_yuan
+from builder.model import core as m
+from builder.model.values import format_wan, format_wan_short, format_yuan
 
 
 def merge_spans(keys: list) -> list[int]:
@@ -141,8 +141,8 @@ def _fund_row(row: m.FundRow) -> dict:
 
 
 def evaluation_project_context(project: m.EvaluationProject) -> dict:
-    from builder import scoring
-    from builder.values import format_score
+    from builder.check import scoring
+    from builder.model.values import format_score
 
     run = scoring.execution(project)
     total = scoring.totals(project)

@@ -37,10 +37,10 @@ def template_environment() -> SandboxedEnvironment:
 
 
 def read_template(template: Path) -> io.BytesIO:
-    """The template's bytes as a stream: read once per build (``builder.readonce``), so the
+    """The template's bytes as a stream: read once per build (``builder.read.readonce``), so the
     template checked, rendered and hashed into the cache key is one and the same."""
-    from builder.readonce import input_stream
-    from builder.safeio import UnsafeFile
+    from builder.read.readonce import input_stream
+    from builder.read.safeio import UnsafeFile
 
     try:
         return input_stream(template)

@@ -1,6 +1,6 @@
 """After rendering: Markdown narratives written into the document as Word XML.
 
-The template printed one marker paragraph (``builder.markdown.marker_for``) where
+The template printed one marker paragraph (``builder.read.markdown.marker_for``) where
 a Markdown fragment goes. Each such paragraph is replaced by the fragment's
 blocks, written here from pandoc's JSON AST, with that paragraph's own
 properties (style, indents, fonts) as the body look:
@@ -35,7 +35,7 @@ def escape(text: str) -> str:
     urllib and the network stack it pulls in)."""
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
-from builder.markdown import (
+from builder.read.markdown import (
     BULLETS, MARKER, BadAst, MarkdownText, _content, display_width, inline_text, ordered_marker,
     plain_paragraphs, table_rows_text,
 )

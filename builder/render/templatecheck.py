@@ -543,7 +543,7 @@ def check_names(report: TemplateReport, kind: str, form=None) -> None:
 
 @lru_cache(maxsize=4)
 def _shipped(kind: str) -> tuple[frozenset, int, int]:
-    from builder.build import TEMPLATE_DIR
+    from builder.output.build import TEMPLATE_DIR
 
     path = TEMPLATE_DIR / f"{kind}.docx"
     report = collect(path, kind)
@@ -574,7 +574,7 @@ def check_completeness(report: TemplateReport, kind: str, template: Path, form=N
     """Lost tags, merge markers or page starts (e.g. after an office program's save). A template of
     a bureau's own form, or one written with the Chinese names, is not compared with the shipped one
     (it prints another form); its 一级/二级指标 cells must still carry the merge marker."""
-    from builder.build import TEMPLATE_DIR
+    from builder.output.build import TEMPLATE_DIR
 
     if template.resolve() == (TEMPLATE_DIR / f"{kind}.docx").resolve():
         required, starts, marks = report.used, report.page_starts, len(report.merge_cells)
@@ -619,7 +619,7 @@ def check_reads_sources(report: TemplateReport) -> None:
 # ---------------------------------------------------------------- entry points
 
 def guess_kind(template: Path) -> str:
-    from builder import model as m
+    from builder.model import core as m
 
     for kind in m.DOCUMENT_KINDS:
         if kind in template.stem:
@@ -656,11 +656,11 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
     Called by ``template check`` and, through ``check_template``, by every build."""
     from lxml import etree
 
-    from builder.readonce import input_stream
-    from builder.safeio import UnsafeFile, read_package_part
+    from builder.read.readonce import input_stream
+    from builder.read.safeio import UnsafeFile, read_package_part
 
     try:
-        # the same bytes the build renders and hashes (one read per build: builder.readonce)
+        # the same bytes the build renders and hashes (one read per build: builder.read.readonce)
         template = input_stream(template)
         with zipfile.ZipFile(template) as package:
             names = [info.filename for info in package.infolist()]
@@ -705,7 +705,7 @@ def check_external_references(report: TemplateReport, template: Path) -> None:
 def _check_svg_references(report: TemplateReport, template, name: str) -> None:
     """An image part that is an SVG (whatever its name says: it is read by its content) may not
     name a file or an address outside itself."""
-    from builder.safeio import UnsafeFile, read_package_part
+    from builder.read.safeio import UnsafeFile, read_package_part
 
     try:
         data = read_package_part(template, name)
@@ -723,7 +723,7 @@ def _check_svg_references(report: TemplateReport, template, name: str) -> None:
 def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
     """Everything above, for ``template`` used as a document of ``kind`` (guessed when None) and of
     ``form`` (a bureau's form definition: its own fields and indicator sets are names too)."""
-    from builder import model as m
+    from builder.model import core as m
 
     kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
     report = collect(template, kind)

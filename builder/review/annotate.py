@@ -24,8 +24,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder import model as m
-from builder.errors import InputError, Problem
+from builder.model import core as m
+from builder.read.errors import InputError, Problem
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -59,8 +59,8 @@ def _outputs(documents: list[m.Document], out: Path) -> list[tuple[m.Document, P
 
 def write_annotated(documents: list[m.Document], problems: list[Problem], out: Path) -> list[Path]:
     """Write each document with its findings as comments; returns the files written."""
-    from builder.build import read_inputs, render_document
-    from builder.outputs import write_atomic
+    from builder.output.build import read_inputs, render_document
+    from builder.output.atomic import write_atomic
 
     written = []
     for document, path in _outputs(documents, out):

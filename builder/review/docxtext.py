@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder.safeio import read_package_part
+from builder.read.safeio import read_package_part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder.assemble import rewrite_package
-from builder.outputs import refuse_inputs, write_atomic
+from builder.output.assemble import rewrite_package
+from builder.output.atomic import refuse_inputs, write_atomic
 
 INSTALL_HINT = "pip install 'budgetdoc[redline]'"
 TIMEOUT_SECONDS = 300
@@ -79,7 +79,7 @@ def _check_input(path: Path) -> None:
     """A .docx the engine may read: a regular file of sane size whose parts are no zip bomb."""
     import zipfile
 
-    from builder.safeio import UnsafeFile, read_package_part
+    from builder.read.safeio import UnsafeFile, read_package_part
 
     try:
         read_package_part(path)

@@ -42,7 +42,7 @@ def repository_root(start: Path) -> Path:
 
 
 # what a document may name outside its folder (表单, 模板, 规则, 基于): written along, so the
-# same repository boundary (builder.repo) holds in the checkout as in the working tree
+# same repository boundary (builder.read.repo) holds in the checkout as in the working tree
 _NAMED_SUFFIXES = (b".yaml", b".yml", b".toml", b".docx")
 _BLOB_MODES = (b"100644", b"100755")
 MAX_BLOB_BYTES = 256 * 1024 * 1024
@@ -115,7 +115,7 @@ def checkout_sources(root: Path, revision: str, paths: list[Path], into: Path) -
 
 
 def _create(into: Path, parts: list[str], data: bytes, revision: str) -> None:
-    from builder.safeio import inside
+    from builder.read.safeio import inside
 
     target = into.joinpath(*parts)
     try:

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from builder import model as m
-from builder import scoring
-from builder.errors import InputError
-from builder.loader import load_documents
+from builder.model import core as m
+from builder.check import scoring
+from builder.read.errors import InputError
+from builder.load.loader import load_documents
 from builder.render.context import target_project_context
-from builder.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
-from builder.values import format_score, format_wan, format_yuan
+from builder.review.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
+from builder.model.values import format_score, format_wan, format_yuan
 
 WORKING_TREE = None  # the "revision" that means the files on disk
 
@@ -59,7 +59,7 @@ def _side_label(revision: str | None) -> str:
     return f"版本 {revision} " if revision else "工作区"
 
 
-# ---------------------------------------------------------------- reading a revision (builder.revision)
+# ---------------------------------------------------------------- reading a revision (builder.review.revision)
 
 @contextmanager
 def side_paths(root: Path, revision: str | None, paths: list[Path]):
@@ -96,7 +96,7 @@ def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, 
 
 def build_side(root: Path, revision: str | None, paths: list[Path], out: Path) -> dict[str, Path]:
     """Build the documents of one side (a revision, or the working tree) into ``out``."""
-    from builder.build import build
+    from builder.output.build import build
 
     label = _side_label(revision)
     with side_paths(root, revision, paths) as side:
@@ -117,7 +117,7 @@ def redline_revisions(root: Path, old_revision: str, new_revision: str | None, p
     """Build both sides and write a tracked-changes .docx per document present on both that has
     changes (all of them when ``changed`` is None): ``out`` itself when it is a ``.docx`` file name
     and one document is written, otherwise ``out/<document>.docx`` (``out`` a folder)."""
-    from builder.redline import redline
+    from builder.review.redline import redline
 
     if changed is not None and not changed:
         return []
@@ -139,8 +139,8 @@ def redline_revisions(root: Path, old_revision: str, new_revision: str | None, p
 
 def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
     """``文字修改 (+12 −3 字)`` and the changed characters in context (by character; a long text
-    in bounded time, by coarser units where it must: ``builder.textdiff``)."""
-    from builder.textdiff import changed_ranges, clip
+    in bounded time, by coarser units where it must: ``builder.review.textdiff``)."""
+    from builder.review.textdiff import changed_ranges, clip
 
     added = removed = 0
     pieces = []

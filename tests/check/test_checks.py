@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from builder.build import check
-from builder.rules import RULES
-from builder.review import META_RULES
+from builder.output.build import check
+from builder.check.rules import RULES
+from builder.check.profile import META_RULES
 from conftest import ROOT, SOURCES, run_cli
 from helpers import PROJECT, rule_line, write_document
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from builder import model as m
-from builder import scoring, units
-from builder.build import check
-from builder.errors import Location
-from builder.values import parse_indicator_value
+from builder.model import core as m
+from builder.check import scoring
+from builder.model import units
+from builder.output.build import check
+from builder.read.errors import Location
+from builder.model.values import parse_indicator_value
 from conftest import EVALUATION_SOURCES, SOURCES, TARGET_SOURCES, run_cli
 from helpers import DOCUMENT, EVAL_DOCUMENT, EVAL_PROJECT, PROJECT, rule_line, write_document
 
@@ -297,8 +298,8 @@ def test_an_unknown_profile_name_is_located_with_a_suggestion(tmp_path):
 
 
 def test_shipped_profiles_name_only_known_rules():
-    from builder.rules import RULES
-    from builder.review import PROFILE_DIR, _read_profile
+    from builder.check.rules import RULES
+    from builder.check.profile import PROFILE_DIR, _read_profile
 
     for path in PROFILE_DIR.glob("*.yaml"):
         problems = []
@@ -362,7 +363,7 @@ def test_baseline_reports_known_findings_and_fails_only_on_new_ones(tmp_path):
 # ---------------------------------------------------------------- schema
 
 def test_json_schema_knows_the_new_keys():
-    from builder.loader import source_json_schema
+    from builder.load.loader import source_json_schema
 
     evaluation = json.dumps(source_json_schema("绩效自评"), ensure_ascii=False)
     assert "完成程度" in evaluation and "基本达成" in evaluation and "忽略" in evaluation

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from builder import model as m
-from builder import scoring
-from builder.build import prepare
-from builder.docxtext import TableRow, read_items
-from builder.errors import InputError, Location
-from builder.values import parse_indicator_value
+from builder.model import core as m
+from builder.check import scoring
+from builder.output.build import prepare
+from builder.review.docxtext import TableRow, read_items
+from builder.read.errors import InputError, Location
+from builder.model.values import parse_indicator_value
 from conftest import run_cli
 from helpers import write_document
 
@@ -266,7 +266,7 @@ SOLO = """\
 
 def _solo(tmp_path, text):
     """(indicator rows by name, the 总分 row, the findings) of a one-project 自评 built from ``text``."""
-    from builder.build import check
+    from builder.output.build import check
 
     folder = write_document(tmp_path / "doc", {"01-培训.yaml": text}, ANOTHER_UNIT)
     result = run_cli("build", folder, "--out", tmp_path / "out")

@@ -1,4 +1,4 @@
-"""Issue 21, the slips people make: every rule of builder.slips finds its slip with a suggestion, at
+"""Issue 21, the slips people make: every rule of builder.check.slips finds its slip with a suggestion, at
 its place, for the shipped form and a bureau's own (佳县), and leaves the shipped sources alone."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from builder.build import check
+from builder.output.build import check
 from conftest import ROOT, SOURCES, TARGET_SOURCES, run_cli
 from helpers import EVAL_DOCUMENT, EVAL_PROJECT, PROJECT, rule_line, write_document
 
@@ -159,7 +159,7 @@ def test_the_new_project_skeleton_is_found_and_said_to_count_in_the_total(tmp_pa
 
 def test_every_placeholder_the_skeletons_write_is_found(tmp_path):
     """The check reads the skeletons' own list: each marked text, in each skeleton, is a finding."""
-    from builder import scaffold
+    from builder.cycle import scaffold
 
     words = scaffold.placeholders()
     assert {"区某某办公室", "文件依据：……", "项目的内容", "示例项目"} <= set(words)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build
-from builder.cache import CACHE_DIR_NAME
-from builder.docxtext import to_text
+from builder.output.build import build
+from builder.output.cache import CACHE_DIR_NAME
+from builder.review.docxtext import to_text
 from conftest import EVALUATION_SOURCES, ROOT, SOURCES, TARGET_SOURCES, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
 

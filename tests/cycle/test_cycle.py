@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from builder.build import check
-from builder.docxtext import to_text
-from builder.loader import load_document
+from builder.output.build import check
+from builder.review.docxtext import to_text
+from builder.load.loader import load_document
 from conftest import SOURCES, TARGET_SOURCES, run_cli
 
 
@@ -52,7 +52,7 @@ def test_filled_skeleton_scores_by_the_rules(tmp_path):
     text = text.replace("实际完成情况: null", "实际完成情况: 已完成。")
     text = text.replace("实际完成值: null", "实际完成值: 完成")
     path.write_text(text, encoding="utf-8")
-    from builder import scoring
+    from builder.check import scoring
 
     project = load_document(out).document.projects[0]
     run = scoring.execution(project)

@@ -17,10 +17,10 @@ import docx
 import pytest
 from ruamel.yaml import YAML
 
-from builder import model as m
-from builder.docxtext import to_text
-from builder.importer import ImportProblem, import_docx, parse_money_cell, structured_budget
-from builder.loader import load_document
+from builder.model import core as m
+from builder.review.docxtext import to_text
+from builder.cycle.importer import ImportProblem, import_docx, parse_money_cell, structured_budget
+from builder.load.loader import load_document
 from conftest import EVALUATION_SOURCES, TARGET_SOURCES, run_cli
 
 D = Decimal

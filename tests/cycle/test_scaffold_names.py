@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from builder.loader import load_document
-from builder.model import EVALUATION_KIND, TARGET_KIND
-from builder.scaffold import new_project, scaffold
+from builder.load.loader import load_document
+from builder.model.core import EVALUATION_KIND, TARGET_KIND
+from builder.cycle.scaffold import new_project, scaffold
 
 NAMES = ["yes", "no", "No", "on", "off", "y", "null", "Null", "~", "true", "False", "123", "1e3", "0x1f", "1:30",
          ".5", "+1", "2025-01-01", "-项目", "- 项目", "[项目]", "{项目}", "*项目", "&项目", "!项目", "|项目", ">项目",

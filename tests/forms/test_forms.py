@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build, document_context
-from builder.docxtext import TableRow, read_items, to_text
-from builder.loader import load_document
+from builder.output.build import build, document_context
+from builder.review.docxtext import TableRow, read_items, to_text
+from builder.load.loader import load_document
 from conftest import ROOT, run_cli
 
 EXAMPLES = ROOT / "examples"
@@ -147,7 +147,7 @@ def test_template_new_writes_a_starter_that_template_check_accepts(tmp_path, arg
 
 
 def test_shipped_templates_are_made_by_the_package():
-    from builder.templatemaker import make_shipped_templates
+    from builder.cycle.templatemaker import make_shipped_templates
 
     import tempfile
 
@@ -261,8 +261,8 @@ def test_open_xml_sdk_validator_accepts_the_example_and_the_starters(tmp_path, j
         if os.environ.get("BUDGETDOC_REQUIRE_VALIDATOR"):
             pytest.fail("the Open XML SDK validator is required but not installed")
         pytest.skip("Open XML SDK validator not installed")
-    from builder.form import read_form
-    from builder.templatemaker import make_starter
+    from builder.forms.form import read_form
+    from builder.cycle.templatemaker import make_starter
 
     files = [jiaxian_built, EXAMPLES / "_共用" / "佳县申报表.docx"]
     for name, kwargs in (("申报", {"kind": "绩效目标申报"}), ("自评", {"kind": "绩效自评"}),
@@ -280,7 +280,7 @@ def test_open_xml_sdk_validator_accepts_the_example_and_the_starters(tmp_path, j
 # ---------------------------------------------------------------- diff, xlsx, new --year
 
 def test_diff_reports_declared_fields_under_their_labels(tmp_path):
-    from builder.semdiff import diff_documents
+    from builder.review.semdiff import diff_documents
 
     examples = _repo_copy(tmp_path)
     folder = examples / "佳县-2016"
@@ -314,7 +314,7 @@ def test_the_workbook_has_the_declared_fields(tmp_path):
 
 
 def test_next_year_follows_the_shared_form_and_template_and_moves_declared_dates(tmp_path):
-    from builder.cycle import next_year
+    from builder.cycle.newyear import next_year
 
     examples = _repo_copy(tmp_path)
     next_year(examples / "佳县-2016", examples / "佳县-2017", 2017)
@@ -345,7 +345,7 @@ def test_new_evaluation_of_a_form_document_carries_the_form_and_its_fields(tmp_p
     assert context["项目列表"][0]["项目负责人"] == "张志刚" and context["填报人"] == "王小红"
     # the workbook of the 自评 has the form's fields too
     import openpyxl
-    from builder.xlsx import workbook_bytes
+    from builder.output.xlsx import workbook_bytes
     import io
 
     workbook = openpyxl.load_workbook(io.BytesIO(workbook_bytes(loaded.document)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from builder.build import build
-from builder.cycle import next_year
+from builder.output.build import build
+from builder.cycle.newyear import next_year
 from conftest import ROOT
 from helpers import DOCUMENT, PROJECT, write_document
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import EVALUATION_SOURCES, ROOT, TARGET_SOURCES, run_cli
 from helpers import PROJECT, write_document
 
-from builder.docxtext import Paragraph, footnotes, read_items
+from builder.review.docxtext import Paragraph, footnotes, read_items
 
 pytest.importorskip("pypandoc")
 lxml_html = pytest.importorskip("lxml.html")
@@ -194,7 +194,7 @@ def test_markdown_reaches_the_page_as_markup_and_nothing_else(built):
 
 def test_serve_page_resolves_markdown(built):
     pytest.importorskip("starlette")
-    from builder.serve import Preview
+    from builder.live.serve import Preview
 
     sources, _ = built
     preview = Preview([sources["自评-md文件"], sources["markdown-example"]])
@@ -209,8 +209,8 @@ def test_serve_page_resolves_markdown(built):
 
 def test_unsafe_ast_never_becomes_markup():
     """A fragment's AST as a damaged cache could hold it: raw HTML, images and unsafe links are dropped."""
-    from builder.html.narrative import Narratives, safe_href
-    from builder.markdown import MarkdownText
+    from builder.output.html.narrative import Narratives, safe_href
+    from builder.read.markdown import MarkdownText
 
     blocks = [
         {"t": "RawBlock", "c": ["html", "<script>alert(1)</script>"]},

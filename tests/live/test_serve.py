@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 
-from builder.html import document_html
-from builder.loader import load_document
+from builder.output.html import document_html
+from builder.load.loader import load_document
 from builder.render.context import merge_spans
 from tests.conftest import EVALUATION_SOURCES, SOURCES, TARGET_SOURCES, run_cli
 from tests.helpers import PROJECT, write_document
@@ -24,7 +24,7 @@ from tests.helpers import PROJECT, write_document
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from builder.serve import Preview, _host_name  # noqa: E402
+from builder.live.serve import Preview, _host_name  # noqa: E402
 from tests.servehelp import Server  # noqa: E402
 
 TARGET_ID = TARGET_SOURCES.name
@@ -230,7 +230,7 @@ def test_server_pages_and_refusals(served, tmp_path):
                  f"/source/{urllib.parse.quote(TARGET_ID)}/..%2F..%2Fsecret.yaml",
                  f"/source/{urllib.parse.quote(TARGET_ID)}/99-link.yaml",  # a link out of the folder
                  f"/source/{urllib.parse.quote(TARGET_ID)}/%2Fetc%2Fpasswd",
-                 "/sources/2025-绩效目标申报/document.yaml", "/builder/serve.py", "/_budgetdoc/style.css",
+                 "/sources/2025-绩效目标申报/document.yaml", "/builder/live/serve.py", "/_budgetdoc/style.css",
                  "/_budgetdoc/../serve.py", "/etc/passwd"):
         status, body, _ = server.get(urllib.parse.quote(path, safe="/%"))
         assert status == 404, path
@@ -361,7 +361,7 @@ def _wait_for(predicate, seconds: float = 10) -> bool:
 
 
 def test_event_streams_are_capped(served):
-    from builder.serve import MAX_STREAMS
+    from builder.live.serve import MAX_STREAMS
 
     server, _ = served
     streams = [urllib.request.urlopen(server.url + "events", timeout=10) for _ in range(MAX_STREAMS)]

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from builder.values import (
+from builder.model.values import (
     ValueProblem, evaluate_formula, format_wan, format_wan_short, format_yuan, parse_indicator_value, parse_money,
 )
 
@@ -164,7 +164,7 @@ def test_every_valid_value_still_reads_as_before():
 
 
 def test_numbers_in_prose_are_read_whole_or_skipped():
-    from builder.values import numbers_in
+    from builder.model.values import numbers_in
 
     text = "合计 828,000 元，另 1 500 元、2 ~ 3 万元和 90。5 万元，最后 4 元"
     assert [value for _, _, value in numbers_in(text)] == [D("828000"), D("4")]
@@ -174,7 +174,7 @@ def test_numbers_in_prose_are_read_whole_or_skipped():
 
 def test_rounding_is_half_up_in_one_function():
     from builder.render.chinese import money
-    from builder.values import round_half_up
+    from builder.model.values import round_half_up
 
     assert round_half_up(D("850.005")) == D("850.01")
     assert round_half_up(D("0.125"), 2) == D("0.13") and round_half_up(D("2.5"), 0) == D("3")
@@ -194,7 +194,7 @@ def test_no_rounding_outside_the_one_function():
 
 
 def test_imported_money_cells_read_numbers_as_money_does():
-    from builder.importer import parse_money_cell
+    from builder.cycle.importer import parse_money_cell
 
     for text in ["250,000.00", "25万", "2，500", "4.8 万元", "０.５万"]:
         assert parse_money_cell(text) == parse_money(text), text

@@ -1,5 +1,5 @@
 """A build/ folder from somewhere else is safe to build over: every cache entry and incremental
-record is sealed by an HMAC under this user's key (builder.cache), kept outside the output
+record is sealed by an HMAC under this user's key (builder.output.cache), kept outside the output
 folder. An entry edited by hand (its sha256 intact), or sealed by someone else's key, is a miss
 that the build rewrites; without a usable key the cache is not used at all."""
 
@@ -32,7 +32,7 @@ def _use_key(monkeypatch, where: Path) -> None:
 
 
 def _build(folder: Path, out: Path):
-    from builder.build import build_document
+    from builder.output.build import build_document
 
     return build_document(folder, out, ("docx",))
 
@@ -42,7 +42,7 @@ def _body(docx: Path) -> str:
 
 
 def _entries(out: Path, part: str) -> list[Path]:
-    from builder.cache import CACHE_DIR_NAME
+    from builder.output.cache import CACHE_DIR_NAME
 
     return sorted((out / CACHE_DIR_NAME / part).rglob("*.json"))
 
@@ -93,7 +93,7 @@ def test_an_edited_tree_with_its_sha256_intact_is_a_miss(folder, tmp_path, monke
 def test_a_build_folder_sealed_by_someone_else_is_not_trusted(folder, tmp_path, monkeypatch):
     """Someone builds, plants a name and a made-up set of warnings in their cache, seals it with
     their own key and sends the folder: every entry is a miss for this user."""
-    from builder.cache import BuildCache
+    from builder.output.cache import BuildCache
 
     out = tmp_path / "out"
     _use_key(monkeypatch, tmp_path / "theirs")
@@ -117,8 +117,8 @@ def test_a_build_folder_sealed_by_someone_else_is_not_trusted(folder, tmp_path, 
 def test_a_planted_incremental_record_is_a_full_build(folder, tmp_path, monkeypatch):
     """An incremental record (index and pieces) made by someone else, a piece's text changed and
     the index sealed by their key: after a one-project edit this user's build renders in full."""
-    from builder import incremental
-    from builder.cache import BuildCache
+    from builder.output import incremental
+    from builder.output.cache import BuildCache
 
     out = tmp_path / "out"
     _use_key(monkeypatch, tmp_path / "theirs")
@@ -143,8 +143,8 @@ def test_a_planted_incremental_record_is_a_full_build(folder, tmp_path, monkeypa
 def test_a_piece_changed_in_the_blob_is_not_used(folder, tmp_path, monkeypatch):
     """The index names every piece by its sha256: a piece changed in the file of pieces (even with
     the file's CRC made to match) is not the one the sealed index names."""
-    from builder import incremental
-    from builder.cache import BuildCache
+    from builder.output import incremental
+    from builder.output.cache import BuildCache
 
     _use_key(monkeypatch, tmp_path / "xdg")
     out = tmp_path / "out"
@@ -171,7 +171,7 @@ def test_without_a_usable_key_the_cache_is_not_used(folder, tmp_path, monkeypatc
     first = _build(folder, out)
     second = _build(folder, out)
     assert not first.skipped and not second.skipped
-    from builder.cache import CACHE_DIR_NAME
+    from builder.output.cache import CACHE_DIR_NAME
 
     assert not list((out / CACHE_DIR_NAME).rglob("*.json"))
     # a key inside the output folder is not a key either
@@ -183,7 +183,7 @@ def test_without_a_usable_key_the_cache_is_not_used(folder, tmp_path, monkeypatc
 def _piece_with(piece, old: str, new: str):
     import zlib
 
-    from builder.assemble import Piece
+    from builder.output.assemble import Piece
 
     text = zlib.decompressobj(-15).decompress(bytes(piece.deflated)).decode("utf-8")
     return Piece.of(text.replace(old, new).encode("utf-8"))

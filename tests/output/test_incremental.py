@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 
-from builder import sources
-from builder.build import build
+from builder.read import sources
+from builder.output.build import build
 from conftest import ROOT, SOURCES, TARGET_SOURCES, run_cli
 
 

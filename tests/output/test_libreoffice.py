@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from builder.pdf import convert_to_pdf
+from builder.output.pdf import convert_to_pdf
 
 pytestmark = pytest.mark.libreoffice
 
@@ -49,7 +49,7 @@ def test_cjk_fonts_are_embedded_not_dejavu(target_pdf):
 
 def test_fangsong_prints_in_a_song_face_and_kai_stays_kai(target_pdf):
     """仿宋 (the body) → Noto Serif CJK SC, never the Kai face AR PL UKai; 楷体 (the year line) → UKai."""
-    from builder.pdf import FONTCONFIG
+    from builder.output.pdf import FONTCONFIG
 
     def face(family: str) -> str:
         env = dict(os.environ, FONTCONFIG_FILE=str(FONTCONFIG))

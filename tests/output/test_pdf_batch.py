@@ -175,7 +175,7 @@ def without_stamps(pdf: bytes) -> bytes:
 
 def test_a_pdf_from_a_batch_is_the_pdf_of_a_conversion_alone(tmp_path):
     """Same output as one soffice per document: the same bytes but for the three stamps."""
-    from builder.pdf import convert_to_pdf
+    from builder.output.pdf import convert_to_pdf
 
     sources = make_sources(tmp_path, NAMES[:2])
     out = tmp_path / "out"

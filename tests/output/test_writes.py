@@ -1,4 +1,4 @@
-"""Issue 21, one write mechanism (``builder.outputs``): no command writes through a link, over a
+"""Issue 21, one write mechanism (``builder.output.atomic``): no command writes through a link, over a
 file it did not create, or over one of its own inputs; every file gets the user's umask."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from builder.outputs import WriteRefused, write_atomic, write_new
+from builder.output.atomic import WriteRefused, write_atomic, write_new
 from conftest import ROOT, TARGET_SOURCES, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
 
@@ -88,7 +88,7 @@ def test_new_year_keeps_a_users_template_in_the_target_folder(tmp_path):
 
 def test_new_year_never_copies_over_a_file_that_appears(tmp_path, monkeypatch):
     """The folder check is not the only guard: each copied file is created, never replaced."""
-    from builder import cycle
+    from builder.cycle import newyear as cycle
 
     source = write_document(tmp_path / "repo" / "2025", {"01-测试.yaml": PROJECT}, DOCUMENT + "模板: 本局模板.docx\n")
     (tmp_path / "repo" / ".git").mkdir()
@@ -141,7 +141,7 @@ def test_redline_refuses_to_write_over_its_input(tmp_path, built_documents):
 def test_redline_says_when_it_replaces_a_file_or_a_link(tmp_path, built_documents):
     """Hostile tester: ``redline a.docx b.docx -o c.docx`` over a user's own c.docx (or a link)
     replaced it and said only 已生成 c.docx; write_atomic reports what it replaced, redline says so."""
-    pytest.importorskip("builder.redline")
+    pytest.importorskip("builder.review.redline")
     a, b = tmp_path / "a.docx", tmp_path / "b.docx"
     a.write_bytes((built_documents / "2025-绩效目标申报.docx").read_bytes())
     b.write_bytes(a.read_bytes())

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from conftest import EVALUATION_SOURCES, TARGET_SOURCES
 
-from builder import model as m
-from builder.loader import load_document
-from builder.xlsx import MAX_WIDTH, _text_width, workbook_bytes
+from builder.model import core as m
+from builder.load.loader import load_document
+from builder.output.xlsx import MAX_WIDTH, _text_width, workbook_bytes
 
 
 def _load(folder) -> m.Document:

@@ -1,4 +1,4 @@
-"""The one bound for child processes (builder/childproc.py): time, memory, the whole process
+"""The one bound for child processes (builder/read/childproc.py): time, memory, the whole process
 group killed — and pandoc, LibreOffice and git run through it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from builder import childproc
+from builder.read import childproc
 
 
 def _alive(pid: int) -> bool:
@@ -57,7 +57,7 @@ def test_limits_come_from_one_family_of_variables(monkeypatch, value, expected):
 
 def test_pandoc_past_its_time_is_a_located_error_and_the_rest_still_converts(monkeypatch):
     pytest.importorskip("pypandoc")
-    from builder.markdown import Overran, convert_texts
+    from builder.read.markdown import Overran, convert_texts
 
     monkeypatch.setenv("BUDGETDOC_PANDOC_SECONDS", "2")
     texts = ["一段**粗体**。", "[" * 10_000, "*斜体*"]

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from builder.build import prepare
-from builder.errors import InputError
+from builder.output.build import prepare
+from builder.read.errors import InputError
 from conftest import run_cli
 from helpers import PROJECT, write_document
 

@@ -1,4 +1,4 @@
-"""The one bound on YAML and TOML text (builder/parsebounds.py): depth and size are refused,
+"""The one bound on YAML and TOML text (builder/read/parsebounds.py): depth and size are refused,
 with a place, before any recursive parser sees the text — and nothing legal is refused."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.errors import Problems
-from builder.parsebounds import MAX_DEPTH, toml_bound, yaml_bound
-from builder.sources import read_toml, read_yaml
+from builder.read.errors import Problems
+from builder.read.parsebounds import MAX_DEPTH, toml_bound, yaml_bound
+from builder.read.sources import read_toml, read_yaml
 
 TOO_DEEP = f"嵌套层数过深（上限 {MAX_DEPTH} 层）"
 

@@ -1,4 +1,4 @@
-"""One read per input per build (builder.readonce): the bytes the cache key and the incremental
+"""One read per input per build (builder.read.readonce): the bytes the cache key and the incremental
 record hash are the bytes the loader parses and the renderer renders — even when a file is
 saved in the middle of a build."""
 
@@ -41,7 +41,7 @@ def _body(docx: Path) -> str:
 
 
 def _build(folder: Path, out: Path):
-    from builder.build import build_document
+    from builder.output.build import build_document
 
     return build_document(folder, out, ("docx",))
 
@@ -50,7 +50,7 @@ def test_each_input_is_opened_once_per_build(folder, tmp_path, monkeypatch):
     """Every source, the template and the rule profile is opened once in a build — by the key,
     the loader, the template check and the renderer together (rendering in process here, so
     that its opens are counted too)."""
-    from builder.build import TEMPLATE_DIR
+    from builder.output.build import TEMPLATE_DIR
 
     monkeypatch.delattr(os, "fork")  # builder.render.bounded renders in this process without it
     watched = [folder.resolve(), TEMPLATE_DIR.resolve(), (Path(__file__).parent.parent / "builder" / "profiles").resolve()]
@@ -88,8 +88,8 @@ def test_a_save_during_the_build_records_what_was_read_and_an_undo_rebuilds(fold
     """The file is saved right after the cache key read it: the .docx and the incremental record
     are both of the bytes read (the old text), the next build sees the save, and undoing it
     builds the old text again (never a stale 未改变)."""
-    from builder import incremental
-    from builder.cache import BuildCache
+    from builder.output import incremental
+    from builder.output.cache import BuildCache
 
     project = _project(folder)
     before = project.read_bytes()
@@ -126,7 +126,7 @@ def test_a_save_during_the_build_records_what_was_read_and_an_undo_rebuilds(fold
     assert not third.skipped
     assert ORIGINAL in _body(docx) and SAVED not in _body(docx)
     cold = tmp_path / "cold"
-    from builder.build import build_document
+    from builder.output.build import build_document
 
     build_document(folder, cold, ("docx",), use_cache=False)
     assert docx.read_bytes() == (cold / docx.name).read_bytes()
@@ -135,7 +135,7 @@ def test_a_save_during_the_build_records_what_was_read_and_an_undo_rebuilds(fold
 def test_a_project_file_deleted_during_the_build_is_in_both_the_key_and_the_output(folder, tmp_path, monkeypatch):
     """The folder is listed once: a file deleted after the key was taken is still built from the
     bytes read, so when the deletion is undone, "未改变" is true."""
-    from builder.cache import BuildCache
+    from builder.output.cache import BuildCache
 
     project = _project(folder)
     kept = project.read_bytes()
@@ -161,7 +161,7 @@ def test_a_project_file_deleted_during_the_build_is_in_both_the_key_and_the_outp
 
 
 def test_outside_a_build_every_read_is_fresh(tmp_path):
-    from builder.readonce import one_read, read_input
+    from builder.read.readonce import one_read, read_input
 
     path = tmp_path / "a.yaml"
     path.write_bytes(b"one")
@@ -169,7 +169,7 @@ def test_outside_a_build_every_read_is_fresh(tmp_path):
         assert read_input(path, 100) == b"one"
         path.write_bytes(b"two")
         assert read_input(path, 100) == b"one"  # the same bytes for the whole block
-        from builder.safeio import UnsafeFile
+        from builder.read.safeio import UnsafeFile
 
         with pytest.raises(UnsafeFile):
             read_input(path, 2)  # a smaller bound still applies to what was read

@@ -1,4 +1,4 @@
-"""A build after a few project files changed renders only those projects (builder.incremental),
+"""A build after a few project files changed renders only those projects (builder.output.incremental),
 and writes the same bytes and reports the same findings as a cold build of the same sources."""
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def test_evaluation_and_form_documents_stay_right(tmp_path):
 
 def test_segments_do_not_change_the_document(tmp_path, monkeypatch):
     """The body rendered in segments is the body rendered whole, byte for byte."""
-    from builder.build import check, render_document
+    from builder.output.build import check, render_document
     from builder.render import segments
 
     for folder in (TARGET_SOURCES, EVALUATION_SOURCES, ROOT / "examples" / "佳县-2016"):
@@ -225,7 +225,7 @@ def test_crc32_combine_native_and_python_agree_with_zlib():
     import random
     import zlib
 
-    from builder import assemble
+    from builder.output import assemble
 
     rng = random.Random(7)
     for _ in range(50):

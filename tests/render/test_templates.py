@@ -23,7 +23,7 @@ import pytest
 from conftest import EVALUATION_SOURCES, ROOT, TARGET_SOURCES, run_cli
 from lxml import etree
 
-from builder.build import build
+from builder.output.build import build
 from builder.render.merge import MERGE_MARKER, merge_marked_cells
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -295,8 +295,8 @@ def test_build_refuses_a_misspelt_name_with_its_place(tmp_path):
 
 def test_an_undefined_name_at_rendering_is_a_located_error_not_a_blank(tmp_path):
     """Past the check (called directly), jinja's StrictUndefined still refuses, with the place."""
-    from builder.build import document_context
-    from builder.loader import load_document
+    from builder.output.build import document_context
+    from builder.load.loader import load_document
     from builder.render.docx import TemplateProblem, render_template
 
     bad = edited_template(tmp_path, "绩效目标申报", lambda x: x.replace("{{ p.category }}", "{{ p.categry }}"),
@@ -309,8 +309,8 @@ def test_an_undefined_name_at_rendering_is_a_located_error_not_a_blank(tmp_path)
 
 def test_context_names_are_those_the_context_builders_produce():
     """CONTEXT_NAMES (what template check accepts) is kept in step with builder/render/context.py."""
-    from builder.build import document_context
-    from builder.loader import load_document
+    from builder.output.build import document_context
+    from builder.load.loader import load_document
     from builder.render.context import CONTEXT_NAMES
 
     def merge(a, b):  # the union of two shapes; None (a value that is absent) gives way
@@ -402,7 +402,7 @@ def test_the_last_row_stays_with_the_rows_above_it(built_documents):
 
 
 def test_titles_keep_with_what_follows_and_sections_share_one_indent(built_documents):
-    from builder.docxtext import read_items
+    from builder.review.docxtext import read_items
 
     styles = zipfile.ZipFile(built_documents / "2025-绩效目标申报.docx").read("word/styles.xml").decode()
     for style in ("Heading1", "Heading2", "Subtitle"):

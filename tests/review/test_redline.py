@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from builder import docxtext
-from builder.redline import RedlineFailed, RedlineUnavailable, redline
+from builder.review import docxtext
+from builder.review.redline import RedlineFailed, RedlineUnavailable, redline
 from conftest import TARGET_SOURCES, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -251,7 +251,7 @@ def test_without_the_engine_the_error_names_the_extra(tmp_path, monkeypatch):
 def test_libreoffice_opens_the_redline_and_shows_the_changes(redlined, tmp_path):
     if not shutil.which("soffice") and not os.environ.get("CI"):
         pytest.skip("LibreOffice is not installed here (.ci/run installs it)")
-    from builder.pdf import convert_to_pdf
+    from builder.output.pdf import convert_to_pdf
 
     pdf = tmp_path / "redline.pdf"
     convert_to_pdf(redlined, pdf)  # soffice --headless --convert-to pdf, private profile

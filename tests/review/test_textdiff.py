@@ -1,4 +1,4 @@
-"""The text diff of ``budgetdoc diff`` in bounded work (builder/textdiff.py): the same answer
+"""The text diff of ``budgetdoc diff`` in bounded work (builder/review/textdiff.py): the same answer
 as a character-by-character comparison for ordinary texts, never more than a bounded number
 of character pairs compared for long ones."""
 
@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from builder import textdiff
-from builder.semdiff import text_change
+from builder.review import textdiff
+from builder.review.semdiff import text_change
 
 CHARS = "预算资金项目绩效目标运维管理服务保障展示馆讲解"
 

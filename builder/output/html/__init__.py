@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from builder import model as m
+from builder.model import core as m
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_FILES = ("page.html.j2", "forms.html.j2", "index.html.j2", "source.html.j2", "style.css", "live.js")
@@ -28,14 +28,14 @@ def template_files() -> list[Path]:
 
 
 def _environment(narratives=None):
-    """The sandboxed, autoescaping environment. ``narratives`` (builder.html.narrative.Narratives)
+    """The sandboxed, autoescaping environment. ``narratives`` (builder.output.html.narrative.Narratives)
     resolves the document's Markdown markers: ``{{ items|paragraphs("cls") }}`` prints a narrative's
     paragraphs, and every other printed value has any marker in it replaced by its words — no
     marker ever reaches the page."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    from builder.html.narrative import Narratives
+    from builder.output.html.narrative import Narratives
 
     narratives = narratives or Narratives({})
     environment = SandboxedEnvironment(
@@ -55,7 +55,7 @@ def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[
     """(per project: anchor → its findings; the findings of document.yaml, shown under the
     summary; the whole list for the top). ``view(path, line)`` gives the preview's link to
     a source line (or None)."""
-    from builder.html.place import place
+    from builder.output.html.place import place
 
     placed = place(document, list(findings or []))
     problems = list(findings or [])
@@ -84,7 +84,7 @@ def _with_note_rows(context: dict, notes: list[dict]) -> None:
     """Findings of an indicator row are printed in a strip under that row (the grid's cells
     are too narrow for them); the 一级/二级 and 绩效指标 spans then count those strips too.
     Adds ``notes_row``, ``level1_span``, ``level2_span`` to each row and ``indicator_span``."""
-    from builder.html.place import INDICATOR_COLUMNS
+    from builder.output.html.place import INDICATOR_COLUMNS
 
     for project, found in zip(context["projects"], notes):
         rows = project["indicator_rows"]
@@ -103,7 +103,7 @@ def _with_note_rows(context: dict, notes: list[dict]) -> None:
 
 def findings_list(findings, view=None) -> list[dict]:
     """The findings for the list at the top of a page that shows no form."""
-    from builder.html.place import place
+    from builder.output.html.place import place
 
     problems = list(findings or [])
     return [dict(item.as_dict(), project=None, own=False, view=view(p.location.file, p.location.line) if view else None)
@@ -121,14 +121,14 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
     """The document's forms as one HTML page.
 
     ``findings`` (Problems) are shown at the top and beside their cells; ``live`` (a dict
-    of plain strings from ``builder.serve``) adds the preview's banner and its update script.
+    of plain strings from ``builder.live.serve``) adds the preview's banner and its update script.
     A document on its own template or form shows its .docx (``docx``, rendered when not given;
-    builder.html.fromdocx), its findings at the top only.
+    builder.output.html.fromdocx), its findings at the top only.
     """
     if own_layout(document):
         return _docx_page(document, findings, live, view, docx)
-    from builder.build import document_context
-    from builder.html.narrative import Narratives
+    from builder.output.build import document_context
+    from builder.output.html.narrative import Narratives
     from builder.render.markdown_docx import document_fragments
 
     context = document_context(document)
@@ -143,10 +143,10 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
 
 
 def _docx_page(document: m.Document, findings, live, view, docx: bytes | None) -> str:
-    from builder.html.fromdocx import docx_body_html
+    from builder.output.html.fromdocx import docx_body_html
 
     if docx is None:
-        from builder.build import render_document
+        from builder.output.build import render_document
 
         docx = render_document(document)
     template = _environment().get_template("page.html.j2")

@@ -1,7 +1,7 @@
 """Markdown narratives in the HTML: the marker a template prints turned into the fragment's content.
 
 The template context holds, for a Markdown section, the marker paragraphs
-(``builder.markdown.marker_for``) that the .docx replaces after rendering
+(``builder.read.markdown.marker_for``) that the .docx replaces after rendering
 (``builder.render.markdown_docx.place_markdown``). The HTML resolves the same
 markers against the same fragments (``document_fragments``) and writes the same
 pandoc AST, block for block as the Word writer does, so the page's words are the
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from builder.markdown import (
+from builder.read.markdown import (
     BULLETS, MARKER, BadAst, MarkdownText, _content, ordered_marker, plain_paragraphs, table_rows,
 )
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import model as m
-from builder.errors import Problem, display_path
+from builder.model import core as m
+from builder.read.errors import Problem, display_path
 
 INDICATOR_COLUMNS = ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
 
