@@ -71,7 +71,7 @@ def _default_out() -> Path:
 
 def _as_document_folders(paths: list[Path]) -> list[Path]:
     """A project file given as PATH stands for its document folder."""
-    from builder.read.where import document_folder_of
+    from builder.read.sources import document_folder_of
 
     result = []
     for path in paths:
@@ -318,7 +318,7 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
 def _only_given_files(given: list[Path], problems):
     """For a project file given as PATH, only that file's findings (the checks run on its whole
     document); returns them and, per such document, how many findings were left out."""
-    from builder.read.where import document_folder_of
+    from builder.read.sources import document_folder_of
 
     restrict: dict[str, set[str]] = {}
     folders: dict[str, Path] = {}
@@ -541,7 +541,7 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
 def _only_given_projects(changes, paths: list[Path]):
     """For project files given as paths, only those projects' changes (the document is compared whole)."""
     from builder.load.loader import load_document
-    from builder.read.where import document_folder_of
+    from builder.read.sources import document_folder_of
 
     files = [p for p in paths if p.is_file() and document_folder_of(p) is not None]
     if not files:
@@ -732,7 +732,7 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
 
 def _new_project(name: str | None, folder: Path | None) -> None:
     from builder.cycle.scaffold import ProjectExists, new_project
-    from builder.read.where import document_folder_of
+    from builder.read.sources import document_folder_of
 
     if not name or not name.strip():
         raise click.UsageError("缺少项目名称：budgetdoc new 项目 <项目名称> [--in 文档文件夹]")

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.read.where import repository_root
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -65,8 +67,6 @@ _roots: dict[str, str | None] = {}
 
 def _repository_of(cwd: str) -> str | None:
     if cwd not in _roots:
-        from builder.read.where import repository_root
-
         root = repository_root(Path(cwd))
         _roots[cwd] = str(root) if root is not None else None
     return _roots[cwd]

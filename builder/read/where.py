@@ -64,11 +64,3 @@ def default_output_problem(out: Path) -> str | None:
         return None
     return (f"默认输出文件夹 {out} 是一个链接，指向仓库之外的 {target}，未写入任何文件"
             f"（如确要写到那里，请用 --out 明确写出该文件夹；否则删除这个链接）")
-
-
-def document_folder_of(path: Path) -> Path | None:
-    """The document folder (the one holding ``document.yaml``) a source file belongs to."""
-    from builder.read.sources import is_document_folder
-
-    parent = Path(os.path.abspath(path)).parent
-    return parent if is_document_folder(parent) else None

@@ -35,13 +35,13 @@ def test_one_changed_project_reparses_only_that_file(tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([src], out)
     parsed: list[str] = []
-    original = sources._parse
+    original = sources.parse
 
     def counting(path, raw, problems):
         parsed.append(path.name)
         return original(path, raw, problems)
 
-    monkeypatch.setattr(sources, "_parse", counting)
+    monkeypatch.setattr(sources, "parse", counting)
     project = src / "2025-绩效目标申报" / "03-派驻干部费用.yaml"
     project.write_text(project.read_text(encoding="utf-8").replace("按月按实发放补助。", "按月按实足额发放补助。"),
                        encoding="utf-8")
