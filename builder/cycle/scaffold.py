@@ -34,7 +34,7 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
     files written (only those that were missing or out of date)."""
     import json
 
-    from builder.load.loader import source_json_schema
+    from builder.model.sourceschema import source_json_schema
     from builder.read.where import repository_root
 
     absolute = Path(os.path.abspath(folder))
@@ -185,7 +185,7 @@ def yaml_scalar(text: str) -> str:
 
     from builder.read.errors import Problems
     from builder.read.rawtree import Mapping, Scalar
-    from builder.read.sources import read_yaml
+    from builder.read.syntax import read_yaml
 
     quoted = json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
     if (not text or text != text.strip() or "\n" in text or _YAML11_WORDS.match(text) or _NUMBERISH.match(text)

@@ -12,7 +12,7 @@ import pytest
 
 from builder.read.errors import Problems
 from builder.read.parsebounds import MAX_DEPTH, toml_bound, yaml_bound
-from builder.read.sources import read_toml, read_yaml
+from builder.read.syntax import read_toml, read_yaml
 
 TOO_DEEP = f"嵌套层数过深（上限 {MAX_DEPTH} 层）"
 
