@@ -360,7 +360,7 @@ def schema(which: str, form_path: Path | None) -> None:
 @click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
 def context_command(folder: Path, stem: str | None) -> None:
     """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
-    from builder.output.build import document_context
+    from builder.render.context import document_context
     from builder.read.errors import InputError
     from builder.load.loader import load_document
 
@@ -642,7 +642,7 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     form = _read_form(form_path)
     form_ref = template_ref = None
     if form_path.is_dir():
-        from builder.output.build import template_for
+        from builder.output.docx import template_for
         from builder.read.errors import InputError
         from builder.load.loader import load_document
 
@@ -775,7 +775,7 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 
     没有问题时退出码为 0，有问题为 1。生成文档之前也做同样的检查。
     """
-    from builder.render.docx import TemplateProblem
+    from builder.render.template import TemplateProblem
     from builder.render.templatecheck import check_template, format_listing
 
     try:

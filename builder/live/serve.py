@@ -78,7 +78,7 @@ def _problem_order(problem: Problem):
 
 def load_and_check(folder: Path) -> tuple[m.Document | None, list[Problem]]:
     """What ``build`` knows of one document folder before rendering: the model and every finding."""
-    from builder.output.build import template_for
+    from builder.output.docx import template_for
     from builder.load.loader import load_document
     from builder.check.profile import review
 

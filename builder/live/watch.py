@@ -49,7 +49,7 @@ def watched_changes(targets: list[Path], out_dir: Path | None = None, stop_event
     ``budgetdoc serve`` both run on this."""
     from watchfiles import watch
 
-    from builder.output.build import TEMPLATE_DIR
+    from builder.render.template import TEMPLATE_DIR
 
     folders = list(dict.fromkeys([*targets, TEMPLATE_DIR, *extra_folders]))
     relevant = change_filter(out_dir, extra_suffixes)

@@ -31,6 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from builder.read.errors import display_path
+from builder.read.safeio import describe_os_error
+
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 
 
@@ -186,3 +189,9 @@ def _discard(tmp: str) -> None:
         os.unlink(tmp)
     except FileNotFoundError:
         pass
+
+
+def write_failure(exc: OSError) -> str:
+    """The one-line reason for a file that could not be written (the machine, not the sources)."""
+    where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
+    return f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）"

@@ -8,24 +8,19 @@ are not rendered again.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.model import core as m
-from builder.output.assemble import Piece, assemble_docx, build_timestamp, normalize_package
 from builder.output.cache import BuildCache, cache_enabled
-from builder.read.errors import InputError, Location, Problem, display_path
+from builder.read.errors import InputError, Problem, display_path, problem_order
 from builder.load.loader import expand_document_folders, load_documents
-from builder.output.atomic import write_atomic
+from builder.output.atomic import write_atomic, write_failure
 from builder.read.readonce import one_read
-from builder.read.safeio import describe_os_error
-from builder.render.context import target_context
-from builder.render.bounded import RenderLimit, run_bounded
-from builder.render.docx import TemplateProblem
-from builder.render.markdown_docx import document_fragments, place_markdown
+from builder.output.docx import RenderedDocument, render_document_parts, template_for
+from builder.render.template import TEMPLATE_DIR
 from builder.read.sources import source_files
 
 
@@ -36,15 +31,6 @@ def input_files(folder: Path) -> list[Path]:
 
     return source_files(folder) + markdown_files(folder)
 
-def _template_dir() -> Path:
-    """templates/ of the repository (source checkout, editable install), or the copy that a
-    wheel installs as builder/templates."""
-    here = Path(__file__).resolve().parents[1]  # builder/
-    checkout = here.parent / "templates"
-    return checkout if (checkout / "make_templates.py").is_file() else here / "templates"
-
-
-TEMPLATE_DIR = _template_dir()
 FORMATS = ("docx", "pdf", "xlsx", "html")
 
 
@@ -73,11 +59,7 @@ def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Do
 
             problems.extend(review(loaded.document))
             documents.append(loaded.document)
-    return documents, sorted(problems, key=_problem_order)
-
-
-def _problem_order(problem: Problem):
-    return (str(problem.location.file), problem.location.line, problem.location.col, problem.rule)
+    return documents, sorted(problems, key=problem_order)
 
 
 def prepare(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
@@ -202,12 +184,6 @@ def _build_one(folder: Path, out_dir: Path, formats: tuple[str, ...], use_cache:
         return BuildFailure(folder.name, [], str(exc))
     except OSError as exc:  # the machine, not the sources: full disk, no permission, a file in the way
         return BuildFailure(folder.name, [], write_failure(exc))
-
-
-def write_failure(exc: OSError) -> str:
-    """The one-line reason for a file that could not be written (the machine, not the sources)."""
-    where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
-    return f"无法写入{where}：{describe_os_error(exc)}（原有输出保持不变）"
 
 
 class OutputFailed(Exception):
@@ -422,134 +398,3 @@ def _write_docx_and_pdf(name: str, data: bytes, out_dir: Path, formats: tuple[st
     return written
 
 
-def template_for(document: m.Document) -> Path:
-    """The document's own template (``模板:`` in document.yaml: a file anywhere inside the
-    repository, e.g. one template shared by every year) or the shipped one for its kind."""
-    if document.template:
-        from builder.read.repo import OutsideRepository, resolve_in_repository
-
-        location = document.locations.get("模板", Location(document.source))
-        try:
-            return resolve_in_repository(document.folder, document.template, "模板文件")
-        except OutsideRepository as exc:
-            raise InputError([Problem(location, "模板", str(exc))]) from None
-    return TEMPLATE_DIR / f"{document.kind}.docx"
-
-
-def _under_field(message: str, field_name: str) -> str:
-    """Under the field 模板 a message does not begin with 模板 again (``模板: x.docx …``, not ``模板: 模板 x.docx``)."""
-    return message.removeprefix("模板 ") if field_name == "模板" else message
-
-
-def render_document(document: m.Document) -> bytes:
-    return render_document_parts(document).data
-
-
-@dataclass
-class RenderedDocument:
-    """A document's .docx and, when its template's project loop splits (``builder.render.segments``),
-    the pieces an incremental build reuses: one per project, and the digest they depend on."""
-
-    data: bytes
-    items: list | None = None  # builder.output.assemble.Piece per project
-    digest: str = ""
-    frame: object = None  # builder.output.incremental.Frame
-
-
-def render_document_parts(document: m.Document) -> RenderedDocument:
-    if os.environ.get("BUDGETDOC_TEST_CRASH"):  # lets the tests prove a bug becomes one line
-        raise RuntimeError("crash requested by BUDGETDOC_TEST_CRASH")
-    with one_read():  # the template checked is the template rendered
-        return _render_document_parts(document)
-
-
-def _render_document_parts(document: m.Document) -> RenderedDocument:
-    template = template_for(document)
-    context = document_context(document)
-    with _template_problems(document, template):
-        check_before_build(template, document.kind, document.form)
-    rendered = run_template(document, template, context)
-    timestamp, properties = build_timestamp(document.year), document_properties(document)
-    fragments = document_fragments(document)
-    if fragments:  # Markdown narratives: their Word XML in place of the marker paragraphs
-        data = place_markdown(rendered.package_with_body(), fragments)
-        return RenderedDocument(normalize_package(data, timestamp, properties))
-    items = [Piece.of(item.encode("utf-8")) for item in rendered.segments.items or ()]
-    data = assemble_docx(rendered.package, rendered.segments.head.encode("utf-8"), items,
-                         rendered.segments.tail.encode("utf-8"), timestamp, properties)
-    if rendered.segments.items is None:
-        return RenderedDocument(data)
-    from builder.output.incremental import Frame
-
-    frame = Frame(rendered.frame_digest, rendered.item_source, rendered.open_tag, rendered.segments.head,
-                  rendered.segments.tail, rendered.package)
-    return RenderedDocument(data, items, rendered.digest, frame)
-
-
-@contextlib.contextmanager
-def _template_problems(document: m.Document, template: Path):
-    """A template problem, or a rendering bound reached, as an InputError located at 模板 (or
-    at document.yaml for the shipped template)."""
-    location = document.locations.get("模板", Location(document.source))
-    field_name = "模板" if document.template else ""
-    try:
-        yield
-    except TemplateProblem as exc:
-        raise InputError([Problem(location, field_name, _under_field(line, field_name))
-                          for line in str(exc).splitlines()]) from exc
-    except RenderLimit as exc:
-        raise InputError([Problem(location, field_name, _under_field(f"模板 {template.name}：{exc}", field_name))]) from exc
-
-
-def run_template(document: m.Document, template: Path, context: dict, expected_items: int | None = None):
-    """The template rendered (builder.render.docx.Rendered) in the bounded child process."""
-    from builder.render.docx import Rendered, read_template, render_parts
-
-    with _template_problems(document, template):
-        read_template(template)  # here, not first in the child: the bytes stay this build's (builder.read.readonce)
-        packed = run_bounded(lambda: render_parts(template, context, expected_items).pack(), TemplateProblem)
-    return Rendered.unpack(packed)
-
-
-def run_items(document: m.Document, template: Path, item_source: str, open_tag: str, context: dict,
-              expected: int) -> list[str] | None:
-    """Only the template's project loop rendered (builder.render.docx.render_items), bounded as
-    ``run_template``; None when its items do not come out as planned."""
-    import json
-
-    from builder.render.docx import render_items
-
-    def render() -> bytes:
-        return json.dumps(render_items(template, item_source, open_tag, context, expected)).encode()
-
-    with _template_problems(document, template):
-        return json.loads(run_bounded(render, TemplateProblem))
-
-
-def document_properties(document: m.Document) -> dict[str, str]:
-    return {
-        "dc:title": f"{document.unit_name} {document.year} 年 {document.kind}",
-        "dc:creator": document.unit_name,
-        "cp:lastModifiedBy": "budgetdoc",
-        "cp:revision": "1",
-    }
-
-
-def check_before_build(template: Path, kind: str, form=None) -> None:
-    """``budgetdoc template check`` before rendering: every problem of the template, located
-    in Word's terms, one line each (TemplateProblem with one line per problem)."""
-    from builder.render.docx import check_template_package
-    from builder.render.templatecheck import check_template
-
-    check_template_package(template)
-    report = check_template(template, kind, form)
-    if report.problems:
-        raise TemplateProblem("\n".join(report.problem_lines()))
-
-
-def document_context(document: m.Document) -> dict:
-    if document.kind == m.TARGET_KIND:
-        return target_context(document)
-    from builder.render.context import evaluation_context
-
-    return evaluation_context(document)

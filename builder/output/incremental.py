@@ -38,7 +38,8 @@ from pathlib import Path
 from builder import __version__
 from builder.model import core as m
 from builder.output.assemble import Piece
-from builder.read.errors import InputError, Problem
+from builder.output.docx import Frame
+from builder.read.errors import InputError, Problem, problem_order
 from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
 from builder.read.safeio import UnsafeFile
 
@@ -92,20 +93,6 @@ class ProjectRecord:
     findings: list  # as stored: builder.output.cache's JSON form of each Problem (see _stored)
     piece: Piece
     span: list | None = None  # where the piece's deflated bytes are in the record's blob, if they are
-
-
-@dataclass
-class Frame:
-    """What a build whose totals and other document-wide values did not change can reuse
-    instead of rendering the whole template again: the rendered frame and the project loop."""
-
-    digest: str  # builder.render.segments.frame_digest of the context it was rendered with
-    item_source: str  # Rendered.item_source ("" when the loop cannot be rendered alone)
-    open_tag: str
-    head: str
-    tail: str
-    package: bytes  # the template package python-docx saved (headers and footers rendered)
-    span: list | None = None  # where the package is in the record's blob, if it is
 
 
 @dataclass
@@ -404,7 +391,6 @@ def _findings(folder: Path, document: m.Document, loaded: list[Problem], record:
               fresh: dict) -> list[Problem] | None:
     """The findings of the whole document: the changed projects' and the document's from this
     run, the unchanged projects' from the record (None when those are damaged)."""
-    from builder.output.build import _problem_order
     from builder.output.cache import _problems_from_json
     from builder.check.profile import review
 
@@ -417,14 +403,15 @@ def _findings(folder: Path, document: m.Document, loaded: list[Problem], record:
         if problems is None:
             return None
         kept += problems
-    return sorted(now + kept, key=_problem_order)
+    return sorted(now + kept, key=problem_order)
 
 
 def _render(document: m.Document, record: Record) -> tuple[Frame, list[Piece]] | None:
     """The frame and the changed projects' pieces, or None when the pieces would not be what a
     full build renders. While the document-wide values (totals, unit, year …) are unchanged
     only the project loop is rendered; otherwise the whole template, with the changed projects."""
-    from builder.output.build import document_context, run_items, run_template, template_for
+    from builder.output.docx import run_items, run_template, template_for
+    from builder.render.context import document_context
     from builder.render.markdown_docx import document_fragments
     from builder.render.segments import frame_digest
 
@@ -447,6 +434,6 @@ def _render(document: m.Document, record: Record) -> tuple[Frame, list[Piece]] |
 
 def _stamp(document: m.Document) -> tuple[str, dict]:
     from builder.output.assemble import build_timestamp
-    from builder.output.build import document_properties
+    from builder.output.docx import document_properties
 
     return build_timestamp(document.year), document_properties(document)

@@ -218,7 +218,7 @@ def _batch_worker(soffice: str, jobs: list[PdfJob], batch: list[int], seconds: f
             try:
                 outcome = _run_batch(soffice, [jobs[i].docx for i in current], seconds, stop, deliver)
             except OSError as exc:  # the temporary folder: a full disk, no permission
-                from builder.output.build import write_failure
+                from builder.output.atomic import write_failure
 
                 for index in current:
                     if index not in sent:

@@ -143,7 +143,7 @@ def _target_project_rows(document: m.Document) -> tuple[list[list], list | None]
 
 
 def _extension_cell(spec, value):
-    from builder.review.semdiff import extension_text
+    from builder.render.context import extension_text
 
     if spec.kind == "金额":
         return _money(value)

@@ -163,3 +163,8 @@ class InputError(Exception):
 
 def _problem_order(p: Problem):
     return (str(p.location.file), p.location.line, p.location.col)
+
+
+def problem_order(problem: "Problem"):
+    """The order every list of problems is printed in: file, line, column, rule."""
+    return (str(problem.location.file), problem.location.line, problem.location.col, problem.rule)

@@ -266,3 +266,24 @@ def context_names(kind: str, form=None) -> dict:
 _ENGLISH = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
 for _kind in m.DOCUMENT_KINDS:
     CONTEXT_NAMES[_kind] = context_names(_kind)
+
+
+def document_context(document: m.Document) -> dict:
+    if document.kind == m.TARGET_KIND:
+        return target_context(document)
+    return evaluation_context(document)
+
+
+def extension_text(spec, value) -> str:
+    """A form's field as one comparable text."""
+    if value is None:
+        return ""
+    if spec.kind == "段落":
+        return "\n".join(value or ())
+    if spec.kind == "金额":
+        return format_yuan(value)
+    if spec.kind == "日期":
+        return value.isoformat()
+    if spec.kind == "表格":
+        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in spec.columns) for row in value)
+    return str(value)

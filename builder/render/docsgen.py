@@ -24,7 +24,7 @@ def _cell(text: str, limit: int = 28) -> str:
 
 
 def _english_rows(kind: str) -> list[tuple[str, str, str, str]]:
-    from builder.output.build import document_context
+    from builder.render.context import document_context
     from builder.load.loader import load_document
     from builder.render.context import CONTEXT_NAMES
 

@@ -98,7 +98,7 @@ def read_body(template: Path):
     """The parsed w:body of the template (entities and network never resolved)."""
     from lxml import etree
 
-    from builder.render.docx import TemplateProblem, check_template_package, read_template
+    from builder.render.template import TemplateProblem, check_template_package, read_template
 
     check_template_package(template)
     with zipfile.ZipFile(read_template(template)) as package:
@@ -250,7 +250,7 @@ def _block_name(source: str) -> str:
 
 
 def _env():
-    from builder.render.docx import template_environment
+    from builder.render.template import template_environment
 
     return template_environment()
 
@@ -543,7 +543,7 @@ def check_names(report: TemplateReport, kind: str, form=None) -> None:
 
 @lru_cache(maxsize=4)
 def _shipped(kind: str) -> tuple[frozenset, int, int]:
-    from builder.output.build import TEMPLATE_DIR
+    from builder.render.template import TEMPLATE_DIR
 
     path = TEMPLATE_DIR / f"{kind}.docx"
     report = collect(path, kind)
@@ -574,7 +574,7 @@ def check_completeness(report: TemplateReport, kind: str, template: Path, form=N
     """Lost tags, merge markers or page starts (e.g. after an office program's save). A template of
     a bureau's own form, or one written with the Chinese names, is not compared with the shipped one
     (it prints another form); its 一级/二级指标 cells must still carry the merge marker."""
-    from builder.output.build import TEMPLATE_DIR
+    from builder.render.template import TEMPLATE_DIR
 
     if template.resolve() == (TEMPLATE_DIR / f"{kind}.docx").resolve():
         required, starts, marks = report.used, report.page_starts, len(report.merge_cells)

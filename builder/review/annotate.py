@@ -59,7 +59,8 @@ def _outputs(documents: list[m.Document], out: Path) -> list[tuple[m.Document, P
 
 def write_annotated(documents: list[m.Document], problems: list[Problem], out: Path) -> list[Path]:
     """Write each document with its findings as comments; returns the files written."""
-    from builder.output.build import read_inputs, render_document
+    from builder.output.build import read_inputs
+    from builder.output.docx import render_document
     from builder.output.atomic import write_atomic
 
     written = []

@@ -20,6 +20,7 @@ from builder.read.errors import InputError
 from builder.load.loader import load_documents
 from builder.render.context import target_project_context
 from builder.review.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
+from builder.render.context import extension_text
 from builder.model.values import format_score, format_wan, format_yuan
 
 WORKING_TREE = None  # the "revision" that means the files on disk
@@ -161,21 +162,6 @@ def _texts(value) -> str:
 def _indicator_key(indicator: m.Indicator) -> str:
     key = f"{indicator.level1}/{indicator.level2}/{indicator.name}"
     return key if indicator.group == "绩效指标" else f"{indicator.group}/{key}"
-
-
-def extension_text(spec, value) -> str:
-    """A form's field as one comparable text."""
-    if value is None:
-        return ""
-    if spec.kind == "段落":
-        return _texts(value)
-    if spec.kind == "金额":
-        return format_yuan(value)
-    if spec.kind == "日期":
-        return value.isoformat()
-    if spec.kind == "表格":
-        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in spec.columns) for row in value)
-    return str(value)
 
 
 def _form_fields(fields: dict, project: m.TargetProject, form) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.output.build import build, document_context
+from builder.output.build import build
+
+from builder.render.context import document_context
 from builder.review.docxtext import TableRow, read_items, to_text
 from builder.load.loader import load_document
 from conftest import ROOT, run_cli

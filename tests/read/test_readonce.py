@@ -50,7 +50,7 @@ def test_each_input_is_opened_once_per_build(folder, tmp_path, monkeypatch):
     """Every source, the template and the rule profile is opened once in a build — by the key,
     the loader, the template check and the renderer together (rendering in process here, so
     that its opens are counted too)."""
-    from builder.output.build import TEMPLATE_DIR
+    from builder.render.template import TEMPLATE_DIR
 
     monkeypatch.delattr(os, "fork")  # builder.render.bounded renders in this process without it
     watched = [folder.resolve(), TEMPLATE_DIR.resolve(), (Path(__file__).parent.parent / "builder" / "profiles").resolve()]

@@ -164,7 +164,8 @@ def test_evaluation_and_form_documents_stay_right(tmp_path):
 
 def test_segments_do_not_change_the_document(tmp_path, monkeypatch):
     """The body rendered in segments is the body rendered whole, byte for byte."""
-    from builder.output.build import check, render_document
+    from builder.output.build import check
+    from builder.output.docx import render_document
     from builder.render import segments
 
     for folder in (TARGET_SOURCES, EVALUATION_SOURCES, ROOT / "examples" / "佳县-2016"):

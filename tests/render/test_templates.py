@@ -295,9 +295,10 @@ def test_build_refuses_a_misspelt_name_with_its_place(tmp_path):
 
 def test_an_undefined_name_at_rendering_is_a_located_error_not_a_blank(tmp_path):
     """Past the check (called directly), jinja's StrictUndefined still refuses, with the place."""
-    from builder.output.build import document_context
+    from builder.render.context import document_context
     from builder.load.loader import load_document
-    from builder.render.docx import TemplateProblem, render_template
+    from builder.render.docx import render_template
+    from builder.render.template import TemplateProblem
 
     bad = edited_template(tmp_path, "绩效目标申报", lambda x: x.replace("{{ p.category }}", "{{ p.categry }}"),
                           "x.docx")
@@ -309,7 +310,7 @@ def test_an_undefined_name_at_rendering_is_a_located_error_not_a_blank(tmp_path)
 
 def test_context_names_are_those_the_context_builders_produce():
     """CONTEXT_NAMES (what template check accepts) is kept in step with builder/render/context.py."""
-    from builder.output.build import document_context
+    from builder.render.context import document_context
     from builder.load.loader import load_document
     from builder.render.context import CONTEXT_NAMES
 

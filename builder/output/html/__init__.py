@@ -127,7 +127,7 @@ def document_html(document: m.Document, findings=None, live: dict | None = None,
     """
     if own_layout(document):
         return _docx_page(document, findings, live, view, docx)
-    from builder.output.build import document_context
+    from builder.render.context import document_context
     from builder.output.html.narrative import Narratives
     from builder.render.markdown_docx import document_fragments
 
@@ -146,7 +146,7 @@ def _docx_page(document: m.Document, findings, live, view, docx: bytes | None) -
     from builder.output.html.fromdocx import docx_body_html
 
     if docx is None:
-        from builder.output.build import render_document
+        from builder.output.docx import render_document
 
         docx = render_document(document)
     template = _environment().get_template("page.html.j2")
