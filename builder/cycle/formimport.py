@@ -18,7 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
-from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, _check_out_dir, project_stem, read_blocks
+from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, _check_out_dir, project_stem
+from builder.cycle.importread import read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 

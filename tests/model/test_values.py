@@ -194,7 +194,7 @@ def test_no_rounding_outside_the_one_function():
 
 
 def test_imported_money_cells_read_numbers_as_money_does():
-    from builder.cycle.importer import parse_money_cell
+    from builder.cycle.importread import parse_money_cell
 
     for text in ["250,000.00", "25万", "2，500", "4.8 万元", "０.５万"]:
         assert parse_money_cell(text) == parse_money(text), text
