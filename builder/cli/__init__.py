@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from builder.cli import clitext
+import builder.cli.clitext as clitext
 from builder.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_USAGE, cli
 
 # one module per command or command group; importing it registers its commands on the group

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from builder import __version__
-from builder.cli import clitext
+import builder.cli.clitext as clitext
 from builder.read.errors import display_path
 
 
