@@ -5,6 +5,7 @@ text). builder.check.checks and builder.check.slips register their rules here; n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterator
@@ -72,3 +73,18 @@ def section_text(narrative: m.Narrative, attribute: str) -> str:
     if isinstance(value, m.BudgetPlan):
         value = (*value.lead, *(f"{i.name}{i.note}" for i in value.items))
     return "\n".join(value)
+
+
+def amount(value: Decimal | None) -> Decimal:
+    """A money value a rule adds up: a missing one counts as 0."""
+    return ZERO if value is None else value
+
+
+def squash(text: str) -> str:
+    """A text without any white space: how rules compare what people wrote."""
+    return re.sub(r"\s+", "", text)
+
+
+def single_year(project: m.TargetProject, year: int) -> bool:
+    """Whether a project starts and ends within the budget year."""
+    return project.start.year == year and project.end.year == year

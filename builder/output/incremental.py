@@ -353,7 +353,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     changed = [p for p in record.projects if inputs.projects[p.file] != p.sha]
     if not changed or (len(changed) > 1 and len(changed) * MAX_CHANGED_SHARE > len(record.projects)):
         return None  # many projects changed: a full build takes about as long
-    from builder.check.checks import _squash
+    from builder.check.rules import squash
     from builder.load.loader import load_document
 
     loaded = load_document(folder, cache, only={Path(p.file).stem for p in changed})
@@ -361,7 +361,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     if document is None or [p.source.name for p in document.projects] != [p.file for p in changed]:
         return None
     fresh = {p.source.name: p for p in document.projects}
-    if any(_squash(fresh[p.file].name) != _squash(p.name) for p in changed):
+    if any(squash(fresh[p.file].name) != squash(p.name) for p in changed):
         return None  # a renamed project: other projects' findings (DOC-NAMES, COPIED-TEXT) may change
     roster = tuple(
         m.RosterEntry(folder / p.file, p.name, m.RosterFunds(p.annual)) if p.file not in fresh else fresh[p.file]
