@@ -214,7 +214,7 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
         dump(data, path)
         files.append(path)
         if sections:
-            from builder.read.markdown import sections_markdown
+            from builder.cycle.mdwrite import sections_markdown
             from builder.output.atomic import write_new
 
             text = sections_markdown(project.fields.get("项目名称", stem), sections)

@@ -15,10 +15,10 @@ from pathlib import Path
 from builder.model import core as m
 from builder.read.errors import Location, Problems
 from builder.read.markdown import (
-    EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, BadAst, Fragment, MarkdownFile, MarkdownStore,
-    MarkdownText, MarkdownUnavailable, Overran, _suggest, check_fragment, convert_texts, markdown_files, plain_paragraphs,
-    split_sections,
+    EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, MarkdownFile, MarkdownText, _suggest, markdown_files, split_sections,
 )
+from builder.read.mdast import BadAst, check_fragment, plain_paragraphs
+from builder.read.pandoc import Fragment, MarkdownStore, MarkdownUnavailable, Overran, convert_texts
 from builder.read.rawtree import Entry, Mapping, Scalar
 from builder.read.safeio import UnsafeFile
 from builder.model.values import find_xml_illegal

@@ -201,7 +201,7 @@ class BuildCache:
     def load_markdown(self, folder: Path) -> dict[str, list]:
         """The pandoc blocks of the Markdown fragments the last build of ``folder`` converted, by
         fragment key (plain JSON: a damaged entry fails the reader's checks and is converted again)."""
-        from builder.read.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+        from builder.read.pandoc import CONVERSION_VERSION, PANDOC_FORMAT
 
         record = self.read_entry(self._markdown_path(folder), MAX_MARKDOWN_RECORD_BYTES)
         if (not isinstance(record, dict) or record.get("format") != FORMAT
@@ -213,7 +213,7 @@ class BuildCache:
         return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)}
 
     def store_markdown(self, folder: Path, entries: dict[str, list]) -> None:
-        from builder.read.markdown import CONVERSION_VERSION, PANDOC_FORMAT
+        from builder.read.pandoc import CONVERSION_VERSION, PANDOC_FORMAT
 
         self._write(self._markdown_path(folder), {"format": FORMAT, "conversion": f"{CONVERSION_VERSION} {PANDOC_FORMAT}",
                                                   "entries": entries})

@@ -35,9 +35,12 @@ def escape(text: str) -> str:
     urllib and the network stack it pulls in)."""
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
-from builder.read.markdown import (
-    BULLETS, MARKER, BadAst, MarkdownText, _content, display_width, inline_text, ordered_marker,
-    plain_paragraphs, table_rows_text,
+from builder.read.markdown import MARKER, MarkdownText
+
+from builder.read.mdast import (
+
+    BULLETS, BadAst, node_content, display_width, inline_text, ordered_marker, plain_paragraphs, table_rows_text,
+
 )
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -181,36 +184,36 @@ class Writer:
         for node in nodes:
             kind = node.get("t") if isinstance(node, dict) else None
             if kind == "Str":
-                out.append(self.text_run(_content(node, str), look, marks))
+                out.append(self.text_run(node_content(node, str), look, marks))
             elif kind in ("Space", "SoftBreak"):
                 out.append(self.text_run(" ", look, marks))
             elif kind == "LineBreak":
                 out.append(self.run("<w:br/>", look, marks))
             elif kind == "Strong":
-                out.append(self.runs(_content(node), look, {**marks, "b": "<w:b/>", "bCs": "<w:bCs/>"}))
+                out.append(self.runs(node_content(node), look, {**marks, "b": "<w:b/>", "bCs": "<w:bCs/>"}))
             elif kind == "Emph":
-                out.append(self.runs(_content(node), look, {**marks, "i": "<w:i/>", "iCs": "<w:iCs/>"}))
+                out.append(self.runs(node_content(node), look, {**marks, "i": "<w:i/>", "iCs": "<w:iCs/>"}))
             elif kind == "Underline":
-                out.append(self.runs(_content(node), look, {**marks, "u": '<w:u w:val="single"/>'}))
+                out.append(self.runs(node_content(node), look, {**marks, "u": '<w:u w:val="single"/>'}))
             elif kind == "Strikeout":
-                out.append(self.runs(_content(node), look, {**marks, "strike": "<w:strike/>"}))
+                out.append(self.runs(node_content(node), look, {**marks, "strike": "<w:strike/>"}))
             elif kind == "Superscript":
-                out.append(self.runs(_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="superscript"/>'}))
+                out.append(self.runs(node_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="superscript"/>'}))
             elif kind == "Subscript":
-                out.append(self.runs(_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="subscript"/>'}))
+                out.append(self.runs(node_content(node), look, {**marks, "vertAlign": '<w:vertAlign w:val="subscript"/>'}))
             elif kind == "SmallCaps":
-                out.append(self.runs(_content(node), look, {**marks, "smallCaps": "<w:smallCaps/>"}))
+                out.append(self.runs(node_content(node), look, {**marks, "smallCaps": "<w:smallCaps/>"}))
             elif kind == "Quoted":
-                quote = _content(node)[0].get("t")
+                quote = node_content(node)[0].get("t")
                 open_, close = ("“", "”") if quote == "DoubleQuote" else ("‘", "’")
-                out.append(self.text_run(open_, look, marks) + self.runs(_content(node)[1], look, marks)
+                out.append(self.text_run(open_, look, marks) + self.runs(node_content(node)[1], look, marks)
                            + self.text_run(close, look, marks))
             elif kind in ("Link", "Span", "Cite"):
-                out.append(self.runs(_content(node)[1], look, marks))
+                out.append(self.runs(node_content(node)[1], look, marks))
             elif kind == "Code":
-                out.append(self.text_run(_content(node)[1], look, marks))
+                out.append(self.text_run(node_content(node)[1], look, marks))
             elif kind == "Note":
-                out.append(self.note(_content(node), look, marks))
+                out.append(self.note(node_content(node), look, marks))
             elif kind in ("RawInline", "Math", "Image"):
                 continue  # refused by the loader, or an HTML comment
             elif kind is None:
@@ -252,27 +255,27 @@ class Writer:
         for node in blocks:
             kind = node.get("t") if isinstance(node, dict) else None
             if kind in ("Para", "Plain"):
-                out.append(self.para(self.runs(_content(node), look), look, indent))
+                out.append(self.para(self.runs(node_content(node), look), look, indent))
             elif kind == "Header":
-                runs = self.runs(_content(node)[2], look, {"b": "<w:b/>", "bCs": "<w:bCs/>"})
+                runs = self.runs(node_content(node)[2], look, {"b": "<w:b/>", "bCs": "<w:bCs/>"})
                 out.append(self.para(runs, look, indent))
             elif kind == "CodeBlock":
-                for line in _content(node)[1].split("\n"):
+                for line in node_content(node)[1].split("\n"):
                     out.append(self.para(self.text_run(line, look, {}), look, indent))
             elif kind == "LineBlock":
-                for line in _content(node):
+                for line in node_content(node):
                     out.append(self.para(self.runs(line, look), look, indent))
             elif kind == "BlockQuote":
                 inner = (indent or (0 if look.in_cell else 2 * look.char)) + 2 * look.char
-                out.append(self.blocks(_content(node), look, inner))
+                out.append(self.blocks(node_content(node), look, inner))
             elif kind == "Div":
-                out.append(self.blocks(_content(node)[1], look, indent))
+                out.append(self.blocks(node_content(node)[1], look, indent))
             elif kind == "BulletList":
-                items = _content(node)
+                items = node_content(node)
                 depth = getattr(self, "_depth", 0)
                 out.append(self.list_items(items, [BULLETS[depth % len(BULLETS)]] * len(items), look, indent))
             elif kind == "OrderedList":
-                attributes, items = _content(node)
+                attributes, items = node_content(node)
                 start = attributes[0] if isinstance(attributes[0], int) else 1
                 out.append(self.list_items(items, [ordered_marker(attributes, start + i) for i in range(len(items))],
                                            look, indent))
@@ -281,7 +284,7 @@ class Writer:
             elif kind in ("HorizontalRule", "RawBlock", "Figure", "Null"):
                 continue  # no words (a rule), refused, or a comment
             elif kind == "DefinitionList":
-                for term, definitions in _content(node):
+                for term, definitions in node_content(node):
                     out.append(self.para(self.runs(term, look, {"b": "<w:b/>"}), look, indent))
                     for definition in definitions:
                         out.append(self.blocks(definition, look, indent))
@@ -314,7 +317,7 @@ class Writer:
                 first = item[0] if item else None
                 if isinstance(first, dict) and first.get("t") in ("Para", "Plain"):
                     rest = self.blocks(item[1:], look, left)
-                    out.append(look.paragraph(head + self.runs(_content(first), look), ind=ind) + rest)
+                    out.append(look.paragraph(head + self.runs(node_content(first), look), ind=ind) + rest)
                 else:
                     out.append(look.paragraph(head, ind=ind) + self.blocks(item, look, left))
         finally:
@@ -322,7 +325,7 @@ class Writer:
         return "".join(out)
 
     def table(self, node, look: Look, indent: int | None) -> str:
-        content = _content(node)
+        content = node_content(node)
         if len(content) != 6:
             raise BadAst("table")
         _, _, colspecs, head, bodies, foot = content

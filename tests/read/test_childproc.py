@@ -57,7 +57,7 @@ def test_limits_come_from_one_family_of_variables(monkeypatch, value, expected):
 
 def test_pandoc_past_its_time_is_a_located_error_and_the_rest_still_converts(monkeypatch):
     pytest.importorskip("pypandoc")
-    from builder.read.markdown import Overran, convert_texts
+    from builder.read.pandoc import Overran, convert_texts
 
     monkeypatch.setenv("BUDGETDOC_PANDOC_SECONDS", "2")
     texts = ["一段**粗体**。", "[" * 10_000, "*斜体*"]

@@ -14,7 +14,8 @@ from helpers import PROJECT, write_document
 
 from builder.review.docxtext import Paragraph, TableRow, read_items
 from builder.load.loader import load_document
-from builder.read.markdown import escape_paragraph, plain_paragraphs
+from builder.cycle.mdwrite import escape_paragraph
+from builder.read.mdast import plain_paragraphs
 
 pytest.importorskip("pypandoc")
 
@@ -263,7 +264,7 @@ def test_import_markdown_round_trip(tmp_path):
 
 @pytest.mark.parametrize("text", ["1. 不是列表", "- 减号", "# 井号", "*星号* 和 _下划线_", "a|b", "(1) 括号", "<b>", "1~3人"])
 def test_escaped_paragraphs_read_back_the_same(text):
-    from builder.read.markdown import convert_texts
+    from builder.read.pandoc import convert_texts
 
     blocks = convert_texts([escape_paragraph(text)])[0]
     assert plain_paragraphs(blocks) == [text], escape_paragraph(text)
@@ -290,7 +291,7 @@ def test_plain_fast_path_matches_pandoc():
     must be exactly pandoc's (comments aside)."""
     import random
 
-    from builder.read.markdown import convert_texts, plain_blocks
+    from builder.read.pandoc import convert_texts, plain_blocks
 
     alphabet = list("项目经费预算资金年月日甲乙丙") + list("abcXYZ019") + list(" \t\n\n .,;:%()（）、。，“”'\"-+=/\u3000") \
         + ["1. ", "a) ", "(2) ", "  \n", "    ", "<!-- c -->\n", "2025. ", "-- ", "..."]
@@ -322,14 +323,15 @@ def test_next_year_copies_markdown_and_watch_sees_it(tmp_path):
 
 
 def test_a_large_document_is_split_between_two_pandoc_processes(monkeypatch):
-    import builder.read.markdown as md
+    import builder.read.pandoc as pandoc
+    from builder.read.mdast import plain_paragraphs
 
-    monkeypatch.setattr(md, "SPLIT_ABOVE", 2)
+    monkeypatch.setattr(pandoc, "SPLIT_ABOVE", 2)
     texts = [f"第 {n} 段 **粗**。" for n in range(5)]
-    conversion = md.Conversion(texts)
+    conversion = pandoc.Conversion(texts)
     blocks = conversion.result()
     assert len(conversion.chunks) == (2 if (os.cpu_count() or 1) > 1 else 1)
-    assert [md.plain_paragraphs(b) for b in blocks] == [[f"第 {n} 段 粗。"] for n in range(5)]
+    assert [plain_paragraphs(b) for b in blocks] == [[f"第 {n} 段 粗。"] for n in range(5)]
 
 
 def test_md_files_are_read_like_sources(tmp_path):

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from builder.read.markdown import (
-    BULLETS, MARKER, BadAst, MarkdownText, _content, ordered_marker, plain_paragraphs, table_rows,
-)
+from builder.read.markdown import MARKER, MarkdownText
+
+from builder.read.mdast import BULLETS, BadAst, node_content, ordered_marker, plain_paragraphs, table_rows
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 _MARKS = {"Strong": "strong", "Emph": "em", "Underline": "u", "Strikeout": "s", "Superscript": "sup",
@@ -90,29 +90,29 @@ class Narratives:
         for node in blocks:
             kind = node.get("t") if isinstance(node, dict) else None
             if kind in ("Para", "Plain"):
-                out.append(self._p(self.inlines(_content(node), notes), cls))
+                out.append(self._p(self.inlines(node_content(node), notes), cls))
             elif kind == "Header":
-                out.append(self._p("<strong>" + self.inlines(_content(node)[2], notes) + "</strong>", cls, "md-heading"))
+                out.append(self._p("<strong>" + self.inlines(node_content(node)[2], notes) + "</strong>", cls, "md-heading"))
             elif kind == "CodeBlock":
-                out.extend(self._p(escape(line), cls, "md-code") for line in _content(node)[1].split("\n"))
+                out.extend(self._p(escape(line), cls, "md-code") for line in node_content(node)[1].split("\n"))
             elif kind == "LineBlock":
-                out.extend(self._p(self.inlines(line, notes), cls) for line in _content(node))
+                out.extend(self._p(self.inlines(line, notes), cls) for line in node_content(node))
             elif kind == "BlockQuote":
-                out.append('<blockquote class="md-quote">' + self.blocks(_content(node), cls, depth) + "</blockquote>")
+                out.append('<blockquote class="md-quote">' + self.blocks(node_content(node), cls, depth) + "</blockquote>")
             elif kind == "Div":
-                out.append(self.blocks(_content(node)[1], cls, depth))
+                out.append(self.blocks(node_content(node)[1], cls, depth))
             elif kind == "BulletList":
-                items = _content(node)
+                items = node_content(node)
                 out.append(self.list_items("ul", items, [BULLETS[depth % len(BULLETS)]] * len(items), cls, depth))
             elif kind == "OrderedList":
-                attributes, items = _content(node)
+                attributes, items = node_content(node)
                 start = attributes[0] if isinstance(attributes[0], int) else 1
                 markers = [ordered_marker(attributes, start + i) for i in range(len(items))]
                 out.append(self.list_items("ol", items, markers, cls, depth))
             elif kind == "Table":
                 out.append(self.table(node, cls, depth))
             elif kind == "DefinitionList":
-                for term, definitions in _content(node):
+                for term, definitions in node_content(node):
                     out.append(self._p("<strong>" + self.inlines(term, notes) + "</strong>", cls))
                     for definition in definitions:
                         out.append(self.blocks(definition, cls, depth))
@@ -131,7 +131,7 @@ class Narratives:
             first = item[0] if item else None
             if isinstance(first, dict) and first.get("t") in ("Para", "Plain"):
                 notes: list = []
-                body = self._p(head + self.inlines(_content(first), notes), cls) + self.footnotes(notes, cls)
+                body = self._p(head + self.inlines(node_content(first), notes), cls) + self.footnotes(notes, cls)
                 body += self.blocks(item[1:], cls, depth + 1)
             else:
                 body = self._p(head, cls) + self.blocks(item, cls, depth + 1)
@@ -140,7 +140,7 @@ class Narratives:
         return "".join(out)
 
     def table(self, node, cls: str, depth: int) -> str:
-        content = _content(node)
+        content = node_content(node)
         if len(content) != 6:
             raise BadAst("table")
         colspecs, head = content[2], content[3]
@@ -182,33 +182,33 @@ class Narratives:
         for node in nodes:
             kind = node.get("t") if isinstance(node, dict) else None
             if kind == "Str":
-                out.append(str(escape(_content(node, str))))
+                out.append(str(escape(node_content(node, str))))
             elif kind in ("Space", "SoftBreak"):
                 out.append(" ")
             elif kind == "LineBreak":
                 out.append("<br>")
             elif kind in _MARKS:
                 tag = _MARKS[kind]
-                out.append(f"<{tag}>{self.inlines(_content(node), notes)}</{tag}>")
+                out.append(f"<{tag}>{self.inlines(node_content(node), notes)}</{tag}>")
             elif kind == "SmallCaps":
-                out.append(f'<span class="md-smallcaps">{self.inlines(_content(node), notes)}</span>')
+                out.append(f'<span class="md-smallcaps">{self.inlines(node_content(node), notes)}</span>')
             elif kind == "Quoted":
-                quote = _content(node)[0].get("t")
+                quote = node_content(node)[0].get("t")
                 open_, close = ("“", "”") if quote == "DoubleQuote" else ("‘", "’")
-                out.append(open_ + self.inlines(_content(node)[1], notes) + close)
+                out.append(open_ + self.inlines(node_content(node)[1], notes) + close)
             elif kind == "Link":
-                content = _content(node)
+                content = node_content(node)
                 words = self.inlines(content[1], notes)
                 target = content[2][0] if isinstance(content[2], list) and content[2] else None
                 href = safe_href(target)
                 out.append(f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">{words}</a>' if href else words)
             elif kind in ("Span", "Cite"):
-                out.append(self.inlines(_content(node)[1], notes))
+                out.append(self.inlines(node_content(node)[1], notes))
             elif kind == "Code":
-                out.append(f"<code>{escape(_content(node)[1])}</code>")
+                out.append(f"<code>{escape(node_content(node)[1])}</code>")
             elif kind == "Note":
                 self.note_number += 1
-                notes.append((self.note_number, _content(node)))
+                notes.append((self.note_number, node_content(node)))
                 number = self.note_number
                 out.append(f'<sup class="md-note-ref"><a href="#fn-{number}">{number}</a></sup>')
             elif kind in ("RawInline", "Math", "Image"):
