@@ -28,7 +28,8 @@ def serve_command(path: Path | None, port: int, host: str) -> None:
     except ImportError as exc:
         click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
         sys.exit(EXIT_USAGE)
-    from builder.live.serve import ServeProblem, serve
+    from builder.live.preview import ServeProblem
+    from builder.live.serve import serve
 
     try:
         targets = as_document_folders(existing_paths((path,) if path else ())) or [default_sources()]

@@ -194,7 +194,7 @@ def test_markdown_reaches_the_page_as_markup_and_nothing_else(built):
 
 def test_serve_page_resolves_markdown(built):
     pytest.importorskip("starlette")
-    from builder.live.serve import Preview
+    from builder.live.preview import Preview
 
     sources, _ = built
     preview = Preview([sources["自评-md文件"], sources["markdown-example"]])

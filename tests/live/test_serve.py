@@ -24,7 +24,9 @@ from tests.helpers import PROJECT, write_document
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from builder.live.serve import Preview, _host_name  # noqa: E402
+from builder.live.preview import Preview
+
+from builder.live.serve import _host_name  # noqa: E402
 from tests.servehelp import Server  # noqa: E402
 
 TARGET_ID = TARGET_SOURCES.name
