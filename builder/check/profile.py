@@ -97,7 +97,7 @@ def load_profile(document: m.Document, problems: list[Problem]) -> dict[str, str
             location, "规则", f"找不到规则集“{name}”{more}（内置：{'、'.join(shipped_profiles())}；"
                             f"或写相对于文档文件夹的 .yaml 文件路径）"))
         return None
-    return _read_profile(path, problems, ())
+    return read_profile(path, problems, ())
 
 
 _PARSED: dict[tuple, tuple] = {}
@@ -120,7 +120,7 @@ def _read_profile_file(path: Path):
     return result
 
 
-def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -> dict[str, str] | None:
+def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -> dict[str, str] | None:
     if path.resolve() in seen:
         problems.append(_profile_problem(Location(path), "基于", "规则集循环引用（“基于”又回到了自己）"))
         return None
@@ -156,7 +156,7 @@ def _read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -
             more = f"，是否应为“{hint}”？" if hint else "。"
             problems.append(_profile_problem(base.loc, "基于", f"找不到规则集“{base.value}”{more}"))
         else:
-            inherited = _read_profile(base_path, problems, (*seen, path.resolve()))
+            inherited = read_profile(base_path, problems, (*seen, path.resolve()))
             levels.update(inherited or {})
     rules = root.get("规则")
     if rules is None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
-from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, _check_out_dir, project_stem
+from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
 from builder.cycle.importread import read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
@@ -300,12 +300,12 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     """``budgetdoc import --form``: the document's values, read where the template prints them."""
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.cycle.importer import _verify
+    from builder.cycle.importer import verify_import
     from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
     values = read_with_template(docx, template)
-    _check_out_dir(out_dir)
+    check_out_dir(out_dir)
     if not values.projects:
         raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -339,7 +339,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         dump(_project_yaml(scope, form, order), path)
         files.append(path)
     report = ImportReport(files, unplaced, [], m.TARGET_KIND)
-    _verify(out_dir, report)
+    verify_import(out_dir, report)
     return report
 
 

@@ -152,7 +152,7 @@ def detect_kind(blocks: list[Para | Table]) -> str:
     raise ImportProblem("无法识别文档类型：既不是绩效目标申报表（财政支出项目绩效目标申报表），也不是绩效自评表（财政项目支出绩效自评表）")
 
 
-def _check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
     """A new or empty folder: any file there (a note, a .md, not only a source) could be
     overwritten; each file is then created by write_new, which refuses an existing one too."""
     if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
@@ -196,7 +196,7 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
     doc = parse_docx(docx)
-    _check_out_dir(out_dir)
+    check_out_dir(out_dir)
     count = len(doc.projects)
     stems = [project_stem(i, count, p.fields.get("项目名称", "项目")) for i, p in enumerate(doc.projects, start=1)]
     for project, stem in zip(doc.projects, stems):
@@ -221,11 +221,11 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
             write_new(out_dir / f"{stem}.md", text)
             files.append(out_dir / f"{stem}.md")
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
-    _verify(out_dir, report)
+    verify_import(out_dir, report)
     return report
 
 
-def _verify(out_dir: Path, report: ImportReport) -> None:
+def verify_import(out_dir: Path, report: ImportReport) -> None:
     """Load and check what was written; its errors (what would stop a build) become notes."""
     from builder.output.build import check
     from builder.read.errors import InputError

@@ -34,7 +34,7 @@ def _load_target(folder: Path) -> m.Document:
     return loaded.document
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: Path) -> None:
     """The new folder must be new or empty: any file in it (a template, a note, not only a
     source) could be overwritten; each write refuses an existing file too (write_new)."""
     if os.path.lexists(out) and (not out.is_dir() or out.is_symlink() or any(out.iterdir())):
@@ -105,7 +105,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
 
     document = _load_target(source)
     form = document.form
-    _check_out(out)
+    check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name)])
@@ -234,7 +234,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     from builder.read.sources import accepted_text
 
     document = _load_target(source)
-    _check_out(out)
+    check_out(out)
     shift = year - document.year
     if shift <= 0:
         raise CycleProblem(f"--year {year} 应晚于源文档的年度 {document.year}")

@@ -242,7 +242,7 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
     from builder.render.chinese import catalog, rows
 
     from builder.render.chinese import evaluation_catalog
-    from builder.render.context import _ENGLISH
+    from builder.render.context import ENGLISH_NAMES
 
     chinese = rows(catalog(form)) if kind == m.TARGET_KIND else rows(evaluation_catalog(form))
     english = []
@@ -262,7 +262,7 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
             else:
                 english.append((path, value, "文字", ""))
 
-    walk(_ENGLISH[kind], "")
+    walk(ENGLISH_NAMES[kind], "")
     return chinese + [("（以下为标准模板所用的英文名称，与上面的中文名称等价）", "", "", "")] + english
 
 

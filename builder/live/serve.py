@@ -91,7 +91,7 @@ SECURITY_HEADERS = [
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
-def _host_name(header: str) -> str:
+def host_name(header: str) -> str:
     """The host of a Host header without its port (``[::1]:8000`` → ``::1``)."""
     header = header.strip().lower()
     if header.startswith("["):
@@ -113,7 +113,7 @@ class Guard:
             return await self.app(scope, receive, send)
         if self.loopback_only:
             headers = dict(scope.get("headers") or [])
-            host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+            host = host_name(headers.get(b"host", b"").decode("latin-1"))
             if host not in LOOPBACK_NAMES:
                 body = "只接受本机地址（127.0.0.1 或 localhost）的访问。".encode()
                 await send({"type": "http.response.start", "status": 400,

@@ -15,7 +15,7 @@ from pathlib import Path
 from builder.model import core as m
 from builder.read.errors import Location, Problems
 from builder.read.markdown import (
-    EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, MarkdownFile, MarkdownText, _suggest, markdown_files, split_sections,
+    EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, MarkdownFile, MarkdownText, suggest_section, markdown_files, split_sections,
 )
 from builder.read.mdast import BadAst, check_fragment, plain_paragraphs
 from builder.read.pandoc import Fragment, MarkdownStore, MarkdownUnavailable, Overran, convert_texts
@@ -71,7 +71,7 @@ class MarkdownPhase:
         _LINES.clear()  # a file read for locations in an earlier build (--watch) may have changed
         for stem, file in self.files.items():
             if stem not in all_stems:
-                hint = _suggest(stem, sorted(all_stems))
+                hint = suggest_section(stem, sorted(all_stems))
                 more = f"，是否应为“{hint}.md”？" if hint else ""
                 self.problems.error(Location(file.path), "", f"没有与“{file.path.name}”对应的项目文件“{stem}.yaml”{more}"
                                                            "（Markdown 文件名应与项目文件同名，只是扩展名为 .md）")

@@ -142,7 +142,7 @@ def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     native = _native_combine()
     if native is not None:
         return native(crc1, crc2, length2) & 0xFFFFFFFF
-    return _multmodp(_x2nmodp(length2, 3), crc1) ^ (crc2 & 0xFFFFFFFF)
+    return multmodp(x2nmodp(length2, 3), crc1) ^ (crc2 & 0xFFFFFFFF)
 
 
 _NATIVE: list = []
@@ -175,7 +175,7 @@ def _load_native_combine():
 _POLY = 0xEDB88320
 
 
-def _multmodp(a: int, b: int) -> int:
+def multmodp(a: int, b: int) -> int:
     """a × b modulo the CRC-32 polynomial (bit-reflected), as zlib computes it."""
     m, p = 1 << 31, 0
     while True:
@@ -191,19 +191,19 @@ def _powers() -> list[int]:
     powers, p = [], 1 << 30  # x^1
     for _ in range(32):
         powers.append(p)
-        p = _multmodp(p, p)
+        p = multmodp(p, p)
     return powers
 
 
 _X2N = _powers()
 
 
-def _x2nmodp(n: int, k: int) -> int:
+def x2nmodp(n: int, k: int) -> int:
     """x^(n × 2^k) modulo the polynomial."""
     p = 1 << 31  # x^0
     while n:
         if n & 1:
-            p = _multmodp(_X2N[k & 31], p)
+            p = multmodp(_X2N[k & 31], p)
         n >>= 1
         k += 1
     return p

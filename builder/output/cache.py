@@ -149,7 +149,7 @@ class BuildCache:
             expected = hashes.get(str(output.resolve()))
             if not isinstance(expected, str) or _file_digest(output) != expected:
                 return None
-        return _problems_from_json(record.get("warnings"))
+        return problems_from_json(record.get("warnings"))
 
     def remember(self, folder: Path, key: str, outputs: dict[Path, bytes], templates: list[Path],
                  warnings: list[Problem]) -> None:
@@ -157,7 +157,7 @@ class BuildCache:
             "format": FORMAT, "folder": str(folder.resolve()), "key": key,
             "templates": [str(p) for p in templates],
             "outputs": {str(p.resolve()): sha256(data) for p, data in outputs.items()},
-            "warnings": [_problem_to_json(p) for p in warnings],
+            "warnings": [problem_to_json(p) for p in warnings],
         }
         self._write(self._record_path(folder), record)
 
@@ -349,7 +349,7 @@ def _int(value) -> int:
     return value
 
 
-def _str(value) -> str:
+def checked_str(value) -> str:
     if not isinstance(value, str):
         raise ValueError("not a string")
     return value
@@ -363,7 +363,7 @@ def _node_from_json(data, path: Path, depth: int) -> Node:
         _, line, col, entries = data
         result: dict[str, Entry] = {}
         for key, key_line, key_col, child in entries:
-            result[_str(key)] = Entry(key, Location(path, _int(key_line), _int(key_col)),
+            result[checked_str(key)] = Entry(key, Location(path, _int(key_line), _int(key_col)),
                                       _node_from_json(child, path, depth + 1))
         return Mapping(result, Location(path, _int(line), _int(col)))
     if tag == "l":
@@ -378,35 +378,35 @@ def _node_from_json(data, path: Path, depth: int) -> Node:
         elif kind == "b" and isinstance(raw, bool):
             value = raw
         elif kind == "d":
-            value = Decimal(_str(raw))
+            value = Decimal(checked_str(raw))
         elif kind == "t":
-            value = dt.date.fromisoformat(_str(raw))
+            value = dt.date.fromisoformat(checked_str(raw))
         elif kind == "s":
-            value = _str(raw)
+            value = checked_str(raw)
         else:
             raise ValueError("bad scalar")
         if not isinstance(quoted, bool):
             raise ValueError("bad flag")
-        return Scalar(value, Location(path, _int(line), _int(col)), _str(text), quoted)
+        return Scalar(value, Location(path, _int(line), _int(col)), checked_str(text), quoted)
     raise ValueError("bad tag")
 
 
-def _problem_to_json(problem: Problem) -> dict:
+def problem_to_json(problem: Problem) -> dict:
     # absolute: the warnings are printed again from whatever folder the next build runs in
     return {"file": os.path.abspath(problem.location.file), "line": problem.location.line, "col": problem.location.col,
             "field": problem.field, "message": problem.message, "severity": problem.severity,
             "rule": problem.rule, "values": [list(pair) for pair in problem.values], "note": problem.note}
 
 
-def _problems_from_json(data, file: Path | None = None) -> list[Problem] | None:
+def problems_from_json(data, file: Path | None = None) -> list[Problem] | None:
     """The problems as stored; ``file`` (when given) is where they are, instead of the path stored."""
     if not isinstance(data, list):
         return None
     try:
         return [
-            Problem(Location(file or Path(_str(d["file"])), _int(d["line"]), _int(d["col"])), _str(d["field"]),
-                    _str(d["message"]), _str(d["severity"]), _str(d["rule"]),
-                    tuple((_str(a), _str(b)) for a, b in d["values"]), _str(d.get("note", "")))
+            Problem(Location(file or Path(checked_str(d["file"])), _int(d["line"]), _int(d["col"])), checked_str(d["field"]),
+                    checked_str(d["message"]), checked_str(d["severity"]), checked_str(d["rule"]),
+                    tuple((checked_str(a), checked_str(b)) for a, b in d["values"]), checked_str(d.get("note", "")))
             for d in data
         ]
     except (KeyError, TypeError, ValueError):

@@ -105,7 +105,7 @@ class Record:
     crc: int = 0  # zlib.crc32 of that part
 
 
-def _paths(cache, folder: Path) -> tuple[Path, Path]:
+def record_paths(cache, folder: Path) -> tuple[Path, Path]:
     name = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()
     return cache.dir / "incremental" / f"{name}.json", cache.dir / "incremental" / f"{name}.bin"
 
@@ -115,10 +115,10 @@ def remember(cache, folder: Path, inputs: Inputs | None, document: m.Document, p
     """Record a full build of ``document`` for the next incremental build (or forget the last
     record when this document cannot be rebuilt so)."""
     if not _eligible(document, inputs, items) or frame is None:
-        _forget(*_paths(cache, folder))
+        _forget(*record_paths(cache, folder))
         return
     by_file = _by_file(folder, problems)
-    _write(cache, folder, inputs.base, digest, frame, [
+    write_record(cache, folder, inputs.base, digest, frame, [
         ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, p.funds.annual,
                       _stored(by_file.get(p.source.name, [])), piece)
         for p, piece in zip(document.projects, items)
@@ -136,13 +136,13 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
         else:
             entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
                                          _stored(by_file.get(entry.file, [])), piece))
-    _write(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
+    write_record(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
 
 
 def _stored(problems: list[Problem]) -> list:
-    from builder.output.cache import _problem_to_json
+    from builder.output.cache import problem_to_json
 
-    return [_problem_to_json(p) for p in problems]
+    return [problem_to_json(p) for p in problems]
 
 
 def _by_file(folder: Path, problems: list[Problem]) -> dict[str, list[Problem]]:
@@ -153,14 +153,14 @@ def _by_file(folder: Path, problems: list[Problem]) -> dict[str, list[Problem]]:
     return by_file
 
 
-def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: list[ProjectRecord],
+def write_record(cache, folder: Path, base: str, digest: str, frame: Frame, projects: list[ProjectRecord],
            previous: Record | None = None) -> None:
     """Write the record. After an incremental build (``previous``) only the new pieces are
     appended to the blob, whose first ``previous.size`` bytes stay as they are; the blob is
     written afresh after a full build, or when less than half of it is still in use."""
     from builder.output.atomic import write_atomic
 
-    index, blob = _paths(cache, folder)
+    index, blob = record_paths(cache, folder)
     live = sum(len(p.piece.deflated) for p in projects) + len(frame.package)
     if previous is not None and previous.size > 2 * live:
         previous = None
@@ -198,7 +198,7 @@ def _write(cache, folder: Path, base: str, digest: str, frame: Frame, projects: 
         if previous is None:
             write_atomic(blob, added, durable=False)
         elif not _append(blob, previous.size, added):
-            _write(cache, folder, base, digest, frame, projects)  # the blob written afresh instead
+            write_record(cache, folder, base, digest, frame, projects)  # the blob written afresh instead
             return
         write_atomic(index, sealed, durable=False)
     except (OSError, ValueError):
@@ -253,10 +253,10 @@ def load_record(cache, folder: Path) -> Record | None:
     """The record of the last build of ``folder``, checked field by field; None when it is
     missing, damaged, planted (its index not sealed by this user's key, or a piece not the one
     the index names by its sha256) or of another version."""
-    from builder.output.cache import _str
+    from builder.output.cache import checked_str
     from builder.read.safeio import read_regular
 
-    index, blob = _paths(cache, folder)
+    index, blob = record_paths(cache, folder)
     data = cache.read_entry(index, MAX_RECORD_BYTES)
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("folder") != str(folder.resolve()):
         return None
@@ -278,12 +278,12 @@ def load_record(cache, folder: Path) -> Record | None:
                 return None
             piece = Piece(_slice(raw, entry["deflated"], entry["sha256"]), _count(entry["crc"], 0xFFFFFFFF),
                           _count(entry["size"]))
-            projects.append(ProjectRecord(_str(entry["file"]), _str(entry["sha"]), _str(entry["name"]),
+            projects.append(ProjectRecord(checked_str(entry["file"]), checked_str(entry["sha"]), checked_str(entry["name"]),
                                           _amount(entry["annual"]), findings, piece, entry["deflated"]))
         frame = data["frame"]
-        return Record(_str(data["base"]), _str(data["digest"]), projects,
-                      Frame(_str(frame["digest"]), _str(frame["item_source"]), _str(frame["open_tag"]),
-                            _str(frame["head"]), _str(frame["tail"]),
+        return Record(checked_str(data["base"]), checked_str(data["digest"]), projects,
+                      Frame(checked_str(frame["digest"]), checked_str(frame["item_source"]), checked_str(frame["open_tag"]),
+                            checked_str(frame["head"]), checked_str(frame["tail"]),
                             bytes(_slice(raw, frame["package"], frame["package_sha256"])),
                             frame["package"]),
                       size, crc)
@@ -391,7 +391,7 @@ def _findings(folder: Path, document: m.Document, loaded: list[Problem], record:
               fresh: dict) -> list[Problem] | None:
     """The findings of the whole document: the changed projects' and the document's from this
     run, the unchanged projects' from the record (None when those are damaged)."""
-    from builder.output.cache import _problems_from_json
+    from builder.output.cache import problems_from_json
     from builder.check.profile import review
 
     unchanged = [r for r in record.projects if r.file not in fresh]
@@ -399,7 +399,7 @@ def _findings(folder: Path, document: m.Document, loaded: list[Problem], record:
     now = [p for p in loaded + review(document) if not (_in_folder(p, folder) and Path(p.location.file).name in names)]
     kept = []
     for entry in unchanged:
-        problems = _problems_from_json(entry.findings, folder / entry.file)
+        problems = problems_from_json(entry.findings, folder / entry.file)
         if problems is None:
             return None
         kept += problems

@@ -232,7 +232,7 @@ def _evaluation_indicator_rows(document: m.Document) -> list[list]:
 
 def _fill(sheet, headers, rows: list[list], total: list | None = None) -> None:
     """Header row (bold, frozen, filtered), the rows, an optional bold total row, fitted widths."""
-    widths = [_text_width(h) + HEADER_PADDING for h in headers]
+    widths = [text_width(h) + HEADER_PADDING for h in headers]
     bold = Font(bold=True)
     for column, header in enumerate(headers, start=1):
         _put(sheet.cell(row=1, column=column), header).font = bold
@@ -270,7 +270,7 @@ def _put(cell, item):
 
 
 def _cell_width(item) -> int:
-    return _text_width(_shown(item))
+    return text_width(_shown(item))
 
 
 def _shown(item) -> str:
@@ -293,7 +293,7 @@ def _shown(item) -> str:
     return format_score(Decimal(value)) if isinstance(value, (int, Decimal)) else str(value)
 
 
-def _text_width(text: str) -> int:
+def text_width(text: str) -> int:
     """Columns a text needs: East Asian wide, full-width and ambiguous characters count 2."""
     lines = str(text).splitlines() or [""]
     return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)

@@ -147,7 +147,7 @@ def split_sections(path: Path, text: str, problems: Problems) -> list[Section]:
             stray = False
             name = _ORDINAL.sub("", title)
             if name not in ALL_SECTIONS:
-                hint = _suggest(name, ALL_SECTIONS)
+                hint = suggest_section(name, ALL_SECTIONS)
                 more = f"，是否应为“## {hint}”？" if hint else "。"
                 problems.error(Location(path, number, 1), "", f"“## {title}”不是情况说明的部分{more}"
                                                              f"（可用：{'、'.join(ALL_SECTIONS)}）")
@@ -179,7 +179,7 @@ def _is_comment_line(line: str) -> bool:
     return stripped.startswith("<!--") and stripped.endswith("-->")
 
 
-def _suggest(key: str, choices) -> str | None:
+def suggest_section(key: str, choices) -> str | None:
     import difflib
 
     matches = difflib.get_close_matches(key, list(choices), n=1, cutoff=0.4)

@@ -259,11 +259,11 @@ def context_names(kind: str, form=None) -> dict:
     from builder.render.chinese import catalog, evaluation_catalog, labels
 
     if kind != m.TARGET_KIND:
-        return {**_ENGLISH[kind], **labels(evaluation_catalog(form))}
-    return {**_ENGLISH[kind], **labels(catalog(form))}
+        return {**ENGLISH_NAMES[kind], **labels(evaluation_catalog(form))}
+    return {**ENGLISH_NAMES[kind], **labels(catalog(form))}
 
 
-_ENGLISH = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
+ENGLISH_NAMES = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
 for _kind in m.DOCUMENT_KINDS:
     CONTEXT_NAMES[_kind] = context_names(_kind)
 

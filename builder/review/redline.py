@@ -61,7 +61,7 @@ class RedlineFailed(Exception):
     """The engine ran and failed (e.g. an input is not a valid .docx)."""
 
 
-def _engine_message(lines: list[str], code: int) -> str:
+def engine_message(lines: list[str], code: int) -> str:
     """The engine's last line of English, said in Chinese."""
     text = " ".join(lines[-3:]).lower()
     if any(word in text for word in ("corrupt", "zip", "invalid", "not a valid", "not a wordprocessing")):
@@ -124,7 +124,7 @@ def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: st
             raise RedlineFailed(f"无法运行比对引擎 {binary}：{exc}") from exc
         if result.returncode != 0 or not target.is_file():
             lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
-            raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{_engine_message(lines, result.returncode)}")
+            raise RedlineFailed(f"比对失败（{old.name} → {new.name}）：{engine_message(lines, result.returncode)}")
         data = target.read_bytes()
     return write_atomic(out, fix_revisions(data, author, date), inputs=(old, new))
 

@@ -299,13 +299,13 @@ def test_an_unknown_profile_name_is_located_with_a_suggestion(tmp_path):
 
 def test_shipped_profiles_name_only_known_rules():
     from builder.check.rules import RULES
-    from builder.check.profile import PROFILE_DIR, _read_profile
+    from builder.check.profile import PROFILE_DIR, read_profile
 
     for path in PROFILE_DIR.glob("*.yaml"):
         problems = []
-        levels = _read_profile(path, problems, ())
+        levels = read_profile(path, problems, ())
         assert problems == [] and levels
-    default = _read_profile(PROFILE_DIR / "默认.yaml", [], ())
+    default = read_profile(PROFILE_DIR / "默认.yaml", [], ())
     assert set(default) == {r.id for r in RULES}  # the default profile lists every rule, to copy and edit
 
 

@@ -431,9 +431,9 @@ def test_template_mistakes_are_explained_in_chinese(tmp_path):
     (["Unhandled exception. System.Whatever"], "比对引擎出错（退出码 1）"),
 ])
 def test_the_redline_engines_english_is_said_in_chinese(engine_says, chinese):
-    from builder.review.redline import _engine_message
+    from builder.review.redline import engine_message
 
-    assert _engine_message(engine_says, 1).startswith(chinese)
+    assert engine_message(engine_says, 1).startswith(chinese)
 
 
 def test_redline_of_a_file_the_engine_refuses_is_explained_in_chinese(tmp_path, built_documents):

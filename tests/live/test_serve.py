@@ -26,7 +26,7 @@ pytest.importorskip("uvicorn")
 
 from builder.live.preview import Preview
 
-from builder.live.serve import _host_name  # noqa: E402
+from builder.live.serve import host_name  # noqa: E402
 from tests.servehelp import Server  # noqa: E402
 
 TARGET_ID = TARGET_SOURCES.name
@@ -197,10 +197,10 @@ def test_first_load_with_errors_shows_a_draft_and_the_index_counts(tmp_path):
 
 
 def test_host_header_names():
-    assert _host_name("127.0.0.1:8000") == "127.0.0.1"
-    assert _host_name("[::1]:8000") == "::1"
-    assert _host_name("LOCALHOST") == "localhost"
-    assert _host_name("evil.example:80") == "evil.example"
+    assert host_name("127.0.0.1:8000") == "127.0.0.1"
+    assert host_name("[::1]:8000") == "::1"
+    assert host_name("LOCALHOST") == "localhost"
+    assert host_name("evil.example:80") == "evil.example"
 
 
 # ---------------------------------------------------------------- the server

@@ -128,7 +128,7 @@ def test_a_planted_incremental_record_is_a_full_build(folder, tmp_path, monkeypa
     assert record is not None
     planted = [incremental.ProjectRecord(p.file, p.sha, p.name, p.annual, p.findings,
                                          _piece_with(p.piece, "宣传阵地建设", PLANTED)) for p in record.projects]
-    incremental._write(theirs, folder, record.base, record.digest, record.frame, planted)
+    incremental.write_record(theirs, folder, record.base, record.digest, record.frame, planted)
     assert incremental.load_record(theirs, folder).projects[0].piece != record.projects[0].piece
 
     _use_key(monkeypatch, tmp_path / "mine")
@@ -152,7 +152,7 @@ def test_a_piece_changed_in_the_blob_is_not_used(folder, tmp_path, monkeypatch):
     cache = BuildCache(out)
     record = incremental.load_record(cache, folder)
     assert record is not None
-    _, blob = incremental._paths(cache, folder)
+    _, blob = incremental.record_paths(cache, folder)
     data = bytearray(blob.read_bytes())
     start, size = record.projects[0].span
     data[start:start + size] = bytes(size)  # same length; the CRC check is stubbed out below

@@ -94,14 +94,14 @@ def test_new_year_never_copies_over_a_file_that_appears(tmp_path, monkeypatch):
     (tmp_path / "repo" / ".git").mkdir()
     (source / "本局模板.docx").write_bytes(TEMPLATE.read_bytes())
     out = tmp_path / "repo" / "2026"
-    checked = cycle._check_out
+    checked = cycle.check_out
 
     def check_then_someone_saves(folder):
         checked(folder)
         folder.mkdir(parents=True)
         (folder / "本局模板.docx").write_bytes(b"saved meanwhile")
 
-    monkeypatch.setattr(cycle, "_check_out", check_then_someone_saves)
+    monkeypatch.setattr(cycle, "check_out", check_then_someone_saves)
     with pytest.raises(WriteRefused, match="已存在，未覆盖"):
         cycle.next_year(source, out, 2026)
     assert (out / "本局模板.docx").read_bytes() == b"saved meanwhile"

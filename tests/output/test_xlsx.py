@@ -14,7 +14,7 @@ from conftest import EVALUATION_SOURCES, TARGET_SOURCES
 
 from builder.model import core as m
 from builder.load.loader import load_document
-from builder.output.xlsx import MAX_WIDTH, _text_width, workbook_bytes
+from builder.output.xlsx import MAX_WIDTH, text_width, workbook_bytes
 
 
 def _load(folder) -> m.Document:
@@ -220,8 +220,8 @@ def test_header_frozen_bold_filtered(target_book, evaluation_book):
 
 
 def test_widths_count_chinese_as_two(target_book, evaluation_book):
-    assert _text_width("G60科创") == 7
-    assert _text_width("≥90.00(%)") == 10
+    assert text_width("G60科创") == 7
+    assert text_width("≥90.00(%)") == 10
     sheet = target_book["项目"]
     authority = "上海市松江区科创发展办公室"  # 13 characters, 26 columns
     assert 2 * len(authority) <= sheet.column_dimensions["E"].width <= MAX_WIDTH
@@ -229,7 +229,7 @@ def test_widths_count_chinese_as_two(target_book, evaluation_book):
     names = evaluation_book["绩效指标"]
     assert names.column_dimensions["D"].width == MAX_WIDTH  # 三级指标 of 30 characters: capped …
     wrapped = [c for c in names["D"][1:] if c.alignment.wrap_text]
-    assert wrapped and all(_text_width(c.value) > MAX_WIDTH - 2 for c in wrapped)  # … and wrapped
+    assert wrapped and all(text_width(c.value) > MAX_WIDTH - 2 for c in wrapped)  # … and wrapped
 
 
 def test_same_bytes_twice_with_fixed_dates(target_document, target_bytes, evaluation_document, evaluation_bytes):
