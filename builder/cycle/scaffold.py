@@ -178,7 +178,7 @@ _INDICATOR = tuple("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar may not start with 
 
 def yaml_scalar(text: str) -> str:
     """``text`` as a YAML value that every reader loads back as exactly that text: plain when
-    budgetdoc's own reader (builder.read.sources.read_yaml) gives it back unchanged as text and no
+    budgetdoc's own reader (builder.read.syntax.read_yaml) gives it back unchanged as text and no
     YAML 1.1 reader would see a boolean, else double-quoted (``"yes"``, ``"123"``, ``"- a"``,
     ``"a: b"``, ``"a #b"`` …)."""
     import json

@@ -182,7 +182,7 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
 
 # What a template of each kind may print: every name the context builders above produce,
 # with what it holds (a list as [its element]). ``budgetdoc template check`` checks every
-# tag against these; tests/test_templates.py keeps them in step with the builders.
+# tag against these; tests/render/test_templates.py keeps them in step with the builders.
 _INDICATOR = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标",
               "level1_rows": "一级指标跨的行数（HTML 用）", "level2_rows": "二级指标跨的行数（HTML 用）"}
 

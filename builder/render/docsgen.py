@@ -1,7 +1,7 @@
 """The list of template names in docs/templates.md, generated from the code that fills them in.
 
 ``python -m builder.render.docsgen`` rewrites the part of docs/templates.md between the two
-markers; tests/test_forms.py fails when it is out of step. The Chinese names come from
+markers; tests/forms/test_forms.py fails when it is out of step. The Chinese names come from
 ``builder.render.chinese.CATALOG`` (label, kind, example); the English ones from
 ``CONTEXT_NAMES`` with an example taken from the shipped sources' real context.
 """

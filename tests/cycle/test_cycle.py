@@ -100,7 +100,7 @@ def test_next_years_draft(tmp_path):
     original_problems = [p for p in check([TARGET_SOURCES])[1] if not p.location.file.name.startswith("10-")]
     # nothing new but the draft's stale year numbers, which YEAR-STALE is there to catch
     # ("2025 年申请资金 168 万元" left in the 2026 年度预算安排 of three projects, "2025 年预计 40 人办公" in a
-    # 立项依据 …: tests/test_slips.py lists the 14 places)
+    # 立项依据 …: tests/check/test_slips.py lists the 14 places)
     stale = [p for p in problems if p.rule == "YEAR-STALE"]
     assert sorted({p.location.file.name[:2] for p in stale}) == ["02", "03", "04", "05", "06", "08", "09"]
     assert all("写到 2025 年，早于预算年度 2026 年" in p.message for p in stale)
