@@ -3,7 +3,7 @@
 - FUND-SMALL: a project amount below 1,000 元 — 25 typed for 25 万;
 - IND-COST-BUDGET: a cost indicator larger than the project's whole budget;
 - SKELETON: the example texts of a ``budgetdoc init`` / ``new 项目`` skeleton left in place
-  (taken from the skeletons' one definition, builder.cycle.scaffold.placeholders);
+  (taken from the skeletons' one definition, builder.forms.skeleton.placeholders);
 - BIDI-CONTROL: invisible bidirectional control characters in a text;
 - YEAR-STALE: an earlier year in a text (a next-year draft that still speaks of last year).
 
@@ -222,7 +222,7 @@ def check_cost_within_budget(document: m.Document):
 # ---------------------------------------------------------------- SKELETON
 
 def _placeholder_pattern(form) -> re.Pattern:
-    from builder.cycle.scaffold import placeholders
+    from builder.forms.skeleton import placeholders
 
     words = "|".join(re.escape(p) for p in placeholders(form))
     return re.compile(rf"(?<!\w)(?:{words})(?!\w)")  # whole words: “圆满完成年度工作任务” is not one
