@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from builder.output.build import build
-from builder.review.docxtext import read_items
+from builder.read.docxtext import read_items
 from conftest import ROOT, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
 

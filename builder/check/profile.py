@@ -265,14 +265,13 @@ def baseline_key(problem: Problem) -> tuple[str, str, str, str]:
             problem.message)
 
 
-def write_baseline(path: Path, problems: list[Problem], inputs=()) -> int:
+def baseline_bytes(problems: list[Problem]) -> tuple[bytes, int]:
+    """The baseline file of ``problems`` (errors and warnings) and how many findings it holds;
+    builder.output.build.write_baseline writes it."""
     entries = sorted({baseline_key(p) for p in problems if p.severity in ("错误", "警告")})
     data = {"说明": "budgetdoc check --baseline 的已知发现：这些发现不再使检查失败，新的发现照常报告",
             "发现": [dict(zip(("file", "rule", "field", "message"), e)) for e in entries]}
-    from builder.output.atomic import write_atomic
-
-    write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), inputs=inputs)
-    return len(entries)
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), len(entries)
 
 
 class BaselineProblem(Exception):

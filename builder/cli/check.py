@@ -35,7 +35,8 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
     import json
 
     from builder.output.build import check
-    from builder.check.profile import BaselineProblem, apply_baseline, read_baseline, write_baseline
+    from builder.check.profile import BaselineProblem, apply_baseline, read_baseline
+    from builder.output.build import write_baseline
 
     given = existing_paths(paths)
     targets = as_document_folders(given) or [default_sources()]

@@ -23,7 +23,7 @@ def totext(docx: Path) -> None:
 
     from lxml.etree import XMLSyntaxError
 
-    from builder.review.docxtext import to_text
+    from builder.read.docxtext import to_text
     from builder.read.safeio import UnsafeFile
 
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from builder.model import core as m
-from builder.review.docxtext import W, paragraph_text
+from builder.read.docxtext import W, paragraph_text
 from builder.read.safeio import UnsafeFile, read_package_part
 from builder.model.values import CENT, FULLWIDTH_DIGITS, TEN_THOUSAND, ValueProblem, read_number
 

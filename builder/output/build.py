@@ -62,6 +62,16 @@ def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Do
     return documents, sorted(problems, key=problem_order)
 
 
+def write_baseline(path: Path, problems: list[Problem], inputs=()) -> int:
+    """``budgetdoc check --write-baseline``: the known findings written (never over an input);
+    how many."""
+    from builder.check.profile import baseline_bytes
+
+    data, count = baseline_bytes(problems)
+    write_atomic(path, data, inputs=inputs)
+    return count
+
+
 def prepare(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
     """Load and check every document; raise InputError with every problem if any is an error."""
     documents, problems = check(paths, cache)

@@ -4,5 +4,5 @@ Takes: paths (a document folder, a project file, a template, a form, a git revis
 Gives: :mod:`builder.read.rawtree` trees whose every value knows its ``path:line:col``, and the
 mechanisms every later stage goes through: the one reader (``readonce``, ``safeio``), the one bound
 on parsers and child processes (``parsebounds``, ``childproc``), the one path check (``repo``,
-``where``) and located problems (``errors``). Imports nothing else from builder.
+``where``) and located problems (``errors``); a built .docx read back as text (``docxtext``). Imports nothing else from builder.
 """

@@ -10,7 +10,7 @@ import pytest
 from builder.model import core as m
 from builder.check import scoring
 from builder.output.build import prepare
-from builder.review.docxtext import TableRow, read_items
+from builder.read.docxtext import TableRow, read_items
 from builder.read.errors import InputError, Location
 from builder.model.values import parse_indicator_value
 from conftest import run_cli

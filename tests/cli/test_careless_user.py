@@ -21,7 +21,7 @@ import pytest
 
 from builder.output.build import build
 from builder.output.cache import CACHE_DIR_NAME
-from builder.review.docxtext import to_text
+from builder.read.docxtext import to_text
 from conftest import EVALUATION_SOURCES, ROOT, SOURCES, TARGET_SOURCES, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from builder.output.build import check
-from builder.review.docxtext import to_text
+from builder.read.docxtext import to_text
 from builder.load.loader import load_document
 from conftest import SOURCES, TARGET_SOURCES, run_cli
 

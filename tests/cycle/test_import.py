@@ -18,7 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from builder.model import core as m
-from builder.review.docxtext import to_text
+from builder.read.docxtext import to_text
 from builder.cycle.importer import ImportProblem, import_docx
 from builder.cycle.importread import parse_money_cell
 from builder.cycle.importtarget import structured_budget

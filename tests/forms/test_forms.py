@@ -14,7 +14,7 @@ import pytest
 from builder.output.build import build
 
 from builder.render.context import document_context
-from builder.review.docxtext import TableRow, read_items, to_text
+from builder.read.docxtext import TableRow, read_items, to_text
 from builder.load.loader import load_document
 from conftest import ROOT, run_cli
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import EVALUATION_SOURCES, ROOT, TARGET_SOURCES, run_cli
 from helpers import PROJECT, write_document
 
-from builder.review.docxtext import Paragraph, footnotes, read_items
+from builder.read.docxtext import Paragraph, footnotes, read_items
 
 pytest.importorskip("pypandoc")
 lxml_html = pytest.importorskip("lxml.html")

@@ -186,7 +186,7 @@ def test_a_counter_numbers_the_projects_as_a_cold_build_does(tmp_path):
     _outcome(folder, out, True)
     Editor(folder, random.Random(0)).text(sorted(folder.glob("0[5]-*.yaml"))[0])
     _outcome(folder, out, True)
-    from builder.review.docxtext import to_text
+    from builder.read.docxtext import to_text
 
     numbers = re.findall(r"项目经费情况说明 (\d+)", to_text(out / f"{folder.name}.docx"))
     assert numbers == [str(n) for n in range(1, 11)], numbers

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, run_cli
 from helpers import PROJECT, write_document
 
-from builder.review.docxtext import Paragraph, TableRow, read_items
+from builder.read.docxtext import Paragraph, TableRow, read_items
 from builder.load.loader import load_document
 from builder.cycle.mdwrite import escape_paragraph
 from builder.read.mdast import plain_paragraphs

@@ -7,7 +7,7 @@ so the formatting is asserted separately below.
 
 from pathlib import Path
 
-from builder.review.docxtext import Paragraph, TableRow, read_items
+from builder.read.docxtext import Paragraph, TableRow, read_items
 from fidelity.facts import missing_facts, read_facts
 
 FACTS = Path(__file__).parent / "fidelity" / "seed003_facts.txt"

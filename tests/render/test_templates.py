@@ -403,7 +403,7 @@ def test_the_last_row_stays_with_the_rows_above_it(built_documents):
 
 
 def test_titles_keep_with_what_follows_and_sections_share_one_indent(built_documents):
-    from builder.review.docxtext import read_items
+    from builder.read.docxtext import read_items
 
     styles = zipfile.ZipFile(built_documents / "2025-绩效目标申报.docx").read("word/styles.xml").decode()
     for style in ("Heading1", "Heading2", "Subtitle"):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from builder.review import docxtext
+from builder.read import docxtext
 from builder.review.redline import RedlineFailed, RedlineUnavailable, redline
 from conftest import TARGET_SOURCES, run_cli
 
