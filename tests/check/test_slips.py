@@ -159,16 +159,16 @@ def test_the_new_project_skeleton_is_found_and_said_to_count_in_the_total(tmp_pa
 
 def test_every_placeholder_the_skeletons_write_is_found(tmp_path):
     """The check reads the skeletons' own list: each marked text, in each skeleton, is a finding."""
-    from builder.forms import skeleton
+    from builder.forms import skeleton as skeletons
 
-    words = skeleton.placeholders()
+    words = skeletons.placeholders()
     assert {"区某某办公室", "文件依据：……", "项目的内容", "示例项目"} <= set(words)
     for kind in ("绩效目标申报", "绩效自评"):
         folder = tmp_path / kind
         assert run_cli("init", folder, "--type", kind, "--year", "2026").returncode == 0
         written = (folder / "01-示例项目.yaml").read_text(encoding="utf-8")
         assert "⟦" not in written and "⟧" not in written
-        skeleton = skeleton.TARGET_PROJECT if kind == "绩效目标申报" else skeleton.EVALUATION_PROJECT
+        skeleton = skeletons.TARGET_PROJECT if kind == "绩效目标申报" else skeletons.EVALUATION_PROJECT
         expected = set(re.findall(r"⟦([^⟧]+)⟧", skeleton))
         _, problems = check([folder])
         found = {word for p in problems if p.rule == "SKELETON" for word in dict(p.values)["示例文字"].split(",")}
