@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.check.rules import ERROR, WARNING, ZERO, amount, finding, single_year, rule
-from builder.model.values import TEN_THOUSAND, ValueProblem, evaluate_formula, format_wan_short, format_yuan, numbers_in
+from builder.model.values import (
+    TEN_THOUSAND, ValueProblem, evaluate_formula, format_wan_short, format_yuan, numbers_in,
+)
 
 
 # ---------------------------------------------------------------- 项目资金

@@ -9,7 +9,10 @@ from pathlib import Path
 import click
 
 from builder.read.errors import InputError, display_path, printable
-from builder.cli.common import EXIT_INPUT, EXIT_USAGE, as_document_folders, cli, default_out, default_sources, echo_findings, existing_paths, parse_formats, report_problems
+from builder.cli.common import (
+    EXIT_INPUT, EXIT_USAGE, as_document_folders, cli, default_out, default_sources, echo_findings,
+    existing_paths, parse_formats, report_problems,
+)
 
 
 @cli.command()

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from builder.read.errors import InputError, display_path
-from builder.cli.common import EXIT_INPUT, as_document_folders, cli, default_sources, existing_paths, read_form
+from builder.cli.common import (
+    EXIT_INPUT, as_document_folders, cli, default_sources, existing_paths, read_form,
+)
 
 
 @cli.command(name="check")

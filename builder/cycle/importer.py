@@ -22,7 +22,10 @@ from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
-from builder.cycle.importread import EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key, read_blocks, tracked_changes
+from builder.cycle.importread import (
+    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
+    read_blocks, tracked_changes,
+)
 from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
 

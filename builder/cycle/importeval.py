@@ -9,7 +9,10 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.model.values import TEN_THOUSAND, ValueProblem, format_score, parse_indicator_value
-from builder.cycle.importread import Cell, EvaluationProject, Form, Para, ParsedDocument, Table, block_label, has_label, label_key, map_cells, one_line, paragraphs_of, parse_money_cell, parse_number, short, text_cells
+from builder.cycle.importread import (
+    Cell, EvaluationProject, Form, Para, ParsedDocument, Table, block_label, has_label, label_key, map_cells,
+    one_line, paragraphs_of, parse_money_cell, parse_number, short, text_cells,
+)
 from builder.cycle.importtarget import UNIT_YEAR, YEAR_SUBTITLE, table_preview
 
 

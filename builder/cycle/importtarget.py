@@ -9,8 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from builder.model import core as m
-from builder.model.values import CENT, TEN_THOUSAND, ValueProblem, format_wan, format_wan_short, parse_indicator_value
-from builder.cycle.importread import Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells, one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells
+from builder.model.values import (
+    CENT, TEN_THOUSAND, ValueProblem, format_wan, format_wan_short, parse_indicator_value,
+)
+from builder.cycle.importread import (
+    Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells,
+    one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells,
+)
 
 
 # ---------------------------------------------------------------- 绩效目标申报

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from builder.model.core import EVALUATION_KIND, TARGET_KIND
 from builder.output.atomic import write_atomic, write_new
-from builder.forms.skeleton import DOCUMENT, EVALUATION_PROJECT, TARGET_PROJECT, form_files, named_line, unmark, yaml_scalar
+from builder.forms.skeleton import (
+    DOCUMENT, EVALUATION_PROJECT, TARGET_PROJECT, form_files, named_line, unmark, yaml_scalar,
+)
 
 
 SCHEMA_DIR = ".budgetdoc"

@@ -19,7 +19,9 @@ import docx
 from docx.oxml.ns import qn
 
 from builder.output.assemble import normalize_package
-from builder.cycle.templatelook import Cell, Row, cell_loop, form_table, loop, make_styles, para, setup_page, table_gap
+from builder.cycle.templatelook import (
+    Cell, Row, cell_loop, form_table, loop, make_styles, para, setup_page, table_gap,
+)
 
 
 # ---------------------------------------------------------------- 绩效目标申报

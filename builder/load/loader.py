@@ -17,7 +17,10 @@ from builder.model.schema import INVALID, Context, Record, suggest
 from builder.read.rawtree import Mapping, Scalar, describe
 from builder.read.markdown import FORMAT_KEY
 from builder.read.sources import SourceFile, find_document_folders, read_folder
-from builder.model.sourceschema import EVALUATION_PROJECT_SCHEMA, TARGET_PROJECT_SCHEMA, builtin_keys, evaluation_form_schema, form_schemas, valid
+from builder.model.sourceschema import (
+    EVALUATION_PROJECT_SCHEMA, TARGET_PROJECT_SCHEMA, builtin_keys, evaluation_form_schema, form_schemas,
+    valid,
+)
 
 
 # ---------------------------------------------------------------- loading

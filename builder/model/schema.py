@@ -16,7 +16,9 @@ from typing import Any, Callable
 
 from builder.read.errors import Location, Problems
 from builder.read.rawtree import Mapping, Node, Scalar, Sequence, describe
-from builder.model.values import MAX_NUMBER, ValueProblem, find_xml_illegal, paragraphs, parse_indicator_value, parse_money
+from builder.model.values import (
+    MAX_NUMBER, ValueProblem, find_xml_illegal, paragraphs, parse_indicator_value, parse_money,
+)
 
 
 class _Invalid:

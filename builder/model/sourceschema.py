@@ -9,7 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from builder.model import core as m
-from builder.model.schema import INVALID, Boolean, Choice, Context, Date, Either, Field, IndicatorText, Integer, ListOf, Money, Nested, Number, Paragraphs, Record, Row, Text, suggest
+from builder.model.schema import (
+    INVALID, Boolean, Choice, Context, Date, Either, Field, IndicatorText, Integer, ListOf, Money, Nested,
+    Number, Paragraphs, Record, Row, Text, suggest,
+)
 from builder.read.rawtree import Mapping
 from builder.read.markdown import FORMAT_KEY, FORMATS
 

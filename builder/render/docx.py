@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.render.segments import Segments
-from builder.render.template import TemplateProblem, check_template_package, read_template, template_environment
+from builder.render.template import (
+    TemplateProblem, check_template_package, read_template, template_environment,
+)
 
 
 _BODY = re.compile(rb"<w:body\b.*</w:body>", re.S)

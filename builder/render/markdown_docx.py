@@ -29,7 +29,10 @@ from lxml import etree
 
 from builder.read.markdown import MarkdownText
 from builder.read.mdast import inline_text, plain_paragraphs, table_rows_text
-from builder.render.mdxml import CELL_MARGIN, CT_NS, FOOTNOTES_CT, FOOTNOTES_REL, Look, PKG_REL_NS, R_NS, Styles, W, W_NS, Writer, clean_xml, escape, int_attr, props_of
+from builder.render.mdxml import (
+    CELL_MARGIN, CT_NS, FOOTNOTES_CT, FOOTNOTES_REL, Look, PKG_REL_NS, R_NS, Styles, W, W_NS, Writer,
+    clean_xml, escape, int_attr, props_of,
+)
 
 
 # ---------------------------------------------------------------- the package

@@ -8,7 +8,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from builder.render.templatetags import ANY, BLOCKS, DOCXTPL_PREFIX, Finding, REFUSED, SIMPLE, Tag, TemplateReport, shorten
+from builder.render.templatetags import (
+    ANY, BLOCKS, DOCXTPL_PREFIX, Finding, REFUSED, SIMPLE, Tag, TemplateReport, shorten,
+)
 
 
 # ---------------------------------------------------------------- syntax
