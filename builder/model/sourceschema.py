@@ -343,7 +343,6 @@ def _markdown_may_hold(schema: dict) -> None:
             value["description"] = (value.get("description", "") + " 各部分也可写在同名的 .md 文件中（## 项目概述 …）").strip()
 
 
-
 def valid(*values) -> bool:
     """No INVALID anywhere in the values, however deeply nested."""
     for value in values:

@@ -31,6 +31,7 @@ def input_files(folder: Path) -> list[Path]:
 
     return source_files(folder) + markdown_files(folder)
 
+
 FORMATS = ("docx", "pdf", "xlsx", "html")
 
 

@@ -45,8 +45,6 @@ class _PandocOverrun(Exception):
     pass
 
 
-
-
 @dataclass
 class Fragment:
     """A Markdown text to convert, and where its first line was written."""

@@ -28,7 +28,6 @@ def _template_dir() -> Path:
 TEMPLATE_DIR = _template_dir()
 
 
-
 class TemplateProblem(Exception):
     """A template that cannot be used; the message is user-facing Chinese."""
 
