@@ -53,7 +53,7 @@ def _to_markdown(path: Path) -> None:
     the project's name in bold in 项目概述, 实施方案's sentences as a numbered list."""
     from ruamel.yaml import YAML
 
-    from builder.markdown import escape_paragraph
+    from builder.cycle.mdwrite import escape_paragraph
 
     yaml = YAML(typ="rt")
     yaml.width = 1_000_000

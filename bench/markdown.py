@@ -7,7 +7,7 @@ form is split into a header-field table, a money table, a goals table and the
 indicator grid). Values are formatted by the same context functions the Word
 template reads, so the strings are identical.
 
-    from builder.loader import load_document
+    from builder.load.loader import load_document
     text = document_markdown(load_document(folder).document)
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import string
 
-from builder import model as m
+from builder.model import core as m
 from builder.render.context import evaluation_project_context, target_context
 
 # pandoc's Markdown lets any ASCII punctuation be backslash-escaped; escaping all

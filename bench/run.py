@@ -23,7 +23,7 @@ Many document folders (``--only pdf,district`` runs just these):
 * PDF, 12 folders   ``build --format docx,pdf`` cold over 12 document folders (copies
                     of the shipped 申报 and 自评 sources), with ``--jobs 1`` and 2,
                     beside ``--format docx`` and beside the old way: one
-                    ``soffice`` start per document (``builder.pdf.convert_to_pdf``
+                    ``soffice`` start per document (``builder.output.pdf.convert_to_pdf``
                     on each .docx in turn)
 * district          10 and 100 document folders, docx only and with pdf: time per
                     document, and how it grows from 10 to 100 folders
@@ -162,7 +162,7 @@ class Result:
 
 def bench_document(label: str, folder: Path, projects: int, runs: int, work: Path, pandoc: str | None,
                    markdown: bool = False) -> Result:
-    from builder.loader import load_document
+    from builder.load.loader import load_document
 
     result = Result(label, projects, markdown=markdown)
     logs = work / "logs"
@@ -360,7 +360,7 @@ def _width(text: str) -> int:
 OLD_WAY = """
 import sys
 from pathlib import Path
-from builder.pdf import convert_to_pdf
+from builder.output.pdf import convert_to_pdf
 for docx in sorted(Path(sys.argv[1]).glob('*.docx')):
     convert_to_pdf(docx, docx.with_suffix('.pdf'))
 """
@@ -485,7 +485,7 @@ def main() -> int:
             print(f"  {label} projects: {runs} runs …", flush=True)
             results.append(bench_document(label, folder, projects, runs, work, pandoc, markdown))
         if groups & {"pdf", "district"}:
-            from builder.pdf import PdfUnavailable, find_soffice
+            from builder.output.pdf import PdfUnavailable, find_soffice
 
             try:
                 find_soffice()

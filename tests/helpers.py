@@ -61,12 +61,12 @@ def write_document(folder: Path, projects: dict[str, str], document: str = DOCUM
 def rule_line(problem) -> str:
     """A finding as ``path:line:col [级别] 规则编号 说明`` — the printed line (``format_finding``)
     without its field path, so that the rules' tables below stay short. The field path is
-    tested where the printed format is (tests/test_friction.py)."""
+    tested where the printed format is (tests/cli/test_friction.py)."""
     note = f"（{problem.note}）" if problem.note else ""
     return f"{problem.location.display()} [{problem.severity}] {problem.rule or 'SOURCE'} {problem.message}{note}"
 
 
-# a 自评 document with one clean project, to plant slips in (tests/test_review.py, tests/test_slips.py)
+# a 自评 document with one clean project, to plant slips in (tests/check/test_review.py, tests/check/test_slips.py)
 EVAL_DOCUMENT = "文档类型: 绩效自评\n年度: 2025\n单位名称: 测试单位\n"
 EVAL_PROJECT = """\
 项目名称: 测试项目

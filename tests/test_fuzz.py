@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from ruamel.yaml import YAML
 
-from builder.build import build
+from builder.output.build import build
 from helpers import DOCUMENT, PROJECT
 
 BASE = YAML(typ="safe", pure=True).load(PROJECT)
@@ -168,7 +168,7 @@ def test_mutated_source_trees_long_run(tmp_path_factory, data):
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
 def test_libreoffice_opens_the_valid_fuzzed_documents(tmp_path):
-    from builder.pdf import convert_to_pdf
+    from builder.output.pdf import convert_to_pdf
 
     assert VALID_OUTPUTS
     for docx in VALID_OUTPUTS:
@@ -196,7 +196,7 @@ NUMBER_SHAPES = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["≥", "≤", "=", ">=", "<"]), NUMBER_SHAPES, st.sampled_from(["(%)", "(万元)", "(个)", ""]))
 def test_an_indicator_number_is_printed_as_written_or_refused(comparator, number, unit):
-    from builder.values import ValueProblem, parse_indicator_value
+    from builder.model.values import ValueProblem, parse_indicator_value
 
     try:
         value = parse_indicator_value(f"{comparator}{number}{unit}")
@@ -212,7 +212,7 @@ def test_an_indicator_number_is_printed_as_written_or_refused(comparator, number
 @settings(max_examples=300, deadline=None)
 @given(NUMBER_SHAPES, st.sampled_from(["", "万", "元", "万元"]))
 def test_money_is_printed_as_written_or_refused(number, unit):
-    from builder.values import ValueProblem, format_yuan, parse_money
+    from builder.model.values import ValueProblem, format_yuan, parse_money
 
     try:
         amount = parse_money(f"{number}{unit}")

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from builder.build import build
-from builder.docxtext import read_items
+from builder.output.build import build
+from builder.read.docxtext import read_items
 from conftest import ROOT, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
 
@@ -177,7 +177,7 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 def test_every_bidi_control_is_a_warning_wherever_it_hides(tmp_path, char):
     """A Trojan-source amount (“合同金额‮00.052‬ 万元” reads 250.00 on screen) in a narrative, in a
     project name and in an indicator name (a YAML key): each a warning at its place, the build goes on."""
-    from builder.build import check
+    from builder.output.build import check
 
     text = (PROJECT.replace("项目概述: 概述。", f"项目概述: 合同金额{char}00.052 万元。")
             .replace("项目名称: 测试项目", f"项目名称: 测试{char}项目")
@@ -195,7 +195,7 @@ def test_every_bidi_control_is_a_warning_wherever_it_hides(tmp_path, char):
 def test_the_text_rules_stay_one_finding_per_field_on_huge_text(tmp_path):
     """1.5 MB of stale years, placeholders and bidi controls in one narrative: read once, linear, one
     finding per rule for the field (never one per occurrence), nothing hangs."""
-    from builder.build import check
+    from builder.output.build import check
 
     chunk = "2024 年，区某某办公室\u202e完成；"
     huge = chunk * (1_500_000 // len(chunk.encode("utf-8")))
@@ -207,7 +207,7 @@ def test_the_text_rules_stay_one_finding_per_field_on_huge_text(tmp_path):
 
 
 def test_the_slip_warnings_are_waivable_like_every_rule(tmp_path):
-    from builder.build import check
+    from builder.output.build import check
 
     text = (PROJECT.replace("250000.00", "25").replace("预算资金 25 万元。", "按合同支付。")
             .replace("实施主体: 主体。", "实施主体: 区某某办公室。") + (

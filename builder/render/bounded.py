@@ -34,7 +34,7 @@ class RenderProblem(Exception):
 def limits() -> tuple[float, int]:
     """The bounds: BUDGETDOC_RENDER_SECONDS and BUDGETDOC_RENDER_MEMORY_MB when they are sane
     positive numbers, else the defaults."""
-    from builder.childproc import setting
+    from builder.read.childproc import setting
 
     return (setting("BUDGETDOC_RENDER_SECONDS", DEFAULT_SECONDS, float),
             setting("BUDGETDOC_RENDER_MEMORY_MB", DEFAULT_MEMORY_MB, int))

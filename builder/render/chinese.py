@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from builder import model as m
-from builder.values import TEN_THOUSAND, format_fixed, format_yuan, round_half_up
+from builder.model import core as m
+from builder.model.values import TEN_THOUSAND, format_fixed, format_yuan, round_half_up
 
 
 # ---------------------------------------------------------------- values
@@ -318,8 +318,8 @@ def _row(row: m.FundRow) -> dict:
 
 
 def evaluation_project_names(project: m.EvaluationProject, form=None) -> dict:
-    from builder import scoring
-    from builder.values import format_score
+    from builder.check import scoring
+    from builder.model.values import format_score
 
     run, total = scoring.execution(project), scoring.totals(project)
     funds = project.funds

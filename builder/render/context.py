@@ -7,8 +7,8 @@ cannot reach any Python object.
 
 from __future__ import annotations
 
-from builder import model as m
-from builder.values import format_wan, format_wan_short, format_yuan
+from builder.model import core as m
+from builder.model.values import format_wan, format_wan_short, format_yuan
 
 
 def merge_spans(keys: list) -> list[int]:
@@ -141,8 +141,8 @@ def _fund_row(row: m.FundRow) -> dict:
 
 
 def evaluation_project_context(project: m.EvaluationProject) -> dict:
-    from builder import scoring
-    from builder.values import format_score
+    from builder.check import scoring
+    from builder.model.values import format_score
 
     run = scoring.execution(project)
     total = scoring.totals(project)
@@ -182,7 +182,7 @@ def evaluation_project_context(project: m.EvaluationProject) -> dict:
 
 # What a template of each kind may print: every name the context builders above produce,
 # with what it holds (a list as [its element]). ``budgetdoc template check`` checks every
-# tag against these; tests/test_templates.py keeps them in step with the builders.
+# tag against these; tests/render/test_templates.py keeps them in step with the builders.
 _INDICATOR = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标",
               "level1_rows": "一级指标跨的行数（HTML 用）", "level2_rows": "二级指标跨的行数（HTML 用）"}
 
@@ -259,10 +259,31 @@ def context_names(kind: str, form=None) -> dict:
     from builder.render.chinese import catalog, evaluation_catalog, labels
 
     if kind != m.TARGET_KIND:
-        return {**_ENGLISH[kind], **labels(evaluation_catalog(form))}
-    return {**_ENGLISH[kind], **labels(catalog(form))}
+        return {**ENGLISH_NAMES[kind], **labels(evaluation_catalog(form))}
+    return {**ENGLISH_NAMES[kind], **labels(catalog(form))}
 
 
-_ENGLISH = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
+ENGLISH_NAMES = {kind: dict(names) for kind, names in CONTEXT_NAMES.items()}
 for _kind in m.DOCUMENT_KINDS:
     CONTEXT_NAMES[_kind] = context_names(_kind)
+
+
+def document_context(document: m.Document) -> dict:
+    if document.kind == m.TARGET_KIND:
+        return target_context(document)
+    return evaluation_context(document)
+
+
+def extension_text(spec, value) -> str:
+    """A form's field as one comparable text."""
+    if value is None:
+        return ""
+    if spec.kind == "段落":
+        return "\n".join(value or ())
+    if spec.kind == "金额":
+        return format_yuan(value)
+    if spec.kind == "日期":
+        return value.isoformat()
+    if spec.kind == "表格":
+        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in spec.columns) for row in value)
+    return str(value)

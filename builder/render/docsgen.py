@@ -1,7 +1,7 @@
 """The list of template names in docs/templates.md, generated from the code that fills them in.
 
 ``python -m builder.render.docsgen`` rewrites the part of docs/templates.md between the two
-markers; tests/test_forms.py fails when it is out of step. The Chinese names come from
+markers; tests/forms/test_forms.py fails when it is out of step. The Chinese names come from
 ``builder.render.chinese.CATALOG`` (label, kind, example); the English ones from
 ``CONTEXT_NAMES`` with an example taken from the shipped sources' real context.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder import model as m
+from builder.model import core as m
 
 BEGIN = "<!-- 名称表开始：由 python -m builder.render.docsgen 生成，请勿手改 -->"
 END = "<!-- 名称表结束 -->"
@@ -24,8 +24,8 @@ def _cell(text: str, limit: int = 28) -> str:
 
 
 def _english_rows(kind: str) -> list[tuple[str, str, str, str]]:
-    from builder.build import document_context
-    from builder.loader import load_document
+    from builder.render.context import document_context
+    from builder.load.loader import load_document
     from builder.render.context import CONTEXT_NAMES
 
     document = load_document(EXAMPLE_SOURCES[kind]).document

@@ -8,7 +8,7 @@ output splits into the *frame* (everything before and after the loop) and one
 values) and serialized by lxml, so a project's item is the same bytes whether the
 whole document was rendered or only that project — which is what lets a build
 after a one-project edit render that project alone and reuse the others'
-items (``builder.incremental``).
+items (``builder.output.incremental``).
 
 Splitting is allowed only where it is proven harmless: the loop body is read as a
 Jinja syntax tree and every node must be on an allow-list of stateless constructs

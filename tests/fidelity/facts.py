@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from builder.docxtext import Paragraph, TableRow, read_items
+from builder.read.docxtext import Paragraph, TableRow, read_items
 
 
 def norm(text: str) -> str:

@@ -1,0 +1,347 @@
+"""Import of a document built with a bureau's own form: the template says where each value is.
+
+``budgetdoc import FILE.docx --out DIR --form 文档文件夹`` (a document folder whose document.yaml
+names the 表单 and the 模板) or ``--form 表单定义.yaml --template 模板.docx``. The template is read
+as the importer reads any .docx; every cell or paragraph holding a tag becomes a pattern (its fixed
+words, a hole per tag); the built document's tables are matched against the template's, row by
+row (a ``{%tr for %}`` row takes the rows the fixed rows after it leave), and each hole's text is
+read back into the source key the tag names: ``{{ 项目.项目资金.年度资金申请总额.合计.万元 }}`` into
+``项目资金.年度资金申请总额.合计`` (from 万元), ``{{ 项目.项目属性.选框 }}`` into the ticked option.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from builder.model import core as m
+from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
+from builder.cycle.importread import read_blocks
+from builder.render.merge import MERGE_MARKER
+from builder.model.values import TEN_THOUSAND
+
+_TAG = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+_BLOCK = re.compile(r"^\{%(p|tr)\s+(for|endfor|if|endif|else)\b\s*(.*?)\s*%\}$")
+_FOR = re.compile(r"^(\S+)\s+in\s+(\S+)$")
+
+
+def _pattern(text: str) -> tuple[re.Pattern, list[str]] | None:
+    """A regex for a cell or paragraph with tags, and the tag expressions in order."""
+    exprs = _TAG.findall(text)
+    if not exprs:
+        return None
+    parts = _TAG.split(text)
+    regex = ""
+    for i, part in enumerate(parts):
+        regex += re.escape(part.strip()) + r"\s*" if i % 2 == 0 else r"(.*?)\s*"
+    return re.compile(r"^\s*" + regex + r"$", re.S), exprs
+
+
+def _clean(lines: list[str]) -> list[str]:
+    return [line.replace(MERGE_MARKER, "") for line in lines]
+
+
+class _Values:
+    """Values read back: the document's and each project's, by context expression."""
+
+    def __init__(self):
+        self.document: dict[str, object] = {}
+        self.projects: list[dict[str, object]] = []
+
+    def put(self, scope: dict, expr: str, value) -> None:
+        scope.setdefault(expr, value)
+
+
+def _cell_value(template_lines: list[str], built_lines: list[str]) -> list[tuple[str, object]]:
+    """(expression, value) for one template cell against the built one."""
+    lines = _clean(template_lines)
+    loop = next((_BLOCK.match(line.strip()) for line in lines if _BLOCK.match(line.strip())), None)
+    if loop and loop.group(2) == "for":
+        found = _FOR.match(loop.group(3))
+        if found:
+            paragraphs = [line for line in built_lines]
+            if paragraphs == [""]:
+                paragraphs = []
+            return [(found.group(2), paragraphs)]
+        return []
+    pattern = _pattern("\n".join(lines))
+    if pattern is None:
+        return []
+    regex, exprs = pattern
+    match = regex.match("\n".join(built_lines))
+    if not match:
+        return [("?", "\n".join(built_lines))]
+    return list(zip(exprs, (g.strip() for g in match.groups())))
+
+
+def _template_parts(blocks):
+    """The template's blocks split into: before the project loop, the project loop's, after."""
+    start = end = None
+    depth = 0
+    for i, block in enumerate(blocks):
+        if not isinstance(block, Para) or not block.lines:
+            continue
+        tag = _BLOCK.match(block.lines[0].strip())
+        if not tag or tag.group(1) != "p":
+            continue
+        if tag.group(2) in ("for", "if"):
+            if depth == 0 and tag.group(2) == "for" and start is None:
+                start, loop = i, _FOR.match(tag.group(3))
+            depth += 1
+        elif tag.group(2) in ("endfor", "endif"):
+            depth -= 1
+            if depth == 0 and start is not None and end is None:
+                end = i
+    if start is None or end is None:
+        raise ImportProblem("模板中没有“{%p for 项目 in 项目列表 %}”…“{%p endfor %}”：无法按模板导入")
+    return blocks[:start], blocks[start + 1:end], loop.group(1) if loop else "项目"
+
+
+def _table_items(table: Table):
+    """A template table as items: ('row', cells) or ('loop', var, expr, body rows)."""
+    items, i, rows = [], 0, table.rows
+    while i < len(rows):
+        first = rows[i][0].text.strip() if rows[i] else ""
+        tag = _BLOCK.match(first)
+        if tag and tag.group(1) == "tr" and tag.group(2) == "for":
+            var, expr = _FOR.match(tag.group(3)).groups()
+            body = []
+            i += 1
+            while i < len(rows) and not (_BLOCK.match(rows[i][0].text.strip() if rows[i] else "") or [None])[0]:
+                body.append(rows[i])
+                i += 1
+            items.append(("loop", var, expr, body))
+        elif tag:
+            raise ImportProblem(f"模板表格中的“{first}”不能按模板导入（只支持 {{%tr for %}} 重复行）")
+        else:
+            items.append(("row", rows[i]))
+        i += 1
+    return items
+
+
+def _read_table(template: Table, built: Table, scope: dict, project_var: str) -> None:
+    items = _table_items(template)
+    rows = list(built.rows)
+    fixed_after = [sum(1 for item in items[k + 1:] if item[0] == "row") for k in range(len(items))]
+    position = 0
+    for k, item in enumerate(items):
+        if item[0] == "row":
+            if position >= len(rows):
+                return
+            for t_cell, b_cell in zip(item[1], rows[position]):
+                for expr, value in _cell_value(t_cell.lines, b_cell.lines):
+                    scope.setdefault(expr, value)
+            position += 1
+            continue
+        _, var, expr, body = item
+        count = (len(rows) - position - fixed_after[k]) // max(1, len(body))
+        entries = []
+        for n in range(count):
+            entry: dict = {}
+            for offset, t_row in enumerate(body):
+                for t_cell, b_cell in zip(t_row, rows[position + n * len(body) + offset]):
+                    for e, value in _cell_value(t_cell.lines, b_cell.lines):
+                        if e.startswith(var + "."):
+                            entry.setdefault(e[len(var) + 1:], value)
+            entries.append(entry)
+        position += count * len(body)
+        scope[expr] = entries
+
+
+def read_with_template(docx: Path, template: Path) -> _Values:
+    t_blocks = read_blocks(template)
+    b_blocks = read_blocks(docx)
+    head, body, var = _template_parts(t_blocks)
+    t_tables = [b for b in body if isinstance(b, Table)]
+    b_tables = [b for b in b_blocks if isinstance(b, Table)]
+    if not t_tables or not b_tables or len(b_tables) % len(t_tables):
+        raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格，"
+                            f"文档共 {len(b_tables)} 个）：这份文件不是用这个模板生成的")
+    values = _Values()
+    for n in range(len(b_tables) // len(t_tables)):
+        scope: dict = {}
+        for t_table, b_table in zip(t_tables, b_tables[n * len(t_tables):(n + 1) * len(t_tables)]):
+            _read_table(t_table, b_table, scope, var)
+        values.projects.append(scope)
+    # paragraphs with tags (outside tables): the document's values, and the projects' in turn
+    b_paras = ["\n".join(b.lines) for b in b_blocks if isinstance(b, Para)]
+    for block in head + body:
+        if not isinstance(block, Para) or not block.lines or _BLOCK.match(block.lines[0].strip()):
+            continue
+        pattern = _pattern("\n".join(block.lines))
+        if pattern is None:
+            continue
+        regex, exprs = pattern
+        matches = [regex.match(text) for text in b_paras]
+        matches = [found for found in matches if found]
+        for index, found in enumerate(matches):
+            for expr, value in zip(exprs, found.groups()):
+                if expr.startswith(var + "."):
+                    if index < len(values.projects):
+                        values.projects[index].setdefault(expr, value.strip())
+                else:
+                    values.document.setdefault(expr, value.strip())
+    for scope in values.projects:  # document-level values printed inside the project forms
+        for expr in [e for e in scope if not e.startswith(var + ".") and e != "?"]:
+            values.document.setdefault(expr, scope.pop(expr))
+        for expr in [e for e in scope if e.startswith(var + ".")]:
+            scope[expr[len(var) + 1:]] = scope.pop(expr)
+    return values
+
+
+# ---------------------------------------------------------------- values → sources
+
+_CN_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+
+
+def _date(text: str):
+    found = _CN_DATE.match(text.strip())
+    if found:
+        return dt.date(*map(int, found.groups()))
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+def _money(text: str, unit: str):
+    from builder.cycle.writer import money
+
+    text = text.replace(",", "").strip()
+    if not text:
+        return None
+    amount = Decimal(text)
+    return money(amount * TEN_THOUSAND if unit.startswith("万元") else amount)
+
+
+def _choice(text: str) -> str | None:
+    found = re.search(r"(\S+)\s*☑", text)
+    return found.group(1) if found else None
+
+
+def _convert(expr: str, value):
+    """A context expression and its printed text → (source path, source value)."""
+    parts = expr.split(".")
+    last = parts[-1]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return expr, value
+    if last in ("万元", "万元4位", "元") and len(parts) > 1:
+        return ".".join(parts[:-1]), _money(value, last)
+    if last in ("中文", "文字") and len(parts) > 1:
+        return ".".join(parts[:-1]), _date(value)
+    if last == "选框":
+        return ".".join(parts[:-1]), _choice(value)
+    if last in ("原文", "规范") and len(parts) > 1:
+        return ".".join(parts[:-1]), value
+    return expr, value
+
+
+def _set(tree, path: str, value) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
+    keys = path.split(".")
+    for key in keys[:-1]:
+        tree = tree.setdefault(key, CommentedMap())
+    tree[keys[-1]] = value
+
+
+def _project_yaml(scope: dict, form, order: list[str]):
+    from ruamel.yaml.comments import CommentedMap
+
+    from builder.cycle.writer import text_block
+
+    data = CommentedMap()
+    groups = set(form.groups)
+    for expr, value in scope.items():
+        if expr == "?":
+            continue
+        path, converted = _convert(expr, value)
+        top = path.split(".")[0]
+        if top in groups:
+            continue
+        if converted is None or converted == [] or converted == "":
+            continue
+        if isinstance(converted, list) and converted and isinstance(converted[0], dict):
+            converted = [CommentedMap((k, v) for k, v in row.items() if k != "序号") for row in converted]
+        elif isinstance(converted, list):
+            converted = text_block(converted)
+        _set(data, path, converted)
+    for group in form.groups:
+        rows = scope.get(group, [])
+        tree = CommentedMap()
+        level1 = level2 = ""
+        for row in rows:
+            level1 = row.get("一级指标") or level1
+            level2 = row.get("二级指标") or level2
+            value = row.get("指标值.原文") or row.get("指标值.规范") or ""
+            extras = {spec.name: row.get(spec.name, "") for spec in form.level("指标")}
+            leaf = value
+            if any(extras.values()):
+                leaf = CommentedMap([("指标值", value)] + [(k, v) for k, v in extras.items() if v])
+            tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
+        data[group] = tree
+    ordered = CommentedMap()
+    for key in order:
+        if key in data:
+            ordered[key] = data.pop(key)
+    ordered.update(data)
+    return ordered
+
+
+_PROJECT_ORDER = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
+                  "项目资金", "情况说明", "项目总目标", "年度总体目标")
+
+
+def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
+                     template_ref: str | None) -> ImportReport:
+    """``budgetdoc import --form``: the document's values, read where the template prints them."""
+    from ruamel.yaml.comments import CommentedMap
+
+    from builder.cycle.importer import verify_import
+    from builder.cycle.writer import dump, text_block
+
+    docx, out_dir = Path(docx), Path(out_dir)
+    values = read_with_template(docx, template)
+    check_out_dir(out_dir)
+    if not values.projects:
+        raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = CommentedMap([("文档类型", m.TARGET_KIND)])
+    year = values.document.get("年度", "")
+    document["年度"] = int(year) if str(year).isdigit() else year
+    document["单位名称"] = values.document.get("单位名称", "")
+    if form_ref:
+        document["表单"] = form_ref
+    if template_ref:
+        document["模板"] = template_ref
+    unplaced = []
+    for expr, value in values.document.items():
+        if expr in ("年度", "单位名称") or expr == "?":
+            continue
+        path, converted = _convert(expr, value)
+        if isinstance(converted, list):
+            converted = text_block(converted)
+        if converted not in (None, ""):
+            _set(document, path, converted)
+    order = list(_PROJECT_ORDER) + [s.name for s in form.level("项目")]
+    names = [str(scope.get("项目名称", "项目")) for scope in values.projects]
+    stems = [project_stem(i, len(names), name) for i, name in enumerate(names, start=1)]
+    document["项目顺序"] = stems
+    files = [out_dir / "document.yaml"]
+    dump(document, files[0])
+    for scope, stem in zip(values.projects, stems):
+        if "?" in scope:
+            unplaced.append(f"{stem}：有单元格与模板对不上，未导入：“{str(scope['?'])[:40]}”")
+        path = out_dir / f"{stem}.yaml"
+        dump(_project_yaml(scope, form, order), path)
+        files.append(path)
+    report = ImportReport(files, unplaced, [], m.TARGET_KIND)
+    verify_import(out_dir, report)
+    return report
+
+
+def relative(path: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), Path(out_dir).resolve())).as_posix()

@@ -1,0 +1,242 @@
+"""Import: a 绩效目标申报 or 绩效自评 .docx back into source files (docs/sources.md).
+
+``budgetdoc import FILE.docx --out sources/<folder>`` reads a document laid out
+like the official forms — one built by budgetdoc, or one typed by hand in Word
+with the same tables — and writes ``document.yaml`` and one ``NN-<项目名称>.yaml``
+per project. Labels are matched after removing whitespace and unifying
+full-/half-width punctuation, so "项目\\n名称" and "项目资金(元)" are recognised;
+vertically merged 一级/二级 cells (and cells simply left blank below a label)
+are resolved from above. Whatever cannot be placed is listed in
+``ImportReport.unplaced``; what was placed but needs a look (inferred values,
+figures the builder recomputes) in ``ImportReport.notes``.
+
+Round trip: build → import → build gives the same document text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from builder.model import core as m
+from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
+from builder.cycle.importread import (
+    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
+    read_blocks, tracked_changes,
+)
+from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
+from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
+
+
+__all__ = ["ImportProblem", "ImportReport", "import_docx"]
+
+
+def _target_yaml(p: TargetProject):
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    data = Map()
+    for label in TARGET_LABELS:
+        if label in p.fields:
+            data[label] = p.fields[label]
+    left, right = Map(), Map()
+    for key in ("合计", "财政资金", "其他资金"):
+        if key in p.left and not (key == "合计" and p.left[key] is None):
+            left[key] = money(p.left[key])
+    for key in ("合计", "当年财政拨款", "上年结转资金", "其他资金"):
+        if key in p.right and not (key == "合计" and p.right[key] is None):
+            right[key] = money(p.right[key])
+    data["项目资金"] = Map([("项目资金总额", left), ("年度资金申请总额", right)])
+    narrative = Map()
+    for section in SECTION_NAMES:
+        lines = p.sections.get(section)
+        if section == "绩效目标" and (not lines or lines == [m.DEFAULT_GOAL_REFERENCE]):
+            continue
+        if not lines:
+            continue
+        if section == "年度预算安排":
+            plan = structured_budget(lines, p.right.get("合计"))
+            if plan is not None:
+                lead, items = plan
+                value = Map()
+                if lead:
+                    value["说明"] = text_block(lead)
+                value["明细"] = [
+                    Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
+                    for name, amount, note in items
+                ]
+                narrative[section] = value
+                continue
+        narrative[section] = text_block(lines)
+    data["情况说明"] = narrative
+    if p.total_goal is not None:
+        data["项目总目标"] = text_block(p.total_goal)
+    data["年度总体目标"] = text_block(p.annual_goal) if p.annual_goal else None
+    data["绩效指标"] = indicator_tree(p.indicators, lambda payload: payload["指标值"])
+    return data
+
+
+def _evaluation_yaml(p: EvaluationProject):
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    data = Map()
+    if "项目名称" in p.fields:
+        data["项目名称"] = p.fields["项目名称"]
+    data["二级构成"] = p.is_part
+    for label in ("主管部门", "实施单位"):
+        if label in p.fields:
+            data[label] = p.fields[label]
+    if p.parts:
+        data["组成"] = flow(list(p.parts))
+    else:
+        funds = Map()
+        for label in EVALUATION_ROWS:
+            row = p.funds.get(label, [None, None, None])
+            funds[label] = flow([money(v) for v in row])
+        data["项目资金"] = funds
+    if p.execution_weight is not None:
+        data["预算执行分值"] = score(p.execution_weight)
+    if p.expected:
+        data["预期目标"] = text_block(p.expected)
+    if p.achieved:
+        data["实际完成情况"] = text_block(p.achieved)
+
+    def leaf(payload: dict):
+        value = Map()
+        for key in ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"):
+            if key in payload:
+                item = payload[key]
+                value[key] = score(item) if isinstance(item, Decimal) else item
+        return value
+
+    data["绩效指标"] = indicator_tree(p.indicators, leaf)
+    return data
+
+
+_UNSAFE_FILE_CHARS = re.compile(r'[\s\\/:*?"<>|\x00-\x1f]+')
+
+
+def project_stem(number: int, count: int, name: str) -> str:
+    """``NN-<项目名称 without spaces>``, safe as a file name."""
+    width = max(2, len(str(count)))
+    safe = _UNSAFE_FILE_CHARS.sub("", name).strip(".") or "项目"
+    return f"{number:0{width}d}-{safe[:60]}"
+
+
+def _document_yaml(doc: ParsedDocument, stems: list[str]):
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    data = Map()
+    data["文档类型"] = doc.kind
+    if doc.year is not None:
+        data["年度"] = doc.year
+    if doc.unit:
+        data["单位名称"] = doc.unit
+    if doc.kind == m.TARGET_KIND:
+        data["预算单位数"] = doc.budget_units or 1
+    data["项目顺序"] = list(stems)
+    return data
+
+
+# ---------------------------------------------------------------- import
+
+def detect_kind(blocks: list[Para | Table]) -> str:
+    paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
+    cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
+    if {"全年执行数", "实际完成值"} & cell_keys:
+        return m.EVALUATION_KIND
+    if {"项目性质", "年度资金申请总额"} & cell_keys:
+        return m.TARGET_KIND
+    titled = any("绩效自评表" in k or "绩效目标申报表" in k for k in paragraph_keys)
+    if titled:  # the title of a form, but not the shipped form's tables: a bureau's own form
+        raise ImportProblem("这份文件不是 budgetdoc 认得的表单：标题像申报表或自评表，表格却不是标准表单的"
+                            "（没有“项目性质”“年度资金申请总额”或“全年执行数”等栏）；本局表单请加 --form 指明表单定义和模板")
+    raise ImportProblem("无法识别文档类型：既不是绩效目标申报表（财政支出项目绩效目标申报表），也不是绩效自评表（财政项目支出绩效自评表）")
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """A new or empty folder: any file there (a note, a .md, not only a source) could be
+    overwritten; each file is then created by write_new, which refuses an existing one too."""
+    if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
+        raise ImportProblem(f"输出位置“{out_dir}”是一个文件（或链接），请指定文件夹")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
+
+
+def parse_docx(docx: Path) -> ParsedDocument:
+    """Read a .docx into the parsed document (nothing written)."""
+    blocks = read_blocks(Path(docx))
+    kind = detect_kind(blocks)
+    if kind == m.TARGET_KIND:
+        return TargetReader(blocks).read()
+    return EvaluationReader(blocks).read()
+
+
+def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
+    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
+    A structured 年度预算安排 (明细) stays in the YAML."""
+    sections = []
+    if kind == m.TARGET_KIND:
+        narrative = data.get("情况说明") or {}
+        for section in list(narrative):
+            value = narrative[section]
+            if isinstance(value, str):
+                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
+                del narrative[section]
+        if not narrative and "情况说明" in data:
+            del data["情况说明"]
+    else:
+        for section in ("预期目标", "实际完成情况"):
+            if isinstance(data.get(section), str):
+                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
+                del data[section]
+    return sections
+
+
+def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportReport:
+    """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
+    the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
+    docx, out_dir = Path(docx), Path(out_dir)
+    doc = parse_docx(docx)
+    check_out_dir(out_dir)
+    count = len(doc.projects)
+    stems = [project_stem(i, count, p.fields.get("项目名称", "项目")) for i, p in enumerate(doc.projects, start=1)]
+    for project, stem in zip(doc.projects, stems):
+        if isinstance(project, EvaluationProject):
+            project.stem = stem
+    if doc.kind == m.EVALUATION_KIND:
+        link_parts(doc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / "document.yaml"]
+    dump(_document_yaml(doc, stems), files[0])
+    for project, stem in zip(doc.projects, stems):
+        path = out_dir / f"{stem}.yaml"
+        data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
+        sections = _narratives_to_markdown(data, doc.kind) if markdown else []
+        dump(data, path)
+        files.append(path)
+        if sections:
+            from builder.cycle.mdwrite import sections_markdown
+            from builder.output.atomic import write_new
+
+            text = sections_markdown(project.fields.get("项目名称", stem), sections)
+            write_new(out_dir / f"{stem}.md", text)
+            files.append(out_dir / f"{stem}.md")
+    report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
+    verify_import(out_dir, report)
+    return report
+
+
+def verify_import(out_dir: Path, report: ImportReport) -> None:
+    """Load and check what was written; its errors (what would stop a build) become notes."""
+    from builder.output.build import check
+    from builder.read.errors import InputError
+
+    try:
+        _, problems = check([out_dir])
+    except InputError as exc:
+        problems = exc.problems
+    errors = [p for p in problems if p.severity == "错误"]
+    for problem in errors:
+        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

@@ -1,0 +1,409 @@
+"""Import, step 2 for a 绩效目标申报: the blocks of its .docx placed into projects — the form of
+each project, its 项目经费情况说明 and the budget lines written in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from builder.model import core as m
+from builder.model.values import (
+    CENT, TEN_THOUSAND, ValueProblem, format_wan, format_wan_short, parse_indicator_value,
+)
+from builder.cycle.importread import (
+    Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells,
+    one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells,
+)
+
+
+# ---------------------------------------------------------------- 绩效目标申报
+
+SECTION_NAMES = ("项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排", "绩效目标")
+_SECTION = re.compile(
+    r"^\s*([一二三四五六七])\s*[、.．,，]?\s*(" + "|".join(SECTION_NAMES) + r")\s*[:：]?\s*(.*)$", re.S
+)
+_NARRATIVE_HEAD = re.compile(r"^项目经费情况说明(\d*)$")
+_TARGET_FORM_HEAD = re.compile(r"^(.*?)财政(?:项目支出|支出项目)绩效目标申报表(\d*)$")
+YEAR_SUBTITLE = re.compile(r"^\((\d{4})年度?\)$")
+UNIT_YEAR = re.compile(r"^(.+?)\s*(\d{4})\s*年度?$")
+
+TARGET_LABELS = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期")
+# a 项目资金 label (其中： removed) → (column, key); 其他资金 is on both sides
+TARGET_FUND_LABELS = {
+    "项目资金总额": ("left", "合计"), "财政资金": ("left", "财政资金"),
+    "年度资金申请总额": ("right", "合计"), "当年财政拨款": ("right", "当年财政拨款"),
+    "上年结转资金": ("right", "上年结转资金"), "其他资金": (None, "其他资金"),
+}
+
+
+def _fund_label(key: str) -> str | None:
+    key = key.removeprefix("其中:").removeprefix("其中")
+    key = re.sub(r"\((万?元)\)$", "", key)
+    return key if key in TARGET_FUND_LABELS else None
+
+
+class _TargetForm(Form):
+    """One 财政项目支出绩效目标申报表 (possibly continued in a following table)."""
+
+    def __init__(self, project: TargetProject, unplaced: list[str], notes: list[str]):
+        super().__init__(project, unplaced, notes)
+        self.right_col: int | None = None
+
+    def row(self, row: list[Cell]) -> None:
+        if not row:
+            return
+        fresh = [c for c in row if not c.continued]
+        keys = [c.key for c in fresh]
+        first = row[0]
+        if self.mode in ("goal", "indicators") and first.continued:
+            return self.goal_row(row) if self.mode == "goal" else self.indicator_row(row)
+        if any(k in TARGET_LABELS for k in keys):
+            self.mode = None
+            return self.pairs(fresh, row)
+        if any(_fund_label(k) for k in keys):
+            self.mode = "funds"
+            return self.funds_row(fresh, row)
+        if "一级指标" in keys:
+            self.mode = "indicators"
+            self.ind_header = [(self.indicator_role(c.key), c.col) for c in row]
+            return
+        if any(k.startswith("项目总目标") or k.startswith("年度总体目标") for k in keys):
+            self.mode = "goal"
+            self.p.goal_seen = True
+            self.goal_header = [
+                ("total" if c.key.startswith("项目总目标") else "annual" if c.key.startswith("年度总体目标") else None,
+                 c.col) for c in row
+            ]
+            return
+        self.block_row(row, fresh, "项目绩效目标")
+
+    @staticmethod
+    def indicator_role(key: str) -> str | None:
+        if key == "一级指标":
+            return "l1"
+        if key == "二级指标":
+            return "l2"
+        if key == "三级指标":
+            return "name"
+        if "指标值" in key:
+            return "value"
+        return None
+
+    def pairs(self, fresh: list[Cell], row: list[Cell]) -> None:
+        leftovers = []
+        i = 0
+        while i < len(fresh):
+            cell = fresh[i]
+            if cell.key in TARGET_LABELS:
+                value = fresh[i + 1] if i + 1 < len(fresh) and fresh[i + 1].key not in TARGET_LABELS else None
+                self.set_field(cell.key, value, row)
+                i += 2 if value is not None else 1
+            else:
+                if not cell.blank:
+                    leftovers.append(cell)
+                i += 1
+        for cell in leftovers:
+            self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：“{short(cell.text)}”无法归入任何一栏，未导入")
+
+    def set_field(self, label: str, cell: Cell | None, row: list[Cell]) -> None:
+        if label in self.p.fields:
+            self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：“{label}”重复出现，未导入：{short(one_line(cell))}")
+            return
+        text = one_line(cell)
+        if label in ("计划开始日期", "计划完成日期"):
+            date = parse_date(text)
+            if date is None:
+                self.unplaced.append(f"{self.p.where}：{label}“{text}”无法识别为日期，未导入（应写成 2025-01-01）")
+                return
+            self.p.fields[label] = date
+            return
+        if not text:
+            self.notes.append(f"{self.p.where}：{label}一栏为空")
+            return
+        self.p.fields[label] = text
+
+    def funds_row(self, fresh: list[Cell], row: list[Cell]) -> None:
+        cells = list(fresh)
+        if cells and not _fund_label(cells[0].key) and block_label(cells[0].key, "项目资金"):
+            if "万元" in cells[0].key:
+                self.factor = TEN_THOUSAND
+            cells = cells[1:]
+        labels = [c for c in cells if _fund_label(c.key)]
+        others = [c for c in labels if _fund_label(c.key) == "其他资金"]
+        i = 0
+        while i < len(cells):
+            cell = cells[i]
+            label = _fund_label(cell.key)
+            if not label:
+                if not cell.blank:
+                    self.unplaced.append(
+                        f"{self.p.where} 第 {self.row_number} 行：项目资金中的“{short(cell.text)}”无法归入任何一栏，未导入")
+                i += 1
+                continue
+            value = cells[i + 1] if i + 1 < len(cells) and not _fund_label(cells[i + 1].key) else None
+            i += 2 if value is not None else 1
+            side, key = TARGET_FUND_LABELS[label]
+            if label == "年度资金申请总额":
+                self.right_col = cell.col
+            if side is None:  # 其他资金: left or right column
+                if self.right_col is not None:
+                    side = "right" if cell.col >= self.right_col else "left"
+                elif len(others) > 1:
+                    side = "left" if cell is others[0] else "right"
+                else:
+                    side = "left" if "其他资金" not in self.p.left else "right"
+            target = self.p.left if side == "left" else self.p.right
+            title = "项目资金总额" if side == "left" else "年度资金申请总额"
+            if key in target:
+                self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：{title}.{key} 重复出现，未导入")
+                continue
+            try:
+                target[key] = parse_money_cell(value.text if value is not None else "", self.factor)
+            except ValueProblem as exc:
+                self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：{title}.{key}：{exc}，未导入")
+
+    def goal_row(self, row: list[Cell]) -> None:
+        cells = text_cells(row, self.goal_header)
+        header = dict((role, col) for role, col in self.goal_header if role)
+        if len(cells) == 1 and header:
+            cell = cells[0]
+            spans_both = "annual" not in header or (cell.covers(header.get("total", cell.col)) and
+                                                    cell.covers(header["annual"]))
+            if spans_both or len(self.goal_header) != len(row):
+                self._append_goal("total", paragraphs_of(cell))
+                return
+        mapped = map_cells(row, self.goal_header) if self.goal_header else {}
+        if not mapped:
+            mapped = dict(zip(("total", "annual"), cells))
+        placed = {id(c) for c in mapped.values()}
+        for role in ("total", "annual"):
+            if role in mapped and not mapped[role].continued:
+                self._append_goal(role, paragraphs_of(mapped[role]))
+        for cell in cells:
+            if id(cell) not in placed and not cell.blank:
+                self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：目标栏外的文字未导入：{short(cell.text)}")
+
+    def _append_goal(self, role: str, lines: list[str]) -> None:
+        if role == "total":
+            self.p.total_goal = (self.p.total_goal or []) + lines
+        else:
+            self.p.annual_goal = (self.p.annual_goal or []) + lines
+
+    def indicator_row(self, row: list[Cell]) -> None:
+        cells = map_cells(row, self.ind_header)
+        named = self.named_value(row, cells, "value", "指标值")
+        if named is None:
+            return
+        name, value = named
+        try:
+            parse_indicator_value(value)
+        except ValueProblem as exc:
+            self.notes.append(f"{self.p.where} 第 {self.row_number} 行：{exc}（已照录，请在源文件中修改）")
+        self.indicators.add(self.row_number, cells.get("l1"), cells.get("l2"), name, {"指标值": value}, row)
+
+    def finish(self) -> None:
+        self.p.indicators = self.indicators.rows
+
+
+@dataclass
+class _Narrative:
+    number: int | None
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    used: bool = False
+
+
+class TargetReader:
+    def __init__(self, blocks: list[Para | Table]):
+        self.blocks = blocks
+        self.doc = ParsedDocument(m.TARGET_KIND)
+        self.narratives: list[_Narrative] = []
+        self.forms: list[tuple[int | None, _TargetForm]] = []
+        self.subtitle_years: set[int] = set()
+        self.summary: dict = {}
+
+    def read(self) -> ParsedDocument:
+        doc = self.doc
+        state, narrative, section = "front", None, None
+        form_number: int | None = None
+        last_form: _TargetForm | None = None
+        for block in self.blocks:
+            if isinstance(block, Table):
+                if has_label(block, "项目名称"):
+                    where = f"申报表 {len(self.forms) + 1}"
+                    form = _TargetForm(TargetProject(where, number=form_number), doc.unplaced, doc.notes)
+                    form.feed(block)
+                    self.forms.append((form_number, form))
+                    last_form, form_number, state, section = form, None, "after_form", None
+                elif last_form is not None and state == "after_form":
+                    last_form.feed(block)  # the form continued in a second table
+                else:
+                    doc.unplaced.append(f"无法识别的表格，未导入：{table_preview(block)}")
+                continue
+            for line in block.lines:
+                key = label_key(line)
+                if not key:
+                    continue
+                head = _NARRATIVE_HEAD.match(key)
+                if head:
+                    narrative = _Narrative(int(head[1]) if head[1] else None)
+                    self.narratives.append(narrative)
+                    state, section = "narrative", None
+                    continue
+                title = _TARGET_FORM_HEAD.match(key)
+                if title and title[1] and state != "front":
+                    title = None  # "详见财政项目支出绩效目标申报表": text, not a heading
+                if title and not title[1] and (title[2] or state != "front"):
+                    form_number = int(title[2]) if title[2] else None
+                    state, section = "form_title", None
+                    continue
+                subtitle = YEAR_SUBTITLE.match(key)
+                if subtitle:
+                    self.subtitle_years.add(int(subtitle[1]))
+                    continue
+                if state == "front":
+                    self.front(line, key, title)
+                    continue
+                if state == "narrative":
+                    found = _SECTION.match(line)
+                    if found:
+                        section = found[2]
+                        if section in narrative.sections:
+                            doc.notes.append(f"项目经费情况说明 {narrative.number or ''}：“{section}”出现两次，内容合并")
+                        narrative.sections.setdefault(section, [])
+                        rest = found[3].strip()
+                        if rest:
+                            narrative.sections[section].append(rest)
+                        continue
+                    if section:
+                        narrative.sections[section].append(line.strip())
+                        continue
+                    doc.unplaced.append(f"项目经费情况说明 {narrative.number or ''} 中标题之前的文字未导入：“{short(line)}”")
+                    continue
+                doc.unplaced.append(f"表格之外的文字未导入：“{short(line)}”")
+        self.finish()
+        return doc
+
+    def front(self, line: str, key: str, title) -> None:
+        doc = self.doc
+        if title:
+            found = UNIT_YEAR.match(title[1]) if title[1] else None
+            if found and doc.unit is None:
+                doc.unit, doc.year = found[1].strip(), int(found[2])
+            return
+        if key == "绩效目标设置情况":
+            return
+        if "本部门" in key and "预算单位" in key:
+            units = re.search(r"本部门(\d+)个预算单位", key)
+            count = re.search(r"编报绩效目标的项目(\d+)个", key)
+            money = re.search(r"涉及项目预算资金([0-9][0-9,]*(?:\.[0-9]+)?)万元", key)
+            if units:
+                doc.budget_units = int(units[1])
+            self.summary = {"项目数": int(count[1]) if count else None,
+                            "万元": money[1].replace(",", "") if money else None}
+            return
+        found = UNIT_YEAR.match(line.strip())
+        if found and doc.unit is None:
+            doc.unit, doc.year = found[1].strip(), int(found[2])
+            return
+        doc.unplaced.append(f"标题部分的文字未导入：“{short(line)}”")
+
+    def finish(self) -> None:
+        doc = self.doc
+        numbered = all(n is not None for n, _ in self.forms) and all(n.number is not None for n in self.narratives)
+        for number, form in self.forms:
+            form.finish()
+            project = form.p
+            candidates = [n for n in self.narratives if not n.used]
+            match = None
+            if numbered:
+                match = next((n for n in candidates if n.number == number), None)
+            if match is None and candidates and not numbered:
+                match = candidates[0]
+            if match is None:
+                doc.notes.append(f"{project.where}（{project.fields.get('项目名称', '')}）没有对应的项目经费情况说明")
+            else:
+                match.used = True
+                project.sections = match.sections
+            doc.projects.append(project)
+        for narrative in self.narratives:
+            if not narrative.used:
+                doc.unplaced.append(f"项目经费情况说明 {narrative.number or ''} 没有对应的申报表，未导入")
+        if not doc.projects:
+            doc.notes.append("文档中没有找到申报表（带“项目名称”的表格）")
+        for project in doc.projects:
+            self.check_project(project)
+        if doc.year is None and self.subtitle_years:
+            doc.year = min(self.subtitle_years)
+            doc.notes.append(f"标题中没有年度，取表格标题中的 {doc.year} 年度")
+        elif doc.year is not None and self.subtitle_years - {doc.year}:
+            others = "、".join(str(y) for y in sorted(self.subtitle_years - {doc.year}))
+            doc.notes.append(f"表格标题中的年度 {others} 与文档年度 {doc.year} 不同（生成时统一印为 {doc.year}）")
+        if doc.unit is None and doc.projects and doc.projects[0].fields.get("主管部门"):
+            doc.unit = doc.projects[0].fields["主管部门"]
+            doc.notes.append(f"标题中没有单位名称，取第一个项目的主管部门“{doc.unit}”，请核对")
+        self.check_summary()
+
+    def check_project(self, project: TargetProject) -> None:
+        notes = self.doc.notes
+        name = project.fields.get("项目名称", project.where)
+        for label in TARGET_LABELS:
+            if label not in project.fields:
+                notes.append(f"{project.where}（{name}）：没有找到“{label}”，源文件中缺此项")
+        if project.sections or any(n.used for n in self.narratives):
+            for section in SECTION_NAMES[:-1]:
+                if not project.sections.get(section):
+                    notes.append(f"{project.where}（{name}）：项目经费情况说明中没有找到“{section}”，源文件中缺此项")
+        for side, title in (("left", "项目资金总额"), ("right", "年度资金申请总额")):
+            values = project.left if side == "left" else project.right
+            if values.get("合计") is None:
+                notes.append(f"{project.where}（{name}）：{title}一格为空或未找到，生成时由各项相加")
+        if project.total_goal is None:
+            notes.append(f"{project.where}（{name}）：没有找到项目总目标，源文件中缺此项")
+        if not project.indicators:
+            notes.append(f"{project.where}（{name}）：没有找到绩效指标")
+
+    def check_summary(self) -> None:
+        doc, summary = self.doc, self.summary
+        if not summary:
+            return
+        if summary.get("项目数") is not None and summary["项目数"] != len(doc.projects):
+            doc.notes.append(f"绩效目标设置情况写的项目数 {summary['项目数']} 与申报表个数 {len(doc.projects)} 不同（生成时按申报表计算）")
+        if summary.get("万元") is not None:
+            total = sum((p.right.get("合计") or Decimal(0) for p in doc.projects), Decimal(0))
+            if Decimal(summary["万元"]) != Decimal(format_wan(total)):
+                doc.notes.append(f"绩效目标设置情况写的项目预算资金 {summary['万元']} 万元与各项目年度资金申请总额之和"
+                                 f" {format_wan(total)} 万元不同（生成时按各项目计算）")
+
+
+def table_preview(table: Table) -> str:
+    rows = [row_preview(row) for row in table.rows[:2]]
+    return " / ".join(r for r in rows if r) or "（空表）"
+
+
+# structured 年度预算安排: "（N）<名称> <金额> 万元。<说明>" as the template prints it
+_BUDGET_ITEM = re.compile(r"^（(\d+)）(.+?) (\d+(?:\.\d+)?) 万元。(.*)$", re.S)
+_NUMBERED = re.compile(r"^[（(]\d+[)）]")
+
+
+def structured_budget(lines: list[str], annual: Decimal | None):
+    """(lead, items) when the lines are exactly a printed structured plan adding up to ``annual``."""
+    first = next((i for i, line in enumerate(lines) if _NUMBERED.match(line)), None)
+    if first is None or annual is None:
+        return None
+    lead, rest = lines[:first], lines[first:]
+    items = []
+    for number, line in enumerate(rest, start=1):
+        found = _BUDGET_ITEM.match(line)
+        if not found or int(found[1]) != number:
+            return None
+        name, amount, note = found[2].strip(), Decimal(found[3]) * TEN_THOUSAND, found[4].strip()
+        if not name or amount != amount.quantize(CENT):
+            return None
+        if f"（{number}）{name} {format_wan_short(amount)} 万元。{note}" != line:
+            return None
+        items.append((name, amount.quantize(CENT), note))
+    if sum((a for _, a, _ in items), Decimal(0)) != annual:
+        return None
+    return lead, items

@@ -1,0 +1,421 @@
+"""Stage 2 — load: located raw trees → the typed model, every problem reported at once.
+
+The schemas below are the source format of ``docs/sources.md``: the keys are
+the labels printed on the official forms.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from builder.model import core as m
+from builder.read.errors import InputError, Location, Problem, Problems
+from builder.model.schema import INVALID, Context, Record, suggest
+from builder.read.rawtree import Mapping, Scalar, describe
+from builder.read.markdown import FORMAT_KEY
+from builder.read.sources import SourceFile, find_document_folders, read_folder
+from builder.model.sourceschema import (
+    EVALUATION_PROJECT_SCHEMA, TARGET_PROJECT_SCHEMA, builtin_keys, evaluation_form_schema, form_schemas,
+    valid,
+)
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass
+class Loaded:
+    """What loading one document folder gave: the document (with the projects that
+    loaded, None if the document file itself is unusable) and every problem found."""
+
+    folder: Path
+    document: m.Document | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "错误"]
+
+
+def load_documents(paths: list[Path], cache=None) -> list[Loaded]:
+    """Load every document folder under ``paths`` (InputError only for a path that is no document)."""
+    return [load_document(folder, cache) for folder in expand_document_folders(paths)]
+
+
+def expand_document_folders(paths: list[Path]) -> list[Path]:
+    folders = []
+    for path in paths:
+        found = find_document_folders(path)
+        if not found:
+            raise InputError([Problem(Location(path), "", _not_a_document_message(path))])
+        # "." or "sub/.." name no folder: the document is named after the folder itself
+        folders.extend(Path(os.path.abspath(folder)) if folder.name in ("", ".", "..") else folder for folder in found)
+    return list(dict.fromkeys(folders))
+
+
+def _not_a_document_message(path: Path) -> str:
+    if not path.exists():
+        return "路径不存在"
+    return "这里没有文档：文件夹中应有 document.yaml（或其下的子文件夹中有）"
+
+
+def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
+    """Load a document folder. With ``only`` (project stems), only those project files are read
+    and converted: the document holds those projects (builder.output.incremental adds the roster).
+    Each file is read once (``builder.read.readonce``; inside a build, once for the whole build)."""
+    from builder.read.readonce import one_read
+
+    with one_read():
+        return _load_document(folder, cache, only)
+
+
+def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
+    from builder.load.mdload import MarkdownPhase
+
+    problems = Problems()
+    ctx = Context(problems)
+    markdown = MarkdownPhase(folder, problems, cache)  # pandoc starts on the .md files while the YAML is read
+    sources = read_folder(folder, problems, cache, only)
+    if sources.document is None or sources.document.root is None:
+        return Loaded(folder, None, problems.items)
+    if not _root_is_mapping(sources.document, ctx):
+        return Loaded(folder, None, problems.items)
+    form = None
+    form_node = sources.document.root.get("表单")
+    if form_node is not None:
+        from builder.forms.form import load_form
+
+        form = load_form(form_node, ctx, folder, builtin_keys())
+        if form is None:
+            return Loaded(folder, None, problems.items)
+    document_schema, project_schema = form_schemas(form)
+    fields = document_schema.convert(sources.document.root, ctx, "")
+    if fields is INVALID or not valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
+        return Loaded(folder, None, problems.items)
+    kind = fields["文档类型"]
+    evaluation_schema = evaluation_form_schema(form)
+    ordered = _order_projects(sources.projects, fields, ctx, sources.document)
+    overlay = markdown.finish(kind, ordered, {s.stem for s in sources.projects}, fields[FORMAT_KEY], ctx)
+    projects = []
+    for source in ordered:
+        if source.root is None:
+            continue
+        root, pieces = overlay.get(source.stem, (source.root, None))
+        if root is not source.root:
+            source = SourceFile(source.path, root)
+        if kind == m.TARGET_KIND:
+            project = _build_target_project(source, ctx, project_schema, form)
+        else:
+            project = _build_evaluation_project(source, ctx, evaluation_schema, form)
+        if project is not None:
+            projects.append(replace(project, markdown=pieces) if pieces else project)
+    if kind == m.EVALUATION_KIND:
+        projects = _resolve_parents(projects, {s.stem for s in ordered}, ctx)
+    if not ordered:
+        problems.error(sources.document.root.loc, "", "文档中没有项目文件（每个项目一个 .yaml 文件，与 document.yaml 放在同一文件夹）")
+    document = m.Document(
+        kind=kind,
+        year=fields["年度"],
+        unit_name=fields["单位名称"],
+        budget_units=fields["预算单位数"],
+        projects=tuple(projects),
+        folder=folder,
+        source=sources.document.path,
+        template=fields["模板"],
+        stated_summary={"项目数": fields["项目数"], "涉及项目预算资金": fields["涉及项目预算资金"]},
+        locations=dict(fields["_locs"]),
+        rules=fields["规则"],
+        waivers=_waivers(fields["忽略"]),
+        form=form,
+        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("文档")} if form else {},
+    )
+    return Loaded(folder, document, problems.items)
+
+
+def _waivers(entries) -> tuple[m.Waiver, ...]:
+    if not entries or entries is INVALID:
+        return ()
+    return tuple(
+        m.Waiver(rule=e["规则"].strip(), place=(e["位置"] or "").strip(), reason=e["原因"].strip(),
+                 location=e["_locs"][""], project=(e["项目"] or "").strip())
+        for e in entries if valid(e)
+    )
+
+
+def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, document: SourceFile) -> list[SourceFile]:
+    order = fields.get("项目顺序")
+    if not order or order is INVALID:
+        return projects
+    by_stem = {p.stem: p for p in projects}
+    loc = fields["_locs"].get("项目顺序", document.root.loc)
+    ordered, seen = [], set()
+    for stem in order:
+        if stem in seen:
+            ctx.error(loc, "项目顺序", f"“{stem}”重复出现")
+            continue
+        seen.add(stem)
+        if stem not in by_stem:
+            hint = suggest(stem, by_stem)
+            more = f"，是否应为“{hint}”？" if hint else ""
+            ctx.error(loc, "项目顺序", f"没有名为“{stem}”的项目文件{more}")
+            continue
+        ordered.append(by_stem[stem])
+    for project in projects:
+        if project.stem not in seen:
+            ctx.error(loc, "项目顺序", f"项目文件“{project.path.name}”没有列在项目顺序中（不需要的文件请以“_”开头命名）")
+    return ordered
+
+
+def _indicators(rows, leaf_builder) -> tuple[m.Indicator, ...]:
+    """Indicators whose values are valid (the others were reported where they are)."""
+    return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows if valid(leaf))
+
+
+def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
+    """Flatten the ``_locs`` of nested records into dotted paths."""
+    result = {}
+    for key, loc in fields.get("_locs", {}).items():
+        result[f"{prefix}.{key}".strip(".") if key else prefix] = loc
+    for key, value in fields.items():
+        if isinstance(value, dict) and "_locs" in value:
+            result.update(_locations(value, f"{prefix}.{key}".strip(".")))
+    return result
+
+
+def _valid_except_indicators(fields: dict) -> bool:
+    """Invalid indicator values are skipped one by one (so the other checks still run)."""
+    return valid(*(value for key, value in fields.items() if key != "绩效指标"))
+
+
+def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
+    """A source file holds ``键: 值`` lines; an empty file or a bare value or list is reported."""
+    if isinstance(source.root, Mapping):
+        return True
+    what = "为空" if isinstance(source.root, Scalar) and source.root.value in (None, "") else f"是{describe(source.root)}"
+    ctx.error(source.root.loc, "", f"文件内容{what}，应为“键: 值”形式的各项（如“项目名称: …”）")
+    return False
+
+
+def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TARGET_PROJECT_SCHEMA,
+                          form=None) -> m.TargetProject | None:
+    if not _root_is_mapping(source, ctx):
+        return None
+    fields = schema.convert(source.root, ctx, "")
+    groups = form.groups if form is not None else ("绩效指标",)
+    if fields is INVALID or any(fields[g] is INVALID for g in groups) or not valid(
+            *(value for key, value in fields.items() if key not in groups)):
+        return None
+    funds, narrative = fields["项目资金"], fields["情况说明"]
+    locations = _locations(fields)
+    sets: dict[str, tuple[m.Indicator, ...]] = {}
+    for group in groups:
+        for row in fields[group]:
+            locations[f"{group}.{row[0]}.{row[1]}.{row[2]}"] = row[3]
+
+        def indicator(l1, l2, name, loc, value, group=group):
+            value, extra = value if isinstance(value, tuple) else (value, {})
+            return m.Indicator(l1, l2, name, value, loc, group=group, extra=extra)
+
+        sets[group] = _indicators(fields[group], indicator)
+    extra = {}
+    if form is not None:
+        extra.update({spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")})
+        extra.update({f"情况说明.{spec.name}": spec.finish((narrative or {}).get(spec.name))
+                      for spec in form.level("情况说明")})
+        extra.update({f"项目资金.年度资金申请总额.{spec.name}": funds["年度资金申请总额"][spec.name]
+                      for spec in form.level("项目资金")})
+    return m.TargetProject(
+        stem=source.stem,
+        source=source.path,
+        name=fields["项目名称"],
+        nature=fields["项目性质"] or "",
+        category=fields["项目类别"] or "",
+        authority=fields["主管部门"],
+        implementer=fields["实施单位"],
+        start=fields["计划开始日期"],
+        end=fields["计划完成日期"],
+        funds=_target_funds(funds, form),
+        narrative=_narrative(narrative),
+        total_goal=tuple(fields["项目总目标"] or ()),
+        annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
+        indicators=tuple(i for group in groups for i in sets[group]),
+        locations=locations,
+        waivers=_waivers(fields["忽略"]),
+        extra=extra,
+        indicator_sets=sets,
+    )
+
+
+def _sum_present(*amounts) -> Decimal:
+    return sum((a for a in amounts if a is not None), Decimal(0))
+
+
+def _target_funds(funds: dict, form=None) -> m.FundsTable:
+    left, right = funds["项目资金总额"], funds["年度资金申请总额"]
+    extra = tuple((spec.name, right[spec.name]) for spec in form.level("项目资金")) if form is not None else ()
+    annual = right["合计"]
+    if annual is None:
+        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"], *(v for _, v in extra))
+    if left is None:  # a form without the whole-project column: the year's request
+        left = {"合计": annual, "财政资金": None, "其他资金": None}
+    total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
+    return m.FundsTable(
+        total=total, fiscal=left["财政资金"], total_other=left["其他资金"],
+        annual=annual, appropriation=right["当年财政拨款"], carryover=right["上年结转资金"],
+        annual_other=right["其他资金"], annual_extra=extra,
+    )
+
+
+def _budget_item(fields: dict) -> m.BudgetItem:
+    return m.BudgetItem(
+        name=fields["名称"], amount=fields["金额"], formula=fields["算式"] or "", note=fields["说明"] or "",
+        items=tuple(_budget_item(item) for item in fields["明细"] or ()),
+        location=fields["_locs"][""],
+    )
+
+
+def _narrative(fields: dict | None) -> m.Narrative:
+    if fields is None:  # a form without 情况说明
+        return m.Narrative((), (), (), (), (), (), ())
+    budget = fields["年度预算安排"]
+    if isinstance(budget, dict):
+        budget = m.BudgetPlan(tuple(budget["说明"]), tuple(_budget_item(item) for item in budget["明细"]))
+    else:
+        budget = tuple(budget or ())
+    return m.Narrative(
+        overview=tuple(fields["项目概述"] or ()), basis=tuple(fields["立项依据"] or ()),
+        implementer=tuple(fields["实施主体"] or ()), plan=tuple(fields["实施方案"] or ()),
+        period=tuple(fields["实施周期"] or ()), budget=budget, goal_reference=tuple(fields["绩效目标"] or ()),
+    )
+
+
+# ---------------------------------------------------------------- 绩效自评
+
+_EMPTY_ROW = (None, None, None)
+
+
+def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
+                              form=None) -> m.EvaluationProject | None:
+    if not _root_is_mapping(source, ctx):
+        return None
+    fields = schema.convert(source.root, ctx, "")
+    if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
+        return None
+    funds = fields["项目资金"]
+    locations = _locations(fields)
+    for l1, l2, name, loc, leaf in fields["绩效指标"]:
+        path = f"绩效指标.{l1}.{l2}.{name}"
+        locations[path] = loc
+        if isinstance(leaf, dict):
+            locations.update(_locations(leaf, path))
+    indicators = []
+    for l1, l2, name, loc, leaf in fields["绩效指标"]:
+        if not valid(leaf):
+            continue
+        indicators.append(m.Indicator(
+            l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
+            score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "", band=leaf["完成程度"],
+            extra={spec.name: spec.finish(leaf[spec.name]) for spec in form.level("指标")} if form else {},
+        ))
+    rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
+    if fields["组成"] and funds is not None:
+        locations["项目资金.given"] = funds["_locs"][""]
+    return m.EvaluationProject(
+        stem=source.stem,
+        source=source.path,
+        name=fields["项目名称"],
+        is_part=fields["二级构成"],
+        authority=fields["主管部门"],
+        implementer=fields["实施单位"],
+        parts=tuple(fields["组成"]),
+        funds=m.EvaluationFunds(*(m.FundRow(*(rows[k] or _EMPTY_ROW)) for k in rows)),
+        execution_weight=fields["预算执行分值"],
+        expected=tuple(fields["预期目标"] or ()),
+        achieved=tuple(fields["实际完成情况"] or ()),
+        indicators=tuple(indicators),
+        locations=locations,
+        waivers=_waivers(fields["忽略"]),
+        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
+    )
+
+
+def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: Context) -> list[m.EvaluationProject]:
+    """A parent's money rows are its parts' sums; its texts default to its parts' texts."""
+    by_stem = {p.stem: p for p in projects}
+    resolved = []
+    for project in projects:
+        if not project.parts:
+            resolved.append(project)
+            continue
+        parts = []
+        seen: set[str] = set()
+        for stem in project.parts:
+            if stem in seen:  # counted twice, the parent's money would double
+                ctx.error(project.location("组成"), "组成", f"“{stem}”重复列出（每个组成部分只能列一次）")
+                continue
+            seen.add(stem)
+            part = by_stem.get(stem)
+            if part is None and stem in stems:
+                continue  # the part's file has problems of its own, reported there
+            if part is None:
+                hint = suggest(stem, by_stem)
+                more = f"，是否应为“{hint}”？" if hint else ""
+                ctx.error(project.location("组成"), "组成", f"没有名为“{stem}”的项目文件{more}")
+            elif part.parts:
+                ctx.error(project.location("组成"), "组成", f"“{stem}”本身也有组成：只支持一层二级构成")
+            else:
+                parts.append(part)
+        if len(parts) != len(project.parts):
+            resolved.append(project)  # kept for the checks; the build stops on the errors anyway
+            continue
+        summed = m.EvaluationFunds(*(
+            _sum_rows([getattr(p.funds, row) for p in parts])
+            for row in ("total", "appropriation", "carryover", "other")
+        ))
+        if "项目资金.given" in project.locations:
+            _compare_parent_funds(project, summed, ctx)
+        markdown = dict(project.markdown)
+        for path, own, of_part in (("预期目标", project.expected, lambda p: p.expected),
+                                   ("实际完成情况", project.achieved, lambda p: p.achieved)):
+            if not own and any(path in p.markdown for p in parts):  # the parts' texts, Markdown or plain, in order
+                markdown[path] = tuple(piece for p in parts for piece in p.markdown.get(path, of_part(p)))
+        resolved.append(replace(
+            project,
+            funds=summed,
+            expected=project.expected or tuple(t for p in parts for t in p.expected),
+            achieved=project.achieved or tuple(t for p in parts for t in p.achieved),
+            markdown=markdown,
+        ))
+    return resolved
+
+
+def _sum_rows(rows: list[m.FundRow]) -> m.FundRow:
+    def total(values):
+        present = [v for v in values if v is not None]
+        return sum(present, Decimal(0)) if present else None
+
+    return m.FundRow(*(total([getattr(r, col) for r in rows]) for col in ("initial", "budget", "spent")))
+
+
+_ROW_LABELS = {"total": "年度资金总额", "appropriation": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
+_COLUMN_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
+
+
+def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFunds, ctx: Context) -> None:
+    from builder.model.values import format_yuan
+
+    for row, label in _ROW_LABELS.items():
+        given, expected = getattr(project.funds, row), getattr(summed, row)
+        for col, col_label in _COLUMN_LABELS.items():
+            value, total = getattr(given, col), getattr(expected, col)
+            if value is not None and value != (total or Decimal(0)):
+                path = f"项目资金.{label}"
+                ctx.error(
+                    project.location(path), f"{path}.{col_label}",
+                    f"{format_yuan(value)} 与各组成部分之和 {format_yuan(total or Decimal(0))} 不一致"
+                    "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
+                    "PARENT-SUM",
+                )

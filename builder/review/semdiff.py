@@ -1,0 +1,384 @@
+"""``budgetdoc diff``: what changed in the sources between two git revisions, in the form's words.
+
+Projects are matched by file (then by 项目名称 for a renamed file), indicators
+by 一级/二级/三级 name — never by list position. Chinese text is compared by
+character.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from builder.model import core as m
+from builder.check import scoring
+from builder.read.errors import InputError
+from builder.load.loader import load_documents
+from builder.render.context import target_project_context
+from builder.review.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
+from builder.render.context import extension_text
+from builder.model.values import format_score, format_wan, format_yuan
+
+WORKING_TREE = None  # the "revision" that means the files on disk
+
+
+@dataclass(frozen=True)
+class Change:
+    document: str
+    project: str  # "" for document-level changes
+    section: str
+    field: str
+    old: str
+    new: str
+    kind: str  # changed | added | removed | text
+    detail: str = ""  # for text: the changed characters with some context
+
+    def line(self) -> str:
+        where = " · ".join(part for part in (self.project, self.section, self.field) if part)
+        if self.kind == "added":
+            return f"{where}: 新增{_spaced(self.new)}".rstrip()
+        if self.kind == "removed":
+            return f"{where}: 删除{_spaced(self.old)}".rstrip()
+        if self.kind == "text":
+            return f"{where}: {self.new}"
+        return f"{where}: {self.old} → {self.new}"
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _spaced(value: str) -> str:
+    """``新增项目（…）`` but ``新增 =16.00(人)``: no space before Chinese, as Chinese is written."""
+    return value if value[:1] and "\u4e00" <= value[:1] <= "\u9fff" else f" {value}"
+
+
+def _side_label(revision: str | None) -> str:
+    return f"版本 {revision} " if revision else "工作区"
+
+
+# ---------------------------------------------------------------- reading a revision (builder.review.revision)
+
+@contextmanager
+def side_paths(root: Path, revision: str | None, paths: list[Path]):
+    """The source paths of one side: the working tree's, or ``revision``'s written to a temporary
+    folder for the duration (empty when the revision has none of them)."""
+    if revision is WORKING_TREE:
+        yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-diff-") as tmp:
+        try:
+            yield [p for p in checkout_sources(root, revision, paths, Path(tmp)) if p.exists()]
+        except DiffProblem as exc:  # a file of the revision is named as git names it: REV:path
+            raise DiffProblem(str(exc).replace(str(Path(tmp).resolve()) + os.sep, f"{revision}:")
+                              .replace(tmp + os.sep, f"{revision}:")) from None
+
+
+def load_side(root: Path, revision: str | None, paths: list[Path]) -> dict[str, m.Document]:
+    label = _side_label(revision)
+    with side_paths(root, revision, paths) as side:
+        if not side:
+            return {}
+        try:
+            loaded = load_documents(side)
+        except InputError:
+            return {}
+        documents = {}
+        for item in loaded:
+            if item.errors or item.document is None:
+                first = item.errors[0].format_finding() if item.errors else ""
+                raise DiffProblem(f"{label}的源文件有错误，无法比较：{first}")
+            documents[item.folder.name] = item.document
+        return documents
+
+
+def build_side(root: Path, revision: str | None, paths: list[Path], out: Path) -> dict[str, Path]:
+    """Build the documents of one side (a revision, or the working tree) into ``out``."""
+    from builder.output.build import build
+
+    label = _side_label(revision)
+    with side_paths(root, revision, paths) as side:
+        if not side:
+            return {}
+        try:
+            results, failures = build(side, out, use_cache=False)
+        except InputError as exc:
+            raise DiffProblem(f"{label.strip()}：{exc.problems[0].format_finding()}") from None
+        if failures:
+            first = failures[0].problems[0].format_finding() if failures[0].problems else failures[0].reason
+            raise DiffProblem(f"{label}的源文件有错误，无法生成：{first}")
+        return {r.name: r.outputs[0] for r in results}
+
+
+def redline_revisions(root: Path, old_revision: str, new_revision: str | None, paths: list[Path],
+                      out: Path, changed: list[str] | None = None) -> list[Path]:
+    """Build both sides and write a tracked-changes .docx per document present on both that has
+    changes (all of them when ``changed`` is None): ``out`` itself when it is a ``.docx`` file name
+    and one document is written, otherwise ``out/<document>.docx`` (``out`` a folder)."""
+    from builder.review.redline import redline
+
+    if changed is not None and not changed:
+        return []
+    with tempfile.TemporaryDirectory(prefix="budgetdoc-redline-") as tmp:
+        old = build_side(root, old_revision, paths, Path(tmp) / "old")
+        new = build_side(root, new_revision, paths, Path(tmp) / "new")
+        names = [name for name in new if name in old and (changed is None or name in changed)]
+        as_file = len(names) == 1 and out.suffix.lower() == ".docx" and not out.is_dir()
+        written = []
+        for name in names:
+            target = out if as_file else out / f"{name}.docx"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            redline(old[name], new[name], target)
+            written.append(target)
+        return written
+
+
+# ---------------------------------------------------------------- comparing
+
+def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
+    """``文字修改 (+12 −3 字)`` and the changed characters in context (by character; a long text
+    in bounded time, by coarser units where it must: ``builder.review.textdiff``)."""
+    from builder.review.textdiff import changed_ranges, clip
+
+    added = removed = 0
+    pieces = []
+    for a1, a2, b1, b2 in changed_ranges(old, new):
+        added += b2 - b1
+        removed += a2 - a1
+        before = old[max(0, a1 - context):a1]
+        after = old[a2:a2 + context]
+        change = (f"[-{clip(old[a1:a2])}-]" if a2 > a1 else "") + (f"{{+{clip(new[b1:b2])}+}}" if b2 > b1 else "")
+        pieces.append(f"…{before}{change}{after}…".replace("\n", "⏎"))
+    return f"文字修改 (+{added} −{removed} 字)", "  ".join(pieces)
+
+
+def _texts(value) -> str:
+    return "\n".join(value or ())
+
+
+def _indicator_key(indicator: m.Indicator) -> str:
+    key = f"{indicator.level1}/{indicator.level2}/{indicator.name}"
+    return key if indicator.group == "绩效指标" else f"{indicator.group}/{key}"
+
+
+def _form_fields(fields: dict, project: m.TargetProject, form) -> None:
+    """A form's fields, under their declared labels, in the section they belong to."""
+    for spec in form.level("项目"):
+        section = "情况说明" if spec.kind in ("段落", "表格") else "基本信息"
+        fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
+    for spec in form.level("情况说明"):
+        fields["情况说明"][spec.label] = extension_text(spec, project.extra.get(f"情况说明.{spec.name}"))
+    for name, value in project.funds.annual_extra:
+        label = next((s.label for s in form.level("项目资金") if s.name == name), name)
+        fields["项目资金"][label] = format_yuan(value)
+    for indicator in project.indicators:
+        for spec in form.level("指标"):
+            text = extension_text(spec, indicator.extra.get(spec.name))
+            if text:
+                fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
+
+
+TEXT_SECTIONS = ("情况说明", "绩效目标", "年度总体目标")
+
+
+def _compare_fields(changes, document, project, section, old: dict, new: dict):
+    for key in list(dict.fromkeys([*old, *new])):
+        a, b = old.get(key, ""), new.get(key, "")
+        if a == b:
+            continue
+        if section in TEXT_SECTIONS or "\n" in a or "\n" in b or len(a) > 30 or len(b) > 30:
+            summary, detail = text_change(a, b)
+            changes.append(Change(document, project, section, key, a, summary, "text", detail))
+        else:
+            changes.append(Change(document, project, section, key, a, b, "changed"))
+
+
+def _target_fields(project: m.TargetProject, year: int, form=None) -> dict[str, dict[str, str]]:
+    fields = _shipped_target_fields(project, year)
+    if form is not None:
+        _form_fields(fields, project, form)
+    return fields
+
+
+def _shipped_target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
+    context = target_project_context(project, 0, year)
+    funds = project.funds
+    plan = project.narrative.budget
+    lead = list(plan.lead) if isinstance(plan, m.BudgetPlan) else list(plan)  # words, also for Markdown
+    budget = lead + [
+        f"（{i['number']}）{i['name']} {i['amount_wan']} 万元。{i['note']}" for i in context["budget_items"]
+    ]
+    return {
+        "基本信息": {
+            "项目名称": project.name, "项目性质": project.nature, "项目类别": project.category,
+            "主管部门": project.authority, "实施单位": project.implementer,
+            "计划开始日期": project.start.isoformat(), "计划完成日期": project.end.isoformat(),
+        },
+        "项目资金": {
+            "项目资金总额": format_yuan(funds.total), "财政资金": format_yuan(funds.fiscal),
+            "其他资金（项目资金总额）": format_yuan(funds.total_other),
+            "年度资金申请总额": format_yuan(funds.annual), "当年财政拨款": format_yuan(funds.appropriation),
+            "上年结转资金": format_yuan(funds.carryover), "其他资金（年度）": format_yuan(funds.annual_other),
+        },
+        "情况说明": {
+            "项目概述": _texts(project.narrative.overview), "立项依据": _texts(project.narrative.basis),
+            "实施主体": _texts(project.narrative.implementer), "实施方案": _texts(project.narrative.plan),
+            "实施周期": _texts(project.narrative.period), "年度预算安排": _texts(budget),
+            "绩效目标": _texts(project.narrative.goal_reference),
+        },
+        "绩效目标": {"项目总目标": _texts(project.total_goal), "年度总体目标": _texts(project.annual_goal)},
+        "绩效指标": {_indicator_key(i): i.target.canonical() for i in project.indicators},
+    }
+
+
+def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]]:
+    funds = {}
+    for row, label in (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"),
+                       ("other", "其他资金")):
+        values = getattr(project.funds, row)
+        for column, column_label in (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数")):
+            funds[f"{label}/{column_label}"] = format_yuan(getattr(values, column))
+    run, totals = scoring.execution(project), scoring.totals(project)
+    funds["执行率"] = run.rate_text
+    funds["预算执行得分"] = format_score(run.score)
+    indicators = {}
+    for indicator in project.indicators:
+        key = _indicator_key(indicator)
+        indicators[key] = indicator.target.text
+        indicators[f"{key}/实际完成值"] = indicator.actual.text if indicator.actual else ""
+        indicators[f"{key}/分值"] = format_score(indicator.weight)
+        indicators[f"{key}/得分"] = format_score(scoring.score(indicator))
+        indicators[f"{key}/偏差原因分析及改进措施"] = indicator.deviation
+        if indicator.band:
+            indicators[f"{key}/完成程度"] = indicator.band
+    return {
+        "基本信息": {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer},
+        "项目资金": funds,
+        "年度总体目标": {"预期目标": _texts(project.expected), "实际完成情况": _texts(project.achieved)},
+        "绩效指标": indicators,
+        "总分": {"": totals.text},
+    }
+
+
+def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
+    if document.kind == m.TARGET_KIND:
+        return _target_fields(project, document.year, document.form)
+    fields = _evaluation_fields(project)
+    if document.form is not None:
+        for spec in document.form.level("项目"):
+            section = "年度总体目标" if spec.kind in ("段落", "表格") else "基本信息"
+            fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
+        for indicator in project.indicators:
+            for spec in document.form.level("指标"):
+                text = extension_text(spec, indicator.extra.get(spec.name))
+                if text:
+                    fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
+    return fields
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _match_projects(old: m.Document, new: m.Document):
+    """Pairs (old, new) by file stem, then by 项目名称 for files that were renamed."""
+    old_by_stem = {p.stem: p for p in old.projects}
+    new_by_stem = {p.stem: p for p in new.projects}
+    pairs = [(old_by_stem[s], new_by_stem[s]) for s in new_by_stem if s in old_by_stem]
+    rest_old = {_squash(p.name): p for s, p in old_by_stem.items() if s not in new_by_stem}
+    for stem, project in new_by_stem.items():
+        if stem in old_by_stem:
+            continue
+        pairs.append((rest_old.pop(_squash(project.name), None), project))
+    pairs.extend((p, None) for p in rest_old.values())
+    return pairs
+
+
+def _summary(project, document: m.Document) -> str:
+    if document.kind == m.TARGET_KIND:
+        return f"（年度资金申请总额 {format_yuan(project.funds.annual)} 元）"
+    return f"（全年预算数 {format_yuan(project.funds.total.budget)} 元）"
+
+
+def _document_fields(document: m.Document) -> dict[str, str]:
+    fields = {"单位名称": document.unit_name, "年度": str(document.year), "文档类型": document.kind}
+    if document.form is not None:
+        for spec in document.form.level("文档"):
+            fields[spec.label] = extension_text(spec, document.extra.get(spec.name))
+    return fields
+
+
+def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Change]:
+    name = (new or old).name
+    if old is None:
+        return [Change(name, "", "文档", name, "", f"{len(new.projects)} 个项目", "added")]
+    if new is None:
+        return [Change(name, "", "文档", name, f"{len(old.projects)} 个项目", "", "removed")]
+    changes: list[Change] = []
+    _compare_fields(changes, name, "", "文档", _document_fields(old), _document_fields(new))
+    for before, after in _match_projects(old, new):
+        if before is None:
+            changes.append(Change(name, after.name, "项目", "", "", f"项目{_summary(after, new)}", "added"))
+            continue
+        if after is None:
+            changes.append(Change(name, before.name, "项目", "", f"项目{_summary(before, old)}", "", "removed"))
+            continue
+        if old.kind != new.kind:
+            continue
+        old_fields, new_fields = _fields(before, old), _fields(after, new)
+        for section in new_fields:
+            if section == "绩效指标":
+                _compare_indicators(changes, name, after.name, old_fields[section], new_fields[section])
+            else:
+                _compare_fields(changes, name, after.name, section, old_fields[section], new_fields[section])
+    if new.kind == m.TARGET_KIND and old.kind == m.TARGET_KIND:
+        _compare_totals(changes, name, old, new)
+    return changes
+
+
+def _compare_indicators(changes, document, project, old: dict, new: dict):
+    for key in list(dict.fromkeys([*old, *new])):
+        if key in old and key in new:
+            if old[key] != new[key]:
+                changes.append(Change(document, project, "绩效指标", key, old[key], new[key], "changed"))
+        elif key in new and key.count("/") == 2:
+            changes.append(Change(document, project, "绩效指标", key, "", new[key], "added"))
+        elif key in old and key.count("/") == 2:
+            changes.append(Change(document, project, "绩效指标", key, old[key], "", "removed"))
+
+
+def _compare_totals(changes, name, old: m.Document, new: m.Document):
+    if len(old.projects) != len(new.projects):
+        changes.append(Change(name, "", "", "编报绩效目标的项目", f"{len(old.projects)}", f"{len(new.projects)} 个",
+                              "changed"))
+    if old.total_annual != new.total_annual:
+        changes.append(Change(name, "", "", "涉及项目预算资金", format_wan(old.total_annual),
+                              f"{format_wan(new.total_annual)} 万元", "changed"))
+
+
+def diff(root: Path, old_revision: str, new_revision: str | None, paths: list[Path]) -> list[Change]:
+    old = load_side(root, old_revision, paths)
+    new = load_side(root, new_revision, paths)
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        changes.extend(diff_documents(old.get(name), new.get(name)))
+    return changes
+
+
+def format_changes(changes: list[Change]) -> str:
+    lines = []
+    documents = list(dict.fromkeys(c.document for c in changes))
+    for document in documents:
+        own = [c for c in changes if c.document == document]
+        if len(documents) > 1:
+            lines.append(f"== {document}")
+        for change in own:
+            lines.append(change.line())
+            if change.detail:
+                lines.append(f"    {change.detail}")
+    return "\n".join(lines)
+
+
