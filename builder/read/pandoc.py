@@ -146,6 +146,7 @@ def _split(blocks: list, count: int) -> list[list] | None:
     """The blocks between separator paragraphs, or None when a fragment swallowed a separator
     (an unclosed code fence or HTML block)."""
     result: list[list] = []
+    current: list = []
     expected = 0
     for block in blocks:
         if (isinstance(block, dict) and block.get("t") == "Para" and len(block.get("c", ())) == 1
