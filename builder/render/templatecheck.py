@@ -237,25 +237,54 @@ def format_listing(report: TemplateReport) -> list[str]:
     return [f"{place}{' ' * (column - width(place))}  {what}" for place, what in report.listing]
 
 
-def describe_render_error(template: Path, exc) -> str:
-    """A jinja error raised while rendering, in Chinese and placed where a tag uses the name."""
+def describe_render_error(template: Path, exc, context: dict | None = None, form=None) -> str:
+    """A jinja error raised while rendering, in Chinese and placed where a tag uses the name: the
+    cell (表 n 第 r 行第 c 列) or paragraph, the field (label and path) when ``form`` declares it, and
+    for a row taken past the end of a list, the first project (in ``context``) that lacks it."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     name = template.name
     text = str(getattr(exc, "message", "") or exc)
     if isinstance(exc, UndefinedError):
+        past = re.search(r"has no element (-?\d+)", text)
+        if past:
+            return _past_the_end(template, int(past.group(1)), context, form)
         missing = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", text)
         word = next((g for g in missing.groups() if g), "") if missing else ""
-        place = ""
-        if word:
-            try:
-                for tag in collect(template).tags:
-                    if re.search(rf"\b{re.escape(word)}\b", tag.source):
-                        place = f" {tag.place}"
-                        break
-            except Exception:  # noqa: BLE001 - the message is still useful without a place
-                place = ""
+        tag = _tag_using(template, rf"\b{re.escape(word)}\b") if word else None
+        place = f" {tag.place}" if tag else ""
         return f"模板 {name}{place}: 用到了没有定义的值“{word}”（生成时不能留空）"
     if isinstance(exc, TemplateSyntaxError):
         return f"模板 {name}: 标签语法有误：{syntax_message(exc)}（运行 budgetdoc template check {name} 查看位置）"
     return f"模板 {name}: 生成时出错（{type(exc).__name__}）；运行 budgetdoc template check {name} 查看标签"
+
+
+def _tag_using(template: Path, pattern: str):
+    try:
+        return next((tag for tag in collect(template).tags if re.search(pattern, tag.source)), None)
+    except Exception:  # noqa: BLE001 - the message is still useful without a place
+        return None
+
+
+def _past_the_end(template: Path, index: int, context: dict | None, form) -> str:
+    """``{{ 项目.明细[3].名称 }}`` in a project whose 明细 has fewer rows."""
+    from builder.render.templatenames import PROJECT_LIST, named_field
+
+    tag = _tag_using(template, rf"\[\s*{index}\s*\]")
+    written = re.search(rf"([^\s{{}}()\[\]|,]+)\s*\[\s*{index}\s*\]", tag.source) if tag else None
+    expression = written.group(1) if written else ""
+    field = expression.split(".", 1)[1] if "." in expression else expression
+    where = f" {tag.place}" if tag else ""
+    what = named_field(form, f"{PROJECT_LIST}[].{field}") if field else ""
+    short = ""
+    projects = (context or {}).get(PROJECT_LIST) or (context or {}).get("projects") or ()
+    for number, project in enumerate(projects, start=1):
+        value = project
+        for part in field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, (list, tuple)) and len(value) <= index:
+            short = f"：第 {number} 个项目只有 {len(value)} 行"
+            break
+    return (f"模板 {template.name}{where}: “{expression}[{index}]”取第 {index + 1} 行，超出了"
+            f"{what or '列表'}的末尾{short}（请用 {{%tr for 行 in {expression or '…'} %}} 逐行取值，"
+            f"或只取每个项目都有的行）")

@@ -1,0 +1,217 @@
+"""Templates made from the forms (issue 22): the shipped templates from their forms' 版式, a
+starter laid out as a form is declared, and template check naming the field and cell of a problem."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from builder.output.build import build
+from builder.read.docxtext import TableRow, read_items, to_text
+from conftest import ROOT, run_cli
+
+EXAMPLES = ROOT / "examples"
+JIAXIAN = EXAMPLES / "佳县-2016"
+
+
+def _repo_copy(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    (repo / ".git").mkdir()
+    return repo / "examples"
+
+
+def _use_template(folder: Path, template: str) -> None:
+    document = folder / "document.yaml"
+    text = document.read_text(encoding="utf-8")
+    document.write_text(re.sub(r"(?m)^模板: .*$", f"模板: {template}", text), encoding="utf-8")
+
+
+def _validator():
+    for candidate in (os.environ.get("OOXML_VALIDATE_DIR"), ROOT / ".ci" / "node_modules" / "@ooxml-tools" / "validate"):
+        if candidate and (Path(candidate) / "dist" / "npm" / "index.js").is_file():
+            return Path(candidate)
+    return None
+
+
+# ---------------------------------------------------------------- the shipped templates
+
+def test_the_shipped_templates_are_made_again_from_their_forms_layout(tmp_path):
+    from builder.cycle.templatemaker import make_shipped_templates
+
+    written = make_shipped_templates(tmp_path)
+    assert [p.name for p in written] == ["绩效目标申报.docx", "绩效自评.docx"]
+    for path in written:
+        assert path.read_bytes() == (ROOT / "templates" / path.name).read_bytes(), path.name
+
+
+def test_make_templates_script_writes_the_same_bytes(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    shutil.copy(ROOT / "templates" / "make_templates.py", folder)
+    result = subprocess.run([os.sys.executable, str(folder / "make_templates.py")], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    for name in ("绩效目标申报.docx", "绩效自评.docx"):
+        assert (folder / name).read_bytes() == (ROOT / "templates" / name).read_bytes()
+
+
+def test_the_maker_names_no_field_of_a_form():
+    """The rows and grids of the shipped forms live in their 版式 (builder/forms/*.yaml), not in code."""
+    for module in ("templatemaker.py", "templateform.py"):
+        text = (ROOT / "builder" / "cycle" / module).read_text(encoding="utf-8")
+        for word in ("项目资金总额", "年度资金申请总额", "当年财政拨款", "项目概述", "年初预算数", "项目性质", "p.funds"):
+            assert word not in text, (module, word)
+
+
+# ---------------------------------------------------------------- template new --form
+
+@pytest.fixture(scope="module")
+def jiaxian_starter(tmp_path_factory) -> tuple[Path, Path]:
+    """``template new --form examples/佳县-2016`` into the examples' shared folder, and the example
+    built with it."""
+    tmp = tmp_path_factory.mktemp("starter")
+    examples = _repo_copy(tmp)
+    starter = examples / "_共用" / "新模板.docx"
+    result = run_cli("template", "new", starter, "--form", examples / "佳县-2016")
+    assert result.returncode == 0, result.stderr
+    assert "已写出" in result.stderr and "模板" in result.stderr
+    _use_template(examples / "佳县-2016", "../_共用/新模板.docx")
+    out = tmp / "out"
+    results, failures = build([examples / "佳县-2016"], out, use_cache=False)
+    assert not failures, failures and failures[0].problems
+    return starter, out / "佳县-2016.docx"
+
+
+def test_the_starter_passes_template_check(jiaxian_starter):
+    starter, _ = jiaxian_starter
+    check = run_cli("template", "check", starter, "-q", "--form", starter.parent.parent / "佳县-2016")
+    assert check.returncode == 0, check.stderr
+    assert "没有发现问题" in check.stderr
+
+
+def _rows(path) -> list[list[str]]:
+    return [list(item.cells) for item in read_items(path) if isinstance(item, TableRow)]
+
+
+def test_the_starter_is_laid_out_as_the_form_is_declared(jiaxian_starter):
+    _, built = jiaxian_starter
+    text = to_text(built)
+    assert "可用的名称" not in text  # the listing page is never built
+    assert text.count("佳县财政支出项目绩效目标申报表") == 3  # one form a project, titled by the form
+    rows = [[c.strip() for c in row] for row in _rows(built)]
+    flat = [" | ".join(row) for row in rows]
+    # label/value rows as declared, labels from the form (标签), 选项 as tick boxes
+    assert any(r[:2] == ["项目名称", "红枣提质增效示范工程"] for r in rows), flat[:5]
+    assert any("项目属性" in r and any("延续项目 ☑" in c and "新增项目 □" in c for c in r) for r in rows), flat
+    assert any("项目实施单位" in r for r in rows) and any("开始时间" in r for r in rows)
+    # the money table as a grid in 万元, its row labels from the form
+    money = [r for r in rows if r and r[0] == "项目资金申请（万元）"]
+    labels = [r[1] for r in money]
+    assert labels[:3] == ["", "资金总额", "财政拨款"] and "其他" in labels, labels
+    assert any(r[1] == "自有资金" and r[2] == "20.00" for r in money), money
+    # the 分组 with its label down the left, its fields by their labels
+    assert any(r[:2] == ["项目立项情况", "项目概况"] for r in rows), flat
+    # the 表格: a header row and one row per source row, numbered
+    plan = [r for r in rows if r and r[0] == "项目实施进度计划"]
+    assert plan[0][1:] == ["项目实施内容", "开始时间", "完成时间"] and plan[1][1].startswith("1、"), plan
+    # each indicator set a grid of its own: 一级, 二级, 三级 and the form's columns
+    header = next(r for r in rows if r[0] == "长期绩效指标")
+    assert header[1:4] == ["一级指标", "二级指标", "三级指标"] and header[-1] == "备注", header
+    assert any(r[0] == "年度绩效指标" and r[1] == "产出指标" for r in rows)
+
+
+def test_the_starter_merges_equal_indicator_categories(jiaxian_starter):
+    """【合并】 on 一级/二级: equal categories of a set become one cell (w:vMerge in the built file)."""
+    import zipfile
+
+    starter, built = jiaxian_starter
+    xml = zipfile.ZipFile(built).read("word/document.xml").decode("utf-8")
+    assert "【合并】" not in xml and xml.count("<w:vMerge") > 10
+    report = run_cli("template", "check", starter)
+    assert "【合并】" in report.stdout
+
+
+def test_the_built_starter_and_the_starter_pass_the_open_xml_validator(jiaxian_starter):
+    package = _validator()
+    if package is None or not shutil.which("node"):
+        if os.environ.get("BUDGETDOC_REQUIRE_VALIDATOR"):
+            pytest.fail("the Open XML SDK validator is required but not installed")
+        pytest.skip("Open XML SDK validator not installed")
+    starter, built = jiaxian_starter
+    script = ROOT / ".ci" / "validate-ooxml.mjs"
+    result = subprocess.run(["node", str(script), str(package), "Office2016", str(starter), str(built)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    errors = json.loads(result.stdout)
+    assert {Path(name).name: found for name, found in errors.items() if found} == {}
+
+
+def test_a_relabelled_form_prints_its_own_labels(tmp_path):
+    """Nothing of the starter comes from code: a label changed in the form is the label printed."""
+    from builder.cycle.templatemaker import make_starter
+    from builder.forms.form import read_form
+
+    examples = _repo_copy(tmp_path)
+    form_file = examples / "_共用" / "佳县表单.yaml"
+    text = form_file.read_text(encoding="utf-8")
+    form = read_form(form_file)
+    make_starter(tmp_path / "a.docx", form=form)
+    assert "项目负责人" in to_text(tmp_path / "a.docx")
+    form_file.write_text(text.replace("项目负责人", "项目主持人"), encoding="utf-8")
+    make_starter(tmp_path / "b.docx", form=read_form(form_file))
+    assert "项目主持人" in to_text(tmp_path / "b.docx") and "项目负责人" not in to_text(tmp_path / "b.docx")
+
+
+# ---------------------------------------------------------------- template check names the field and the cell
+
+def _template_with(tmp_path, old: str, new: str) -> Path:
+    """The 佳县 template with one tag changed (in the XML, as a person would type it in Word)."""
+    import zipfile
+
+    source = EXAMPLES / "_共用" / "佳县申报表.docx"
+    target = tmp_path / "改过.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                assert old in text, old
+                data = text.replace(old, new, 1).encode("utf-8")
+            zout.writestr(info, data)
+    return target
+
+
+def test_template_check_names_the_field_and_the_cell_of_a_misspelt_money_cell(tmp_path):
+    template = _template_with(tmp_path, "项目.项目资金.年度资金申请总额.自有资金.万元",
+                              "项目.项目资金.年度资金申请总额.自由资金.万元")
+    result = run_cli("template", "check", template, "-q", "--form", JIAXIAN)
+    assert result.returncode == 1
+    line = next(line for line in result.stderr.splitlines() if "自由资金" in line)
+    assert re.search(r"表 \d+ 第 \d+ 行第 \d+ 列", line), line
+    assert "项目.项目资金.年度资金申请总额" in line and "（项目资金.年度资金申请总额）" in line, line
+    assert "“项目资金申请”" in line and "是否应为“自有资金”" in line, line
+
+
+def test_an_index_past_the_end_of_a_table_is_named_with_its_field_and_cell(tmp_path):
+    """Today's message was 用到了没有定义的值“” — no name, no cell."""
+    examples = _repo_copy(tmp_path)
+    shared = examples / "_共用"
+    template = _template_with(tmp_path, "{{ 行.项目实施内容 }}", "{{ 项目.项目实施进度计划[5].项目实施内容 }}")
+    shutil.copy(template, shared / "取行.docx")
+    _use_template(examples / "佳县-2016", "../_共用/取行.docx")
+    check = run_cli("template", "check", shared / "取行.docx", "-q", "--form", examples / "佳县-2016")
+    assert check.returncode == 0, check.stderr  # a literal index is legal: the rows are known at build time
+    result = run_cli("build", examples / "佳县-2016", "--out", tmp_path / "out", "--no-cache")
+    assert result.returncode == 1
+    line = next(line for line in result.stderr.splitlines() if "[5]" in line)
+    assert "用到了没有定义的值“”" not in result.stderr
+    assert re.search(r"表 \d+ 第 \d+ 行第 \d+ 列", line), line
+    assert "“项目.项目实施进度计划[5]”取第 6 行" in line and "第 1 个项目只有" in line, line
+    assert "（项目实施进度计划）" in line or "项目实施进度计划" in line, line
