@@ -114,7 +114,7 @@ class _Rows:
         line = (f"（{_tag(ITEM + '.序号')}）{_tag(ITEM + '.名称')} {_tag(f'{ITEM}.金额.{unit}')} {unit}。"
                 f"{_tag(ITEM + '.说明')}")
         self.rows.append(f"{{%tr for {ITEM} in {items} %}}")
-        self.rows.append([*left, _cell(line, span, style=BODY)])
+        self.rows.append([*left, _cell(line, span, **{STYLE: BODY})])
         self.rows.append("{%tr endfor %}")
 
     def group(self, spec, name: str) -> None:
@@ -181,9 +181,10 @@ class _Rows:
 def _indicator_grid(spec, unit: str) -> dict:
     """An indicator set: 一级/二级 merged down (【合并】), 三级, then the form's columns."""
     columns = spec.indicators.columns
-    rest = WIDTH - 1.6 - 2.0 - 2.2
-    share = round(rest / (3 + len(columns)), 4)
-    grid = [1.6, 2.0, 2.2, round(rest - share * len(columns), 4)] + [share] * len(columns)
+    # shares of the width left after the set's label, 一级 and 二级: 三级 two, a value column one and a half
+    shares = [2.0] + [1.5 if c.kind == "指标值" else 1.0 for c in columns]
+    unit = (WIDTH - 1.6 - 2.0 - 2.2) / sum(shares)
+    grid = [1.6, 2.0, 2.2] + [round(share * unit, 4) for share in shares]
     title = _cell(spec.label, merge=True)
     header = [title] + [_cell(level) for level in LEVELS] + [_cell(c.label) for c in columns]
     row = [title, _cell(_tag(f"{INDICATOR}.{LEVELS[0]}"), merge=True),

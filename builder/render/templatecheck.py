@@ -209,9 +209,10 @@ def _check_svg_references(report: TemplateReport, template, name: str) -> None:
         return
 
 
-def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
+def check_template(template: Path, kind: str | None = None, form=None, context: dict | None = None) -> TemplateReport:
     """Everything above, for ``template`` used as a document of ``kind`` (guessed when None) and of
-    ``form`` (a bureau's form definition: its own fields and indicator sets are names too)."""
+    ``form`` (a bureau's form definition: its own fields and indicator sets are names too); with the
+    ``context`` of a build, also every row a tag takes by its number that a project lacks."""
     from builder.model import core as m
 
     kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
@@ -223,7 +224,47 @@ def check_template(template: Path, kind: str | None = None, form=None) -> Templa
         check_reads_sources(report)
     if syntax_ok and not report.problems:
         check_completeness(report, kind, template, form)
+    if syntax_ok and context is not None:
+        check_rows(report, context, form)
     return report
+
+
+_INDEXED = re.compile(r"([^\s{}()\[\]|,~+*/%<>=!-]+)\s*\[\s*(\d+)\s*\]")
+
+
+def check_rows(report: TemplateReport, context: dict, form=None) -> None:
+    """``{{ 项目.明细[3].名称 }}`` takes the fourth row of every project: for each project that has
+    fewer, one finding at the tag's cell naming the field (label and path) and the project."""
+    for tag in report.tags:
+        for match in _INDEXED.finditer(tag.source):
+            message = _past_the_end_message(match.group(1), int(match.group(2)), context, form)
+            if message:
+                report.problems.append(Finding(tag.place, message))
+
+
+def _past_the_end_message(expression: str, index: int, context: dict | None, form) -> str:
+    """“… 取第 n 行，超出了“label”（path）的末尾：第 k 个项目只有 m 行” or "" when every project has it."""
+    from builder.render.templatenames import PROJECT_LIST, named_field
+
+    if "." not in expression:
+        return ""
+    field = expression.split(".", 1)[1]
+    projects = (context or {}).get(PROJECT_LIST) or (context or {}).get("projects") or ()
+    short = []
+    for number, project in enumerate(projects, start=1):
+        value = project
+        for part in field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, (list, tuple)) and len(value) <= index:
+            short.append((number, len(value)))
+    if not short and context is not None:
+        return ""
+    what = named_field(form, f"{PROJECT_LIST}[].{field}") or f"“{field}”"
+    lacking = f"：第 {short[0][0]} 个项目只有 {short[0][1]} 行" if short else ""
+    if len(short) > 1:
+        lacking += f"（共 {len(short)} 个项目不够 {index + 1} 行）"
+    return (f"“{expression}[{index}]”取第 {index + 1} 行，超出了{what}的末尾{lacking}"
+            f"（请用 {{%tr for 行 in {expression} %}} 逐行取值，或只取每个项目都有的行）")
 
 
 def format_listing(report: TemplateReport) -> list[str]:
@@ -267,24 +308,10 @@ def _tag_using(template: Path, pattern: str):
 
 
 def _past_the_end(template: Path, index: int, context: dict | None, form) -> str:
-    """``{{ 项目.明细[3].名称 }}`` in a project whose 明细 has fewer rows."""
-    from builder.render.templatenames import PROJECT_LIST, named_field
-
+    """A row taken past the end while rendering (the build's check_rows says it first)."""
     tag = _tag_using(template, rf"\[\s*{index}\s*\]")
-    written = re.search(rf"([^\s{{}}()\[\]|,]+)\s*\[\s*{index}\s*\]", tag.source) if tag else None
-    expression = written.group(1) if written else ""
-    field = expression.split(".", 1)[1] if "." in expression else expression
+    match = next((m for m in _INDEXED.finditer(tag.source) if int(m.group(2)) == index), None) if tag else None
     where = f" {tag.place}" if tag else ""
-    what = named_field(form, f"{PROJECT_LIST}[].{field}") if field else ""
-    short = ""
-    projects = (context or {}).get(PROJECT_LIST) or (context or {}).get("projects") or ()
-    for number, project in enumerate(projects, start=1):
-        value = project
-        for part in field.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if isinstance(value, (list, tuple)) and len(value) <= index:
-            short = f"：第 {number} 个项目只有 {len(value)} 行"
-            break
-    return (f"模板 {template.name}{where}: “{expression}[{index}]”取第 {index + 1} 行，超出了"
-            f"{what or '列表'}的末尾{short}（请用 {{%tr for 行 in {expression or '…'} %}} 逐行取值，"
-            f"或只取每个项目都有的行）")
+    message = _past_the_end_message(match.group(1), index, context, form) if match else ""
+    return f"模板 {template.name}{where}: " + (message or f"取了列表的第 {index + 1} 项，而列表没有这么多项"
+                                                          "（请用 {%tr for … %} 逐项取值）")

@@ -213,5 +213,18 @@ def test_an_index_past_the_end_of_a_table_is_named_with_its_field_and_cell(tmp_p
     line = next(line for line in result.stderr.splitlines() if "[5]" in line)
     assert "用到了没有定义的值“”" not in result.stderr
     assert re.search(r"表 \d+ 第 \d+ 行第 \d+ 列", line), line
-    assert "“项目.项目实施进度计划[5]”取第 6 行" in line and "第 1 个项目只有" in line, line
-    assert "（项目实施进度计划）" in line or "项目实施进度计划" in line, line
+    assert "“项目.项目实施进度计划[5]”取第 6 行，超出了“项目实施进度计划”的末尾：第 1 个项目只有 " in line, line
+    assert "共 3 个项目不够 6 行" in line, line
+
+
+def test_an_index_past_the_end_while_rendering_names_the_cell():
+    """The render's own error (when no check ran first) says the same, at the tag's cell."""
+    from jinja2 import UndefinedError
+
+    from builder.render.templatecheck import describe_render_error
+
+    template = EXAMPLES / "_共用" / "佳县申报表.docx"
+    message = describe_render_error(template, UndefinedError("list object has no element 0"),
+                                    {"项目列表": [{"项目实施进度计划": []}]})
+    assert "用到了没有定义的值“”" not in message
+    assert message.startswith(f"模板 {template.name}: ") and "取了列表的第 1 项" in message, message
