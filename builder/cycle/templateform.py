@@ -13,7 +13,7 @@ Nothing here names a field of a particular form: every label and name comes from
 from __future__ import annotations
 
 from builder.forms import formspec as fs
-from builder.cycle.templatemaker import (
+from builder.cycle.templatelook import (
     CELL_STYLE, CELLS, GAP, GRID, HEADER, KEEP, LOOP, MERGE, PAGE_BREAK, PARAGRAPH, ROWS, SPAN, STYLE,
     TABLE, TEXT,
 )

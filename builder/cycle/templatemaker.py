@@ -19,19 +19,16 @@ import docx
 from docx.oxml.ns import qn
 
 from builder.output.assemble import normalize_package
+from builder.cycle.templateform import derived_layout
 from builder.cycle.templatelook import (
-    Cell, Row, cell_loop, form_table, loop, make_styles, para, setup_page, table_gap,
+    CELL_STYLE, CELLS, DEFAULT_CELL_STYLE, DEFAULT_STYLE, GAP, GRID, HEADER, KEEP, LOOP, MERGE, PAGE_BREAK,
+    PARAGRAPH, ROWS, SPAN, STYLE, TABLE, TEXT, Cell, Row, cell_loop, form_table, loop, make_styles, para,
+    setup_page, table_gap,
 )
 
 
 # ---------------------------------------------------------------- a layout (版式) made into a document
 
-# the keys of a form's 版式 (docs/forms.md): one item a paragraph, a paragraph loop, a table or the
-# hairline between two tables; a table row is a list of cells, a docxtpl row tag, or a mapping
-PARAGRAPH, STYLE, PAGE_BREAK, LOOP, TABLE, GAP = "段", "样式", "分页", "循环", "表", "间隔"
-GRID, CELL_STYLE, ROWS, CELLS, HEADER, KEEP = "网格", "格样式", "行", "格", "表头", "连下"
-TEXT, SPAN, MERGE = "文", "跨", "合并"
-DEFAULT_STYLE, DEFAULT_CELL_STYLE = "Normal", "表格文字"
 
 
 def new_template_document():
@@ -85,11 +82,7 @@ def layout_document(layout):
 
 def _form_layout(form) -> list:
     """The form's own 版式, or one derived from its fields (builder.cycle.templateform)."""
-    if form.layout:
-        return list(form.layout)
-    from builder.cycle.templateform import derived_layout
-
-    return derived_layout(form)
+    return list(form.layout) if form.layout else derived_layout(form)
 
 
 def save(document, path: Path, again: bool = False) -> None:

@@ -268,7 +268,7 @@ class _NameChecker:
                 self.report.used.add(child_path)
                 return base[attr], child_path
             field = named_field(self.form, path)
-            self.problem(node, f"“{written}”{'（' + field + '）' if field else ''}没有“{attr}”这一项"
+            self.problem(node, f"“{written}”{'是' + field + '，' if field else ''}没有“{attr}”这一项"
                                f"{self.suggest(str(attr), base)}（可用：{'、'.join(base)}）")
             return ANY, ""
         if isinstance(base, list):

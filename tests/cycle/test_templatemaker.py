@@ -196,7 +196,8 @@ def test_template_check_names_the_field_and_the_cell_of_a_misspelt_money_cell(tm
     line = next(line for line in result.stderr.splitlines() if "自由资金" in line)
     assert re.search(r"表 \d+ 第 \d+ 行第 \d+ 列", line), line
     assert "项目.项目资金.年度资金申请总额" in line and "（项目资金.年度资金申请总额）" in line, line
-    assert "“项目资金申请”" in line and "是否应为“自有资金”" in line, line
+    assert "是“项目资金申请”（项目资金.年度资金申请总额），没有“自由资金”这一项" in line, line
+    assert "是否应为“自有资金”" in line, line
 
 
 def test_an_index_past_the_end_of_a_table_is_named_with_its_field_and_cell(tmp_path):
