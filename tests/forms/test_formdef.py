@@ -176,3 +176,12 @@ def test_money_values_compute_a_blank_total_and_sum_parts():
     assert values.written == {"项目资金总额.财政资金", "年度资金申请总额.合计"}
     summed = MoneyValues.summed([values, values])
     assert summed.get("项目资金总额.合计") == 10 and summed.get("项目资金总额.其他资金") is None
+
+
+def test_derived_values_exist_where_the_form_declares_their_roles():
+    from builder.forms.derived import derived_for
+
+    target = {d.chinese for d in derived_for(shipped_form(TARGET))}
+    evaluation = {d.chinese for d in derived_for(shipped_form(EVALUATION))}
+    assert "跨年度" in target and "预算执行" not in target
+    assert {"预算执行", "总分", "等级"} <= evaluation and "跨年度" not in evaluation
