@@ -84,7 +84,7 @@ class _Rows:
         self.rows.append([_cell(label, LABEL), value])
 
     def field(self, spec, name: str) -> None:
-        """``name`` is the context name of the value (``项目.情况说明.项目概述``)."""
+        """``name`` is the context name of the value (``项目.<分组>.<键>``)."""
         kind = spec.kind
         if NAME_ROLE in spec.roles:
             self.across(spec.label, _cell(_tag(name), COLUMNS - LABEL))

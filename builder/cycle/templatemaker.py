@@ -177,10 +177,12 @@ def make_starter(path: Path, kind: str | None = None, form=None) -> None:
     from builder.forms.formdef import shipped_form
     from builder.model import core as m
 
-    if form is not None:
-        make_form_template(path, form)
-        return
     kind = kind or m.TARGET_KIND
+    if form is not None:
+        from builder.render.templatenames import engine_form
+
+        make_form_template(path, engine_form(kind, form) or form)
+        return
     document = layout_document(shipped_form(kind).layout)
     add_listing_page(document, kind)
     save(document, path)

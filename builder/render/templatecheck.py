@@ -225,7 +225,9 @@ def check_template(template: Path, kind: str | None = None, form=None, context: 
     if syntax_ok and not report.problems:
         check_completeness(report, kind, template, form)
     if syntax_ok and context is not None:
-        check_rows(report, context, form)
+        from builder.render.templatenames import engine_form
+
+        check_rows(report, context, engine_form(kind, form))
     return report
 
 

@@ -201,13 +201,24 @@ def named_field(form, path: str) -> str:
     return f"“{label}”（{source}）" if label != source else f"“{source}”"
 
 
-def _form_for(kind: str, form):
-    if form is not None:
-        return form
-    from builder.forms.formdef import shipped_form
+def engine_form(kind: str | None, form=None):
+    """The form as the form engine reads it (builder.forms.formspec.Form): ``form`` itself, the
+    definition file a legacy ``builder.forms.form.Form`` was read from, or the shipped form of
+    ``kind``; None when none can be had (an inline legacy form: its fields are then named by path)."""
+    from builder.forms import formspec as fs
+    from builder.forms.formdef import read_form, shipped_form
     from builder.model import core as m
+    from builder.read.errors import InputError
 
-    return shipped_form(kind) if kind in m.DOCUMENT_KINDS else None
+    if isinstance(form, fs.Form):
+        return form
+    if form is None:
+        return shipped_form(kind) if kind in m.DOCUMENT_KINDS else None
+    source = getattr(form, "source", None)
+    try:
+        return read_form(source, kind) if source is not None else None
+    except InputError:
+        return None
 
 
 class _NameChecker:
@@ -348,7 +359,7 @@ def check_names(report: TemplateReport, kind: str, form=None) -> None:
     if not report.sources:
         return
     tree = _env().parse("\n".join(report.sources))
-    checker = _NameChecker(report, known, _form_for(kind, form))
+    checker = _NameChecker(report, known, engine_form(kind, form))
     scope = _Scope({name: (shape, name) for name, shape in known.items()})
     for node in tree.body:
         scope = checker.visit(node, scope)

@@ -100,31 +100,54 @@ def _rows(path) -> list[list[str]]:
     return [list(item.cells) for item in read_items(path) if isinstance(item, TableRow)]
 
 
+def _form():
+    from builder.forms.formdef import read_form
+
+    return read_form(JIAXIAN)
+
+
 def test_the_starter_is_laid_out_as_the_form_is_declared(jiaxian_starter):
     _, built = jiaxian_starter
+    form = _form()
     text = to_text(built)
     assert "可用的名称" not in text  # the listing page is never built
-    assert text.count("佳县财政支出项目绩效目标申报表") == 3  # one form a project, titled by the form
+    assert text.count(form.name) == 3 and form.name  # one form a project, titled by the form
     rows = [[c.strip() for c in row] for row in _rows(built)]
     flat = [" | ".join(row) for row in rows]
     # label/value rows as declared, labels from the form (标签), 选项 as tick boxes
-    assert any(r[:2] == ["项目名称", "红枣提质增效示范工程"] for r in rows), flat[:5]
-    assert any("项目属性" in r and any("延续项目 ☑" in c and "新增项目 □" in c for c in r) for r in rows), flat
-    assert any("项目实施单位" in r for r in rows) and any("开始时间" in r for r in rows)
-    # the money table as a grid in 万元, its row labels from the form
-    money = [r for r in rows if r and r[0] == "项目资金申请（万元）"]
-    labels = [r[1] for r in money]
-    assert labels[:3] == ["", "资金总额", "财政拨款"] and "其他" in labels, labels
-    assert any(r[1] == "自有资金" and r[2] == "20.00" for r in money), money
+    assert any(r[:2] == [form.field("项目名称").label, "红枣提质增效示范工程"] for r in rows), flat[:5]
+    assert any(form.field("项目属性").label in r and any("延续项目 ☑" in c and "新增项目 □" in c for c in r)
+               for r in rows), flat
+    assert any(form.field("实施单位").label in r and "佳县红枣产业发展中心" in r for r in rows), flat
+    assert any(form.field("计划开始日期").label in r and "2015年3月1日" in r for r in rows), flat
+    # the money table as a grid, its rows and columns labelled by the form, values in its unit
+    money = form.field("项目资金")
+    table = money.table
+    start = next(i for i, r in enumerate(rows) if r and r[0] == money.label)
+    assert rows[start][2:] == [c.label for c in table.columns], rows[start]
+    grid = rows[start:start + 12]  # the label merged down: the rows below have it blank
+    column = table.column("年度资金申请总额")
+    own = next(r for r in grid if r[1] == column.row_labels.get("自有资金", "自有资金"))
+    assert own[0] == "", own
+    amount = "20.00" if table.unit == "万元" else "200,000.00"
+    assert own[2 + table.columns.index(column)] == amount, own
     # the 分组 with its label down the left, its fields by their labels
-    assert any(r[:2] == ["项目立项情况", "项目概况"] for r in rows), flat
+    group = form.field("情况说明")
+    assert any(r[:2] == [group.label, form.field("情况说明.项目概述").label] for r in rows), flat
     # the 表格: a header row and one row per source row, numbered
-    plan = [r for r in rows if r and r[0] == "项目实施进度计划"]
-    assert plan[0][1:] == ["项目实施内容", "开始时间", "完成时间"] and plan[1][1].startswith("1、"), plan
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "项目实施进度计划")
+    assert rows[start][1:] == ["项目实施内容", "开始时间", "完成时间"], rows[start]
+    body = rows[start + 1:start + 5]  # 红枣提质增效 has three rows, then 其他说明的问题
+    assert [r[1][:2] for r in body[:3]] == ["1、", "2、", "3、"] and body[0][2] == "2016年3月", body
+    assert body[3][0] != "", body
     # each indicator set a grid of its own: 一级, 二级, 三级 and the form's columns
-    header = next(r for r in rows if r[0] == "长期绩效指标")
-    assert header[1:4] == ["一级指标", "二级指标", "三级指标"] and header[-1] == "备注", header
-    assert any(r[0] == "年度绩效指标" and r[1] == "产出指标" for r in rows)
+    sets = form.indicator_fields()
+    assert [s.key for s in sets] == ["长期绩效指标", "年度绩效指标"]
+    header = next(r for r in rows if r[0] == sets[0].label)
+    assert header[1:4] == ["一级指标", "二级指标", "三级指标"]
+    assert header[4:] == [c.label for c in sets[0].indicators.columns], header
+    second = next(i for i, r in enumerate(rows) if r[0] == sets[1].label)
+    assert rows[second + 1][:2] == ["", "产出指标"], rows[second + 1]  # merged down from the header
 
 
 def test_the_starter_merges_equal_indicator_categories(jiaxian_starter):
@@ -195,8 +218,8 @@ def test_template_check_names_the_field_and_the_cell_of_a_misspelt_money_cell(tm
     assert result.returncode == 1
     line = next(line for line in result.stderr.splitlines() if "自由资金" in line)
     assert re.search(r"表 \d+ 第 \d+ 行第 \d+ 列", line), line
-    assert "项目.项目资金.年度资金申请总额" in line and "（项目资金.年度资金申请总额）" in line, line
-    assert "是“项目资金申请”（项目资金.年度资金申请总额），没有“自由资金”这一项" in line, line
+    label = _form().label("项目资金.年度资金申请总额")
+    assert f"“项目.项目资金.年度资金申请总额”是“{label}”（项目资金.年度资金申请总额），没有“自由资金”这一项" in line, line
     assert "是否应为“自有资金”" in line, line
 
 
