@@ -19,7 +19,7 @@ from builder.cycle.templatelook import (
 )
 
 WIDTH = 16.5  # cm, as the shipped forms (a little wider than the text, centred)
-COLUMNS = 10
+COLUMNS = 10  # at least: a form with wider tables gets as many columns as its widest needs
 LABEL = 2  # columns of a label cell
 BODY = "表格正文"  # the justified table style of long texts
 PROJECTS, PROJECT, ROW, INDICATOR, ITEM = "项目列表", "项目", "行", "指标", "明细"
@@ -65,18 +65,18 @@ def _value(spec, name: str, unit: str, suffixes: dict = SUFFIX) -> str:
 class _Rows:
     """The rows of the project's form table, built in form order."""
 
-    def __init__(self, form):
-        self.form, self.rows, self.short = form, [], []
+    def __init__(self, form, columns: int = COLUMNS):
+        self.form, self.rows, self.short, self.columns = form, [], [], columns
 
     def flush(self) -> None:
         for i in range(0, len(self.short), 2):
             pair = self.short[i:i + 2]
             if len(pair) == 2:
-                half = (COLUMNS - 2 * LABEL) // 2
+                half = (self.columns - 2 * LABEL) // 2
                 self.rows.append([_cell(pair[0][0], LABEL), _cell(pair[0][1], half),
-                                  _cell(pair[1][0], LABEL), _cell(pair[1][1], COLUMNS - 2 * LABEL - half)])
+                                  _cell(pair[1][0], LABEL), _cell(pair[1][1], self.columns - 2 * LABEL - half)])
             else:
-                self.rows.append([_cell(pair[0][0], LABEL), _cell(pair[0][1], COLUMNS - LABEL)])
+                self.rows.append([_cell(pair[0][0], LABEL), _cell(pair[0][1], self.columns - LABEL)])
         self.short = []
 
     def across(self, label: str, value: dict) -> None:
@@ -87,11 +87,11 @@ class _Rows:
         """``name`` is the context name of the value (``项目.<分组>.<键>``)."""
         kind = spec.kind
         if NAME_ROLE in spec.roles:
-            self.across(spec.label, _cell(_tag(name), COLUMNS - LABEL))
+            self.across(spec.label, _cell(_tag(name), self.columns - LABEL))
         elif kind in TEXTS:
-            self.across(spec.label, _loop(name, COLUMNS - LABEL))
+            self.across(spec.label, _loop(name, self.columns - LABEL))
         elif kind == fs.BUDGET:
-            self.budget(spec, name, [_cell(spec.label, LABEL, merge=True)], COLUMNS - LABEL)
+            self.budget(spec, name, [_cell(spec.label, LABEL, merge=True)], self.columns - LABEL)
         elif kind == fs.GROUP:
             self.group(spec, name)
         elif kind == fs.MONEY_TABLE:
@@ -120,7 +120,7 @@ class _Rows:
     def group(self, spec, name: str) -> None:
         self.flush()
         group = _cell(spec.label, LABEL, merge=True)
-        span = COLUMNS - 2 * LABEL
+        span = self.columns - 2 * LABEL
         for sub in spec.fields:
             inner = f"{name}.{sub.key}"
             if sub.kind == fs.BUDGET:
@@ -136,12 +136,14 @@ class _Rows:
         """Rows × columns: a header row of the column labels, then a row per money row."""
         self.flush()
         table = spec.table
+        if not table.columns:
+            return
         columns = list(table.columns) + ([table.total_column] if table.total_column else [])
         keys = [r.key for r in table.rows if any(r.key in c.rows for c in table.columns)]
         for column in table.columns:
             keys += [k for k in column.rows if k not in keys]
         title = _cell(spec.label, LABEL, merge=True)
-        spans = _spans(COLUMNS - 2 * LABEL, len(columns))
+        spans = _spans(self.columns - 2 * LABEL, len(columns))
         self.rows.append({CELLS: [title, _cell("", LABEL)] + [_cell(c.label, s) for c, s in zip(columns, spans)],
                           KEEP: True})
         for key in keys:
@@ -158,8 +160,10 @@ class _Rows:
     def table(self, spec, name: str) -> None:
         """A header row of the column labels, then one row per source row, each cell by its kind."""
         self.flush()
+        if not spec.columns:
+            return
         title = _cell(spec.label, LABEL, merge=True)
-        spans = _spans(COLUMNS - LABEL, max(len(spec.columns), 1))
+        spans = _spans(self.columns - LABEL, len(spec.columns))
         self.rows.append({CELLS: [title] + [_cell(c.label, s) for c, s in zip(spec.columns, spans)], KEEP: True})
         self.rows.append(f"{{%tr for {ROW} in {name} %}}")
         cells = [title]
@@ -197,12 +201,24 @@ def _indicator_grid(spec, unit: str) -> dict:
                                        "{%tr endfor %}"]}}
 
 
+def _width(form) -> int:
+    """Grid columns: ten, or one a column of the widest money table or 表格 beside its labels."""
+    need = [COLUMNS]
+    for spec in form.walk():
+        if spec.kind == fs.MONEY_TABLE:
+            need.append(2 * LABEL + len(spec.table.columns) + (1 if spec.table.total_column else 0))
+        elif spec.kind == fs.TABLE:
+            need.append(LABEL + len(spec.columns))
+    return max(need)
+
+
 def derived_layout(form) -> list[dict]:
     """The 版式 of ``form`` derived from its fields (see the module's docstring)."""
-    rows = _Rows(form)
+    columns = _width(form)
+    rows = _Rows(form, columns)
     for spec in form.document_fields:
         if spec.kind in TEXTS:
-            rows.across(spec.label, _loop(spec.key, COLUMNS - LABEL))
+            rows.across(spec.label, _loop(spec.key, columns - LABEL))
     for spec in form.project_fields:
         rows.field(spec, f"{PROJECT}.{spec.path}")
     rows.flush()
@@ -211,7 +227,7 @@ def derived_layout(form) -> list[dict]:
         {PARAGRAPH: form.name or form.kind, STYLE: "Heading 1", PAGE_BREAK: True},
         {PARAGRAPH: "（" + _tag("年度") + "年度）", STYLE: "Subtitle"},
         {PARAGRAPH: "填报单位（盖章）：" + _tag("单位名称"), STYLE: "表格文字"},
-        {TABLE: {GRID: [WIDTH / COLUMNS] * COLUMNS, CELL_STYLE: "表格文字", ROWS: rows.rows}},
+        {TABLE: {GRID: [round(WIDTH / columns, 4)] * columns, CELL_STYLE: "表格文字", ROWS: rows.rows}},
     ]
     for spec in form.indicator_fields():
         layout += [{GAP: True}, _indicator_grid(spec, form.unit)]

@@ -252,3 +252,30 @@ def test_an_index_past_the_end_while_rendering_names_the_cell():
                                     {"项目列表": [{"项目实施进度计划": []}]})
     assert "用到了没有定义的值“”" not in message
     assert message.startswith(f"模板 {template.name}: ") and "取了列表的第 1 项" in message, message
+
+
+def test_a_money_table_of_rows_by_columns_is_a_grid_and_a_typed_table_has_typed_cells(tmp_path):
+    """A 大庆-like form: 7 rows × 3 columns (行为列表) in 万元, a 表格 with 金额/日期 columns and a 合计 row."""
+    from builder.cycle.templateform import derived_layout
+    from builder.forms.formdef import read_form
+
+    (tmp_path / ".git").mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "大庆样表单.yaml", tmp_path / "表单.yaml")
+    form = read_form(tmp_path / "表单.yaml")
+    layout = derived_layout(form)
+    rows = next(item["表"]["行"] for item in layout if "表" in item)
+    texts = [[c.get("文", c.get("循环")) for c in (r["格"] if isinstance(r, dict) else r)] if not isinstance(r, str)
+             else r for r in rows]
+    money = [r for r in texts if isinstance(r, list) and r[0] == "项目资金情况（万元）"]
+    assert money[0][1:] == ["", "上年度预算安排", "上年度实际执行", "本年度申请金额"]
+    assert [r[1] for r in money[1:]] == ["合计", "财政拨款", "政府性基金拨款", "财政专户拨款", "其他资金", "上年结转",
+                                         "事业基金弥补差额"]
+    assert money[2][2:] == ["{{ 项目.项目资金情况.财政拨款.%s.万元 }}" % c for c in ("上年度预算安排", "上年度实际执行",
+                                                                            "本年度申请金额")]
+    assert "{%tr for 行 in 项目.明细 %}" in texts
+    body = texts[texts.index("{%tr for 行 in 项目.明细 %}") + 1]
+    assert body[1:] == ["{{ 行.序号 }}、{{ 行.资金项目 }}", "{{ 行.上年度预算安排.万元 }}", "{{ 行.本年度申请.万元 }}",
+                        "{{ 行.开始时间.中文 }}"]
+    total = texts[texts.index("{%tr for 行 in 项目.明细 %}") + 3]
+    assert total[1:] == ["合计", "{{ 项目.合计.明细.上年度预算安排.万元 }}", "{{ 项目.合计.明细.本年度申请.万元 }}", ""]
+    assert any(r[:2] == ["项目分类", "{{ 项目.项目分类.选框 }}"] for r in texts if isinstance(r, list))
