@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterator
 
+from builder.forms import formspec as fs
 from builder.model import core as m
 from builder.read.errors import Location, Problem
 
@@ -139,7 +140,7 @@ def single_year(project, year: int) -> bool:
 START, END, PERIOD, BUDGET = "开始日期", "完成日期", "周期", "预算安排"
 ANNUAL, PROJECT_TOTAL, COST, TARGETS, COST_CAP = "年度金额", "项目总额", "成本", "目标设定", "成本上限"
 TOTAL_GOAL, YEAR_GOAL, NAME, TARGET_VALUE, PARTS = "总目标", "年度目标", "名称", "目标值", "组成"
-BY_COLUMN, BY_ROW = "列下分行", "行为列表"  # how a money table is written (builder.forms.formspec)
+BY_COLUMN, BY_ROW = fs.BY_COLUMN, fs.BY_ROW  # how a money table is written
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 
 
