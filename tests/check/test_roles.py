@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from builder.check import checks  # noqa: F401  (registers every rule)
 from builder.output.build import check
 from builder.check.rules import RULES
 from helpers import rule_line, write_document
@@ -91,7 +92,7 @@ def _lines(folder, problems, rule_id=None):
 
 def test_every_rule_declares_the_roles_it_needs():
     assert all(isinstance(r.needs, tuple) for r in RULES)
-    assert {r.id for r in RULES if not r.needs} <= {"MONEY-TOTAL", "MONEY-RELATION", "PLACEHOLDER", "BIDI-CONTROL",
+    assert {r.id for r in RULES if not r.needs and not r.declared} <= {"MONEY-TOTAL", "MONEY-RELATION", "PLACEHOLDER", "BIDI-CONTROL",
                                                     "SKELETON", "YEAR-STALE", "DOC-SUMMARY", "FUND-SMALL"}
 
 
@@ -149,3 +150,114 @@ def test_rules_of_roles_the_form_lacks_stay_silent(tmp_path):
     assert "IND-COST-UNIT" not in reported  # no 成本 category in this form
     for rule_id in reported & set(needs):
         assert set(needs[rule_id]) <= declared, rule_id
+
+
+# ---------------------------------------------------------------- the rules over the form's model (step A)
+# The same 大庆 form, read by the form reader; its project as the model holds it (values by key, money
+# tables as MoneyValues): the rules are the real ones. (The tests above go through the loader.)
+
+from dataclasses import dataclass, field  # noqa: E402
+from decimal import Decimal as D  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from builder.check.rules import run_checks  # noqa: E402
+from builder.forms.formdef import read_form  # noqa: E402
+from builder.forms.formvalues import MoneyValues  # noqa: E402
+from builder.model import core as m  # noqa: E402
+from builder.read.errors import Location  # noqa: E402
+
+W = D(10000)
+COLUMNS = ("上年度预算安排", "上年度实际执行", "本年度申请金额")
+
+
+@dataclass(frozen=True)
+class _Project(m.FormAccess):
+    """A project as the generic model holds it: its form, its values by key, where each was written."""
+
+    form: object
+    values: dict
+    source: Path
+    locations: dict = field(default_factory=dict)
+    indicators: tuple = ()
+    stem: str = "01-道路"
+    name: str = "城市道路维护"
+
+    def location(self, key: str) -> Location:
+        while key not in self.locations and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.locations.get(key, Location(self.source))
+
+
+def _model(tmp_path, rows: dict, start_role="", end_role="", relation_rule="", dates=("2025-12-31", "2025-01-01"),
+           levels=None):
+    import datetime as dt
+
+    path = tmp_path / "大庆表单.yaml"
+    path.write_text(DAQING_FORM % {"start_role": start_role, "end_role": end_role, "relation_rule": relation_rule},
+                    encoding="utf-8")
+    form = read_form(path)
+    table = form.field("项目资金情况").table
+    source = tmp_path / "01-道路.yaml"
+    cells, written, locations = {}, set(), {}
+    for line, (row, values) in enumerate(rows.items(), start=5):
+        locations[f"项目资金情况.{row}"] = Location(source, line, 3)
+        for column, value in zip(COLUMNS, values):
+            address = table.address(row, column)
+            cells[address] = None if value is None else D(value) * W
+            written.add(address)
+    for column in COLUMNS:  # 不写时: 计算 — a 合计 left out is the sum of its rows
+        address = table.address("合计", column)
+        if cells.get(address) is None:
+            cells[address] = sum((cells.get(table.address(r.key, column)) or D(0) for r in table.rows if not r.total), D(0))
+    start, end = (dt.date.fromisoformat(d) for d in dates)
+    locations.update({"开始时间": Location(source, 2, 7), "结束时间": Location(source, 3, 7)})
+    project = _Project(form, {"项目名称": "城市道路维护", "开始时间": start, "结束时间": end,
+                              "项目资金情况": MoneyValues(table, cells, frozenset(written))}, source, locations)
+    document = m.Document(m.TARGET_KIND, 2025, "大庆测试单位", 1, (project,), tmp_path, tmp_path / "document.yaml",
+                          form=form)
+    return run_checks(document, levels)
+
+
+ROWS = {"合计": ("999.99", "170", "178.60"), "财政拨款": ("100",) * 3, "政府性基金拨款": ("20",) * 3,
+        "财政专户拨款": ("10",) * 3, "其他资金": ("8.60",) * 3, "上年结转": ("30",) * 3, "事业基金弥补差额": ("10",) * 3}
+
+
+def test_model_a_written_total_of_999_99_against_rows_of_178_60_is_an_error_at_the_total_cell(tmp_path):
+    found = [p for p in _model(tmp_path, ROWS) if p.rule == "MONEY-TOTAL"]
+    assert [(p.location.line, p.field, p.severity) for p in found] == [
+        (5, "项目资金情况.合计.上年度预算安排", "错误"), (5, "项目资金情况.合计.上年度实际执行", "错误")]
+    assert found[0].message == (
+        "上年度预算安排 9,999,900.00 ≠ 财政拨款 1,000,000.00 + 政府性基金拨款 200,000.00 + 财政专户拨款 100,000.00"
+        " + 其他资金 86,000.00 + 上年结转 300,000.00 + 事业基金弥补差额 100,000.00 = 1,786,000.00")
+    without = {k: v for k, v in ROWS.items() if k != "合计"}
+    assert [p for p in _model(tmp_path, without) if p.rule == "MONEY-TOTAL"] == []
+
+
+def test_model_spent_above_budget_breaks_the_declared_relation(tmp_path):
+    rows = {k: v for k, v in ROWS.items() if k != "合计"}
+    rows["财政拨款"] = ("100", "120", "100")
+    found = [p for p in _model(tmp_path, rows) if p.rule == "MONEY-RELATION"]
+    assert [(p.field, p.message) for p in found] == [
+        ("项目资金情况.合计", "上年度实际执行 1,986,000.00 大于上年度预算安排 1,786,000.00")]
+    own = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告")
+    assert [(p.rule, p.severity) for p in own if "上年度实际执行" in p.message] == [("SPENT-WITHIN-BUDGET", "警告")]
+    # a rule profile names the declared id like any rule: 关闭 silences it, 错误 raises it
+    off = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告",
+                 levels={"SPENT-WITHIN-BUDGET": "关闭"})
+    assert [p for p in off if "上年度实际执行" in p.message] == []
+    raised = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告",
+                    levels={"SPENT-WITHIN-BUDGET": "错误"})
+    assert [(p.rule, p.severity) for p in raised if "上年度实际执行" in p.message] == [("SPENT-WITHIN-BUDGET", "错误")]
+
+
+def test_model_date_rules_follow_the_roles_and_the_labels(tmp_path):
+    assert not [p for p in _model(tmp_path, ROWS) if p.rule.startswith("DATE-")]
+    found = [p for p in _model(tmp_path, ROWS, ", 角色: 开始日期", ", 角色: 完成日期") if p.rule == "DATE-ORDER"]
+    assert [(p.location.line, p.message) for p in found] == [(3, "结束时间 2025-01-01 早于开始时间 2025-12-31")]
+
+
+def test_model_only_rules_whose_roles_the_form_declares_report(tmp_path):
+    declared = {"名称", "年度文字", "目标值", "目标设定", "年度金额"}
+    needs = {r.id: r.needs for r in RULES}
+    for problem in _model(tmp_path, ROWS):
+        assert set(needs.get(problem.rule, ())) <= declared, problem.rule
