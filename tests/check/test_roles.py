@@ -179,6 +179,7 @@ class _Project(m.FormAccess):
     source: Path
     locations: dict = field(default_factory=dict)
     indicators: tuple = ()
+    waivers: tuple = ()
     stem: str = "01-道路"
     name: str = "城市道路维护"
 
@@ -189,7 +190,7 @@ class _Project(m.FormAccess):
 
 
 def _model(tmp_path, rows: dict, start_role="", end_role="", relation_rule="", dates=("2025-12-31", "2025-01-01"),
-           levels=None):
+           levels=None, waivers=()):
     import datetime as dt
 
     path = tmp_path / "大庆表单.yaml"
@@ -214,7 +215,11 @@ def _model(tmp_path, rows: dict, start_role="", end_role="", relation_rule="", d
     project = _Project(form, {"项目名称": "城市道路维护", "开始时间": start, "结束时间": end,
                               "项目资金情况": MoneyValues(table, cells, frozenset(written))}, source, locations)
     document = m.Document(m.TARGET_KIND, 2025, "大庆测试单位", 1, (project,), tmp_path, tmp_path / "document.yaml",
-                          form=form)
+                          form=form, waivers=waivers)
+    if waivers:
+        from builder.check.profile import review
+
+        return review(document)
     return run_checks(document, levels)
 
 
@@ -261,3 +266,16 @@ def test_model_only_rules_whose_roles_the_form_declares_report(tmp_path):
     needs = {r.id: r.needs for r in RULES}
     for problem in _model(tmp_path, ROWS):
         assert set(needs.get(problem.rule, ())) <= declared, problem.rule
+
+
+def test_model_a_waiver_names_the_id_the_form_declares(tmp_path):
+    rows = {k: v for k, v in ROWS.items() if k != "合计"}
+    rows["财政拨款"] = ("100", "120", "100")
+    waiver = m.Waiver("SPENT-WITHIN-BUDGET", "", "追加预算已批复", Location(tmp_path / "document.yaml", 5, 3))
+    found = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告", waivers=(waiver,))
+    assert [(p.rule, p.severity) for p in found if p.rule in ("SPENT-WITHIN-BUDGET", "WAIVER-UNUSED")] == [
+        ("SPENT-WITHIN-BUDGET", "已接受")]
+    unknown = m.Waiver("SPENT-WITHIN-BUDGTE", "", "拼错", Location(tmp_path / "document.yaml", 5, 3))
+    found = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告", waivers=(unknown,))
+    assert [p.message for p in found if p.rule == "WAIVER-UNUSED"] == [
+        "忽略的规则编号“SPENT-WITHIN-BUDGTE”不存在，是否应为“SPENT-WITHIN-BUDGET”？"]
