@@ -295,3 +295,13 @@ def test_model_a_waiver_names_the_id_the_form_declares(tmp_path):
     found = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告", waivers=(unknown,))
     assert [p.message for p in found if p.rule == "WAIVER-UNUSED"] == [
         "忽略的规则编号“SPENT-WITHIN-BUDGTE”不存在，是否应为“SPENT-WITHIN-BUDGET”？"]
+
+
+def test_docs_list_the_roles_each_rule_needs():
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^- `([A-Z-]+)`：(.+)$", text, flags=re.M))
+    assert listed == {r.id: "、".join(r.needs) for r in RULES if r.needs and not r.declared}
