@@ -231,7 +231,9 @@ def _extension(reader: Reader, level: str, entry, where: str, base: fs.Form, fie
     prefix = ""
     if level == "情况说明":
         prefix = next((s.path for s in fields if s.kind == fs.GROUP and s.key == level), level)
-    specs = parse_fields(reader, entry.node, prefix, where, unit)
+    # today's extension fields: a 段落 left out is no paragraph ([]), not null
+    specs = tuple(dataclasses.replace(s, default=[]) if s.kind == "段落" and not s.has_default else s
+                  for s in parse_fields(reader, entry.node, prefix, where, unit))
     if level == "文档":
         taken = set(ENGINE_KEYS) | {s.key for s in document_fields}
     elif level == "项目":
