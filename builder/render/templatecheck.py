@@ -243,6 +243,8 @@ def describe_render_error(template: Path, exc) -> str:
 
     name = template.name
     text = str(getattr(exc, "message", "") or exc)
+    if isinstance(exc, UndefinedError) and re.search(r"has no element \d+", text):
+        return _index_past_end(template, int(re.search(r"has no element (\d+)", text).group(1)))
     if isinstance(exc, UndefinedError):
         missing = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", text)
         word = next((g for g in missing.groups() if g), "") if missing else ""
@@ -259,3 +261,17 @@ def describe_render_error(template: Path, exc) -> str:
     if isinstance(exc, TemplateSyntaxError):
         return f"模板 {name}: 标签语法有误：{syntax_message(exc)}（运行 budgetdoc template check {name} 查看位置）"
     return f"模板 {name}: 生成时出错（{type(exc).__name__}）；运行 budgetdoc template check {name} 查看标签"
+
+
+def _index_past_end(template: Path, index: int) -> str:
+    """``{{ 项目.明细[3].名称 }}`` on a list of fewer items: the name with its index, and its place."""
+    place, name = "", f"[{index}]"
+    try:
+        for tag in collect(template).tags:
+            found = re.search(rf"([^\s{{}}()|,+*/%~=<>!-]+)\s*\[\s*{index}\s*\]", tag.source)
+            if found:
+                place, name = f" {tag.place}", f"{found.group(1)}[{index}]"
+                break
+    except Exception:  # noqa: BLE001 - the message is still useful without a place
+        place = ""
+    return f"模板 {template.name}{place}: 用到了列表中没有的一项“{name}”（列表没有第 {index + 1} 项，生成时不能留空）"
