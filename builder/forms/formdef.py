@@ -189,8 +189,8 @@ def _indicator_groups(reader: Reader, fields: list, node: Node, where: str) -> l
     result = []
     for spec in fields:
         if spec.kind == fs.INDICATORS:
-            result += [dataclasses.replace(spec, key=name, label=name, path=name, alias=None if i else spec.alias)
-                       for i, name in enumerate(names)]
+            # every group keeps the alias: the English grid is all the groups' rows (as today)
+            result += [dataclasses.replace(spec, key=name, label=name, path=name) for name in names]
         else:
             result.append(spec)
     return result

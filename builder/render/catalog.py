@@ -205,10 +205,11 @@ def _form(kind: str, form=None):
 
     if form is not None and hasattr(form, "project_fields"):
         return form
-    if form is not None:  # a legacy builder.forms.form.Form: its expansion in the form language
-        expanded = getattr(form, "spec", None)
-        if expanded is not None:
-            return expanded
+    if form is not None and getattr(form, "source", None) is not None:
+        # today's builder.forms.form.Form of a shared file: that file in the form language
+        from builder.forms.formdef import read_form
+
+        return read_form(form.source, kind)
     return shipped_form(kind)
 
 

@@ -135,8 +135,10 @@ def _indicator_aliases(spec, indicators) -> list[dict]:
 
 
 def english_fields(specs, project, after) -> dict:
-    """The English names of ``specs`` read from ``project``; a 分组 without alias is flattened."""
+    """The English names of ``specs`` read from ``project``; a 分组 without alias is flattened;
+    indicator fields sharing an alias (a legacy form's 指标组) are one grid, in form order."""
     result: dict = {}
+    shared: dict = {}
     for spec in specs:
         value = project.get(spec.path)
         if spec.kind == kinds.GROUP:
@@ -152,7 +154,8 @@ def english_fields(specs, project, after) -> dict:
         elif spec.kind == kinds.BUDGET:
             result.update(_budget_aliases(spec, value, project))
         elif spec.kind == kinds.INDICATORS:
-            result[spec.alias.name] = _indicator_aliases(spec, value)
+            shared[spec.alias.name] = shared.get(spec.alias.name, ()) + tuple(value or ())
+            result[spec.alias.name] = _indicator_aliases(spec, shared[spec.alias.name])
         else:
             result[spec.alias.name] = english_value(spec, value, project)
         result.update(after(spec))

@@ -165,7 +165,8 @@ def document_value(document, spec):
         return values[spec.key]
     if spec.key in document.extra:
         return document.extra[spec.key]
-    return getattr(document, "field_value", lambda key: None)(spec.key)
+    # until Document.values (WP1 step B): the document's attribute named as the field's alias
+    return getattr(document, spec.alias.name, None) if spec.alias is not None else None
 
 
 def project_cell(project, form, path: str):

