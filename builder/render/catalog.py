@@ -115,7 +115,7 @@ def money_table_parts(spec) -> dict:
         example = cell.example if cell.example is not None else "100,000.00"
         if isinstance(example, (list, tuple)):
             example = next((e for e in example if e is not None), "100,000.00")
-        result.setdefault(outer, {})[inner] = money_parts(cell.label, example)
+        result.setdefault(outer, {})[inner] = money_parts(cell.diff_label, example)
     return result
 
 
