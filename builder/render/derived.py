@@ -174,8 +174,8 @@ def project_cell(project, form, path: str):
     if hasattr(project, "get"):
         return project.get(path)
     money = getattr(project, "money", None)
-    if isinstance(money, dict):
-        return money.get(path)
+    if money and path in money:
+        return money[path]
     if path == form.role_path(ANNUAL):  # an old roster entry knows only the annual amount
         return project.funds.annual
     raise KeyError(path)

@@ -174,3 +174,27 @@ def test_an_index_past_the_end_of_a_table_names_the_value_and_its_place(tmp_path
     message = str(caught.value)
     assert "“”" not in message
     assert re.search(r"表 1 第 1 行第 6 列.*p\.budget_items\[40\]", message), message
+
+
+def test_document_totals_of_an_incremental_build_come_from_the_roster():
+    """A build that loads one changed project again still sums every project's cells (the
+    roster carries them: builder.output.incremental.project_money)."""
+    from dataclasses import replace
+
+    from builder.load.loader import load_document
+    from builder.model import core as m
+    from builder.output.incremental import project_money
+    from builder.render.context import document_context
+    from contextgolden import plain
+
+    document = load_document(DOCUMENTS["申报"]).document
+    full = plain(document_context(document))
+    roster = tuple(m.RosterEntry(p.source, p.name, m.RosterFunds(p.funds.annual), project_money(p))
+                   for p in document.projects[1:])
+    partial = replace(document, projects=document.projects[:1], roster=(document.projects[0],) + roster)
+    context = plain(document_context(partial))
+    assert context["合计"] == full["合计"] and context["涉及项目预算资金"] == full["涉及项目预算资金"]
+    assert len(context["项目列表"]) == 1
+    old = tuple(m.RosterEntry(p.source, p.name, m.RosterFunds(p.funds.annual)) for p in document.projects[1:])
+    with pytest.raises(KeyError):  # a roster without the cells cannot give the totals: never a wrong one
+        document_context(replace(document, projects=document.projects[:1], roster=(document.projects[0],) + old))
