@@ -198,3 +198,23 @@ def test_document_totals_of_an_incremental_build_come_from_the_roster():
     old = tuple(m.RosterEntry(p.source, p.name, m.RosterFunds(p.funds.annual)) for p in document.projects[1:])
     with pytest.raises(KeyError):  # a roster without the cells cannot give the totals: never a wrong one
         document_context(replace(document, projects=document.projects[:1], roster=(document.projects[0],) + old))
+
+
+def test_an_inline_form_names_its_fields_for_the_build_and_template_check(tmp_path):
+    """A form written inside document.yaml (not a shared file): its fields are known names both
+    when building and for ``template check --form FOLDER`` (the catalog walks its expansion)."""
+    from conftest import run_cli
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    (tmp_path / ".git").mkdir()
+    folder = tmp_path / "examples" / "佳县-2016"
+    form = (tmp_path / "examples" / "_共用" / "佳县表单.yaml").read_text(encoding="utf-8")
+    inline = "\n".join("  " + line for line in form.splitlines() if line.strip() and not line.startswith("#"))
+    document = (folder / "document.yaml").read_text(encoding="utf-8")
+    document, replaced = re.subn(r"^表单:.*$", lambda _: "表单:\n" + inline, document, flags=re.M)
+    assert replaced == 1
+    (folder / "document.yaml").write_text(document, encoding="utf-8")
+    built = run_cli("build", folder, "--out", tmp_path / "out")
+    assert built.returncode == 0, built.stderr
+    checked = run_cli("template", "check", tmp_path / "examples" / "_共用" / "佳县申报表.docx", "--form", folder, "-q")
+    assert checked.returncode == 0 and "没有发现问题" in checked.stdout + checked.stderr, checked.stderr
