@@ -42,6 +42,7 @@ from builder.output.docx import Frame
 from builder.read.errors import InputError, Problem, problem_order
 from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
 from builder.read.safeio import UnsafeFile
+from builder.render.derived import project_money
 
 FORMAT = f"budgetdoc-incremental 3 {__version__}"  # 3: each project's money cells (document totals)
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
@@ -138,15 +139,6 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
             entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
                                          _stored(by_file.get(entry.file, [])), piece, money=project_money(project)))
     write_record(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
-
-
-def project_money(project) -> dict:
-    """Every money cell of a project (path → Decimal | None), for the document totals (合计)."""
-    form = getattr(project, "form", None)
-    if form is None:
-        return {}
-    return {spec.table.path(cell.address): project.get(spec.table.path(cell.address))
-            for spec in form.money_tables() for cell in spec.table.cells()}
 
 
 def _stored(problems: list[Problem]) -> list:

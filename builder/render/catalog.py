@@ -171,8 +171,17 @@ def _fields(specs, form) -> dict:
             result[spec.key] = indicator_parts(spec)
         else:
             result[spec.key] = field_parts(spec)
+            if spec.kind == kinds.TABLE and spec.total_label:
+                result.setdefault("合计", {})[spec.key] = _column_totals(spec, f"{spec.label}的{spec.total_label}")
         result.update(_derived_chinese(spec, form))
     return result
+
+
+def _column_totals(spec, label: str) -> dict:
+    from builder.render.derived import SUMMED
+
+    return {c.key: money_parts(f"{label}：{c.label}") if c.kind == "金额" else (f"{label}：{c.label}", TEXT, "1")
+            for c in spec.columns if c.kind in SUMMED}
 
 
 def form_catalog(form) -> dict:
@@ -197,6 +206,10 @@ def form_catalog(form) -> dict:
                                       for inner, parts in cells.items()}
                               for outer, cells in money_table_parts(spec).items()}
                   for spec in form.money_tables()}
+    from builder.render.derived import summed_columns
+
+    for spec, _ in summed_columns(form):
+        tree["合计"][spec.key] = _column_totals(spec, f"各项目{spec.label}之和")
     return tree
 
 

@@ -4,7 +4,8 @@
 declared keys (``{{ 项目.项目负责人 }}``, ``{{ 项目.项目属性.框.新增项目 }}``). Every field of the
 document's form (builder.forms.formspec) becomes the value its kind prints (``field_value``); the
 derived values (序号, 跨年度, 预算执行 …: builder.render.derived) sit after the field they come
-from; ``合计`` holds the document totals of every money cell. Every value is a string, a list or
+from; ``合计`` holds the document totals of every money cell and 金额 column of a 表格 (and, in a
+project, the 合计 row of a 表格 that declares one). Every value is a string, a list or
 a mapping of strings (money is formatted from Decimal, never through float).
 
 The catalog of these names (label, kind, example) is made by the same walk in
@@ -158,7 +159,20 @@ def fields_names(specs, record, derive) -> dict:
             result[spec.key] = indicator_rows(spec, value)
         else:
             result[spec.key] = field_value(spec, value)
+            if spec.kind == kinds.TABLE and spec.total_label:
+                result.setdefault("合计", {})[spec.key] = table_totals(spec, [value])
         result.update(derive(spec))
+    return result
+
+
+def table_totals(spec, tables) -> dict:
+    """The 合计 row of a 表格 (its 金额 and 整数 columns summed over the rows of ``tables``: one
+    project's table, or every project's)."""
+    result = {}
+    for column in spec.columns:
+        if column.kind in derived.SUMMED:
+            total = derived.column_sum([row for table in tables for row in table or ()], column.key)
+            result[column.key] = money(total) if column.kind == "金额" else ("" if total is None else str(total))
     return result
 
 
@@ -186,8 +200,11 @@ def document_totals(document, form) -> dict:
     blank in every project stays blank), for a cover or summary table."""
     totals: dict = {}
     for spec in form.money_tables():
-        summed = derived.summed_table(document, spec)
-        totals[spec.key] = money_table(spec, summed)
+        totals[spec.key] = money_table(spec, derived.summed_table(document, spec))
+    for spec, column in derived.summed_columns(form):
+        total = derived.cell_total(document, form, f"{spec.path}.{column.key}")
+        totals.setdefault(spec.key, {})[column.key] = (money(total) if column.kind == "金额"
+                                                       else "" if total is None else str(total))
     return totals
 
 

@@ -183,7 +183,7 @@ def test_document_totals_of_an_incremental_build_come_from_the_roster():
 
     from builder.load.loader import load_document
     from builder.model import core as m
-    from builder.output.incremental import project_money
+    from builder.render.derived import project_money
     from builder.render.context import document_context
     from contextgolden import plain
 
@@ -218,3 +218,41 @@ def test_an_inline_form_names_its_fields_for_the_build_and_template_check(tmp_pa
     assert built.returncode == 0, built.stderr
     checked = run_cli("template", "check", tmp_path / "examples" / "_共用" / "佳县申报表.docx", "--form", folder, "-q")
     assert checked.returncode == 0 and "没有发现问题" in checked.stdout + checked.stderr, checked.stderr
+
+
+def test_a_typed_table_prints_typed_cells_its_total_row_and_document_totals():
+    """A 表格 with 金额 columns and a 合计 row: cells by their kind, ``项目.合计.<表>.<列>`` per
+    project, ``合计.<表>.<列>`` over the document (the roster's sums included)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from builder.forms import formspec as fs
+    from builder.render import chinese, derived
+
+    columns = (fs.FieldSpec("资金项目", "文本", "资金项目", "资金项目"),
+               fs.FieldSpec("上年度预算安排", "金额", "上年度预算安排", "上年度预算安排"),
+               fs.FieldSpec("开始时间", "日期", "开始时间", "开始时间"),
+               fs.FieldSpec("人数", "整数", "人数", "人数"))
+    spec = fs.FieldSpec("明细", "表格", "明细", "明细", columns=columns, total_label="合计")
+
+    class Project:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def get(self, path):
+            return self.rows if path == "明细" else None
+
+    one = Project(({"资金项目": "甲", "上年度预算安排": Decimal("1000.5"), "开始时间": dt.date(2025, 3, 1), "人数": 2},
+                   {"资金项目": "乙", "上年度预算安排": None, "开始时间": None, "人数": 3}))
+    names = chinese.fields_names([spec], one, lambda s: {})
+    assert names["明细"][0]["上年度预算安排"]["元"] == "1,000.50" and names["明细"][0]["开始时间"]["中文"] == "2025年3月1日"
+    assert names["明细"][1]["上年度预算安排"]["元"] == "" and names["明细"][1]["序号"] == "2"
+    assert names["合计"]["明细"] == {"上年度预算安排": chinese.money(Decimal("1000.5")), "人数": "5"}
+    form = SimpleNamespace(walk=lambda level="项目": iter([spec]), money_tables=lambda: ())
+    other = SimpleNamespace(money={"明细.上年度预算安排": Decimal("99.5"), "明细.人数": Decimal(1)})
+    document = SimpleNamespace(all_projects=(one, other))
+    totals = chinese.document_totals(document, form)
+    assert totals["明细"]["上年度预算安排"]["元"] == "1,100.00" and totals["明细"]["人数"] == "6"
+    assert derived.project_money(SimpleNamespace(form=SimpleNamespace(
+        money_tables=lambda: (), walk=lambda level="项目": iter([spec])), get=one.get)) == \
+        {"明细.上年度预算安排": Decimal("1000.5"), "明细.人数": 5}
