@@ -35,12 +35,10 @@ def form_of(document):
     document's own or the shipped form of its kind."""
     from builder.forms.formdef import shipped_form
 
-    form = getattr(document, "spec", None)
-    if form is None and document.projects:
-        form = getattr(document.projects[0], "form", None)
-    if form is None or not hasattr(form, "project_fields"):
-        form = document.form if hasattr(document.form, "project_fields") else shipped_form(document.kind)
-    return form
+    if hasattr(document.form, "project_fields"):
+        return document.form
+    form = getattr(document.projects[0], "form", None) if document.projects else None
+    return form if hasattr(form, "project_fields") else shipped_form(document.kind)
 
 
 def category_labels(spec) -> dict:
