@@ -33,7 +33,8 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
     from builder.render.templatecheck import check_template, format_listing
 
     try:
-        form = read_form(form_path) if form_path else None
+        # the form in the form language (an inline legacy edit of a document folder expanded too)
+        form = read_form(form_path, language=True, kind=kind) if form_path else None
         report = check_template(template_file, kind, form)
     except TemplateProblem as exc:
         click.echo(str(exc), err=True)

@@ -118,7 +118,8 @@ def _legacy(reader: Reader, entries: dict, path: str, source: Path | None, kind:
             parent_framework: tuple) -> fs.Form | None:
     get = lambda k: entries[k].node if k in entries else None  # noqa: E731
     at = lambda k: join(path, k)  # noqa: E731
-    base_kind = reader.text(get("基于"), at("基于"), kind or "绩效目标申报")
+    # a legacy edit without 基于 edits the 申报 form; a 自评 document gets its §11.3 derivation
+    base_kind = reader.text(get("基于"), at("基于"), _TARGET)
     if base_kind not in (_TARGET, _EVALUATION):
         reader.error(get("基于").loc, at("基于"), f"“{base_kind}”不是随附的表单（可用：{_TARGET}、{_EVALUATION}）")
         return None
@@ -189,8 +190,8 @@ def _indicator_groups(reader: Reader, fields: list, node: Node, where: str) -> l
     result = []
     for spec in fields:
         if spec.kind == fs.INDICATORS:
-            result += [dataclasses.replace(spec, key=name, label=name, path=name, alias=None if i else spec.alias)
-                       for i, name in enumerate(names)]
+            # every group keeps the alias: the English grid is all the groups' rows (as today)
+            result += [dataclasses.replace(spec, key=name, label=name, path=name) for name in names]
         else:
             result.append(spec)
     return result
@@ -308,7 +309,13 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
     if form.evaluation is not None and form.evaluation.kind == kind:
         return form.evaluation
     base = shipped_form(kind)
-    return _reframe(dataclasses.replace(base, framework=form.framework, source=form.source, shipped=False))
+    # language.md §11.3: a legacy 申报 edit's 字段.文档/项目/指标 carry over to the shipped 自评
+    extra = {level: form.extensions.get(level, ()) for level in ("文档", "项目", "指标")} if form.legacy else {}
+    fields = tuple(_extend(spec, "指标", extra.get("指标", ())) for spec in base.project_fields)
+    return _reframe(dataclasses.replace(
+        base, framework=form.framework, source=form.source, shipped=False, legacy=form.legacy,
+        document_fields=base.document_fields + tuple(extra.get("文档", ())),
+        project_fields=fields + tuple(extra.get("项目", ())), extensions=extra))
 
 
 def form_file(folder: Path, cache=None) -> Path | None:

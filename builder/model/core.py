@@ -281,6 +281,7 @@ class RosterEntry:
     source: Path
     name: str
     funds: "RosterFunds"
+    money: dict = field(default_factory=dict)  # every money cell: path → Decimal | None (document totals)
 
 
 @dataclass(frozen=True)
