@@ -315,5 +315,8 @@ def _past_the_end(template: Path, index: int, context: dict | None, form) -> str
     match = next((m for m in _INDEXED.finditer(tag.source) if int(m.group(2)) == index), None) if tag else None
     where = f" {tag.place}" if tag else ""
     message = _past_the_end_message(match.group(1), index, context, form) if match else ""
+    if match and not message:
+        message = (f"用到了列表中没有的一项“{match.group(1)}[{index}]”（列表没有第 {index + 1} 项；"
+                   "请用 {%tr for … %} 逐项取值）")
     return f"模板 {template.name}{where}: " + (message or f"取了列表的第 {index + 1} 项，而列表没有这么多项"
                                                           "（请用 {%tr for … %} 逐项取值）")
