@@ -303,19 +303,20 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
     ``自评:`` (or the shipped 自评 with its framework) for a 自评 document naming a 申报 form."""
     if node is None:
         return shipped_form(kind)
-    form = load_form(node, ctx, folder, kind)
+    form = load_form(node, ctx, folder, _TARGET)  # a legacy edit without 基于 edits the 申报 form
     if form is None or form.kind == kind:
         return form
     if form.evaluation is not None and form.evaluation.kind == kind:
         return form.evaluation
     base = shipped_form(kind)
-    # language.md §11.3: a legacy 申报 edit's 字段.文档/项目/指标 carry over to the shipped 自评
-    extra = {level: form.extensions.get(level, ()) for level in ("文档", "项目", "指标")} if form.legacy else {}
-    fields = tuple(_extend(spec, "指标", extra.get("指标", ())) for spec in base.project_fields)
-    return _reframe(dataclasses.replace(
-        base, framework=form.framework, source=form.source, shipped=False, legacy=form.legacy,
-        document_fields=base.document_fields + tuple(extra.get("文档", ())),
-        project_fields=fields + tuple(extra.get("项目", ())), extensions=extra))
+    if form.legacy:  # today: the 自评 of a legacy edit has its framework and its 文档, 项目, 指标 fields
+        kept = {level: form.extensions[level] for level in (LEVELS[0], LEVELS[1], LEVELS[4])
+                if level in form.extensions}
+        fields = [_extend(spec, LEVELS[4], kept.get(LEVELS[4], ())) for spec in base.project_fields]
+        base = dataclasses.replace(
+            base, document_fields=base.document_fields + kept.get(LEVELS[0], ()),
+            project_fields=tuple(fields) + kept.get(LEVELS[1], ()), legacy=True, extensions=kept, name=form.name)
+    return _reframe(dataclasses.replace(base, framework=form.framework, source=form.source, shipped=False))
 
 
 def form_file(folder: Path, cache=None) -> Path | None:
