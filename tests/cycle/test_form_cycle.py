@@ -1,0 +1,137 @@
+"""Issue 22: new / init / schema / import follow the document's form.
+
+- ``new 项目`` writes the skeleton of the document's form (shipped or a bureau's): every declared
+  field, nothing it lacks; ``check`` of it then says only SKELETON.
+- the shipped skeletons keep every key, value and ⟦⟧ mark of before the form engine
+  (tests/cycle/skeletons/ holds them as they were; comments may move).
+- ``init --form`` writes the JSON Schemas of the form; the skeleton's first line points at them.
+- a document built from the 佳县 template reads back identical (build → import → build).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from builder.read.docxtext import to_text
+from conftest import EVALUATION_SOURCES, ROOT, TARGET_SOURCES, run_cli
+
+SKELETONS = Path(__file__).parent / "skeletons"
+EXAMPLES = ROOT / "examples"
+MARK = re.compile(r"⟦([^⟦⟧]+)⟧")
+
+
+def _load(text: str):
+    return YAML(typ="safe", pure=True).load(io.StringIO(text))
+
+
+def _repository(tmp_path: Path, *folders: Path) -> Path:
+    """A git-less copy holding ``folders`` under their places relative to ROOT (the 佳县 example
+    keeps its ../_共用 form and template)."""
+    root = tmp_path / "repo"
+    for folder in folders:
+        shutil.copytree(folder, root / folder.relative_to(ROOT))
+    (root / ".git").mkdir()
+    return root
+
+
+def _new_findings(folder: Path, stem: str) -> list[str]:
+    checked = run_cli("check", folder)
+    return [line for line in (checked.stdout + checked.stderr).splitlines() if f"/{stem}.yaml:" in line]
+
+
+# ---------------------------------------------------------------- new 项目
+
+@pytest.mark.parametrize("source", [TARGET_SOURCES, EVALUATION_SOURCES, EXAMPLES / "佳县-2016"],
+                         ids=["申报", "自评", "佳县"])
+def test_new_project_then_check_gives_only_skeleton_warnings(tmp_path, source):
+    folders = [source] + ([EXAMPLES / "_共用"] if source.parent == EXAMPLES else [])
+    root = _repository(tmp_path, *folders)
+    folder = root / source.relative_to(ROOT)
+    made = run_cli("new", "项目", "新项目", "--in", folder, cwd=root)
+    assert made.returncode == 0, made.stderr
+    written = next(folder.glob("*-新项目.yaml"))
+    findings = _new_findings(folder, written.stem)
+    assert findings, "the skeleton's example texts are said"
+    assert all(" [警告] SKELETON " in line for line in findings), findings
+
+
+@pytest.mark.parametrize("kind", ["绩效目标申报", "绩效自评"])
+def test_shipped_skeleton_keeps_every_key_value_and_mark(kind):
+    from builder.cycle.scaffold import skeleton_text
+    from builder.forms.formdef import shipped_form
+
+    before = (SKELETONS / f"{kind}.yaml").read_text(encoding="utf-8")
+    now = skeleton_text(shipped_form(kind), year=2025, unit="某区某办公室", schemas="../../.budgetdoc")
+    assert now.splitlines()[0] == before.splitlines()[0]  # the schema link
+    assert _load(now) == _load(before)
+    assert MARK.findall(now) == MARK.findall(before)
+
+
+def test_placeholders_come_from_the_forms():
+    from builder.forms.skeleton import placeholders
+
+    before = {found for path in SKELETONS.glob("*.yaml") for found in MARK.findall(path.read_text(encoding="utf-8"))}
+    assert set(placeholders()) == before
+
+
+def test_jia_xian_skeleton_has_the_declared_fields_and_nothing_else(tmp_path):
+    from builder.cycle.scaffold import skeleton_text
+    from builder.load.loader import load_document
+
+    loaded = load_document(EXAMPLES / "佳县-2016")
+    form = loaded.document.form
+    data = _load(skeleton_text(form, year=2016, unit="佳县农业局", schemas="../.budgetdoc"))
+    declared = {spec.key for spec in form.project_fields}
+    assert set(data) <= declared
+    assert {spec.key for spec in form.project_fields if spec.required} <= set(data)
+    assert "绩效指标" not in data and "情况说明" in data
+
+
+# ---------------------------------------------------------------- init --form, schema
+
+def test_init_with_a_form_writes_its_schemas(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "_共用")
+    folder = root / "sources" / "新文档"
+    made = run_cli("init", folder, "--form", root / "examples" / "_共用" / "佳县表单.yaml", "--year", "2017",
+                   "--unit", "佳县农业局", cwd=root)
+    assert made.returncode == 0, made.stderr
+    schemas = root / ".budgetdoc"
+    document_schema = json.loads((schemas / "document.schema.json").read_text(encoding="utf-8"))
+    project_schema = json.loads((schemas / "绩效目标申报.schema.json").read_text(encoding="utf-8"))
+    assert "项目属性" in project_schema["properties"]
+    assert "绩效指标" not in project_schema["properties"]
+    assert "长期绩效指标" in project_schema["properties"]
+    assert "单位名称" in document_schema["properties"]
+    first = (folder / "01-示例项目.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=") and first.endswith("绩效目标申报.schema.json")
+
+
+# ---------------------------------------------------------------- import of a bureau form's document
+
+def test_jia_xian_build_import_build_is_identical(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    folder = root / "examples" / "佳县-2016"
+    first = run_cli("build", folder, "--out", tmp_path / "first", cwd=root)
+    assert first.returncode == 0, first.stderr
+    built = tmp_path / "first" / "佳县-2016.docx"
+    imported = root / "examples" / "佳县-导入"
+    result = run_cli("import", built, "--out", imported, "--form", folder, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "未导入" not in result.stdout + result.stderr
+    checked = run_cli("check", imported, cwd=root)
+    assert checked.returncode == 0 and "错误" not in checked.stdout.replace("0 个错误", ""), checked.stdout
+    second = run_cli("build", imported, "--out", tmp_path / "second", cwd=root)
+    assert second.returncode == 0, second.stderr
+    assert to_text(tmp_path / "second" / "佳县-导入.docx") == to_text(built)
+    # dates as dates, 选项 as its value, the 进度计划 table row by row
+    data = _load((imported / "01-红枣提质增效示范工程.yaml").read_text(encoding="utf-8"))
+    assert str(data["计划开始日期"]) == "2015-03-01"
+    assert data["项目属性"] == "延续项目"
+    assert [row["完成时间"] for row in data["项目实施进度计划"]][:1] == ["2016年4月"]
