@@ -23,19 +23,23 @@ def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path |
     """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
     import datetime as dt
 
-    from builder.cycle.scaffold import ScaffoldExists, scaffold, scaffold_form
+    from builder.cycle.scaffold import ScaffoldExists, scaffold
+    from builder.forms.formdef import read_form as read_form_file
 
     try:
+        form = reference = None
         if form_path is not None:
             import os
 
-            form = read_form(form_path)
+            form = read_form_file(form_path)
+            kind = form.kind
             reference = Path(os.path.relpath(form_path.resolve(), folder.resolve())).as_posix()
-            written = scaffold_form(folder, form, reference, year or dt.date.today().year, unit)
-        else:
-            written = scaffold(folder, kind, year or dt.date.today().year, unit)
+        written = scaffold(folder, kind, year or dt.date.today().year, unit, form, reference)
     except ScaffoldExists as exc:
         raise click.UsageError(str(exc)) from None
+    except InputError as exc:
+        report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
     for path in written:
         click.echo(f"已写入 {display_path(path)}")
 
