@@ -89,11 +89,24 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     return weights
 
 
-def evaluation_form(form):
-    """The 自评 form of a 申报 form: its own ``自评:``, else the shipped one."""
+def document_form(document):
+    """The document's form in the form language (every project carries it; the shipped one else)."""
     from builder.forms.formdef import shipped_form
 
-    return getattr(form, "evaluation", None) or shipped_form(m.EVALUATION_KIND)
+    return next((p.form for p in document.projects if p.form is not None), None) or shipped_form(document.kind)
+
+
+def evaluation_form(document):
+    """The 自评 form of a 申报 document: as a 自评 document naming the 申报's form gets it (its
+    ``自评:``, or the shipped 自评 with the form's framework), else the shipped one."""
+    from builder.forms.formdef import read_form, shipped_form
+
+    form = document_form(document)
+    if form.shipped:
+        return shipped_form(m.EVALUATION_KIND)
+    if form.evaluation is not None:
+        return form.evaluation
+    return read_form(document.source.parent, m.EVALUATION_KIND)
 
 
 _REST = "其余"  # 来自申报: 其余 — the rows of the 申报's 年度金额 column no other row took
@@ -146,8 +159,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     from builder.cycle.writer import dump
 
     document = _load_target(source)
-    form = document.form
-    evaluation = evaluation_form(form)
+    evaluation = evaluation_form(document)
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -198,7 +210,7 @@ def _evaluation_data(project, evaluation, raw: dict):
             data[spec.key] = raw[spec.key]
         elif spec.kind == "真假" and spec.has_default:
             data[spec.key] = spec.default
-        elif spec.kind == "段落" and spec.required is False and not spec.has_default:
+        elif "完成情况" in spec.roles:
             data[spec.key] = None  # to fill in (FILL-IN)
     return data
 
@@ -390,6 +402,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     result = NextYear()
     written = result.written
     projects = {p.source.name: p for p in document.projects}
+    form = document_form(document)
     for path in source_files(source):
         project = projects.get(path.name)
         ended = project is not None and ended_before(project, year, document.year)
@@ -406,7 +419,6 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             written.append(target)
             continue
         data = yaml.load(accepted_text(path, source))
-        form = document.form
         if path.stem == "document":
             data["年度"] = year
             for key in _FOLLOWED_FILES:

@@ -37,6 +37,13 @@ def schema_files(form) -> dict[str, dict]:
 
         return {"document.schema.json": source_json_schema("document"),
                 **{f"{kind}.schema.json": source_json_schema(kind) for kind in SHIPPED_KINDS}}
+    if form.legacy and form.source is not None:  # today's language: the schemas its loader converts by
+        from builder.forms.form import read_form
+        from builder.model.sourceschema import source_json_schema
+
+        legacy = read_form(form.source)
+        return {"document.schema.json": source_json_schema("document", legacy),
+                f"{form.kind}.schema.json": source_json_schema(form.kind, legacy)}
     return {"document.schema.json": form.json_schema("document"), f"{form.kind}.schema.json": form.json_schema("project")}
 
 

@@ -118,7 +118,8 @@ def _legacy(reader: Reader, entries: dict, path: str, source: Path | None, kind:
             parent_framework: tuple) -> fs.Form | None:
     get = lambda k: entries[k].node if k in entries else None  # noqa: E731
     at = lambda k: join(path, k)  # noqa: E731
-    base_kind = reader.text(get("基于"), at("基于"), kind or "绩效目标申报")
+    # without 基于 a legacy edit is of the 申报, in a 自评 document too (its 自评 is derived: form_for)
+    base_kind = reader.text(get("基于"), at("基于"), _TARGET)
     if base_kind not in (_TARGET, _EVALUATION):
         reader.error(get("基于").loc, at("基于"), f"“{base_kind}”不是随附的表单（可用：{_TARGET}、{_EVALUATION}）")
         return None
@@ -305,8 +306,18 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
         return form
     if form.evaluation is not None and form.evaluation.kind == kind:
         return form.evaluation
-    base = shipped_form(kind)
-    return _reframe(dataclasses.replace(base, framework=form.framework, source=form.source, shipped=False))
+    return _derived_evaluation(form, shipped_form(kind))
+
+
+def _derived_evaluation(form: fs.Form, base: fs.Form) -> fs.Form:
+    """language.md §11.3: the shipped 自评 with the 申报 form's framework and its legacy 字段.文档,
+    字段.项目 and 字段.指标 (as the 自评 of a bureau's form was made before the form engine)."""
+    extensions = form.extensions
+    fields = [_extend(spec, "指标", extensions.get("指标", ())) for spec in base.project_fields]
+    return _reframe(dataclasses.replace(
+        base, framework=form.framework, source=form.source, shipped=False, legacy=form.legacy,
+        document_fields=base.document_fields + extensions.get("文档", ()),
+        project_fields=tuple(fields) + extensions.get("项目", ()), extensions=extensions))
 
 
 def form_file(folder: Path, cache=None) -> Path | None:

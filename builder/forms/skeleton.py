@@ -154,17 +154,18 @@ def _sample(spec, year):
     return _SAMPLE.get(spec.kind, _SAMPLE["文本"])
 
 
-def _field(out: _Lines, spec, framework, indent: str) -> None:
-    if not spec.skeleton:
+def _field(out: _Lines, spec, framework, indent: str, unused=()) -> None:
+    if not spec.skeleton or spec.path in unused:
         return
     note = _note(spec, out.year)
     if spec.kind == GROUP:
         out.add(indent, spec.key, None, note)
         for child in spec.fields:
-            _field(out, child, framework, indent + "  ")
+            _field(out, child, framework, indent + "  ", unused)
     elif spec.kind == MONEY_TABLE:
         out.add(indent, spec.key, None, note)
-        _money_table(out, spec.table, indent + "  ")
+        _money_table(out, spec.table, indent + "  ",
+                     {path[len(spec.path) + 1:] for path in unused if path.startswith(spec.path + ".")})
     elif spec.kind == TABLE:
         out.add(indent, spec.key, None, note)
         for position, column in enumerate(spec.columns):
@@ -172,7 +173,9 @@ def _field(out: _Lines, spec, framework, indent: str) -> None:
             out.add(lead, column.key, out.scalar(_sample(column, out.year), column.kind))
     elif spec.kind == INDICATORS:
         out.add(indent, spec.key, None, note)
-        out.tree(indent + "  ", spec.example if isinstance(spec.example, dict) else _indicator_sample(spec, framework))
+        own = spec.indicators.framework or framework
+        example = spec.example if _fits(spec.example, own) else _indicator_sample(spec, framework)
+        out.tree(indent + "  ", example)
     else:
         value = _sample(spec, out.year)
         if spec.kind in ("段落", "预算安排") and isinstance(value, list) and value:
@@ -184,9 +187,11 @@ def _field(out: _Lines, spec, framework, indent: str) -> None:
         out.add(indent, spec.key, out.scalar(value, spec.kind), note)
 
 
-def _money_table(out: _Lines, table, indent: str) -> None:
+def _money_table(out: _Lines, table, indent: str, unused=()) -> None:
     if table.layout == BY_COLUMN:
         for column in table.columns:
+            if column.key in unused:
+                continue
             out.add(indent, column.key, None)
             for cell in table.column_cells(column.key):
                 if cell.example is None and cell.is_total and table.when_blank == COMPUTE:
@@ -197,6 +202,14 @@ def _money_table(out: _Lines, table, indent: str) -> None:
     for row in table.rows:
         example = row.example if isinstance(row.example, list) else [0] * len(table.columns)
         out.add(indent, row.key, out.scalar(example))
+
+
+def _fits(example, framework) -> bool:
+    """Whether an indicator 示例 names only the framework's 一级 and 二级 (a legacy form may reframe)."""
+    if not isinstance(example, dict):
+        return False
+    levels = {level1.key: {child.key for child in level1.children} for level1 in framework}
+    return all(key in levels and isinstance(value, dict) and set(value) <= levels[key] for key, value in example.items())
 
 
 def _indicator_sample(spec, framework) -> dict:
@@ -214,14 +227,14 @@ def _indicator_sample(spec, framework) -> dict:
     return tree
 
 
-def _fields(out: _Lines, specs, framework) -> None:
+def _fields(out: _Lines, specs, framework, unused=()) -> None:
     previous = None
     for spec in specs:
-        if not spec.skeleton:
+        if not spec.skeleton or spec.path in unused:
             continue
         if previous is not None and (spec.kind in _SPACED or (spec.kind == "段落" and previous.kind != "段落")):
             out.lines.append("")
-        _field(out, spec, framework, "")
+        _field(out, spec, framework, "", unused)
         previous = spec
 
 
@@ -232,7 +245,7 @@ def project_skeleton(form, year, unit: str, schemas: str) -> str:
     if schemas:
         out.lines.append(f"# yaml-language-server: $schema={schemas}/{form.kind}.schema.json")
     out.lines.append(f"# {form.skeleton_note or _PROJECT_NOTE}")
-    _fields(out, form.project_fields, form.framework)
+    _fields(out, form.project_fields, form.framework, form.unused)  # a legacy form's 不用: left out
     return "\n".join(out.lines) + "\n"
 
 
