@@ -134,3 +134,28 @@ def test_jia_xian_build_import_build_is_identical(tmp_path):
     assert str(data["计划开始日期"]) == "2015-03-01"
     assert data["项目属性"] == "延续项目"
     assert [row["完成时间"] for row in data["项目实施进度计划"]][:1] == ["2016年4月"]
+
+
+# ---------------------------------------------------------------- new 绩效自评 --from, new --year of a bureau's form
+
+def test_jia_xian_evaluation_and_next_year_carry_the_forms_fields(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    folder = root / "examples" / "佳县-2016"
+    evaluation = root / "examples" / "佳县-自评"
+    made = run_cli("new", "绩效自评", "--from", folder, "--out", evaluation, cwd=root)
+    assert made.returncode == 0, made.stderr
+    data = _load((evaluation / "01-红枣提质增效.yaml").read_text(encoding="utf-8"))
+    assert data["项目属性"] == "延续项目" and data["项目负责人"] == "张志刚"  # declared by the derived 自评
+    assert data["项目资金"]["年度资金总额"][0] == 1587600  # 年度金额 role
+    assert data["项目资金"]["其他资金"][0] == 80000 + 200000 + 107600  # 其余: 其他 + 自有 + 事业 + 经营性
+    assert "长期绩效指标" not in data and "绩效指标" in data  # the last set is the one evaluated
+    checked = run_cli("check", evaluation, cwd=root)
+    assert "[错误]" not in checked.stdout, checked.stdout
+    draft = root / "examples" / "佳县-2017"
+    made = run_cli("new", "绩效目标申报", "--from", folder, "--year", "2017", "--out", draft, cwd=root)
+    assert made.returncode == 0, made.stderr
+    document = _load((draft / "document.yaml").read_text(encoding="utf-8"))
+    assert str(document["填报日期"]) == "2017-03-15"  # a 日期 field of the document moves too
+    project = _load((draft / "01-红枣提质增效.yaml").read_text(encoding="utf-8"))
+    before = _load((folder / "01-红枣提质增效.yaml").read_text(encoding="utf-8"))
+    assert project["计划完成日期"].year == before["计划完成日期"].year + 1
