@@ -254,7 +254,7 @@ def _project_yaml(scope: dict, form, order: list[str]):
     from builder.cycle.writer import text_block
 
     data = CommentedMap()
-    groups = set(form.groups)
+    groups = {spec.key for spec in form.indicator_fields()}
     for expr, value in scope.items():
         if expr == "?":
             continue
@@ -269,20 +269,8 @@ def _project_yaml(scope: dict, form, order: list[str]):
         elif isinstance(converted, list):
             converted = text_block(converted)
         _set(data, path, converted)
-    for group in form.groups:
-        rows = scope.get(group, [])
-        tree = CommentedMap()
-        level1 = level2 = ""
-        for row in rows:
-            level1 = row.get("一级指标") or level1
-            level2 = row.get("二级指标") or level2
-            value = row.get("指标值.原文") or row.get("指标值.规范") or ""
-            extras = {spec.name: row.get(spec.name, "") for spec in form.level("指标")}
-            leaf = value
-            if any(extras.values()):
-                leaf = CommentedMap([("指标值", value)] + [(k, v) for k, v in extras.items() if v])
-            tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
-        data[group] = tree
+    for spec in form.indicator_fields():
+        data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators)
     ordered = CommentedMap()
     for key in order:
         if key in data:
@@ -291,8 +279,26 @@ def _project_yaml(scope: dict, form, order: list[str]):
     return ordered
 
 
-_PROJECT_ORDER = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
-                  "项目资金", "情况说明", "项目总目标", "年度总体目标")
+def _indicator_tree(rows: list[dict], columns):
+    """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
+    简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above."""
+    from ruamel.yaml.comments import CommentedMap
+
+    target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
+    tree = CommentedMap()
+    level1 = level2 = ""
+    for row in rows:
+        level1 = row.get("一级键") or row.get("一级指标") or level1
+        level2 = row.get("二级键") or row.get("二级指标") or level2
+        value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
+                     row.get(target.key, "")) if target is not None else ""
+        extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}
+        leaf = value
+        if any(extras.values()) or not columns.shorthand:
+            leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])
+        tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
+    return tree
+
 
 
 def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
@@ -309,7 +315,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     if not values.projects:
         raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = CommentedMap([("文档类型", m.TARGET_KIND)])
+    document = CommentedMap([("文档类型", form.kind)])
     year = values.document.get("年度", "")
     document["年度"] = int(year) if str(year).isdigit() else year
     document["单位名称"] = values.document.get("单位名称", "")
@@ -326,8 +332,9 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
             converted = text_block(converted)
         if converted not in (None, ""):
             _set(document, path, converted)
-    order = list(_PROJECT_ORDER) + [s.name for s in form.level("项目")]
-    names = [str(scope.get("项目名称", "项目")) for scope in values.projects]
+    order = [spec.key for spec in form.project_fields]
+    name = form.role_path("名称") or ""
+    names = [str(scope.get(name, "项目")) for scope in values.projects]
     stems = [project_stem(i, len(names), name) for i, name in enumerate(names, start=1)]
     document["项目顺序"] = stems
     files = [out_dir / "document.yaml"]
@@ -338,7 +345,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         path = out_dir / f"{stem}.yaml"
         dump(_project_yaml(scope, form, order), path)
         files.append(path)
-    report = ImportReport(files, unplaced, [], m.TARGET_KIND)
+    report = ImportReport(files, unplaced, [], form.kind)
     verify_import(out_dir, report)
     return report
 

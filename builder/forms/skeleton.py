@@ -227,12 +227,32 @@ def _indicator_sample(spec, framework) -> dict:
     return tree
 
 
+def blank_before(spec, previous) -> bool:
+    """Whether a source file has a blank line before this top-level field (after ``previous``):
+    around tables, groups and indicators, and before the first of a run of paragraphs."""
+    if previous is None:
+        return False
+    return spec.kind in _SPACED or previous.kind in _SPACED or (spec.kind == "段落" and previous.kind != "段落")
+
+
+def spaced_keys(forms) -> tuple[str, ...]:
+    """``键:`` of the top-level fields that have a blank line before them, in any of ``forms``."""
+    keys = []
+    for form in forms:
+        previous = None
+        for spec in form.project_fields:
+            if blank_before(spec, previous):
+                keys.append(f"{spec.key}:")
+            previous = spec
+    return tuple(dict.fromkeys(keys))
+
+
 def _fields(out: _Lines, specs, framework, unused=()) -> None:
     previous = None
     for spec in specs:
         if not spec.skeleton or spec.path in unused:
             continue
-        if previous is not None and (spec.kind in _SPACED or (spec.kind == "段落" and previous.kind != "段落")):
+        if blank_before(spec, previous):
             out.lines.append("")
         _field(out, spec, framework, "", unused)
         previous = spec
