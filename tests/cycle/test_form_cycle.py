@@ -159,3 +159,41 @@ def test_jia_xian_evaluation_and_next_year_carry_the_forms_fields(tmp_path):
     project = _load((draft / "01-红枣提质增效.yaml").read_text(encoding="utf-8"))
     before = _load((folder / "01-红枣提质增效.yaml").read_text(encoding="utf-8"))
     assert project["计划完成日期"].year == before["计划完成日期"].year + 1
+
+
+def _with_cover(template: Path, out: Path) -> None:
+    """The 佳县 template with a cover table before the projects: document values (a date printed as
+    年/月/日), a row per project and a 合计 row — all computed but the first two."""
+    import docx
+
+    document = docx.Document(str(template))
+    rows = [("单位名称", "{{ 单位名称 }}"), ("填报日期", "{{ 填报日期.年 }}年{{ 填报日期.月 }}月{{ 填报日期.日 }}日"),
+            ("{%tr for 项目 in 项目列表 %}", ""), ("{{ 项目.项目名称 }}", "{{ 项目.项目资金.年度资金申请总额.合计.万元 }}"),
+            ("{%tr endfor %}", ""), ("合计", "{{ 涉及项目预算资金.万元 }}")]
+    table = document.add_table(rows=len(rows), cols=2)
+    for row, texts in zip(table.rows, rows):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    document.element.body.insert(0, table._tbl)
+    document.save(str(out))
+
+
+def test_a_cover_table_and_its_totals_read_back(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    folder = root / "examples" / "佳县-2016"
+    _with_cover(root / "examples" / "_共用" / "佳县申报表.docx", root / "examples" / "_共用" / "封面.docx")
+    text = (folder / "document.yaml").read_text(encoding="utf-8").replace("佳县申报表.docx", "封面.docx")
+    (folder / "document.yaml").write_text(text, encoding="utf-8")
+    first = run_cli("build", folder, "--out", tmp_path / "first", cwd=root)
+    assert first.returncode == 0, first.stderr
+    built = tmp_path / "first" / "佳县-2016.docx"
+    assert "218.76" in to_text(built)  # the cover's 合计 was printed
+    imported = root / "examples" / "佳县-导入"
+    result = run_cli("import", built, "--out", imported, "--form", folder, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "未导入" not in result.stdout + result.stderr, result.stderr
+    document = _load((imported / "document.yaml").read_text(encoding="utf-8"))
+    assert str(document["填报日期"]) == "2016-03-15" and "涉及项目预算资金" not in document
+    second = run_cli("build", imported, "--out", tmp_path / "second", cwd=root)
+    assert second.returncode == 0, second.stderr
+    assert to_text(tmp_path / "second" / "佳县-导入.docx") == to_text(built)
