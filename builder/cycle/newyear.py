@@ -90,10 +90,10 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
 
 
 def document_form(document):
-    """The document's form in the form language (every project carries it; the shipped one else)."""
+    """The document's form in the form language (the shipped one when document.yaml names none)."""
     from builder.forms.formdef import shipped_form
 
-    return next((p.form for p in document.projects if p.form is not None), None) or shipped_form(document.kind)
+    return document.form or shipped_form(document.kind)
 
 
 def evaluation_form(document):

@@ -88,7 +88,7 @@ def workbook_bytes(document: m.Document) -> bytes:
     projects = workbook.active
     projects.title = PROJECTS_SHEET
     indicators = workbook.create_sheet(INDICATORS_SHEET)
-    if document.kind == m.TARGET_KIND and document.form is not None:
+    if document.kind == m.TARGET_KIND and document.custom_form is not None:
         headers, rows, total = _form_project_rows(document)
         _fill(projects, headers, rows, total)
         _fill(indicators, *_form_indicator_rows(document))
@@ -98,8 +98,8 @@ def workbook_bytes(document: m.Document) -> bytes:
     else:
         project_headers, project_rows = list(EVALUATION_PROJECT_HEADERS), _evaluation_project_rows(document)
         indicator_headers, indicator_rows = list(EVALUATION_INDICATOR_HEADERS), _evaluation_indicator_rows(document)
-        if document.form is not None:  # a form's own fields, under their labels
-            specs, indicator_specs = document.form.level("项目"), document.form.level("指标")
+        if document.custom_form is not None:  # a form's own fields, under their labels
+            specs, indicator_specs = document.custom_form.level("项目"), document.custom_form.level("指标")
             project_headers += [spec.label for spec in specs]
             for row, project in zip(project_rows, document.projects):
                 row.extend(_extension_cell(spec, project.extra.get(spec.name)) for spec in specs)
@@ -156,7 +156,7 @@ def _extension_cell(spec, value):
 
 def _form_project_rows(document: m.Document):
     """A bureau's form: the shipped columns, then its own fields under their labels."""
-    form = document.form
+    form = document.custom_form
     rows, total = _target_project_rows(document)
     specs = [("", spec) for spec in form.level("项目")] + [("情况说明.", spec) for spec in form.level("情况说明")]
     money_specs = form.level("项目资金")
@@ -173,7 +173,7 @@ def _form_project_rows(document: m.Document):
 
 
 def _form_indicator_rows(document: m.Document):
-    specs = document.form.level("指标")
+    specs = document.custom_form.level("指标")
     headers = ["指标组", *INDICATOR_HEADERS, *(spec.label for spec in specs)]
     rows = [
         [i.group, project.name, i.level1, i.level2, i.name, *_split(i.target), i.target.canonical(),

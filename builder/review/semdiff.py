@@ -265,14 +265,14 @@ def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]
 
 def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
     if document.kind == m.TARGET_KIND:
-        return _target_fields(project, document.year, document.form)
+        return _target_fields(project, document.year, document.custom_form)
     fields = _evaluation_fields(project)
-    if document.form is not None:
-        for spec in document.form.level("项目"):
+    if document.custom_form is not None:
+        for spec in document.custom_form.level("项目"):
             section = "年度总体目标" if spec.kind in ("段落", "表格") else "基本信息"
             fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
         for indicator in project.indicators:
-            for spec in document.form.level("指标"):
+            for spec in document.custom_form.level("指标"):
                 text = extension_text(spec, indicator.extra.get(spec.name))
                 if text:
                     fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
@@ -305,8 +305,8 @@ def _summary(project, document: m.Document) -> str:
 
 def _document_fields(document: m.Document) -> dict[str, str]:
     fields = {"单位名称": document.unit_name, "年度": str(document.year), "文档类型": document.kind}
-    if document.form is not None:
-        for spec in document.form.level("文档"):
+    if document.custom_form is not None:
+        for spec in document.custom_form.level("文档"):
             fields[spec.label] = extension_text(spec, document.extra.get(spec.name))
     return fields
 

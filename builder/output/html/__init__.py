@@ -113,7 +113,7 @@ def findings_list(findings, view=None) -> list[dict]:
 def own_layout(document: m.Document) -> bool:
     """True when the document prints through its own template or form (``模板:``/``表单:``): the
     shipped HTML forms would not say what its .docx says, so its page is made from that .docx."""
-    return bool(document.template) or document.form is not None
+    return bool(document.template) or document.custom_form is not None
 
 
 def document_html(document: m.Document, findings=None, live: dict | None = None, view=None,
