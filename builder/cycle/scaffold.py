@@ -31,20 +31,15 @@ class ProjectExists(Exception):
 
 def schema_files(form) -> dict[str, dict]:
     """The JSON Schemas an editor uses for ``form``'s sources, by file name: document.yaml's and the
-    project files' (``<文档类型>.schema.json``); for the shipped forms both kinds', for they share a folder."""
-    if form is None or form.shipped:
-        from builder.model.sourceschema import source_json_schema
+    project files' (``<文档类型>.schema.json``), made from the form (builder.forms.formschema); for the
+    shipped forms both kinds', for they share a folder."""
+    from builder.forms.formdef import shipped_form
 
-        return {"document.schema.json": source_json_schema("document"),
-                **{f"{kind}.schema.json": source_json_schema(kind) for kind in SHIPPED_KINDS}}
-    if form.legacy and form.source is not None:  # today's language: the schemas its loader converts by
-        from builder.forms.form import read_form
-        from builder.model.sourceschema import source_json_schema
-
-        legacy = read_form(form.source)
-        return {"document.schema.json": source_json_schema("document", legacy),
-                f"{form.kind}.schema.json": source_json_schema(form.kind, legacy)}
-    return {"document.schema.json": form.json_schema("document"), f"{form.kind}.schema.json": form.json_schema("project")}
+    forms = [shipped_form(kind) for kind in SHIPPED_KINDS] if form is None or form.shipped else [form]
+    files = {"document.schema.json": forms[0].json_schema("document")}
+    for each in forms:
+        files[f"{each.kind}.schema.json"] = each.json_schema("project")
+    return files
 
 
 def schema_folder(form) -> str:
