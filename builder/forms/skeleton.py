@@ -80,6 +80,8 @@ _NAME = "⟦示例项目⟧"
 _SAMPLE = {"文本": "⟦示例⟧", "段落": "⟦示例段落⟧。", "预算安排": "⟦示例段落⟧。", "金额": 0, "整数": 0, "数值": 0,
            "真假": False, "名单": []}
 _TARGET = "≥1(项)"
+_ACTUAL = "=1(项)"
+_FULL_SCORE = 100
 _HINT = {"文本": "文本", "段落": "段落：一行一段，多行用 |-", "预算安排": "段落，或 {{说明, 明细: [{{名称, 金额}}]}}",
          "金额": "金额：元，或“25万”", "日期": "日期，如 {year}-01-01", "整数": "整数", "数值": "数值", "真假": "true 或 false",
          "名单": "文字的列表", "表格": "表格：每行一项", "金额表": "金额", "指标": "一级指标 → 二级指标 → 三级指标: 指标值"}
@@ -90,8 +92,11 @@ _SPACED = (MONEY_TABLE, GROUP, INDICATORS, TABLE)  # a blank line before these (
 class _Lines:
     """The skeleton's lines, the values written from a form's 示例 (``{年度}`` and ``{单位名称}`` filled in)."""
 
-    def __init__(self, year, unit: str):
+    def __init__(self, year, unit: str, form=None):
         self.year, self.unit, self.lines = year, unit, []
+        # the points the indicators share: 100 less the 执行分值 field's (a form that scores)
+        scored = next((s for s in form.project_fields if "执行分值" in s.roles), None) if form is not None else None
+        self.points = _FULL_SCORE - int(scored.default or 0) if scored is not None else _FULL_SCORE
 
     def add(self, indent: str, key: str, value: str | None, note: str = "") -> None:
         text = f"{indent}{yaml_scalar(key) if key else ''}:" + (f" {value}" if value is not None else "")
@@ -174,7 +179,7 @@ def _field(out: _Lines, spec, framework, indent: str, unused=()) -> None:
     elif spec.kind == INDICATORS:
         out.add(indent, spec.key, None, note)
         own = spec.indicators.framework or framework
-        example = spec.example if _fits(spec.example, own) else _indicator_sample(spec, framework)
+        example = spec.example if _fits(spec.example, own) else _indicator_sample(spec, framework, out.points)
         out.tree(indent + "  ", example)
     else:
         value = _sample(spec, out.year)
@@ -212,16 +217,27 @@ def _fits(example, framework) -> bool:
     return all(key in levels and isinstance(value, dict) and set(value) <= levels[key] for key, value in example.items())
 
 
-def _indicator_sample(spec, framework) -> dict:
-    """One indicator per 一级 (under its first 二级) when the form gives no 示例."""
+def _indicator_sample(spec, framework, points: int | None = None) -> dict:
+    """One indicator per 一级 (under its first 二级) when the form gives no 示例 that fits its framework;
+    a form that scores (a 分值 column) gets 分值 adding up to ``points`` and an 实际值 to fill."""
     columns = spec.indicators
     target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
-    if columns.shorthand or target is None:
-        leaf = _TARGET
-    else:
-        leaf = {target.key: _TARGET}
+    actual, weight = columns.column_with("实际值"), columns.column_with("分值")
+    levels = spec.indicators.framework or framework
+    shares = [0] * len(levels)
+    if weight is not None and points and levels:
+        base, rest = divmod(points, len(levels))
+        shares = [base + (1 if n < rest else 0) for n in range(len(levels))]
     tree: dict = {}
-    for level1 in spec.indicators.framework or framework:
+    for level1, share in zip(levels, shares):
+        if target is None or (columns.shorthand and actual is None and weight is None):
+            leaf = _TARGET
+        else:
+            leaf = {target.key: _TARGET}
+            if actual is not None:
+                leaf[actual.key] = _ACTUAL
+            if weight is not None:
+                leaf[weight.key] = share
         name = f"⟦示例{level1.key}⟧"
         tree[level1.key] = {level1.children[0].key: {name: leaf}} if level1.children else {name: leaf}
     return tree
@@ -261,7 +277,7 @@ def _fields(out: _Lines, specs, framework, unused=()) -> None:
 def project_skeleton(form, year, unit: str, schemas: str) -> str:
     """A project file of ``form`` with every field it declares, in its order, each commented; the
     texts a person must replace marked ⟦…⟧ (``unmark`` takes the marks out before writing)."""
-    out = _Lines(year, unit)
+    out = _Lines(year, unit, form)
     if schemas:
         out.lines.append(f"# yaml-language-server: $schema={schemas}/{form.kind}.schema.json")
     out.lines.append(f"# {form.skeleton_note or _PROJECT_NOTE}")

@@ -197,3 +197,25 @@ def test_a_cover_table_and_its_totals_read_back(tmp_path):
     second = run_cli("build", imported, "--out", tmp_path / "second", cwd=root)
     assert second.returncode == 0, second.stderr
     assert to_text(tmp_path / "second" / "佳县-导入.docx") == to_text(built)
+
+
+def test_new_project_in_a_bureau_forms_evaluation_gives_only_skeleton_warnings(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    evaluation = root / "examples" / "佳县-自评"
+    assert run_cli("new", "绩效自评", "--from", root / "examples" / "佳县-2016", "--out", evaluation,
+                   cwd=root).returncode == 0
+    made = run_cli("new", "项目", "新项目", "--in", evaluation, cwd=root)
+    assert made.returncode == 0, made.stderr
+    findings = _new_findings(evaluation, next(evaluation.glob("*-新项目.yaml")).stem)
+    assert findings and all(" [警告] SKELETON " in line for line in findings), findings
+    data = _load(next(evaluation.glob("*-新项目.yaml")).read_text(encoding="utf-8"))
+    assert "项目负责人" in data and "项目实施进度计划" in data  # the 佳县 fields of its derived 自评
+
+
+def test_a_broken_form_is_said_where_it_is_not_a_traceback(tmp_path):
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    form = root / "examples" / "_共用" / "佳县表单.yaml"
+    form.write_text(form.read_text(encoding="utf-8").replace("指标组:", "指标题组:"), encoding="utf-8")
+    made = run_cli("new", "项目", "新项目", "--in", root / "examples" / "佳县-2016", cwd=root)
+    assert made.returncode == 1 and "佳县表单.yaml:" in made.stderr and "指标题组" in made.stderr, made.stderr
+    assert not list((root / "examples" / "佳县-2016").glob("*-新项目.yaml"))
