@@ -308,5 +308,5 @@ def document_skeleton(form, year, unit: str, schemas: str, form_ref: str | None 
 
 def form_files(form, form_ref: str | None, year: int, unit: str, schemas: str = "") -> dict[str, str]:
     """document.yaml (naming the form when it is a bureau's) and an example project, marks taken out."""
-    return {"document.yaml": document_skeleton(form, year, unit, schemas, form_ref),
+    return {"document.yaml": unmark(document_skeleton(form, year, unit, schemas, form_ref)),
             "01-示例项目.yaml": unmark(project_skeleton(form, year, unit, schemas))}

@@ -108,6 +108,7 @@ def test_init_with_a_form_writes_its_schemas(tmp_path):
     assert "绩效指标" not in project_schema["properties"]
     assert "长期绩效指标" in project_schema["properties"]
     assert "单位名称" in document_schema["properties"]
+    assert "⟦" not in (folder / "document.yaml").read_text(encoding="utf-8")  # the marks are the check's, not the file's
     first = (folder / "01-示例项目.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("# yaml-language-server: $schema=") and first.endswith("绩效目标申报.schema.json")
 
