@@ -239,7 +239,7 @@ def _counted_note(form) -> str:
 
 @rule("SKELETON", WARNING, "没有留下 budgetdoc init、budgetdoc new 项目 所写骨架的示例文字（如“区某某办公室”“文件依据：……”）")
 def check_skeleton_text(document: m.Document):
-    pattern = _placeholder_pattern(document.custom_form)
+    pattern = _placeholder_pattern(document.form)  # the skeleton of the document's form (formspec.Form)
     counted = _counted_note(document_form(document))
     told: set = set()
     for item in text_fields(document):

@@ -97,7 +97,23 @@ def _template_parts(blocks):
                 end = i
     if start is None or end is None:
         raise ImportProblem("模板中没有“{%p for 项目 in 项目列表 %}”…“{%p endfor %}”：无法按模板导入")
-    return blocks[:start], blocks[start + 1:end], loop.group(1) if loop else "项目"
+    return blocks[:start], blocks[start + 1:end], loop.group(1) if loop else "项目", blocks[end + 1:]
+
+
+def _printed_tables(blocks) -> list[Table]:
+    """The tables of ``blocks`` a build prints: those inside ``{%p if false %}`` … (the template's
+    listing page) are left out."""
+    tables, hidden = [], 0
+    for block in blocks:
+        if isinstance(block, Para) and block.lines:
+            tag = _BLOCK.match(block.lines[0].strip())
+            if tag and tag.group(1) == "p" and tag.group(2) == "if" and (hidden or tag.group(3) == "false"):
+                hidden += 1
+            elif tag and tag.group(1) == "p" and tag.group(2) == "endif" and hidden:
+                hidden -= 1
+        elif isinstance(block, Table) and not hidden:
+            tables.append(block)
+    return tables
 
 
 def _table_items(table: Table):
@@ -154,16 +170,25 @@ def _read_table(template: Table, built: Table, scope: dict, project_var: str) ->
 def read_with_template(docx: Path, template: Path) -> _Values:
     t_blocks = read_blocks(template)
     b_blocks = read_blocks(docx)
-    head, body, var = _template_parts(t_blocks)
+    head, body, var, tail = _template_parts(t_blocks)
     t_tables = [b for b in body if isinstance(b, Table)]
+    before, after = _printed_tables(head), _printed_tables(tail)  # cover and summary tables
     b_tables = [b for b in b_blocks if isinstance(b, Table)]
-    if not t_tables or not b_tables or len(b_tables) % len(t_tables):
-        raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格，"
+    projects = b_tables[len(before):len(b_tables) - len(after)]
+    if not t_tables or not projects or len(projects) % len(t_tables):
+        covers = f"，另有封面或汇总表 {len(before) + len(after)} 个" if before or after else ""
+        raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格{covers}，"
                             f"文档共 {len(b_tables)} 个）：这份文件不是用这个模板生成的")
     values = _Values()
-    for n in range(len(b_tables) // len(t_tables)):
+    covers: dict = {}
+    for t_table, b_table in zip(before + after, b_tables[:len(before)] + b_tables[len(b_tables) - len(after):]):
+        _read_table(t_table, b_table, covers, var)
+    for expr, value in covers.items():  # a cover's rows of every project are the projects' own values
+        if not isinstance(value, list):
+            values.document.setdefault(expr, value)
+    for n in range(len(projects) // len(t_tables)):
         scope: dict = {}
-        for t_table, b_table in zip(t_tables, b_tables[n * len(t_tables):(n + 1) * len(t_tables)]):
+        for t_table, b_table in zip(t_tables, projects[n * len(t_tables):(n + 1) * len(t_tables)]):
             _read_table(t_table, b_table, scope, var)
         values.projects.append(scope)
     # paragraphs with tags (outside tables): the document's values, and the projects' in turn
@@ -234,6 +259,8 @@ def _convert(expr: str, value):
         return ".".join(parts[:-1]), _date(value)
     if last == "选框":
         return ".".join(parts[:-1]), _choice(value)
+    if last == "值" and len(parts) > 1:  # a 选项's value printed as it is
+        return ".".join(parts[:-1]), value or None
     if last in ("原文", "规范") and len(parts) > 1:
         return ".".join(parts[:-1]), value
     return expr, value
@@ -248,41 +275,68 @@ def _set(tree, path: str, value) -> None:
     tree[keys[-1]] = value
 
 
+_DATE_PARTS = ("年", "月", "日")
+
+
+def _joined_dates(scope: dict) -> dict:
+    """``X.年``, ``X.月`` (``X.日``) printed apart: one date ``X`` (the 1st when no day is printed)."""
+    parts: dict = {}
+    for expr in list(scope):
+        head, _, last = expr.rpartition(".")
+        if last in _DATE_PARTS and head:
+            parts.setdefault(head, {})[last] = str(scope[expr]).strip()
+    for head, found in parts.items():
+        if {"年", "月"} <= set(found) and all(v.isdigit() for v in found.values()):
+            try:
+                date = dt.date(int(found["年"]), int(found["月"]), int(found.get("日", 1)))
+            except ValueError:
+                continue
+            for last in found:
+                scope.pop(f"{head}.{last}")
+            scope.setdefault(head, date)
+    return scope
+
+
+def _rows(rows: list[dict], spec) -> list:
+    """A 表格's printed rows as source rows: its declared columns only, each cell read by its kind."""
+    from ruamel.yaml.comments import CommentedMap
+
+    columns = {column.key for column in spec.columns} if spec is not None and spec.columns else None
+    result = []
+    for row in rows:
+        cells = CommentedMap()
+        for expr, value in _joined_dates(dict(row)).items():
+            key, converted = _convert(expr, value)
+            if (columns is None and key != "序号") or (columns is not None and key in columns):
+                cells[key] = converted
+        result.append(cells)
+    return result
+
+
 def _project_yaml(scope: dict, form, order: list[str]):
     from ruamel.yaml.comments import CommentedMap
 
     from builder.cycle.writer import text_block
 
     data = CommentedMap()
-    groups = set(form.groups)
-    for expr, value in scope.items():
+    groups = {spec.key for spec in form.indicator_fields()}
+    declared = {spec.key for spec in form.project_fields}
+    for expr, value in _joined_dates(dict(scope)).items():
         if expr == "?":
             continue
         path, converted = _convert(expr, value)
         top = path.split(".")[0]
-        if top in groups:
+        if top in groups or top not in declared:  # derived names (序号, 跨年度 …) and totals are computed
             continue
         if converted is None or converted == [] or converted == "":
             continue
         if isinstance(converted, list) and converted and isinstance(converted[0], dict):
-            converted = [CommentedMap((k, v) for k, v in row.items() if k != "序号") for row in converted]
+            converted = _rows(converted, form.field(path))
         elif isinstance(converted, list):
             converted = text_block(converted)
         _set(data, path, converted)
-    for group in form.groups:
-        rows = scope.get(group, [])
-        tree = CommentedMap()
-        level1 = level2 = ""
-        for row in rows:
-            level1 = row.get("一级指标") or level1
-            level2 = row.get("二级指标") or level2
-            value = row.get("指标值.原文") or row.get("指标值.规范") or ""
-            extras = {spec.name: row.get(spec.name, "") for spec in form.level("指标")}
-            leaf = value
-            if any(extras.values()):
-                leaf = CommentedMap([("指标值", value)] + [(k, v) for k, v in extras.items() if v])
-            tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
-        data[group] = tree
+    for spec in form.indicator_fields():
+        data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators)
     ordered = CommentedMap()
     for key in order:
         if key in data:
@@ -291,8 +345,26 @@ def _project_yaml(scope: dict, form, order: list[str]):
     return ordered
 
 
-_PROJECT_ORDER = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
-                  "项目资金", "情况说明", "项目总目标", "年度总体目标")
+def _indicator_tree(rows: list[dict], columns):
+    """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
+    简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above."""
+    from ruamel.yaml.comments import CommentedMap
+
+    target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
+    tree = CommentedMap()
+    level1 = level2 = ""
+    for row in rows:
+        level1 = row.get("一级键") or row.get("一级指标") or level1
+        level2 = row.get("二级键") or row.get("二级指标") or level2
+        value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
+                     row.get(target.key, "")) if target is not None else ""
+        extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}
+        leaf = value
+        if any(extras.values()) or not columns.shorthand:
+            leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])
+        tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
+    return tree
+
 
 
 def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
@@ -309,7 +381,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     if not values.projects:
         raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = CommentedMap([("文档类型", m.TARGET_KIND)])
+    document = CommentedMap([("文档类型", form.kind)])
     year = values.document.get("年度", "")
     document["年度"] = int(year) if str(year).isdigit() else year
     document["单位名称"] = values.document.get("单位名称", "")
@@ -318,16 +390,20 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     if template_ref:
         document["模板"] = template_ref
     unplaced = []
-    for expr, value in values.document.items():
+    for expr, value in _joined_dates(dict(values.document)).items():
         if expr in ("年度", "单位名称") or expr == "?":
             continue
         path, converted = _convert(expr, value)
+        spec = form.field(path.split(".")[0], "文档")
+        if spec is None or spec.compute:  # 项目个数, 涉及项目预算资金, 合计 …: computed, not sources
+            continue
         if isinstance(converted, list):
             converted = text_block(converted)
         if converted not in (None, ""):
             _set(document, path, converted)
-    order = list(_PROJECT_ORDER) + [s.name for s in form.level("项目")]
-    names = [str(scope.get("项目名称", "项目")) for scope in values.projects]
+    order = [spec.key for spec in form.project_fields]
+    name = form.role_path("名称") or ""
+    names = [str(scope.get(name, "项目")) for scope in values.projects]
     stems = [project_stem(i, len(names), name) for i, name in enumerate(names, start=1)]
     document["项目顺序"] = stems
     files = [out_dir / "document.yaml"]
@@ -338,7 +414,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         path = out_dir / f"{stem}.yaml"
         dump(_project_yaml(scope, form, order), path)
         files.append(path)
-    report = ImportReport(files, unplaced, [], m.TARGET_KIND)
+    report = ImportReport(files, unplaced, [], form.kind)
     verify_import(out_dir, report)
     return report
 

@@ -26,6 +26,7 @@ from builder.cycle.importread import (
     EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
     read_blocks, tracked_changes,
 )
+from builder.cycle.importlabels import evaluation_form_labels, recognised, target_form_labels
 from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
 
@@ -34,29 +35,34 @@ __all__ = ["ImportProblem", "ImportReport", "import_docx"]
 
 
 def _target_yaml(p: TargetProject):
+    """A 申报 project's source, in the shipped form's order and keys."""
     from ruamel.yaml.comments import CommentedMap as Map
 
+    labels = target_form_labels()
+    table = labels.money.table
     data = Map()
     for label in TARGET_LABELS:
         if label in p.fields:
             data[label] = p.fields[label]
-    left, right = Map(), Map()
-    for key in ("合计", "财政资金", "其他资金"):
-        if key in p.left and not (key == "合计" and p.left[key] is None):
-            left[key] = money(p.left[key])
-    for key in ("合计", "当年财政拨款", "上年结转资金", "其他资金"):
-        if key in p.right and not (key == "合计" and p.right[key] is None):
-            right[key] = money(p.right[key])
-    data["项目资金"] = Map([("项目资金总额", left), ("年度资金申请总额", right)])
+    sides = []
+    for column, values in zip(table.columns, (p.left, p.right)):
+        side = Map()
+        for row in column.rows:
+            if row in values and not (row == table.total_row and values[row] is None):
+                side[row] = money(values[row])
+        sides.append((column.key, side))
+    data[labels.money.key] = Map(sides)
     narrative = Map()
+    reference = next((s for s in labels.narrative.fields if s.has_default and not s.skeleton), None)
     for section in SECTION_NAMES:
         lines = p.sections.get(section)
-        if section == "绩效目标" and (not lines or lines == [m.DEFAULT_GOAL_REFERENCE]):
+        if reference is not None and section == reference.key and (not lines or lines == list(reference.default)):
             continue
         if not lines:
             continue
-        if section == "年度预算安排":
-            plan = structured_budget(lines, p.right.get("合计"))
+        spec = labels.form.field(f"{labels.narrative.key}.{section}")
+        if spec is not None and spec.kind == "预算安排":
+            plan = structured_budget(lines, p.right.get(table.total_row))
             if plan is not None:
                 lead, items = plan
                 value = Map()
@@ -69,48 +75,57 @@ def _target_yaml(p: TargetProject):
                 narrative[section] = value
                 continue
         narrative[section] = text_block(lines)
-    data["情况说明"] = narrative
+    data[labels.narrative.key] = narrative
     if p.total_goal is not None:
-        data["项目总目标"] = text_block(p.total_goal)
-    data["年度总体目标"] = text_block(p.annual_goal) if p.annual_goal else None
-    data["绩效指标"] = indicator_tree(p.indicators, lambda payload: payload["指标值"])
+        data[labels.total_goal] = text_block(p.total_goal)
+    data[labels.annual_goal] = text_block(p.annual_goal) if p.annual_goal else None
+    data[labels.indicators] = indicator_tree(p.indicators, lambda payload: payload[_target_column(labels)])
     return data
 
 
+def _target_column(labels) -> str:
+    spec = labels.form.field(labels.indicators)
+    column = spec.indicators.column_with("目标值") if spec is not None else None
+    return column.key if column is not None else ""
+
+
 def _evaluation_yaml(p: EvaluationProject):
+    """A 自评 project's source, in the shipped form's order and keys."""
     from ruamel.yaml.comments import CommentedMap as Map
 
+    labels = evaluation_form_labels()
     data = Map()
-    if "项目名称" in p.fields:
-        data["项目名称"] = p.fields["项目名称"]
-    data["二级构成"] = p.is_part
-    for label in ("主管部门", "实施单位"):
-        if label in p.fields:
+    if labels.name in p.fields:
+        data[labels.name] = p.fields[labels.name]
+    data[labels.part] = p.is_part
+    for label in labels.fields:
+        if label != labels.name and label in p.fields:
             data[label] = p.fields[label]
+    parts = next((s.key for s in labels.form.project_fields if "组成" in s.roles), "")
     if p.parts:
-        data["组成"] = flow(list(p.parts))
+        data[parts] = flow(list(p.parts))
     else:
         funds = Map()
         for label in EVALUATION_ROWS:
             row = p.funds.get(label, [None, None, None])
             funds[label] = flow([money(v) for v in row])
-        data["项目资金"] = funds
+        data[labels.money.key] = funds
     if p.execution_weight is not None:
-        data["预算执行分值"] = score(p.execution_weight)
+        data[labels.weight] = score(p.execution_weight)
     if p.expected:
-        data["预期目标"] = text_block(p.expected)
+        data[labels.expected] = text_block(p.expected)
     if p.achieved:
-        data["实际完成情况"] = text_block(p.achieved)
+        data[labels.achieved] = text_block(p.achieved)
 
     def leaf(payload: dict):
         value = Map()
-        for key in ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"):
+        for key in (labels.target, labels.actual, labels.score_weight, labels.score, labels.deviation):
             if key in payload:
                 item = payload[key]
                 value[key] = score(item) if isinstance(item, Decimal) else item
         return value
 
-    data["绩效指标"] = indicator_tree(p.indicators, leaf)
+    data[labels.indicators] = indicator_tree(p.indicators, leaf)
     return data
 
 
@@ -142,17 +157,20 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
 # ---------------------------------------------------------------- import
 
 def detect_kind(blocks: list[Para | Table]) -> str:
+    """The shipped form a hand-typed .docx is in: the one whose ``导入.认出`` labels its tables hold."""
     paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
     cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
-    if {"全年执行数", "实际完成值"} & cell_keys:
-        return m.EVALUATION_KIND
-    if {"项目性质", "年度资金申请总额"} & cell_keys:
-        return m.TARGET_KIND
-    titled = any("绩效自评表" in k or "绩效目标申报表" in k for k in paragraph_keys)
+    forms = (evaluation_form_labels().form, target_form_labels().form)  # a 自评's labels first: they are rarer
+    for form in forms:
+        if set(recognised(form)) & cell_keys:
+            return form.kind
+    titled = any(form.name[-5:] in k for form in forms for k in paragraph_keys)
     if titled:  # the title of a form, but not the shipped form's tables: a bureau's own form
+        known = "”“".join(label for form in forms for label in recognised(form))
         raise ImportProblem("这份文件不是 budgetdoc 认得的表单：标题像申报表或自评表，表格却不是标准表单的"
-                            "（没有“项目性质”“年度资金申请总额”或“全年执行数”等栏）；本局表单请加 --form 指明表单定义和模板")
-    raise ImportProblem("无法识别文档类型：既不是绩效目标申报表（财政支出项目绩效目标申报表），也不是绩效自评表（财政项目支出绩效自评表）")
+                            f"（没有“{known}”等栏）；本局表单请加 --form 指明表单定义和模板")
+    names = "，也不是".join(f"{form.kind}表（{form.name}）" for form in reversed(forms))
+    raise ImportProblem(f"无法识别文档类型：既不是{names}")
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -178,16 +196,18 @@ def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
     A structured 年度预算安排 (明细) stays in the YAML."""
     sections = []
     if kind == m.TARGET_KIND:
-        narrative = data.get("情况说明") or {}
+        group = target_form_labels().narrative.key
+        narrative = data.get(group) or {}
         for section in list(narrative):
             value = narrative[section]
             if isinstance(value, str):
                 sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
                 del narrative[section]
-        if not narrative and "情况说明" in data:
-            del data["情况说明"]
+        if not narrative and group in data:
+            del data[group]
     else:
-        for section in ("预期目标", "实际完成情况"):
+        labels = evaluation_form_labels()
+        for section in (labels.expected, labels.achieved):
             if isinstance(data.get(section), str):
                 sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
                 del data[section]

@@ -12,6 +12,7 @@ from builder.model import core as m
 from builder.model.values import (
     CENT, TEN_THOUSAND, ValueProblem, format_wan, format_wan_short, parse_indicator_value,
 )
+from builder.cycle.importlabels import target_form_labels
 from builder.cycle.importread import (
     Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells,
     one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells,
@@ -20,22 +21,23 @@ from builder.cycle.importread import (
 
 # ---------------------------------------------------------------- 绩效目标申报
 
-SECTION_NAMES = ("项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排", "绩效目标")
+# every label below is the shipped 绩效目标申报 form's (builder/forms/绩效目标申报.yaml)
+_L = target_form_labels()
+SECTION_NAMES = _L.sections
+_NARRATIVE = _L.narrative.label if _L.narrative else ""
 _SECTION = re.compile(
     r"^\s*([一二三四五六七])\s*[、.．,，]?\s*(" + "|".join(SECTION_NAMES) + r")\s*[:：]?\s*(.*)$", re.S
 )
-_NARRATIVE_HEAD = re.compile(r"^项目经费情况说明(\d*)$")
-_TARGET_FORM_HEAD = re.compile(r"^(.*?)财政(?:项目支出|支出项目)绩效目标申报表(\d*)$")
+_NARRATIVE_HEAD = _L.narrative_title
+_TARGET_FORM_HEAD = _L.title
 YEAR_SUBTITLE = re.compile(r"^\((\d{4})年度?\)$")
 UNIT_YEAR = re.compile(r"^(.+?)\s*(\d{4})\s*年度?$")
 
-TARGET_LABELS = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期")
-# a 项目资金 label (其中： removed) → (column, key); 其他资金 is on both sides
-TARGET_FUND_LABELS = {
-    "项目资金总额": ("left", "合计"), "财政资金": ("left", "财政资金"),
-    "年度资金申请总额": ("right", "合计"), "当年财政拨款": ("right", "当年财政拨款"),
-    "上年结转资金": ("right", "上年结转资金"), "其他资金": (None, "其他资金"),
-}
+TARGET_LABELS = _L.fields
+# a 项目资金 label (其中： removed) → (column, key); a row of both columns (其他资金) has None: the layout decides
+_SIDES = ("left", "right")
+TARGET_FUND_LABELS = {label: (None if side is None else _SIDES[side], key) for label, (side, key) in _L.fund_labels.items()}
+_SHARED = tuple(label for label, (side, _) in TARGET_FUND_LABELS.items() if side is None)
 
 
 def _fund_label(key: str) -> str | None:
@@ -69,11 +71,11 @@ class _TargetForm(Form):
             self.mode = "indicators"
             self.ind_header = [(self.indicator_role(c.key), c.col) for c in row]
             return
-        if any(k.startswith("项目总目标") or k.startswith("年度总体目标") for k in keys):
+        if any(k.startswith(_L.total_goal) or k.startswith(_L.annual_goal) for k in keys):
             self.mode = "goal"
             self.p.goal_seen = True
             self.goal_header = [
-                ("total" if c.key.startswith("项目总目标") else "annual" if c.key.startswith("年度总体目标") else None,
+                ("total" if c.key.startswith(_L.total_goal) else "annual" if c.key.startswith(_L.annual_goal) else None,
                  c.col) for c in row
             ]
             return
@@ -112,7 +114,7 @@ class _TargetForm(Form):
             self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：“{label}”重复出现，未导入：{short(one_line(cell))}")
             return
         text = one_line(cell)
-        if label in ("计划开始日期", "计划完成日期"):
+        if label in _L.dates:
             date = parse_date(text)
             if date is None:
                 self.unplaced.append(f"{self.p.where}：{label}“{text}”无法识别为日期，未导入（应写成 2025-01-01）")
@@ -131,7 +133,7 @@ class _TargetForm(Form):
                 self.factor = TEN_THOUSAND
             cells = cells[1:]
         labels = [c for c in cells if _fund_label(c.key)]
-        others = [c for c in labels if _fund_label(c.key) == "其他资金"]
+        others = [c for c in labels if _fund_label(c.key) in _SHARED]
         i = 0
         while i < len(cells):
             cell = cells[i]
@@ -145,7 +147,7 @@ class _TargetForm(Form):
             value = cells[i + 1] if i + 1 < len(cells) and not _fund_label(cells[i + 1].key) else None
             i += 2 if value is not None else 1
             side, key = TARGET_FUND_LABELS[label]
-            if label == "年度资金申请总额":
+            if label == _L.column_label(1):
                 self.right_col = cell.col
             if side is None:  # 其他资金: left or right column
                 if self.right_col is not None:
@@ -153,9 +155,9 @@ class _TargetForm(Form):
                 elif len(others) > 1:
                     side = "left" if cell is others[0] else "right"
                 else:
-                    side = "left" if "其他资金" not in self.p.left else "right"
+                    side = "left" if key not in self.p.left else "right"
             target = self.p.left if side == "left" else self.p.right
-            title = "项目资金总额" if side == "left" else "年度资金申请总额"
+            title = _L.column_label(_SIDES.index(side))
             if key in target:
                 self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：{title}.{key} 重复出现，未导入")
                 continue
@@ -230,7 +232,7 @@ class TargetReader:
         last_form: _TargetForm | None = None
         for block in self.blocks:
             if isinstance(block, Table):
-                if has_label(block, "项目名称"):
+                if has_label(block, _L.name):
                     where = f"申报表 {len(self.forms) + 1}"
                     form = _TargetForm(TargetProject(where, number=form_number), doc.unplaced, doc.notes)
                     form.feed(block)
@@ -270,7 +272,7 @@ class TargetReader:
                     if found:
                         section = found[2]
                         if section in narrative.sections:
-                            doc.notes.append(f"项目经费情况说明 {narrative.number or ''}：“{section}”出现两次，内容合并")
+                            doc.notes.append(f"{_NARRATIVE} {narrative.number or ''}：“{section}”出现两次，内容合并")
                         narrative.sections.setdefault(section, [])
                         rest = found[3].strip()
                         if rest:
@@ -279,7 +281,7 @@ class TargetReader:
                     if section:
                         narrative.sections[section].append(line.strip())
                         continue
-                    doc.unplaced.append(f"项目经费情况说明 {narrative.number or ''} 中标题之前的文字未导入：“{short(line)}”")
+                    doc.unplaced.append(f"{_NARRATIVE} {narrative.number or ''} 中标题之前的文字未导入：“{short(line)}”")
                     continue
                 doc.unplaced.append(f"表格之外的文字未导入：“{short(line)}”")
         self.finish()
@@ -322,14 +324,14 @@ class TargetReader:
             if match is None and candidates and not numbered:
                 match = candidates[0]
             if match is None:
-                doc.notes.append(f"{project.where}（{project.fields.get('项目名称', '')}）没有对应的项目经费情况说明")
+                doc.notes.append(f"{project.where}（{project.fields.get(_L.name, '')}）没有对应的{_NARRATIVE}")
             else:
                 match.used = True
                 project.sections = match.sections
             doc.projects.append(project)
         for narrative in self.narratives:
             if not narrative.used:
-                doc.unplaced.append(f"项目经费情况说明 {narrative.number or ''} 没有对应的申报表，未导入")
+                doc.unplaced.append(f"{_NARRATIVE} {narrative.number or ''} 没有对应的申报表，未导入")
         if not doc.projects:
             doc.notes.append("文档中没有找到申报表（带“项目名称”的表格）")
         for project in doc.projects:
@@ -347,20 +349,20 @@ class TargetReader:
 
     def check_project(self, project: TargetProject) -> None:
         notes = self.doc.notes
-        name = project.fields.get("项目名称", project.where)
+        name = project.fields.get(_L.name, project.where)
         for label in TARGET_LABELS:
             if label not in project.fields:
                 notes.append(f"{project.where}（{name}）：没有找到“{label}”，源文件中缺此项")
         if project.sections or any(n.used for n in self.narratives):
             for section in SECTION_NAMES[:-1]:
                 if not project.sections.get(section):
-                    notes.append(f"{project.where}（{name}）：项目经费情况说明中没有找到“{section}”，源文件中缺此项")
-        for side, title in (("left", "项目资金总额"), ("right", "年度资金申请总额")):
+                    notes.append(f"{project.where}（{name}）：{_NARRATIVE}中没有找到“{section}”，源文件中缺此项")
+        for side, title in zip(_SIDES, (c.label for c in _L.columns)):
             values = project.left if side == "left" else project.right
             if values.get("合计") is None:
                 notes.append(f"{project.where}（{name}）：{title}一格为空或未找到，生成时由各项相加")
         if project.total_goal is None:
-            notes.append(f"{project.where}（{name}）：没有找到项目总目标，源文件中缺此项")
+            notes.append(f"{project.where}（{name}）：没有找到{_L.total_goal}，源文件中缺此项")
         if not project.indicators:
             notes.append(f"{project.where}（{name}）：没有找到绩效指标")
 
@@ -373,7 +375,7 @@ class TargetReader:
         if summary.get("万元") is not None:
             total = sum((p.right.get("合计") or Decimal(0) for p in doc.projects), Decimal(0))
             if Decimal(summary["万元"]) != Decimal(format_wan(total)):
-                doc.notes.append(f"绩效目标设置情况写的项目预算资金 {summary['万元']} 万元与各项目年度资金申请总额之和"
+                doc.notes.append(f"绩效目标设置情况写的项目预算资金 {summary['万元']} 万元与各项目{_L.annual_label}之和"
                                  f" {format_wan(total)} 万元不同（生成时按各项目计算）")
 
 
