@@ -17,12 +17,43 @@ properties and the table grid is used (no images, links or fields reach the page
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from urllib.parse import urlsplit
 
 from lxml import etree
 from markupsafe import Markup, escape
 
 from builder.output.html.trace import strip_marks
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def safe_href(url) -> str | None:
+    """The link's target when its scheme is one a published page may link to, else None."""
+    if not isinstance(url, str):
+        return None
+    cleaned = _CONTROL.sub("", url)  # "java\tscript:" is javascript: to a browser
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return None
+    return cleaned if scheme in SAFE_SCHEMES else None
+
+
+def _links(package: bytes) -> dict[str, str]:
+    """The body's external link targets by relationship id (only those a page may link to)."""
+    rels = _part(package, "word/_rels/document.xml.rels")
+    if not rels:
+        return {}
+    out = {}
+    for rel in etree.fromstring(rels, etree.XMLParser(**_PARSER)):
+        target = safe_href(rel.get("Target"))
+        if rel.get("TargetMode") == "External" and target:
+            out[rel.get("Id", "")] = target
+    return out
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -102,6 +133,7 @@ class _Writer:
         self.looks = looks or {}
         self.referenced: list[str] = []
         self.decorations = decorations or {}  # holder element → Decoration
+        self.links: dict[str, str] = {}  # relationship id → a safe link target
 
     def run(self, r) -> str:
         rpr = r.find(f"{W}rPr")
@@ -140,6 +172,9 @@ class _Writer:
         for node in element:
             if node.tag == f"{W}r":
                 out.append(self.run(node))
+            elif node.tag == f"{W}hyperlink" and node.get(f"{R}id") in self.links:
+                href = escape(self.links[node.get(f"{R}id")])
+                out.append(f'<a href="{href}" rel="noopener noreferrer nofollow">{self.runs(node)}</a>')
             elif node.tag in (f"{W}hyperlink", f"{W}ins", f"{W}smartTag", f"{W}sdt", f"{W}sdtContent",
                               f"{W}fldSimple", f"{W}customXml"):
                 out.append(self.runs(node))  # their runs' words (no link target is kept)
@@ -258,6 +293,7 @@ def docx_body_html(package: bytes, decorate=None) -> Markup:
             if note.get(f"{W}type") in (None, "normal"):
                 notes[note.get(f"{W}id", "")] = note.findall(f"{W}p")
     writer = _Writer(notes, _style_looks(_part(package, "word/styles.xml")), decorations)
+    writer.links = _links(package)
     sheets, current = [], []
     body = root.find(f"{W}body")
     for node in body if body is not None else ():
