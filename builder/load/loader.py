@@ -96,6 +96,7 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
     if fields is INVALID or not valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
         return Loaded(folder, None, problems.items)
     kind = fields["文档类型"]
+    spec = _form_of(kind, form_node, folder)
     evaluation_schema = evaluation_form_schema(form)
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
     overlay = markdown.finish(kind, ordered, {s.stem for s in sources.projects}, fields[FORMAT_KEY], ctx)
@@ -107,9 +108,9 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         if root is not source.root:
             source = SourceFile(source.path, root)
         if kind == m.TARGET_KIND:
-            project = _build_target_project(source, ctx, project_schema, form)
+            project = _build_target_project(source, ctx, project_schema, form, spec)
         else:
-            project = _build_evaluation_project(source, ctx, evaluation_schema, form)
+            project = _build_evaluation_project(source, ctx, evaluation_schema, form, spec)
         if project is not None:
             projects.append(replace(project, markdown=pieces) if pieces else project)
     if kind == m.EVALUATION_KIND:
@@ -133,6 +134,14 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("文档")} if form else {},
     )
     return Loaded(folder, document, problems.items)
+
+
+def _form_of(kind: str, node, folder: Path):
+    """The document's form in the form language (builder.forms.formdef): the shipped form, or the
+    document's own (a legacy edit expanded). Its problems are the ones ``load_form`` reported."""
+    from builder.forms.formdef import form_for
+
+    return form_for(kind, node, Context(Problems()), folder)
 
 
 def _waivers(entries) -> tuple[m.Waiver, ...]:
@@ -200,7 +209,7 @@ def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
 
 
 def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TARGET_PROJECT_SCHEMA,
-                          form=None) -> m.TargetProject | None:
+                          form=None, spec=None) -> m.TargetProject | None:
     if not _root_is_mapping(source, ctx):
         return None
     fields = schema.convert(source.root, ctx, "")
@@ -246,6 +255,8 @@ def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TAR
         waivers=_waivers(fields["忽略"]),
         extra=extra,
         indicator_sets=sets,
+        form=spec,
+        values=_values(spec, fields, sets),
     )
 
 
@@ -298,7 +309,7 @@ _EMPTY_ROW = (None, None, None)
 
 
 def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
-                              form=None) -> m.EvaluationProject | None:
+                              form=None, spec=None) -> m.EvaluationProject | None:
     if not _root_is_mapping(source, ctx):
         return None
     fields = schema.convert(source.root, ctx, "")
@@ -339,7 +350,35 @@ def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record =
         locations=locations,
         waivers=_waivers(fields["忽略"]),
         extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
+        form=spec,
+        values=_values(spec, fields, {g.key: tuple(indicators) for g in spec.indicator_fields()} if spec else {}),
     )
+
+
+def _values(spec, fields: dict, sets: dict) -> dict:
+    """The project's values by the keys of its form (FormAccess), indicators as built here."""
+    if spec is None:
+        return {}
+    from builder.forms.formvalues import project_values
+
+    return {**project_values(spec, fields), **sets}
+
+
+def _parent_values(project, parts: list) -> dict:
+    """A parent's values: each 组成相加 money table summed over its parts, each 组成合并 text its
+    parts' texts when it has none of its own."""
+    from builder.forms.formvalues import MoneyValues, set_value
+
+    values = project.values
+    if project.form is None:
+        return values
+    for spec in project.form.money_tables():
+        if spec.table.parent_rule:
+            values = set_value(values, spec.path, MoneyValues.summed([p.values[spec.key] for p in parts]))
+    for spec in project.form.fields_with("组成合并"):
+        if not project.get(spec.path):
+            values = set_value(values, spec.path, tuple(t for p in parts for t in (p.get(spec.path) or ())))
+    return values
 
 
 def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: Context) -> list[m.EvaluationProject]:
@@ -388,6 +427,7 @@ def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: 
             expected=project.expected or tuple(t for p in parts for t in p.expected),
             achieved=project.achieved or tuple(t for p in parts for t in p.achieved),
             markdown=markdown,
+            values=_parent_values(project, parts),
         ))
     return resolved
 

@@ -108,8 +108,41 @@ class Narrative:
     goal_reference: tuple[str, ...]  # 绩效目标
 
 
+class FormAccess:
+    """What a rule or a renderer asks a project through its form (docs/forms.md): a field by its
+    path, the value playing a role, a printed label. ``form`` is a builder.forms.formspec.Form and
+    ``values`` the project's fields by key (分组 → dict, 金额表 → MoneyValues …)."""
+
+    def get(self, path: str):
+        """The value at a dotted source path (a money cell's is its computed value); None if none."""
+        value = self.values
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif hasattr(value, "cells"):
+                return value.get(".".join(parts[i:]))
+            else:
+                return None
+        return value
+
+    def role_path(self, name: str) -> str | None:
+        return self.form.role_path(name) if self.form is not None else None
+
+    def role(self, name: str):
+        """The value playing role ``name``; None when the form lacks the role or the value is blank."""
+        path = self.role_path(name)
+        if path is None:
+            return None
+        value = self.get(path)
+        return None if value in (None, "", ()) else value
+
+    def label(self, path: str) -> str:
+        return self.form.label(path) if self.form is not None else path.rsplit(".", 1)[-1]
+
+
 @dataclass(frozen=True)
-class TargetProject:
+class TargetProject(FormAccess):
     """A project of a 绩效目标申报 document."""
 
     stem: str
@@ -136,6 +169,9 @@ class TargetProject:
     # converted fragment (builder.read.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
     # hold the same words, for the checks, diff and the workbook
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
+    # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
+    form: object = field(default=None, compare=False, repr=False)
+    values: dict = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -162,7 +198,7 @@ class EvaluationFunds:
 
 
 @dataclass(frozen=True)
-class EvaluationProject:
+class EvaluationProject(FormAccess):
     """A project of a 绩效自评 document; a parent lists its parts in ``parts``."""
 
     stem: str
@@ -181,6 +217,9 @@ class EvaluationProject:
     waivers: tuple[Waiver, ...] = ()  # 忽略
     extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
+    # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
+    form: object = field(default=None, compare=False, repr=False)
+    values: dict = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:

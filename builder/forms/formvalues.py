@@ -1,0 +1,128 @@
+"""The values of a form's fields as the model keeps them: money tables with their totals computed
+(or left blank) and checked, typed table rows, sums over projects (docs/forms.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterator
+
+from builder.forms import formkinds as fs
+from builder.model import core as m
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class MoneyValues:
+    """The cells of one money table of one project: address → Decimal (None: blank)."""
+
+    table: object  # builder.forms.formspec.MoneyTable
+    cells: dict = field(default_factory=dict)
+    written: frozenset = frozenset()  # the addresses written in the source
+
+    def get(self, address: str) -> Decimal | None:
+        return self.cells.get(address)
+
+    def column_rows(self, column: str) -> list[tuple]:
+        return [(cell, self.cells.get(cell.address)) for cell in self.table.column_cells(column)]
+
+    def total(self, column: str) -> Decimal | None:
+        if self.table.total_row is None:
+            return None
+        return self.cells.get(self.table.address(self.table.total_row, column))
+
+    @classmethod
+    def from_converted(cls, table, converted) -> "MoneyValues":
+        """A converted 金额表 record (builder.forms.formschema) → its cells, 合计 computed when the
+        form says ``不写时: 计算``."""
+        converted = converted if isinstance(converted, dict) else {}
+        cells: dict[str, Decimal | None] = {}
+        written = set()
+        absent = []
+        for column in table.columns:
+            if table.layout == fs.BY_COLUMN:
+                values = converted.get(column.key)
+                if values is None and column.absent_total:
+                    absent.append(column)
+                for row in column.rows:
+                    value = values.get(row) if isinstance(values, dict) else None
+                    cells[table.address(row, column.key)] = value
+                    if isinstance(values, dict) and row in values.get("_locs", {}):
+                        written.add(table.address(row, column.key))
+            else:
+                index = table.columns.index(column)
+                for row in column.rows:
+                    values = converted.get(row)
+                    cells[table.address(row, column.key)] = values[index] if isinstance(values, (tuple, list)) else None
+                    if row in converted.get("_locs", {}):
+                        written.add(table.address(row, column.key))
+        if table.when_blank == fs.COMPUTE and table.total_row is not None:
+            for column in table.columns:
+                if column in absent:
+                    continue
+                address = table.address(table.total_row, column.key)
+                if address in cells and cells[address] is None:
+                    cells[address] = sum((cells[c.address] for c in table.column_cells(column.key)
+                                          if not c.is_total and cells[c.address] is not None), ZERO)
+        for column in absent:  # a legacy form without this column: its 合计 is the named cell's
+            cells[table.address(table.total_row, column.key)] = cells.get(column.absent_total)
+        return cls(table, cells, frozenset(written))
+
+    @staticmethod
+    def summed(tables: list["MoneyValues"]) -> "MoneyValues":
+        """Cell by cell Σ (a parent's money; document totals): None when every cell is None."""
+        table = tables[0].table
+        cells = {}
+        for cell in table.cells():
+            present = [t.cells.get(cell.address) for t in tables if t.cells.get(cell.address) is not None]
+            cells[cell.address] = sum(present, ZERO) if present else None
+        return MoneyValues(table, cells, frozenset())
+
+    def findings(self, project) -> Iterator:
+        """The 合计 and relation checks of the form (docs/forms.md §金额表) — run by the rules."""
+        from builder.forms.moneychecks import money_findings
+
+        yield from money_findings(self, project)
+
+
+def finish(spec, converted):
+    """A converted value → the model's value of that field."""
+    kind = spec.kind
+    if kind in ("段落", "名单"):
+        return tuple(converted or ())
+    if kind == "文本":
+        return converted if converted is not None else ""
+    if kind == fs.GROUP:
+        values = converted if isinstance(converted, dict) else {}
+        return {sub.key: finish(sub, values.get(sub.key)) for sub in spec.fields}
+    if kind == fs.TABLE:
+        return tuple({c.key: finish(c, row.get(c.key)) for c in spec.columns} for row in (converted or ()))
+    if kind == fs.MONEY_TABLE:
+        return MoneyValues.from_converted(spec.table, converted)
+    if kind == fs.BUDGET:
+        if isinstance(converted, dict):
+            return m.BudgetPlan(tuple(converted["说明"]), tuple(budget_item(item) for item in converted["明细"]))
+        return tuple(converted or ())
+    return converted
+
+
+def budget_item(fields: dict) -> m.BudgetItem:
+    return m.BudgetItem(
+        name=fields["名称"], amount=fields["金额"], formula=fields["算式"] or "", note=fields["说明"] or "",
+        items=tuple(budget_item(item) for item in fields["明细"] or ()), location=fields["_locs"][""],
+    )
+
+
+def project_values(form, fields: dict) -> dict:
+    """Every project field of ``form`` from a converted project record (indicator fields: the rows;
+    the loader puts the indicators there)."""
+    return {spec.key: finish(spec, fields.get(spec.key)) for spec in form.project_fields}
+
+
+def set_value(values: dict, path: str, value) -> dict:
+    """A copy of ``values`` with the field at ``path`` (dotted, 分组 nested) replaced."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return {**values, head: value}
+    return {**values, head: set_value(dict(values.get(head) or {}), rest, value)}
