@@ -38,7 +38,7 @@ def _table(page: str, project: str):
     tree = lhtml.fromstring(page)
     tables = tree.xpath(f'//table[@data-project="{project}"]')  # a page with findings (traced)
     if not tables:  # the publishable page: the tables of the sheet printing the project's name
-        tables = [t for s in tree.xpath("//section") if any(_words(td) == project for td in s.iter("td"))
+        tables = [t for s in tree.xpath("//section") if any(_words(td).startswith(project) for td in s.iter("td"))
                   for t in s.xpath(".//table")]
     assert tables, f"no form for {project}"
     holder = lhtml.Element("div")

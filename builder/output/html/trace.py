@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from builder.read.markdown import MARKER
 
 OPEN, MID, CLOSE = "\ue010", "\ue011", "\ue012"
+ROW_NAMES = ("name",)  # language.md §9: the English indicator row's own name (its 三级 cell)
 MARKS = re.compile(f"{OPEN}(\\d+){MID}|{CLOSE}")
 
 
@@ -149,6 +150,8 @@ def _path(document, project, rest: tuple, english, indicator_aliases, indicator_
         if found:
             name = rest[2] if len(rest) > 2 and isinstance(rest[2], str) else ""
             column = _column_key(spec, name) if spec is not None and name else name
+            if spec is not None and name and not column and name not in ROW_NAMES:
+                column = name  # the row's 一级/二级 cells: a part below the row, so its 名称 cell is nearer
             return f"{found}.{column}" if column else found
     words = [part for part in rest if isinstance(part, str)]
     for length in range(len(words), 0, -1):
