@@ -255,7 +255,7 @@ def test_interrupted_during_the_pdf_stage_leaves_no_libreoffice_and_no_temporary
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "builder", "build", str(sources), "--out", str(out),
                                 "--format", "docx,pdf"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=Path(__file__).resolve().parent.parent)
+                               text=True, cwd=Path(__file__).resolve().parents[2])
 
     def converting() -> bool:
         if mode == "hang":

@@ -53,7 +53,7 @@ def test_each_input_is_opened_once_per_build(folder, tmp_path, monkeypatch):
     from builder.render.template import TEMPLATE_DIR
 
     monkeypatch.delattr(os, "fork")  # builder.render.bounded renders in this process without it
-    watched = [folder.resolve(), TEMPLATE_DIR.resolve(), (Path(__file__).parent.parent / "builder" / "profiles").resolve()]
+    watched = [folder.resolve(), TEMPLATE_DIR.resolve(), (Path(__file__).resolve().parents[2] / "builder" / "check" / "profiles")]
     opened: dict[str, int] = {}
 
     def note(path):

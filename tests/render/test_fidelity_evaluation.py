@@ -10,7 +10,7 @@ from pathlib import Path
 from builder.read.docxtext import Paragraph, TableRow, read_items
 from fidelity.facts import missing_facts, read_facts
 
-FACTS = Path(__file__).parent / "fidelity" / "seed003_facts.txt"
+FACTS = Path(__file__).resolve().parents[1] / "fidelity" / "seed003_facts.txt"
 
 
 def test_every_fact_of_seed_003_in_order(built_documents):

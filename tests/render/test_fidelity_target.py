@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fidelity.facts import missing_facts, read_facts
 
-FACTS = Path(__file__).parent / "fidelity" / "seed000_facts.txt"
+FACTS = Path(__file__).resolve().parents[1] / "fidelity" / "seed000_facts.txt"
 
 
 def test_every_fact_of_seed_000_in_order(built_documents):
