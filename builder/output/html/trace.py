@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from builder.forms.derived import derived_for
 from builder.read.markdown import MARKER
 
 OPEN, MID, CLOSE = "\ue010", "\ue011", "\ue012"
@@ -100,7 +101,19 @@ def _english_names(form) -> tuple[dict[str, str], dict[str, object]]:
             for cell in spec.table.cells():
                 if cell.alias:
                     names[f"{alias.name}.{cell.alias}"] = f"{spec.path}.{cell.address}"
+    names.update(_derived_fields(form))
     return names, indicators
+
+
+def _derived_fields(form) -> dict[str, str]:
+    """A document-level derived value (项目个数, project_count) → the 文档 field computed as it alone
+    (the form's 计算), so a finding of that field sits beside the value the page prints."""
+    found: dict[str, str] = {}
+    for derived in derived_for(form, "文档"):
+        spec = next((s for s in form.walk("文档") if s.compute == (derived.chinese,)), None)
+        if spec is not None:
+            found.update({name: spec.path for name in (derived.chinese, derived.english) if name})
+    return found
 
 
 def _column_key(spec, name) -> str:
