@@ -53,7 +53,7 @@ def check_summary(document: m.Document):
 @rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标（本局表单：其指标体系的每个一级指标，每组指标各自）",
       kinds=BOTH)
 def check_coverage(document: m.Document):
-    form = getattr(document, "form", None)
+    form = getattr(document, "custom_form", None)
     wanted = tuple(form.framework) if form is not None else ("产出指标", "效益指标", "满意度指标")
     for project in document.projects:
         sets = getattr(project, "indicator_sets", None) or {"绩效指标": project.indicators}

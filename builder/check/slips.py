@@ -231,7 +231,7 @@ def _placeholder_pattern(form) -> re.Pattern:
 @rule("SKELETON", WARNING, "没有留下 budgetdoc init、budgetdoc new 项目 所写骨架的示例文字（如“区某某办公室”“文件依据：……”）",
       kinds=BOTH)
 def check_skeleton_text(document: m.Document):
-    pattern = _placeholder_pattern(document.form)
+    pattern = _placeholder_pattern(document.custom_form)
     told: set = set()
     for item in text_fields(document):
         found = list(dict.fromkeys(match.group() for match in pattern.finditer(item.text)))

@@ -104,7 +104,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     from builder.cycle.writer import Num, dump, flow, indicator_tree, money, text_block
 
     document = _load_target(source)
-    form = document.form
+    form = document.custom_form
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -262,7 +262,7 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             written.append(target)
             continue
         data = yaml.load(accepted_text(path, source))
-        form = document.form
+        form = document.custom_form
         if path.stem == "document":
             data["年度"] = year
             for key in _FOLLOWED_FILES:

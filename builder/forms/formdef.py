@@ -231,7 +231,9 @@ def _extension(reader: Reader, level: str, entry, where: str, base: fs.Form, fie
     prefix = ""
     if level == "情况说明":
         prefix = next((s.path for s in fields if s.kind == fs.GROUP and s.key == level), level)
-    specs = parse_fields(reader, entry.node, prefix, where, unit)
+    # today's extension fields: a 段落 left out is no paragraph ([]), not null
+    specs = tuple(dataclasses.replace(s, default=[]) if s.kind == "段落" and not s.has_default else s
+                  for s in parse_fields(reader, entry.node, prefix, where, unit))
     if level == "文档":
         taken = set(ENGINE_KEYS) | {s.key for s in document_fields}
     elif level == "项目":
@@ -300,12 +302,19 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
     ``自评:`` (or the shipped 自评 with its framework) for a 自评 document naming a 申报 form."""
     if node is None:
         return shipped_form(kind)
-    form = load_form(node, ctx, folder, kind)
+    form = load_form(node, ctx, folder, _TARGET)  # a legacy edit without 基于 edits the 申报 form
     if form is None or form.kind == kind:
         return form
     if form.evaluation is not None and form.evaluation.kind == kind:
         return form.evaluation
     base = shipped_form(kind)
+    if form.legacy:  # today: the 自评 of a legacy edit has its framework and its 文档, 项目, 指标 fields
+        kept = {level: form.extensions[level] for level in (LEVELS[0], LEVELS[1], LEVELS[4])
+                if level in form.extensions}
+        fields = [_extend(spec, LEVELS[4], kept.get(LEVELS[4], ())) for spec in base.project_fields]
+        base = dataclasses.replace(
+            base, document_fields=base.document_fields + kept.get(LEVELS[0], ()),
+            project_fields=tuple(fields) + kept.get(LEVELS[1], ()), legacy=True, extensions=kept, name=form.name)
     return _reframe(dataclasses.replace(base, framework=form.framework, source=form.source, shipped=False))
 
 

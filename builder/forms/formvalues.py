@@ -91,13 +91,11 @@ def finish(spec, converted):
     kind = spec.kind
     if kind in ("段落", "名单"):
         return tuple(converted or ())
-    if kind == "文本":
-        return converted if converted is not None else ""
     if kind == fs.GROUP:
         values = converted if isinstance(converted, dict) else {}
         return {sub.key: finish(sub, values.get(sub.key)) for sub in spec.fields}
     if kind == fs.TABLE:
-        return tuple({c.key: finish(c, row.get(c.key)) for c in spec.columns} for row in (converted or ()))
+        return tuple({c.key: _cell(c, row.get(c.key)) for c in spec.columns} for row in (converted or ()))
     if kind == fs.MONEY_TABLE:
         return MoneyValues.from_converted(spec.table, converted)
     if kind == fs.BUDGET:
@@ -105,6 +103,12 @@ def finish(spec, converted):
             return m.BudgetPlan(tuple(converted["说明"]), tuple(budget_item(item) for item in converted["明细"]))
         return tuple(converted or ())
     return converted
+
+
+def _cell(column, value):
+    """A typed table's cell: a blank text cell is ""."""
+    value = finish(column, value)
+    return "" if value is None and column.kind == "文本" else value
 
 
 def budget_item(fields: dict) -> m.BudgetItem:

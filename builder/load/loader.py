@@ -17,10 +17,11 @@ from builder.model.schema import INVALID, Context, Record, suggest
 from builder.read.rawtree import Mapping, Scalar, describe
 from builder.read.markdown import FORMAT_KEY
 from builder.read.sources import SourceFile, find_document_folders, read_folder
-from builder.model.sourceschema import (
-    EVALUATION_PROJECT_SCHEMA, TARGET_PROJECT_SCHEMA, builtin_keys, evaluation_form_schema, form_schemas,
-    valid,
-)
+from builder.forms.formcompat import legacy_view
+from builder.forms.formdef import ENGINE_KEYS, form_for, shipped_form
+from builder.model.sourceschema import valid
+
+_KIND_KEY, _FORM_KEY = ENGINE_KEYS[0], ENGINE_KEYS[7]  # 文档类型, 表单
 
 
 # ---------------------------------------------------------------- loading
@@ -83,21 +84,20 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         return Loaded(folder, None, problems.items)
     if not _root_is_mapping(sources.document, ctx):
         return Loaded(folder, None, problems.items)
-    form = None
-    form_node = sources.document.root.get("表单")
-    if form_node is not None:
-        from builder.forms.form import load_form
-
-        form = load_form(form_node, ctx, folder, builtin_keys())
-        if form is None:
-            return Loaded(folder, None, problems.items)
-    document_schema, project_schema = form_schemas(form)
-    fields = document_schema.convert(sources.document.root, ctx, "")
-    if fields is INVALID or not valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
+    form_node = sources.document.root.get(_FORM_KEY)
+    if form_node is not None and not _form_reads(form_node, ctx, folder):
         return Loaded(folder, None, problems.items)
-    kind = fields["文档类型"]
-    spec = _form_of(kind, form_node, folder)
-    evaluation_schema = evaluation_form_schema(form)
+    spec = form_for(_written_kind(sources.document.root), form_node, ctx, folder)
+    if spec is None:
+        return Loaded(folder, None, problems.items)
+    fields = spec.document_schema().convert(sources.document.root, ctx, "")
+    if fields is INVALID or not valid(fields[_KIND_KEY], fields["年度"], fields["单位名称"]):
+        return Loaded(folder, None, problems.items)
+    kind = fields[_KIND_KEY]
+    if kind != spec.kind:  # 文档类型 written oddly (a space): the form of the converted kind
+        spec = form_for(kind, form_node, Context(Problems()), folder)
+    form = legacy_view(spec)  # today's form object, for the attributes built below
+    project_schema = spec.project_schema()
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
     overlay = markdown.finish(kind, ordered, {s.stem for s in sources.projects}, fields[FORMAT_KEY], ctx)
     projects = []
@@ -110,7 +110,7 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         if kind == m.TARGET_KIND:
             project = _build_target_project(source, ctx, project_schema, form, spec)
         else:
-            project = _build_evaluation_project(source, ctx, evaluation_schema, form, spec)
+            project = _build_evaluation_project(source, ctx, project_schema, form, spec)
         if project is not None:
             projects.append(replace(project, markdown=pieces) if pieces else project)
     if kind == m.EVALUATION_KIND:
@@ -121,27 +121,54 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         kind=kind,
         year=fields["年度"],
         unit_name=fields["单位名称"],
-        budget_units=fields["预算单位数"],
+        budget_units=fields.get("预算单位数"),
         projects=tuple(projects),
         folder=folder,
         source=sources.document.path,
         template=fields["模板"],
-        stated_summary={"项目数": fields["项目数"], "涉及项目预算资金": fields["涉及项目预算资金"]},
+        stated_summary={"项目数": fields.get("项目数"), "涉及项目预算资金": fields.get("涉及项目预算资金")},
         locations=dict(fields["_locs"]),
         rules=fields["规则"],
         waivers=_waivers(fields["忽略"]),
-        form=form,
-        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("文档")} if form else {},
+        form=spec,
+        custom_form=form,
+        extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else {},
     )
     return Loaded(folder, document, problems.items)
 
 
-def _form_of(kind: str, node, folder: Path):
-    """The document's form in the form language (builder.forms.formdef): the shipped form, or the
-    document's own (a legacy edit expanded). Its problems are the ones ``load_form`` reported."""
-    from builder.forms.formdef import form_for
+def _form_reads(node, ctx: Context, folder: Path) -> bool:
+    """Whether the document's form reads, its problems reported. Transitional: a legacy edit's
+    problems are worded by today's reader (builder.forms.form) while the form used is the one
+    builder.forms.formdef reads; a complete form's are formdef's."""
+    from builder.forms.form import load_form as legacy_load
+    from builder.model.sourceschema import builtin_keys
 
-    return form_for(kind, node, Context(Problems()), folder)
+    probe = Problems()
+    form = form_for(m.TARGET_KIND, node, Context(probe), folder)
+    if form is not None and not probe.errors:
+        return True
+    if form is None and probe.errors and not _is_legacy(probe):
+        ctx.problems.items.extend(probe.items)
+        return False
+    return legacy_load(node, ctx, folder, builtin_keys()) is not None and not probe.errors
+
+
+def _is_legacy(probe: Problems) -> bool:
+    """A definition without 项目: (parse_form's reading of a legacy edit) — told by formdef's problems,
+    which name the legacy keys' places (不用, 字段, 指标组 …) or none of a complete form's."""
+    from builder.forms.formdef import FORM_KEYS
+
+    complete = set(FORM_KEYS[FORM_KEYS.index("文档"):])
+    return not any(p.field.split(".")[0] in complete for p in probe.errors)
+
+
+def _written_kind(root: Mapping) -> str:
+    """文档类型 as written, for choosing the form before document.yaml is converted by it (a kind
+    that is no document kind is reported by that conversion; the 申报 form is used for it)."""
+    node = root.get(_KIND_KEY)
+    value = node.value if isinstance(node, Scalar) else None
+    return value.strip() if isinstance(value, str) and value.strip() in m.DOCUMENT_KINDS else m.TARGET_KIND
 
 
 def _waivers(entries) -> tuple[m.Waiver, ...]:
@@ -208,11 +235,12 @@ def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
     return False
 
 
-def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TARGET_PROJECT_SCHEMA,
+def _build_target_project(source: SourceFile, ctx: Context, schema: Record | None = None,
                           form=None, spec=None) -> m.TargetProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = schema.convert(source.root, ctx, "")
+    spec = spec or shipped_form(m.TARGET_KIND)
+    fields = (schema or spec.project_schema()).convert(source.root, ctx, "")
     groups = form.groups if form is not None else ("绩效指标",)
     if fields is INVALID or any(fields[g] is INVALID for g in groups) or not valid(
             *(value for key, value in fields.items() if key not in groups)):
@@ -240,16 +268,16 @@ def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TAR
         stem=source.stem,
         source=source.path,
         name=fields["项目名称"],
-        nature=fields["项目性质"] or "",
-        category=fields["项目类别"] or "",
+        nature=fields.get("项目性质") or "",
+        category=fields.get("项目类别") or "",
         authority=fields["主管部门"],
         implementer=fields["实施单位"],
         start=fields["计划开始日期"],
         end=fields["计划完成日期"],
         funds=_target_funds(funds, form),
         narrative=_narrative(narrative),
-        total_goal=tuple(fields["项目总目标"] or ()),
-        annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
+        total_goal=tuple(fields.get("项目总目标") or ()),
+        annual_goal=tuple(fields.get("年度总体目标")) if fields.get("年度总体目标") else None,
         indicators=tuple(i for group in groups for i in sets[group]),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
@@ -265,18 +293,18 @@ def _sum_present(*amounts) -> Decimal:
 
 
 def _target_funds(funds: dict, form=None) -> m.FundsTable:
-    left, right = funds["项目资金总额"], funds["年度资金申请总额"]
+    left, right = funds.get("项目资金总额"), funds["年度资金申请总额"]
     extra = tuple((spec.name, right[spec.name]) for spec in form.level("项目资金")) if form is not None else ()
     annual = right["合计"]
     if annual is None:
-        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"], *(v for _, v in extra))
+        annual = _sum_present(right.get("当年财政拨款"), right.get("上年结转资金"), right.get("其他资金"), *(v for _, v in extra))
     if left is None:  # a form without the whole-project column: the year's request
         left = {"合计": annual, "财政资金": None, "其他资金": None}
     total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
     return m.FundsTable(
         total=total, fiscal=left["财政资金"], total_other=left["其他资金"],
-        annual=annual, appropriation=right["当年财政拨款"], carryover=right["上年结转资金"],
-        annual_other=right["其他资金"], annual_extra=extra,
+        annual=annual, appropriation=right.get("当年财政拨款"), carryover=right.get("上年结转资金"),
+        annual_other=right.get("其他资金"), annual_extra=extra,
     )
 
 
@@ -291,15 +319,15 @@ def _budget_item(fields: dict) -> m.BudgetItem:
 def _narrative(fields: dict | None) -> m.Narrative:
     if fields is None:  # a form without 情况说明
         return m.Narrative((), (), (), (), (), (), ())
-    budget = fields["年度预算安排"]
+    budget = fields.get("年度预算安排")
     if isinstance(budget, dict):
         budget = m.BudgetPlan(tuple(budget["说明"]), tuple(_budget_item(item) for item in budget["明细"]))
     else:
         budget = tuple(budget or ())
     return m.Narrative(
-        overview=tuple(fields["项目概述"] or ()), basis=tuple(fields["立项依据"] or ()),
-        implementer=tuple(fields["实施主体"] or ()), plan=tuple(fields["实施方案"] or ()),
-        period=tuple(fields["实施周期"] or ()), budget=budget, goal_reference=tuple(fields["绩效目标"] or ()),
+        overview=tuple(fields.get("项目概述") or ()), basis=tuple(fields.get("立项依据") or ()),
+        implementer=tuple(fields.get("实施主体") or ()), plan=tuple(fields.get("实施方案") or ()),
+        period=tuple(fields.get("实施周期") or ()), budget=budget, goal_reference=tuple(fields.get("绩效目标") or ()),
     )
 
 
@@ -308,11 +336,12 @@ def _narrative(fields: dict | None) -> m.Narrative:
 _EMPTY_ROW = (None, None, None)
 
 
-def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
+def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record | None = None,
                               form=None, spec=None) -> m.EvaluationProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = schema.convert(source.root, ctx, "")
+    spec = spec or shipped_form(m.EVALUATION_KIND)
+    fields = (schema or spec.project_schema()).convert(source.root, ctx, "")
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
     funds = fields["项目资金"]

@@ -241,7 +241,11 @@ class Document:
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
     waivers: tuple[Waiver, ...] = ()  # 忽略
-    form: object = field(default=None, compare=False)  # 表单: a builder.forms.form.Form, or None (the shipped form)
+    # the document's form (builder.forms.formspec.Form): the shipped one when document.yaml names none
+    form: object = field(default=None, compare=False)
+    # today's form object (builder.forms.form.Form) of a form other than the shipped one, else None:
+    # for the callers not yet asking ``form`` (builder.forms.formcompat.legacy_view)
+    custom_form: object = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
     # every project of the document, when ``projects`` holds only some of them (a build after a
     # few project files changed: builder.output.incremental); None when ``projects`` is all of them
@@ -261,7 +265,8 @@ class Document:
 
     @property
     def framework(self) -> dict[str, tuple[str, ...]]:
-        return self.form.framework if self.form is not None else FRAMEWORK
+        custom = self.custom_form
+        return custom.framework if custom is not None else FRAMEWORK
 
     @property
     def name(self) -> str:

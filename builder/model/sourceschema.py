@@ -51,6 +51,10 @@ DOCUMENT_SCHEMA = Record({
     FORMAT_KEY: Choice(FORMATS, doc="情况说明等文字的写法：纯文本（默认）或 markdown（列表、表格、脚注、粗体）"),
 })
 
+# the keys of document.yaml that are the engine's, not a form's: before and after the form's 文档 fields
+ENGINE_DOCUMENT_BEFORE = {key: DOCUMENT_SCHEMA.fields[key] for key in ("文档类型", "年度", "单位名称")}
+ENGINE_DOCUMENT_AFTER = {key: DOCUMENT_SCHEMA.fields[key] for key in ("项目顺序", "模板", "规则", "忽略", "表单", FORMAT_KEY)}
+
 BUDGET_ITEM_FIELDS = {
     "名称": Text(required=True),
     "算式": Text(),
@@ -159,6 +163,12 @@ class IndicatorTree(Nested):
                     rows.append((level1, level2, name, loc, leaf))
         return rows
 
+
+# the keys of a project file that are the engine's
+ENGINE_PROJECT = {
+    "忽略": WAIVERS,
+    FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
+}
 
 TARGET_PROJECT_SCHEMA = Record({
     "项目名称": Text(required=True, doc="申报表“项目名称”"),

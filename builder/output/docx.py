@@ -82,7 +82,7 @@ def _render_document_parts(document: m.Document) -> RenderedDocument:
     template = template_for(document)
     context = document_context(document)
     with _template_problems(document, template):
-        check_before_build(template, document.kind, document.form)
+        check_before_build(template, document.kind, document.custom_form)
     rendered = run_template(document, template, context)
     timestamp, properties = build_timestamp(document.year), document_properties(document)
     fragments = document_fragments(document)

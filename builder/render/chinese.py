@@ -77,7 +77,7 @@ def extension(spec, value):
 
 def document_names(document: m.Document) -> dict:
     """The Chinese names of a 申报 document's context (merged into the English one)."""
-    form = document.form
+    form = document.custom_form
     context = {
         "单位名称": document.unit_name,
         "年度": str(document.year),
@@ -302,7 +302,7 @@ _LOOP_VARIABLE = {"项目列表": "项目", "年度预算明细": "明细"}
 
 def evaluation_names(document: m.Document) -> dict:
     """The Chinese names of a 自评 document's context (merged into the English one)."""
-    form = document.form
+    form = document.custom_form
     context = {
         "单位名称": document.unit_name,
         "年度": str(document.year),

@@ -185,3 +185,48 @@ def test_derived_values_exist_where_the_form_declares_their_roles():
     evaluation = {d.chinese for d in derived_for(shipped_form(EVALUATION))}
     assert "跨年度" in target and "预算执行" not in target
     assert {"预算执行", "总分", "等级"} <= evaluation and "跨年度" not in evaluation
+
+
+# ---------------------------------------------------------------- the schemas made from the form
+
+def _converted(schema, node):
+    problems = Problems()
+    value = schema.convert(node, Context(problems), "")
+
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items()}
+        return [strip(x) for x in v] if isinstance(v, (list, tuple)) else v
+    return strip(value), [p.format() for p in problems.items]
+
+
+@pytest.mark.parametrize("folder, kind", [("sources/2025-绩效目标申报", TARGET), ("sources/2023-绩效自评", EVALUATION)])
+def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_ones(folder, kind):
+    from builder.model.sourceschema import SCHEMAS
+
+    mutations = [("", ""), ("项目性质:", "项目性值:"), ("计划开始日期: ", "计划开始日期: x"), ("合计: ", "合计: abc"),
+                 ("产出指标:", "产出指标X:"), ("项目概述:", "项目概:"), ("数量指标:", "质量指标:"),
+                 ("年度资金总额: [", "年度资金总额: [1, "), ("二级构成:", "二级构成: 3 #")]
+    schema = shipped_form(kind).project_schema()
+    for path in sorted((ROOT / folder).glob("0*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        for old, new in mutations:
+            if old not in text:
+                continue
+            problems = Problems()
+            node = parse(path, text.replace(old, new, 1).encode("utf-8"), problems)
+            assert _converted(schema, node) == _converted(SCHEMAS[kind], node), (path.name, old)
+
+
+def test_a_legacy_forms_schema_converts_as_todays_form_schemas():
+    from builder.forms.form import read_form as read_legacy
+    from builder.model.sourceschema import form_schemas
+    from builder.read.sources import read_source
+
+    legacy = ROOT / "examples" / "_共用" / "佳县表单.yaml"
+    document, project = form_schemas(read_legacy(legacy))
+    form = read_form(legacy)
+    for path in sorted((ROOT / "examples" / "佳县-2016").glob("*.yaml")):
+        node = read_source(path, Problems())
+        old, new = (document, form.document_schema()) if path.stem == "document" else (project, form.project_schema())
+        assert _converted(new, node) == _converted(old, node), path.name

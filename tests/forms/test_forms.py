@@ -41,7 +41,7 @@ def _errors(folder: Path) -> list[str]:
 def test_the_example_loads_with_its_fields_framework_and_indicator_sets():
     document = load_document(JIAXIAN).document
     assert document.form.groups == ("长期绩效指标", "年度绩效指标")
-    assert document.form.framework["产出指标"][-1] == "成本指标"
+    assert document.form.framework_map["产出指标"][-1] == "成本指标"
     assert document.extra["填报人"] == "王小红"
     first = document.projects[0]
     assert first.extra["项目属性"] == "延续项目"
@@ -422,7 +422,7 @@ def test_the_names_template_check_knows_are_those_the_context_has(folder):
     document = load_document(folder).document
     context = document_context(document)
     chinese = {key: value for key, value in context.items() if not key.isascii()}
-    names = {key: value for key, value in context_names(document.kind, document.form).items() if not key.isascii()}
+    names = {key: value for key, value in context_names(document.kind, document.custom_form).items() if not key.isascii()}
     assert fits(shape(chinese), declared(names))
 
 
