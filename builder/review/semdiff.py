@@ -217,7 +217,7 @@ def _compare_indicators(changes, document, project, section, old: dict, new: dic
     """Rows (一级/二级/三级) added, removed or changed; a column of a row on both sides changed."""
     rows = {key for key in [*old, *new] if key.count("/") == 2}
     for key in list(dict.fromkeys([*old, *new])):
-        row = next((r for r in rows if key == r or key.startswith(r + "/")), key)
+        row = "/".join(key.split("/")[:3])  # 一级/二级/三级, then the column's label
         if row in old and row in new:
             if old.get(key, "") != new.get(key, ""):
                 changes.append(Change(document, project, section, key, old.get(key, ""), new.get(key, ""),
