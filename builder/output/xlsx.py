@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from builder.forms.derived import derived_for
 from builder.forms.formkinds import MONEY_TABLE
+from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
 from builder.check import scoring
 from builder.render.context import extension_text
@@ -54,8 +55,6 @@ SET_HEADER = "指标组"
 INDICATOR_HEADERS = ("项目", "一级指标", "二级指标", "三级指标", "比较符", "数值", "单位", "指标值")
 TEXT_KINDS = ("文本", "选项", "表格")  # one column each, by the field's label (段落 stay in the .docx)
 NUMBER_KINDS = ("整数", "数值")
-# an indicator column's value by the role it plays (the rest: the row's extra fields by key)
-INDICATOR_ROLES = {"实际值": "actual", "分值": "weight", "偏差说明": "deviation", "完成档次": "band"}
 
 
 class _Value:
@@ -222,9 +221,8 @@ def _indicator_value(project, indicator, column):
         return indicator.target.canonical() if column.print_as == "规范" else indicator.target.text
     if "得分" in column.roles:
         return _number(scoring.score(indicator))
-    role = next((r for r in column.roles if r in INDICATOR_ROLES), None)
-    value = getattr(indicator, INDICATOR_ROLES[role]) if role else indicator.extra.get(column.key)
-    if role == "实际值":
+    value = indicator_cell(indicator, column)
+    if "实际值" in column.roles:
         return value.text if value is not None else None
     return _field_cell(column, value)
 

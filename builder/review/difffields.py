@@ -16,6 +16,7 @@ from decimal import Decimal
 from builder.check import scoring
 from builder.forms.derived import derived_for
 from builder.forms.formkinds import BUDGET, GROUP, INDICATORS, MONEY_TABLE, TABLE
+from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
 from builder.model.values import format_score, format_wan, format_wan_short, format_yuan
 from builder.render.context import extension_text
@@ -25,9 +26,6 @@ SCALAR_KINDS = ("文本", "选项", "日期", "整数", "数值", "金额")
 TEXT_KINDS = ("段落", TABLE, BUDGET)
 WAN = "万元"
 NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
-# an indicator column's value by the role it plays (the rest: the row's extra fields by key)
-INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", "偏差说明": "deviation",
-                   "完成档次": "band"}
 
 
 def field_name(spec) -> str:
@@ -74,9 +72,8 @@ def indicator_value(indicator, column) -> str:
     """One indicator column as a comparable text (得分: as scored, written or computed)."""
     if "得分" in column.roles:
         return format_score(scoring.score(indicator))
-    role = next((r for r in column.roles if r in INDICATOR_ROLES), None)
-    value = getattr(indicator, INDICATOR_ROLES[role]) if role else indicator.extra.get(column.key)
-    if role in ("目标值", "实际值"):
+    value = indicator_cell(indicator, column)
+    if column.roles & {"目标值", "实际值"}:
         if value is None:
             return ""
         return value.canonical() if column.print_as == "规范" else value.text
