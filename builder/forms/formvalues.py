@@ -130,3 +130,14 @@ def set_value(values: dict, path: str, value) -> dict:
     if not rest:
         return {**values, head: value}
     return {**values, head: set_value(dict(values.get(head) or {}), rest, value)}
+
+
+# an indicator column's value by the role it plays; any other column is the row's extra field by key
+INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", "得分": "score", "偏差说明": "deviation",
+                   "完成档次": "band"}
+
+
+def indicator_cell(indicator: m.Indicator, column):
+    """The value one indicator row holds for a column of its set (得分: as written; None when blank)."""
+    role = next((r for r in column.roles if r in INDICATOR_ROLES), None)
+    return getattr(indicator, INDICATOR_ROLES[role]) if role else indicator.extra.get(column.key)

@@ -233,5 +233,6 @@ def extension_text(spec, value) -> str:
     if spec.kind == "日期":
         return value.isoformat()
     if spec.kind == kinds.TABLE:
-        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in spec.columns) for row in value)
+        keys = [getattr(c, "key", c) for c in spec.columns]  # a FieldSpec's columns, or a legacy spec's names
+        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in keys) for row in value)
     return str(value)
