@@ -98,10 +98,10 @@ def parse_formats(value: str) -> tuple[str, ...]:
 def read_form(path: Path):
     """The form named by --form, or exit 1 with its problems (one line each)."""
     from builder.read.errors import InputError
-    from builder.forms.form import read_form
+    from builder.forms.formcompat import read_form_today
 
     try:
-        return read_form(path)
+        return read_form_today(path)
     except InputError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)
