@@ -129,9 +129,9 @@ def schema(which: str, form_path: Path | None) -> None:
     """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
     import json
 
-    from builder.model.sourceschema import source_json_schema
+    from builder.forms.formdef import source_json_schema
 
-    form = read_form(form_path) if form_path else None
+    form = read_form(form_path, view=False) if form_path else None
     click.echo(json.dumps(source_json_schema(which, form), ensure_ascii=False, indent=2))
 
 

@@ -95,13 +95,14 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return formats
 
 
-def read_form(path: Path):
-    """The form named by --form, or exit 1 with its problems (one line each)."""
+def read_form(path: Path, view: bool = True):
+    """The form named by --form (today's form object; with ``view`` False the engine's Form), or exit 1
+    with its problems (one line each)."""
     from builder.read.errors import InputError
     from builder.forms.formcompat import read_form_today
 
     try:
-        return read_form_today(path)
+        return read_form_today(path, view)
     except InputError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

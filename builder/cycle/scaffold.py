@@ -38,7 +38,7 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
     files written (only those that were missing or out of date)."""
     import json
 
-    from builder.model.sourceschema import source_json_schema
+    from builder.forms.formdef import source_json_schema
     from builder.read.where import repository_root
 
     absolute = Path(os.path.abspath(folder))

@@ -305,11 +305,11 @@ def form_file(folder: Path, cache=None) -> Path | None:
 _ = Location  # re-exported for callers that build locations
 
 
-def read_form(path: Path) -> Form:
+def read_form(path: Path, builtins: dict[str, set[str]]) -> Form:
     """A form definition named on the command line: a definition file, or a document folder whose
-    document.yaml holds or names one. Raises InputError with every problem, located."""
+    document.yaml holds or names one. Raises InputError with every problem, located. ``builtins``:
+    the shipped keys by level (builder.forms.formcompat.builtin_keys)."""
     from builder.read.errors import InputError, Problem, Problems
-    from builder.model.sourceschema import builtin_keys
     from builder.read.sources import read_source
 
     problems = Problems()
@@ -325,11 +325,11 @@ def read_form(path: Path) -> Form:
         elif root is not None and node is None:
             problems.error(Location(document), "表单", "document.yaml 中没有“表单”")
         elif node is not None:
-            form = load_form(node, ctx, path, builtin_keys())
+            form = load_form(node, ctx, path, builtins)
     else:
         root = read_source(path, problems, folder=path.parent)
         if root is not None:
-            form = parse_form(root, ctx, "", path.resolve(), builtin_keys())
+            form = parse_form(root, ctx, "", path.resolve(), builtins)
     errors = [p for p in problems.items if p.severity == "错误"]
     if form is None or errors:
         raise InputError(errors or [Problem(Location(path), "", "表单定义无法读取")])

@@ -133,7 +133,6 @@ def form_reads(node, ctx, folder) -> bool:
     form used is always the one builder.forms.formdef reads. A complete form's are formdef's."""
     from builder.forms.form import load_form as today
     from builder.model.schema import Context
-    from builder.model.sourceschema import builtin_keys
     from builder.read.errors import Problems
 
     probe = Problems()
@@ -146,19 +145,34 @@ def form_reads(node, ctx, folder) -> bool:
     return today(node, ctx, folder, builtin_keys()) is not None and not probe.errors
 
 
-def read_form_today(path: Path):
-    """A form named on the command line (--form) as today's form object, or None for a shipped one;
-    InputError with its problems (a legacy edit's worded by today's reader)."""
+def read_form_today(path: Path, view: bool = True):
+    """A form named on the command line (--form): today's form object (None for a shipped one), or
+    with ``view`` False the Form itself; InputError with its problems (a legacy edit's worded by
+    today's reader)."""
     from builder.forms.form import read_form as today
     from builder.read.errors import InputError
 
     try:
-        return legacy_view(read_form(path))
+        form = read_form(path)
     except InputError:
         if not _is_legacy_file(path):
             raise
-        today(path)  # raises with today's wording
+        today(path, builtin_keys())  # raises with today's wording
         raise
+    return legacy_view(form) if view else form
+
+
+def builtin_keys() -> dict[str, set[str]]:
+    """The keys today's reader of legacy edits knows as built in, by level: the shipped 申报 form's."""
+    from builder.forms.formschema import document_schema, project_schema
+
+    base = shipped_form(_TARGET)
+    annual = {c.key: set(c.rows) for t in base.money_tables() for c in t.table.columns if c.extension}
+    narrative = next((s for s in base.project_fields if s.kind == fs.GROUP), None)
+    indicator = next(iter(base.indicator_fields()), None)
+    return {DOCUMENT: set(document_schema(base).fields), PROJECT: set(project_schema(base).fields),
+            FUNDS: set().union(*annual.values()), NARRATIVE: {s.key for s in narrative.fields} if narrative else set(),
+            INDICATOR: {c.key for c in indicator.indicators.columns} if indicator else set()}
 
 
 def _is_legacy(node, folder: Path) -> bool:

@@ -76,11 +76,13 @@ def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loa
 
 
 def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
-    from builder.load.mdload import MarkdownPhase
+    from builder.load.mdload import MarkdownPhase, sections_for
 
     problems = Problems()
     ctx = Context(problems)
-    markdown = MarkdownPhase(folder, problems, cache)  # pandoc starts on the .md files while the YAML is read
+    shipped = {kind: shipped_form(kind) for kind in m.DOCUMENT_KINDS}
+    sections = sections_for(_form_ahead(folder, cache), shipped)
+    markdown = MarkdownPhase(folder, problems, cache, sections)  # pandoc starts on the .md files while the YAML is read
     sources = read_folder(folder, problems, cache, only)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
@@ -138,6 +140,20 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else {},
     )
     return Loaded(folder, document, problems.items)
+
+
+def _form_ahead(folder: Path, cache=None):
+    """The folder's form, read before the load proper (whose reading reports its problems): the
+    Markdown sections it has are split while the YAML is read. The shipped 申报 form when
+    document.yaml or its form does not read."""
+    from builder.read.sources import DOCUMENT_STEM, read_source, source_files
+
+    quiet = Problems()
+    document = next((p for p in source_files(folder) if p.stem == DOCUMENT_STEM), None)
+    root = read_source(document, quiet, cache, folder) if document is not None else None
+    if not isinstance(root, Mapping):
+        return shipped_form(m.TARGET_KIND)
+    return form_for(_written_kind(root), root.get(_FORM_KEY), Context(quiet), folder) or shipped_form(m.TARGET_KIND)
 
 
 def _written_kind(root: Mapping) -> str:

@@ -79,3 +79,37 @@ def test_a_shipped_document_has_the_shipped_form_and_no_custom_form(kind):
     assert document.form.shipped and document.form.kind == kind
     assert document.custom_form is None
     assert all(project.form is document.form for project in document.projects)
+
+
+def test_markdown_sections_are_the_forms_markdown_fields(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    (repo / ".git").mkdir()
+    folder = repo / "examples" / "佳县-2016"
+    stem = sorted(p.stem for p in folder.glob("0*.yaml"))[0]
+    (folder / f"{stem}.md").write_text("## 实施主体\n\n本表单没有这一部分。\n## 预期目标\n\n自评的部分。\n",
+                                       encoding="utf-8")
+    messages = [p.message for p in load_document(folder).errors]
+    assert any(m.startswith("“## 实施主体”不是本表单的部分（可用：项目概述、立项依据、项目申报的可行性") for m in messages), messages
+    assert any(m.startswith("“## 预期目标”是绩效自评的部分，绩效目标申报中没有") for m in messages), messages
+
+
+def test_markdown_section_of_a_complete_form_is_loaded(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo / "examples")
+    (repo / ".git").mkdir()
+    folder = repo / "examples" / "佳县-2016"
+    stem = sorted(p.stem for p in folder.glob("0*.yaml"))[0]
+    source = folder / f"{stem}.yaml"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("项目申报的可行性:"))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" " * (len(lines[start]) - len(lines[start].lstrip()) + 1)):
+        end += 1
+    source.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+    (folder / f"{stem}.md").write_text("## 项目申报的可行性\n\n写在 **Markdown** 中的可行性。\n", encoding="utf-8")
+    loaded = load_document(folder)
+    assert not loaded.errors, loaded.errors
+    project = next(p for p in loaded.document.projects if p.stem == stem)
+    assert project.extra["情况说明.项目申报的可行性"] == ("写在 Markdown 中的可行性。",)
+    assert "情况说明.项目申报的可行性" in project.markdown

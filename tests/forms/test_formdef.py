@@ -220,7 +220,7 @@ def _converted(schema, node):
 
 @pytest.mark.parametrize("folder, kind", [("sources/2025-绩效目标申报", TARGET), ("sources/2023-绩效自评", EVALUATION)])
 def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_ones(folder, kind):
-    from builder.model.sourceschema import SCHEMAS
+    from todays_schemas import SCHEMAS
 
     mutations = [("", ""), ("项目性质:", "项目性值:"), ("计划开始日期: ", "计划开始日期: x"), ("合计: ", "合计: abc"),
                  ("产出指标:", "产出指标X:"), ("项目概述:", "项目概:"), ("数量指标:", "质量指标:"),
@@ -238,11 +238,12 @@ def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_on
 
 def test_a_legacy_forms_schema_converts_as_todays_form_schemas():
     from builder.forms.form import read_form as read_legacy
-    from builder.model.sourceschema import form_schemas
+    from builder.forms.formcompat import builtin_keys
     from builder.read.sources import read_source
+    from todays_schemas import form_schemas
 
     legacy = LEGACY_JIAXIAN
-    document, project = form_schemas(read_legacy(legacy))
+    document, project = form_schemas(read_legacy(legacy, builtin_keys()))
     form = read_form(legacy)
     for path in sorted((ROOT / "examples" / "佳县-2016").glob("*.yaml")):
         node = read_source(path, Problems())
