@@ -8,11 +8,23 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.model.schema import (
-    INVALID, Boolean, Choice, Context, Date, Either, Field, IndicatorText, Integer, ListOf, Money, Nested,
-    Number, Paragraphs, Record, Row, Text, suggest,
+    INVALID, Boolean, Choice, Date, Either, Field, IndicatorText, Integer, ListOf, Money, Number, Paragraphs,
+    Record, Row, Text,
 )
 from builder.read.markdown import FORMAT_KEY, FORMATS
-from builder.model.sourceschema import IndicatorTree, IndicatorWithFields  # noqa: F401
+from builder.model.sourceschema import IndicatorTree as _Tree, IndicatorWithFields  # noqa: F401
+
+# today's built-in framework (the shipped forms' 指标体系)
+FRAMEWORK: dict[str, tuple[str, ...]] = {
+    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+    "产出指标": ("数量指标", "质量指标", "时效指标"),
+    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度指标": ("服务对象满意度指标",),
+}
+
+
+def IndicatorTree(leaf, framework=None, **kwargs):  # noqa: N802 — today's default framework
+    return _Tree(leaf, framework=framework or FRAMEWORK, **kwargs)
 
 
 # ---------------------------------------------------------------- schemas

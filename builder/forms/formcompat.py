@@ -13,11 +13,9 @@ from pathlib import Path
 
 from builder.forms import formspec as fs
 from builder.forms.form import FieldSpec as OldField, Form as OldForm
-from builder.forms.formdef import LEVELS, form_for, read_form, shipped_form
+from builder.forms.formdef import LEVELS, read_form, shipped_form
 
 DOCUMENT, PROJECT, FUNDS, NARRATIVE, INDICATOR = LEVELS
-_TARGET = "绩效目标申报"
-_FORM = "表单"
 
 
 def old_field(spec: fs.FieldSpec) -> OldField:
@@ -124,82 +122,8 @@ def with_shipped_defaults(fields: dict, form: fs.Form, level: str = PROJECT) -> 
     return fields
 
 
-# ---------------------------------------------------------------- problems, worded as today
-
-
-def form_reads(node, ctx, folder) -> bool:
-    """Whether ``表单:`` of document.yaml reads, its problems reported. Transitional: a legacy edit's
-    problems are worded by today's reader (builder.forms.form), as the tests and docs show them; the
-    form used is always the one builder.forms.formdef reads. A complete form's are formdef's."""
-    from builder.forms.form import load_form as today
-    from builder.model.schema import Context
-    from builder.read.errors import Problems
-
-    probe = Problems()
-    form = form_for(_TARGET, node, Context(probe), folder)
-    if form is not None and not probe.errors:
-        return True
-    if not _is_legacy(node, folder):
-        ctx.problems.items.extend(probe.items)
-        return False
-    return today(node, ctx, folder, builtin_keys()) is not None and not probe.errors
-
-
 def read_form_today(path: Path, view: bool = True):
     """A form named on the command line (--form): today's form object (None for a shipped one), or
-    with ``view`` False the Form itself; InputError with its problems (a legacy edit's worded by
-    today's reader)."""
-    from builder.forms.form import read_form as today
-    from builder.read.errors import InputError
-
-    try:
-        form = read_form(path)
-    except InputError:
-        if not _is_legacy_file(path):
-            raise
-        today(path, builtin_keys())  # raises with today's wording
-        raise
+    with ``view`` False the Form itself; InputError with its problems."""
+    form = read_form(path)
     return legacy_view(form) if view else form
-
-
-def builtin_keys() -> dict[str, set[str]]:
-    """The keys today's reader of legacy edits knows as built in, by level: the shipped 申报 form's."""
-    from builder.forms.formschema import document_schema, project_schema
-
-    base = shipped_form(_TARGET)
-    annual = {c.key: set(c.rows) for t in base.money_tables() for c in t.table.columns if c.extension}
-    narrative = next((s for s in base.project_fields if s.kind == fs.GROUP), None)
-    indicator = next(iter(base.indicator_fields()), None)
-    return {DOCUMENT: set(document_schema(base).fields), PROJECT: set(project_schema(base).fields),
-            FUNDS: set().union(*annual.values()), NARRATIVE: {s.key for s in narrative.fields} if narrative else set(),
-            INDICATOR: {c.key for c in indicator.indicators.columns} if indicator else set()}
-
-
-def _is_legacy(node, folder: Path) -> bool:
-    """A definition without 项目: (a legacy edit), inline or in the file ``node`` names."""
-    from builder.read.rawtree import Mapping, Scalar
-
-    if isinstance(node, Scalar) and isinstance(node.value, str):
-        from builder.read.repo import OutsideRepository, resolve_in_repository
-
-        try:
-            return _is_legacy_file(resolve_in_repository(folder, node.value.strip(), ""))
-        except OutsideRepository:
-            return False
-    return isinstance(node, Mapping) and node.get(LEVELS[1]) is None
-
-
-def _is_legacy_file(path: Path) -> bool:
-    from builder.read.errors import Problems
-    from builder.read.rawtree import Mapping
-    from builder.read.sources import read_source
-
-    if not path.is_file():
-        if not path.is_dir():
-            return False
-        document = next((path / f"document{s}" for s in (".yaml", ".yml", ".toml")
-                         if (path / f"document{s}").is_file()), None)
-        root = read_source(document, Problems()) if document else None
-        return isinstance(root, Mapping) and _is_legacy(root.get(_FORM), path)
-    root = read_source(path, Problems(), folder=path.parent)
-    return isinstance(root, Mapping) and root.get(LEVELS[1]) is None

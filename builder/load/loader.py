@@ -18,7 +18,7 @@ from builder.read.rawtree import Mapping, Scalar, describe
 from builder.read.markdown import FORMAT_KEY
 from builder.read.sources import SourceFile, find_document_folders, read_folder
 from builder.forms.aliases import last, parent, paths_for, value_at
-from builder.forms.formcompat import form_reads, legacy_view, with_shipped_defaults
+from builder.forms.formcompat import legacy_view, with_shipped_defaults
 from builder.forms.formdef import ENGINE_KEYS, LEVELS, form_for, shipped_form
 from builder.forms.formvalues import budget_item
 from builder.model.sourceschema import valid
@@ -89,8 +89,6 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
     if not _root_is_mapping(sources.document, ctx):
         return Loaded(folder, None, problems.items)
     form_node = sources.document.root.get(_FORM_KEY)
-    if form_node is not None and not form_reads(form_node, ctx, folder):
-        return Loaded(folder, None, problems.items)
     spec = form_for(_written_kind(sources.document.root), form_node, ctx, folder)
     if spec is None:
         return Loaded(folder, None, problems.items)

@@ -90,9 +90,9 @@ def _level_checks(framework: dict[str, tuple[str, ...]]):
 class IndicatorTree(Nested):
     """绩效指标: 一级指标 → 二级指标 → 三级指标 → value, checked against the framework."""
 
-    def __init__(self, leaf, framework=None, **kwargs):
+    def __init__(self, leaf, framework: dict[str, tuple[str, ...]], **kwargs):
         # an empty 一级 or 二级 group (``数量指标:`` with nothing under it) is an error, not "no indicators"
-        self.framework = framework or m.FRAMEWORK
+        self.framework = framework  # 一级 → its 二级: the form's (builder.forms.formschema)
         check_level1, check_level2 = _level_checks(self.framework)
         level2 = Nested(Nested(leaf, required=True), key_check=check_level2, required=True)
         super().__init__(value=level2, key_check=check_level1, **kwargs)

@@ -237,14 +237,13 @@ def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_on
 
 
 def test_a_legacy_forms_schema_converts_as_todays_form_schemas():
-    from builder.forms.form import read_form as read_legacy
-    from builder.forms.formcompat import builtin_keys
+    from builder.forms.formcompat import legacy_view
     from builder.read.sources import read_source
     from todays_schemas import form_schemas
 
     legacy = LEGACY_JIAXIAN
-    document, project = form_schemas(read_legacy(legacy, builtin_keys()))
     form = read_form(legacy)
+    document, project = form_schemas(legacy_view(form))  # today's schemas of today's form object
     for path in sorted((ROOT / "examples" / "佳县-2016").glob("*.yaml")):
         node = read_source(path, Problems())
         old, new = (document, form.document_schema()) if path.stem == "document" else (project, form.project_schema())

@@ -93,8 +93,8 @@ def test_mistakes_in_a_legacy_form_definition_are_located(tmp_path):
     errors = _errors(examples / "佳县-2016")
     joined = "\n".join(errors)
     assert "未知的字段类型“文字”，是否应为“文本”？" in joined
-    assert "未知的字段层级“指标项”，是否应为“指标”？" in joined
-    assert "“项目性值”不能省略，是否应为“项目性质”？" in joined
+    assert "字段.指标项: 未知的键“指标项”，是否应为“指标”？" in joined
+    assert "不用: “项目性值”不是表单中的字段，是否应为“项目性质”？" in joined
     assert all(line.split(" ")[0].split(":")[0].endswith("_共用/佳县表单.yaml") for line in errors), errors
 
 
