@@ -130,3 +130,12 @@ def set_value(values: dict, path: str, value) -> dict:
     if not rest:
         return {**values, head: value}
     return {**values, head: set_value(dict(values.get(head) or {}), rest, value)}
+
+
+def money_cells(project) -> dict:
+    """Every money cell of a project by its path (表.地址), computed totals included: what an
+    incremental build's roster keeps of a project it does not load again (document totals)."""
+    if project.form is None:
+        return {}
+    return {f"{spec.path}.{cell.address}": project.get(f"{spec.path}.{cell.address}")
+            for spec in project.form.money_tables() for cell in spec.table.cells()}

@@ -278,6 +278,12 @@ class RosterEntry:
     source: Path
     name: str
     funds: "RosterFunds"
+    # every money cell by its path (项目资金.年度资金申请总额.合计 …): what document totals sum
+    money: dict = field(default_factory=dict)
+
+    def get(self, path: str):
+        """A money cell's value, as a loaded project's ``get`` gives it (None for anything else)."""
+        return self.money.get(path)
 
 
 @dataclass(frozen=True)
