@@ -9,9 +9,11 @@ fields, table rows and indicator columns it has beyond the shipped form of its k
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from builder.forms import formspec as fs
 from builder.forms.form import FieldSpec as OldField, Form as OldForm
-from builder.forms.formdef import LEVELS, shipped_form
+from builder.forms.formdef import LEVELS, read_form, shipped_form
 
 DOCUMENT, PROJECT, FUNDS, NARRATIVE, INDICATOR = LEVELS
 
@@ -96,3 +98,32 @@ def unused_of(form: fs.Form) -> tuple[str, ...]:
         if not any(spec.path.startswith(u + ".") for u in unused):
             unused.append(spec.path)
     return tuple(unused)
+
+
+def with_shipped_defaults(fields: dict, form: fs.Form, level: str = PROJECT) -> dict:
+    """A converted record of ``form`` with each field of the shipped form it lacks (inside a group
+    it has) set to that field's default: today's attributes (预算单位数 1, 情况说明.绩效目标 …) for a
+    complete form that leaves a shipped field out. A group it lacks stays absent."""
+    if form.shipped or not isinstance(fields, dict):
+        return fields
+    base = _base(form)
+    fields = dict(fields)
+
+    def fill(record: dict, specs) -> None:
+        for spec in specs:
+            if spec.key not in record:
+                if spec.kind != fs.GROUP and spec.table is None and spec.kind != fs.INDICATORS:
+                    record[spec.key] = spec.schema_field().default
+            elif spec.kind == fs.GROUP and isinstance(record[spec.key], dict):
+                record[spec.key] = dict(record[spec.key])
+                fill(record[spec.key], spec.fields)
+
+    fill(fields, base.document_fields if level == DOCUMENT else base.project_fields)
+    return fields
+
+
+def read_form_today(path: Path, view: bool = True):
+    """A form named on the command line (--form): today's form object (None for a shipped one), or
+    with ``view`` False the Form itself; InputError with its problems."""
+    form = read_form(path)
+    return legacy_view(form) if view else form

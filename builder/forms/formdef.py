@@ -63,6 +63,8 @@ def parse_form(node: Node, ctx: Context, path: str, source: Path | None = None, 
             reader.error(entries[key].key_loc, at(key), f"完整的表单在“项目:”中写出每个字段，不用“{key}”")
     unit = unit or UNITS[0]
     framework = parse_framework(reader, get("指标体系"), at("指标体系")) if "指标体系" in entries else parent_framework
+    if not framework and text("文档类型", kind) in (_TARGET, _EVALUATION) and source != SHIPPED / f"{kind}.yaml":
+        framework = shipped_form(text("文档类型", kind)).framework  # without 指标体系: the shipped framework
     document_fields = parse_fields(reader, get("文档"), "", at("文档"), unit)
     project_fields = parse_fields(reader, get("项目"), "", at("项目"), unit)
     for level, specs, where in (("文档", document_fields, at("文档")), ("项目", project_fields, at("项目"))):
@@ -304,7 +306,13 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
     if node is None:
         return shipped_form(kind)
     form = load_form(node, ctx, folder, _TARGET)  # a legacy edit without 基于 edits the 申报 form
-    if form is None or form.kind == kind:
+    return form_of_kind(form, kind) if form is not None else None
+
+
+def form_of_kind(form: fs.Form, kind: str) -> fs.Form:
+    """The form a document of ``kind`` follows when it names ``form``: itself, a 申报 form's ``自评:``,
+    or the shipped form of that kind with the named form's framework (and a legacy edit's fields)."""
+    if form.kind == kind:
         return form
     if form.evaluation is not None and form.evaluation.kind == kind:
         return form.evaluation
@@ -317,6 +325,17 @@ def form_for(kind: str, node: Node | None, ctx: Context, folder: Path) -> fs.For
             base, document_fields=base.document_fields + kept.get(LEVELS[0], ()),
             project_fields=tuple(fields) + kept.get(LEVELS[1], ()), legacy=True, extensions=kept, name=form.name)
     return _reframe(dataclasses.replace(base, framework=form.framework, source=form.source, shipped=False))
+
+
+def source_json_schema(which: str, form: fs.Form | None = None) -> dict:
+    """The JSON Schema an editor checks one kind of source file against: ``document``, or a project
+    file of ``绩效目标申报`` or ``绩效自评``; of the shipped forms, or of ``form`` (for the other kind,
+    the form that kind follows with it)."""
+    from builder.forms.formschema import json_schema
+
+    kind = (form.kind if form is not None else _TARGET) if which == "document" else which
+    chosen = form_of_kind(form, kind) if form is not None else shipped_form(kind)
+    return json_schema(chosen, "document" if which == "document" else "project")
 
 
 def form_file(folder: Path, cache=None) -> Path | None:

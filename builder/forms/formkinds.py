@@ -6,6 +6,7 @@ MONEY_TABLE = "金额表"
 INDICATORS = "指标"
 TABLE = "表格"
 BUDGET = "预算安排"
+TEXTS = "段落"  # paragraphs: what a Markdown section fills
 BY_COLUMN = "列下分行"  # 表.<列>.<行>
 BY_ROW = "行为列表"  # 表.<行>: [列1, 列2, …]
 COMPUTE = "计算"

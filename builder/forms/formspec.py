@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from builder.forms.formkinds import (  # noqa: F401 — re-exported
-    GROUP, MONEY_TABLE, INDICATORS, TABLE, BUDGET, BY_COLUMN, BY_ROW, COMPUTE, BLANK, CELLS,
+    GROUP, MONEY_TABLE, INDICATORS, TABLE, BUDGET, BY_COLUMN, BY_ROW, COMPUTE, BLANK, CELLS, TEXTS,
 )
 
 
@@ -333,6 +333,16 @@ class Form:
         if tag == "markdown":
             return tuple(s for s in self.walk(level) if s.markdown)
         return tuple(s for s in self.walk(level) if tag in s.roles)
+
+    def markdown_sections(self) -> dict[str, str]:
+        """The headings a project's .md file may hold (``## 项目概述``) → the field path each fills:
+        a field marked ``markdown``, or each text field of a 分组 marked ``markdown``."""
+        sections: dict[str, str] = {}
+        for spec in self.fields_with("markdown"):
+            for one in (spec.fields if spec.kind == GROUP else (spec,)):
+                if one.kind in (TEXTS, BUDGET):
+                    sections.setdefault(one.key, one.path)
+        return sections
 
     def money_tables(self) -> tuple[FieldSpec, ...]:
         return tuple(s for s in self.walk() if s.kind == MONEY_TABLE)

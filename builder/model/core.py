@@ -19,14 +19,6 @@ TARGET_KIND = "绩效目标申报"
 EVALUATION_KIND = "绩效自评"
 DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND)
 
-# 一级指标 → its 二级指标, in the order the forms list them.
-FRAMEWORK: dict[str, tuple[str, ...]] = {
-    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
-    "产出指标": ("数量指标", "质量指标", "时效指标"),
-    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
-    "满意度指标": ("服务对象满意度指标",),
-}
-
 DEFAULT_GOAL_REFERENCE = "详见单位的项目绩效目标表"
 
 
@@ -265,8 +257,8 @@ class Document:
 
     @property
     def framework(self) -> dict[str, tuple[str, ...]]:
-        custom = self.custom_form
-        return custom.framework if custom is not None else FRAMEWORK
+        """一级指标 → its 二级指标, as the document's form lists them."""
+        return self.form.framework_map if self.form is not None else {}
 
     @property
     def name(self) -> str:

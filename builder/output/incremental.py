@@ -3,7 +3,7 @@
 A full build of a 申报 document whose template's project loop splits into one piece
 per project (``builder.render.segments``) leaves a record beside the build cache:
 for every project file its content hash, what the document-wide rules and totals
-read of it (its name and 年度资金申请总额), its findings, and its rendered piece of
+read of it (its name and every money cell, 年度金额 among them), its findings, and its rendered piece of
 ``word/document.xml`` (deflated, with its CRC-32 and length). When only project
 files changed since, and nothing else did — not document.yaml, a template, a rule profile, the form,
 the set of files, the formats, nor the tool —, the next build
@@ -27,7 +27,6 @@ file of pieces whose hash the JSON holds.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import zlib
@@ -305,6 +304,13 @@ def _amount(value) -> Decimal:
     if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
         raise ValueError("bad amount")
     return Decimal(value)
+
+
+def _money(value) -> dict:
+    """Every money cell of a project as the record stores it: path → amount (digits) or null."""
+    if not isinstance(value, dict):
+        raise ValueError("bad money")
+    return {_str_value(path): None if amount is None else _amount(amount) for path, amount in value.items()}
 
 
 def _count(value, limit: int = 1 << 40) -> int:

@@ -55,8 +55,11 @@ def test_the_jiaxian_form_in_the_complete_language_parses_with_its_own_fields():
     assert evaluation.framework_map == form.framework_map  # the 自评 evaluates the 申报's indicators
 
 
+LEGACY_JIAXIAN = ROOT / "tests" / "data" / "佳县表单-旧.yaml"  # the 佳县 form as a legacy edit (before issue 22)
+
+
 def test_a_legacy_edit_expands_into_a_complete_form():
-    form = read_form(ROOT / "examples" / "_共用" / "佳县表单.yaml")
+    form = read_form(LEGACY_JIAXIAN)
     assert form.legacy and form.groups == ("长期绩效指标", "年度绩效指标")
     table = form.money_tables()[0].table
     annual = [c.row for c in table.column_cells("年度资金申请总额")]
@@ -156,8 +159,23 @@ def test_roles_of_the_shipped_evaluation_projects_parents_included():
                 assert project.get(f"项目资金.{row}.{column}") == getattr(getattr(f, attr), col), (project.stem, row)
 
 
-def test_the_legacy_jiaxian_projects_have_their_form_and_values():
+def test_the_complete_jiaxian_projects_have_their_form_and_values():
     document = load_document(ROOT / "examples" / "佳县-2016").document
+    for project in document.projects:
+        assert project.form is document.form and not project.form.legacy and not project.form.shipped
+        assert project.role("年度金额") == project.funds.annual == project.funds.total
+        assert project.role("项目总额") is None  # the form has no whole-project column
+        assert project.get("项目资金.年度资金申请总额.自有资金") == dict(project.funds.annual_extra)["自有资金"]
+        assert project.get("长期绩效指标") == project.indicator_sets["长期绩效指标"]
+
+
+def test_the_legacy_jiaxian_projects_have_their_form_and_values(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "repo" / "examples")
+    (tmp_path / "repo" / ".git").mkdir()
+    shutil.copy(LEGACY_JIAXIAN, tmp_path / "repo" / "examples" / "_共用" / "佳县表单.yaml")
+    document = load_document(tmp_path / "repo" / "examples" / "佳县-2016").document
     for project in document.projects:
         assert project.form.legacy
         assert project.role("年度金额") == project.funds.annual
@@ -202,7 +220,7 @@ def _converted(schema, node):
 
 @pytest.mark.parametrize("folder, kind", [("sources/2025-绩效目标申报", TARGET), ("sources/2023-绩效自评", EVALUATION)])
 def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_ones(folder, kind):
-    from builder.model.sourceschema import SCHEMAS
+    from todays_schemas import SCHEMAS
 
     mutations = [("", ""), ("项目性质:", "项目性值:"), ("计划开始日期: ", "计划开始日期: x"), ("合计: ", "合计: abc"),
                  ("产出指标:", "产出指标X:"), ("项目概述:", "项目概:"), ("数量指标:", "质量指标:"),
@@ -219,13 +237,13 @@ def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_on
 
 
 def test_a_legacy_forms_schema_converts_as_todays_form_schemas():
-    from builder.forms.form import read_form as read_legacy
-    from builder.model.sourceschema import form_schemas
+    from builder.forms.formcompat import legacy_view
     from builder.read.sources import read_source
+    from todays_schemas import form_schemas
 
-    legacy = ROOT / "examples" / "_共用" / "佳县表单.yaml"
-    document, project = form_schemas(read_legacy(legacy))
+    legacy = LEGACY_JIAXIAN
     form = read_form(legacy)
+    document, project = form_schemas(legacy_view(form))  # today's schemas of today's form object
     for path in sorted((ROOT / "examples" / "佳县-2016").glob("*.yaml")):
         node = read_source(path, Problems())
         old, new = (document, form.document_schema()) if path.stem == "document" else (project, form.project_schema())
