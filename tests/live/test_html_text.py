@@ -212,3 +212,57 @@ def test_only_safe_links_reach_the_page():
 
     assert [safe_href(u) for u in ("HTTPS://a", "mailto:a@b", "vbscript:x", "//evil", "/a", "java\tscript:x")] == [
         "HTTPS://a", "mailto:a@b", None, None, None, None]
+
+
+def _main_without_notes(page: str):
+    """The page's document part with the preview's notes and marks taken out, as a tree."""
+    main = lxml_html.fromstring(page).find(".//main")
+    for note in main.xpath('.//div[contains(@class, "note")] | .//div[@class="section-notes"]'):
+        note.tail = None  # the line break after a note is the notes template's, not the document's
+        note.drop_tree()
+    for node in main.iter():
+        for name in ("data-field", "data-project", "class"):
+            node.attrib.pop(name, None)
+    return lxml_html.tostring(main, encoding="unicode").replace("> <", "><")
+
+
+def _own_words(cell) -> str:
+    return "".join(cell.xpath("./p//text()")).strip()
+
+
+@pytest.mark.parametrize("kind", ["shipped", "bureau"])
+def test_findings_sit_in_the_cell_of_their_field_on_the_same_page(tmp_path, kind):
+    """A page with findings (serve) is the traced render: the same document as the page
+    without them (merged cells too), each finding inside the cell that prints its field —
+    on the shipped form and on a bureau's own form (佳县)."""
+    from builder.live.preview import load_and_check
+    from builder.output.html import document_html
+
+    if kind == "shipped":
+        folder = tmp_path / TARGET_SOURCES.name
+        shutil.copytree(TARGET_SOURCES, folder)
+        source, old, new, rule, words = "03-派驻干部费用.yaml", None, None, "IND-COST-UNIT", "补贴标准"
+    else:
+        shutil.copytree(ROOT / "examples" / "_共用", tmp_path / "_共用")
+        folder = tmp_path / "佳县-2016"
+        shutil.copytree(ROOT / "examples" / "佳县-2016", folder)
+        source, old, new, rule, words = "01-红枣提质增效.yaml", "示范园裂果率: ≤20%", "示范园裂果率: 20%", "IND-UNIT", "示范园裂果率"
+    if old:
+        path = folder / source
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    document, problems = load_and_check(folder)
+    assert document is not None and not [p for p in problems if p.severity == "错误"], problems
+    assert any(p.rule == rule for p in problems)
+    page = document_html(document, problems, live={"script": "/s.js", "id": "x", "name": "x", "stale": "",
+                                                   "version": "1"})
+    assert _main_without_notes(page) == _main_without_notes(document_html(document))
+    tree = lxml_html.fromstring(page)
+    notes = tree.xpath(f'//td/div[contains(@class, "note")][span[@class="rule"]="{rule}"]')
+    # in the row of its indicator (on the shipped form in the indicator's own 三级 cell)
+    rows = [[_own_words(td) for td in n.getparent().getparent().xpath("./td")] for n in notes]
+    assert any(words in row for row in rows), rows
+    if kind == "shipped":
+        assert any(_own_words(n.getparent()) == words for n in notes), rows
+    assert len(tree.xpath('//section[@id="findings"]//a[@class="goto"]')) == len(problems)  # all placed

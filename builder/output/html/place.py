@@ -33,6 +33,7 @@ class Placed:
     message: str
     note: str
     where: str  # file:line (as the command line prints it)
+    short: str  # the file's own name:line (a note inside a narrow cell; the full ``where`` is its title)
     href: str  # vscode://file/ABS:LINE:COL
     project: int | None  # index of the project whose file it is in
 
@@ -40,7 +41,7 @@ class Placed:
         return {
             "number": self.number, "severity": self.severity, "css": self.css, "rule": self.rule,
             "field": self.field, "message": self.message, "note": self.note, "where": self.where,
-            "href": self.href,
+            "short": self.short, "href": self.href,
         }
 
 
@@ -103,8 +104,8 @@ def place(document, problems: list[Problem]) -> list[Placed]:
         placed.append(Placed(
             number=number, severity=problem.severity, css=SEVERITY_CLASS.get(problem.severity, "warning"),
             rule=problem.rule or "SOURCE", field=problem.field, message=problem.message, note=problem.note,
-            where=f"{display_path(location.file)}:{location.line}", href=editor_link(location.file, location.line,
-                                                                                       location.col),
+            where=f"{display_path(location.file)}:{location.line}", short=f"{Path(location.file).name}:{location.line}",
+            href=editor_link(location.file, location.line, location.col),
             project=index,
         ))
     return placed

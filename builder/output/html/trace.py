@@ -15,15 +15,13 @@ A value carrying a Markdown marker is left untraced (the marker paragraph is rep
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from builder.forms.derived import derived_for
 from builder.read.markdown import MARKER
+from builder.render.tracemarks import CLOSE, MID, OPEN, strip_marks  # noqa: F401 (strip_marks: for fromdocx and annotate)
 
-OPEN, MID, CLOSE = "\ue010", "\ue011", "\ue012"
 ROW_NAMES = ("name",)  # language.md §9: the English indicator row's own name (its 三级 cell)
-MARKS = re.compile(f"{OPEN}(\\d+){MID}|{CLOSE}")
 
 
 class Traced(str):
@@ -38,18 +36,6 @@ class Traced(str):
 
     def __str__(self) -> str:
         return f"{OPEN}{self.index}{MID}{str.__str__(self)}{CLOSE}"
-
-
-def strip_marks(text: str) -> tuple[str, list[int]]:
-    """The text without trace markers, and the indices of the values it prints (in order)."""
-    found: list[int] = []
-
-    def drop(match):
-        if match.group(1) is not None:
-            found.append(int(match.group(1)))
-        return ""
-
-    return MARKS.sub(drop, text), found
 
 
 @dataclass
@@ -201,7 +187,7 @@ def traced_docx(document) -> tuple[bytes, list[tuple[int | None, str]]]:
     trace = Trace()
     traced = trace.wrap(context)
     template = template_for(document)
-    check_before_build(template, document.kind, document.form)
+    check_before_build(template, document.kind, document.custom_form)  # as builder.output.docx checks it
     rendered = run_template(document, template, traced)
     data = rendered.package_with_body()
     fragments = document_fragments(document)
