@@ -179,7 +179,7 @@ def test_the_built_starter_and_the_starter_pass_the_open_xml_validator(jiaxian_s
 def test_a_relabelled_form_prints_its_own_labels(tmp_path):
     """Nothing of the starter comes from code: a label changed in the form is the label printed."""
     from builder.cycle.templatemaker import make_starter
-    from builder.forms.form import read_form
+    from builder.forms.formdef import read_form
 
     examples = _repo_copy(tmp_path)
     form_file = examples / "_共用" / "佳县表单.yaml"
