@@ -170,7 +170,7 @@ def _with_cover(template: Path, out: Path) -> None:
     document = docx.Document(str(template))
     rows = [("单位名称", "{{ 单位名称 }}"), ("填报日期", "{{ 填报日期.年 }}年{{ 填报日期.月 }}月{{ 填报日期.日 }}日"),
             ("{%tr for 项目 in 项目列表 %}", ""), ("{{ 项目.项目名称 }}", "{{ 项目.项目资金.年度资金申请总额.合计.万元 }}"),
-            ("{%tr endfor %}", ""), ("合计", "{{ 涉及项目预算资金.万元 }}")]
+            ("{%tr endfor %}", ""), ("合计", "{{ 合计.项目资金.年度资金申请总额.合计.万元 }}")]
     table = document.add_table(rows=len(rows), cols=2)
     for row, texts in zip(table.rows, rows):
         for cell, text in zip(row.cells, texts):
@@ -194,7 +194,7 @@ def test_a_cover_table_and_its_totals_read_back(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "未导入" not in result.stdout + result.stderr, result.stderr
     document = _load((imported / "document.yaml").read_text(encoding="utf-8"))
-    assert str(document["填报日期"]) == "2016-03-15" and "涉及项目预算资金" not in document
+    assert str(document["填报日期"]) == "2016-03-15" and "合计" not in document
     second = run_cli("build", imported, "--out", tmp_path / "second", cwd=root)
     assert second.returncode == 0, second.stderr
     assert to_text(tmp_path / "second" / "佳县-导入.docx") == to_text(built)
