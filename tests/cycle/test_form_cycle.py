@@ -216,7 +216,9 @@ def test_new_project_in_a_bureau_forms_evaluation_gives_only_skeleton_warnings(t
 def test_a_broken_form_is_said_where_it_is_not_a_traceback(tmp_path):
     root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
     form = root / "examples" / "_共用" / "佳县表单.yaml"
-    form.write_text(form.read_text(encoding="utf-8").replace("指标组:", "指标题组:"), encoding="utf-8")
+    text = form.read_text(encoding="utf-8")
+    assert "\n指标体系:" in text
+    form.write_text(text.replace("\n指标体系:", "\n指标题组:"), encoding="utf-8")  # an unknown key at the top
     made = run_cli("new", "项目", "新项目", "--in", root / "examples" / "佳县-2016", cwd=root)
     assert made.returncode == 1 and "佳县表单.yaml:" in made.stderr and "指标题组" in made.stderr, made.stderr
     assert not list((root / "examples" / "佳县-2016").glob("*-新项目.yaml"))
