@@ -307,7 +307,7 @@ def test_diff_reports_declared_fields_under_their_labels(tmp_path):
     new = load_document(folder).document
     lines = [c.line() for c in diff_documents(old, new)]
     assert "红枣提质增效示范工程 · 基本信息 · 联系电话: 0912-6721234 → 0912-6720000" in lines
-    assert "红枣提质增效示范工程 · 项目资金 · 自有资金: 200,000.00 → 107,600.00" in lines
+    assert "红枣提质增效示范工程 · 项目资金 · 自有资金: 20.00 万元 → 10.76 万元" in lines
     assert "红枣提质增效示范工程 · 长期绩效指标 · 产出指标/数量指标/示范园建设面积/备注: 三年累计 → 四年累计" in lines
     assert not any("实施主体" in line for line in lines)
 
