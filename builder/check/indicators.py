@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from builder.forms.formvalues import cell_total
 from builder.model import core as m
 from builder.read.errors import Location
 from builder.check.rules import (
-    ANNUAL, COST, ERROR, NAME, TARGET_VALUE, TARGETS, WARNING, ZERO, amount, cost_targets, document_form, finding,
+    COST, ERROR, NAME, TARGET_VALUE, TARGETS, WARNING, amount, cost_targets, document_form, finding,
     indicator_path, name, place, rule,
 )
 from builder.model.values import format_fixed, format_yuan
@@ -43,10 +44,9 @@ def _stated(document: m.Document, key: str):
 
 
 def _summed(document: m.Document, form, path: str):
-    """Σ of a project cell over every project of the document (the roster's too)."""
-    if path == form.role_path(ANNUAL):
-        return document.total_annual  # what the roster of an incremental build carries
-    return sum((amount(p.get(path)) for p in document.all_projects if hasattr(p, "get")), ZERO)
+    """Σ of a project cell over every project of the document, the roster's too: the document
+    total the context prints (formvalues.cell_total), a blank one counting 0."""
+    return amount(cell_total(document, form, path))
 
 
 @rule("DOC-SUMMARY", ERROR, "document.yaml 中写明的计算值（项目数、各项目金额之和）与各项目一致")

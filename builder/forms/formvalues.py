@@ -141,3 +141,55 @@ def indicator_cell(indicator: m.Indicator, column):
     """The value one indicator row holds for a column of its set (得分: as written; None when blank)."""
     role = next((r for r in column.roles if r in INDICATOR_ROLES), None)
     return getattr(indicator, INDICATOR_ROLES[role]) if role else indicator.extra.get(column.key)
+
+
+# ---------------------------------------------------------------- document totals: sums over projects
+
+ANNUAL = "年度金额"
+SUMMED = ("金额", "整数")
+
+
+def summed_columns(form):
+    """(表格 field, column) of every 金额/整数 column of a 表格: their sums are document totals."""
+    return [(spec, column) for spec in form.walk() if spec.kind == fs.TABLE
+            for column in spec.columns if column.kind in SUMMED]
+
+
+def column_sum(rows, key: str) -> Decimal | None:
+    present = [row.get(key) for row in rows or () if row.get(key) is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def project_money(project) -> dict:
+    """Every money cell of a project (path → Decimal | None) and the sum of every 金额/整数
+    column of its 表格 fields (``表.列``): what the document totals (合计) add up."""
+    form = getattr(project, "form", None)
+    if form is None:
+        return {}
+    money = {spec.table.path(cell.address): project.get(spec.table.path(cell.address))
+             for spec in form.money_tables() for cell in spec.table.cells()}
+    for spec, column in summed_columns(form):
+        money[f"{spec.path}.{column.key}"] = column_sum(project.get(spec.path), column.key)
+    return money
+
+
+def project_cell(project, form, path: str):
+    """One money cell (a path below a table) or 表格 column sum of a project, or of a roster entry."""
+    if hasattr(project, "get"):
+        for spec, column in summed_columns(form):
+            if path == f"{spec.path}.{column.key}":
+                return column_sum(project.get(spec.path), column.key)
+        return project.get(path)
+    money = getattr(project, "money", None)
+    if money and path in money:
+        return money[path]
+    if path == form.role_path(ANNUAL):  # an old roster entry knows only the annual amount
+        return project.funds.annual
+    raise KeyError(path)
+
+
+def cell_total(document, form, path: str) -> Decimal | None:
+    """Σ of one cell over every project (None counts 0; blank when it is blank in every project)."""
+    values = [project_cell(p, form, path) for p in document.all_projects]
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present or not values else None

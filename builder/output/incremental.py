@@ -41,7 +41,7 @@ from builder.output.docx import Frame
 from builder.read.errors import InputError, Problem, problem_order
 from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
 from builder.read.safeio import UnsafeFile
-from builder.render.derived import project_money
+from builder.forms.formvalues import project_money
 
 FORMAT = f"budgetdoc-incremental 3 {__version__}"  # 3: each project's money cells (document totals)
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick

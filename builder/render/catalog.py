@@ -206,7 +206,7 @@ def form_catalog(form) -> dict:
                                       for inner, parts in cells.items()}
                               for outer, cells in money_table_parts(spec).items()}
                   for spec in form.money_tables()}
-    from builder.render.derived import summed_columns
+    from builder.forms.formvalues import summed_columns
 
     for spec, _ in summed_columns(form):
         tree["合计"][spec.key] = _column_totals(spec, f"各项目{spec.label}之和")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from builder.forms import formkinds as kinds
+from builder.forms import formkinds as kinds, formvalues
 from builder.model import core as m
 from builder.model.values import TEN_THOUSAND, format_fixed, format_score, format_yuan, round_half_up
 from builder.render import derived
@@ -170,8 +170,8 @@ def table_totals(spec, tables) -> dict:
     project's table, or every project's)."""
     result = {}
     for column in spec.columns:
-        if column.kind in derived.SUMMED:
-            total = derived.column_sum([row for table in tables for row in table or ()], column.key)
+        if column.kind in formvalues.SUMMED:
+            total = formvalues.column_sum([row for table in tables for row in table or ()], column.key)
             result[column.key] = money(total) if column.kind == "金额" else ("" if total is None else str(total))
     return result
 
@@ -201,8 +201,8 @@ def document_totals(document, form) -> dict:
     totals: dict = {}
     for spec in form.money_tables():
         totals[spec.key] = money_table(spec, derived.summed_table(document, spec))
-    for spec, column in derived.summed_columns(form):
-        total = derived.cell_total(document, form, f"{spec.path}.{column.key}")
+    for spec, column in formvalues.summed_columns(form):
+        total = formvalues.cell_total(document, form, f"{spec.path}.{column.key}")
         totals.setdefault(spec.key, {})[column.key] = (money(total) if column.kind == "金额"
                                                        else "" if total is None else str(total))
     return totals

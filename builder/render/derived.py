@@ -10,20 +10,20 @@ the field they come from.
 | 总分值, 总分, 等级 | total_weight, total_score, grade | the last 指标 field with a 分值 column |
 | 项目个数, 项目列表 | project_count, projects | the last computed 文档 field, else first |
 
-Also here: how an indicator's column and a document field are read, and the sums over projects.
+Also here: how an indicator's column and a document field are read; the sums over projects
+are builder.forms.formvalues' (cell_total), the ones the rules add up.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from builder.forms import formkinds as kinds
+from builder.forms.formvalues import cell_total
 from builder.model.values import format_score
 
 START, END = "开始日期", "完成日期"
 WEIGHT, BUDGETED, SPENT = "执行分值", "预算数", "执行数"
 SCORE_ROLE = "得分"
-ANNUAL = "年度金额"
 COUNT = "项目个数"
 # an indicator column's value, by the role of the column (any other column: the form's own, by key)
 INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", SCORE_ROLE: "score",
@@ -165,55 +165,6 @@ def document_value(document, spec):
         return document.extra[spec.key]
     # until Document.values (WP1 step B): the document's attribute named as the field's alias
     return getattr(document, spec.alias.name, None) if spec.alias is not None else None
-
-
-SUMMED = ("金额", "整数")
-
-
-def summed_columns(form):
-    """(表格 field, column) of every 金额/整数 column of a 表格: their sums are document totals."""
-    return [(spec, column) for spec in form.walk() if spec.kind == kinds.TABLE
-            for column in spec.columns if column.kind in SUMMED]
-
-
-def column_sum(rows, key: str) -> Decimal | None:
-    present = [row.get(key) for row in rows or () if row.get(key) is not None]
-    return sum(present, Decimal(0)) if present else None
-
-
-def project_money(project) -> dict:
-    """Every money cell of a project (path → Decimal | None) and the sum of every 金额/整数
-    column of its 表格 fields (``表.列``): what the document totals (合计) add up."""
-    form = getattr(project, "form", None)
-    if form is None:
-        return {}
-    money = {spec.table.path(cell.address): project.get(spec.table.path(cell.address))
-             for spec in form.money_tables() for cell in spec.table.cells()}
-    for spec, column in summed_columns(form):
-        money[f"{spec.path}.{column.key}"] = column_sum(project.get(spec.path), column.key)
-    return money
-
-
-def project_cell(project, form, path: str):
-    """One money cell (a path below a table) or 表格 column sum of a project, or of a roster entry."""
-    if hasattr(project, "get"):
-        for spec, column in summed_columns(form):
-            if path == f"{spec.path}.{column.key}":
-                return column_sum(project.get(spec.path), column.key)
-        return project.get(path)
-    money = getattr(project, "money", None)
-    if money and path in money:
-        return money[path]
-    if path == form.role_path(ANNUAL):  # an old roster entry knows only the annual amount
-        return project.funds.annual
-    raise KeyError(path)
-
-
-def cell_total(document, form, path: str) -> Decimal | None:
-    """Σ of one cell over every project (None counts 0; blank when it is blank in every project)."""
-    values = [project_cell(p, form, path) for p in document.all_projects]
-    present = [v for v in values if v is not None]
-    return sum(present, Decimal(0)) if present or not values else None
 
 
 def summed_table(document, spec):

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from builder.render.derived import project_money as money_cells
+from builder.forms.formvalues import cell_total, project_cell, project_money as money_cells
 from builder.load.loader import load_document
 from builder.output import incremental
 from builder.output.build import build
@@ -54,9 +54,13 @@ def test_the_roster_carries_every_money_cell(make, tmp_path, monkeypatch):
         expected = money_cells(project)
         assert entry.money == expected and len(expected) >= 4
         assert any(v is not None for v in expected.values())
-        for path, value in expected.items():
-            assert entry.get(path) == project.get(path) == value, path
-        assert entry.funds.annual == project.funds.annual == entry.get(project.role_path("年度金额"))
+        for path, value in expected.items():  # what a document total reads of an entry and of a project
+            assert project_cell(entry, project.form, path) == project_cell(project, project.form, path) == value, path
+        assert entry.funds.annual == project.funds.annual == project_cell(entry, project.form, project.role_path("年度金额"))
+    # the document totals over the roster (the rules' and the context's) equal a full load's
+    loaded = load_document(folder).document
+    for path in expected:
+        assert cell_total(rebuilt[-1].document, loaded.form, path) == cell_total(loaded, loaded.form, path), path
 
 
 def test_a_record_of_the_previous_format_is_not_used():

@@ -183,7 +183,7 @@ def test_document_totals_of_an_incremental_build_come_from_the_roster():
 
     from builder.load.loader import load_document
     from builder.model import core as m
-    from builder.render.derived import project_money
+    from builder.forms.formvalues import project_money
     from builder.render.context import document_context
     from contextgolden import plain
 
@@ -227,7 +227,8 @@ def test_a_typed_table_prints_typed_cells_its_total_row_and_document_totals():
     from types import SimpleNamespace
 
     from builder.forms import formspec as fs
-    from builder.render import chinese, derived
+    from builder.forms import formvalues
+    from builder.render import chinese
 
     columns = (fs.FieldSpec("资金项目", "文本", "资金项目", "资金项目"),
                fs.FieldSpec("上年度预算安排", "金额", "上年度预算安排", "上年度预算安排"),
@@ -253,6 +254,6 @@ def test_a_typed_table_prints_typed_cells_its_total_row_and_document_totals():
     document = SimpleNamespace(all_projects=(one, other))
     totals = chinese.document_totals(document, form)
     assert totals["明细"]["上年度预算安排"]["元"] == "1,100.00" and totals["明细"]["人数"] == "6"
-    assert derived.project_money(SimpleNamespace(form=SimpleNamespace(
+    assert formvalues.project_money(SimpleNamespace(form=SimpleNamespace(
         money_tables=lambda: (), walk=lambda level="项目": iter([spec])), get=one.get)) == \
         {"明细.上年度预算安排": Decimal("1000.5"), "明细.人数": 5}
