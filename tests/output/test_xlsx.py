@@ -196,7 +196,11 @@ def test_evaluation_prints_the_computed_score(evaluation_document):
     part = next(p for p in evaluation_document.projects if p.name == "政策研究")
     indicators = tuple(replace(i, score=None) if i.name.startswith("发布重大领域") else i for i in part.indicators)
     funds = replace(part.funds, total=m.FundRow(Decimal("100.00"), Decimal("200.00"), Decimal("190.00")))
-    changed = replace(part, indicators=indicators, funds=funds)
+    values = part.values  # 执行率 reads the cells of the 预算数 and 执行数 roles (scoring.execution)
+    for role, amount in (("预算数", "200.00"), ("执行数", "190.00")):
+        key, _, address = part.role_path(role).partition(".")
+        values = {**values, key: replace(values[key], cells={**values[key].cells, address: Decimal(amount)})}
+    changed = replace(part, indicators=indicators, funds=funds, values=values)
     document = replace(evaluation_document, projects=(changed,))
     book = _open(_build(document))
     row = next(r for r in _records(book["绩效指标"]) if r["实际完成值"].value == "=7个")
