@@ -275,15 +275,18 @@ def _jiaxian(tmp_path, form_edit=None) -> m.Document:
 
 
 def test_a_forms_columns_come_from_its_labels_each_header_once(tmp_path):
-    """A bureau's field labelled as another column (项目分类 printed 项目类别) gets its key; the form's
+    """A bureau's field labelled as another column (项目分类 printed 主管部门) gets its key; the form's
     money rows are columns of their table, its indicator sets a 指标组 column."""
-    document = _jiaxian(tmp_path, lambda text: text.replace(
-        "    联系电话: 文本\n", "    联系电话: 文本\n    项目分类: {类型: 文本, 标签: 项目类别}\n"))
+    def edit(text):
+        assert "\n  联系电话: 文本\n" in text  # a field of the complete form's 项目
+        return text.replace("\n  联系电话: 文本\n", "\n  联系电话: 文本\n  项目分类: {类型: 文本, 标签: 主管部门}\n")
+    document = _jiaxian(tmp_path, edit)
     headers = _headers(_build(document))
     projects, indicators = headers["项目"], headers["绩效指标"]
     assert len(projects) == len(set(projects)), projects
-    assert "项目类别" in projects and "项目类别(项目分类)" in projects
-    assert projects.index("自有资金") > projects.index("其他资金(年度)")  # in the money table's column
+    assert "主管部门" in projects and "主管部门(项目分类)" in projects
+    # the money rows in their table's order, by their labels (财政拨款 … 其他)
+    assert projects.index("财政拨款") < projects.index("自有资金") < projects.index("事业收入") < projects.index("其他")
     assert "项目负责人" in projects and "项目实施进度计划" in projects
     assert indicators[0] == "指标组" and len(indicators) == len(set(indicators))
     book = openpyxl.load_workbook(io.BytesIO(_build(document)))
