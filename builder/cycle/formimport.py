@@ -44,7 +44,7 @@ def _clean(lines: list[str]) -> list[str]:
     return [line.replace(MERGE_MARKER, "") for line in lines]
 
 
-class _Values:
+class Values:
     """Values read back: the document's and each project's, by context expression."""
 
     def __init__(self):
@@ -167,7 +167,7 @@ def _read_table(template: Table, built: Table, scope: dict, project_var: str) ->
         scope[expr] = entries
 
 
-def read_with_template(docx: Path, template: Path) -> _Values:
+def read_with_template(docx: Path, template: Path) -> Values:
     t_blocks = read_blocks(template)
     b_blocks = read_blocks(docx)
     head, body, var, tail = _template_parts(t_blocks)
@@ -179,7 +179,7 @@ def read_with_template(docx: Path, template: Path) -> _Values:
         covers = f"，另有封面或汇总表 {len(before) + len(after)} 个" if before or after else ""
         raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格{covers}，"
                             f"文档共 {len(b_tables)} 个）：这份文件不是用这个模板生成的")
-    values = _Values()
+    values = Values()
     covers: dict = {}
     for t_table, b_table in zip(before + after, b_tables[:len(before)] + b_tables[len(b_tables) - len(after):]):
         _read_table(t_table, b_table, covers, var)
@@ -376,10 +376,16 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
-    values = read_with_template(docx, template)
+    if template is None:  # a hand-typed copy: read by the labels the form declares
+        from builder.cycle.labelread import read_by_labels
+
+        values = read_by_labels(docx, form)
+    else:
+        values = read_with_template(docx, template)
     check_out_dir(out_dir)
     if not values.projects:
-        raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
+        where = f"按模板“{template.name}”排版的" if template is not None else f"带“{form.label(form.role_path('名称') or '')}”的"
+        raise ImportProblem(f"“{docx.name}”中没有{where}项目")
     out_dir.mkdir(parents=True, exist_ok=True)
     document = CommentedMap([("文档类型", form.kind)])
     year = values.document.get("年度", "")

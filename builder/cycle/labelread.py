@@ -1,0 +1,244 @@
+"""Import of a hand-typed Word copy of a form, read by the labels its definition declares.
+
+``budgetdoc import FILE.docx --out DIR --form 表单定义.yaml`` (no template): every field's ``标签``
+(or key), each money cell's row and column labels, a 表格's column labels and an indicator field's
+label are looked for in the document's tables after label_key normalisation, ``其中：`` and
+``（元）/（万元）`` removed. What is found is written as the expressions the template reader
+(builder.cycle.formimport) gives, so both readers share one writer (values → sources):
+
+- a label cell followed by a value cell: a 文本/段落 field, a 日期 (``.中文``), a 选项 (``.选框``);
+  a value ``A 至 B`` beside a label no field has sets the form's 开始日期/完成日期 roles;
+- a block label (a 金额表's label, merged down) followed by (row label, amount) pairs: the money
+  cells, read in the table's 单位; a 表格's label followed by a row of its column labels: its rows;
+  a row of several fields' labels (长期目标 | 年度目标) followed by a row of values: those fields;
+- a table whose first cell is an indicator field's label, with a header 一级指标 / 二级指标 / the
+  name / its columns' labels: that field's rows;
+- paragraphs ``标签：值`` outside the tables: document fields; ``（NNNN年度）`` the year, a
+  ``…单位…：X`` line the unit's name.
+
+A new project starts at each table holding the label of the form's 名称 field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks
+from builder.forms import formspec as fs
+
+_UNIT_SUFFIX = re.compile(r"\((万?元)\)$")
+_RANGE = re.compile(r"^(.+?)\s*至\s*(.+)$")
+_YEAR = re.compile(r"^\((\d{4})年度?\)$")
+_PAIR = re.compile(r"([^\s:：]+)\s*[:：]\s*(\S+)")
+_LEVELS = {"一级指标": "一级指标", "二级指标": "二级指标", "三级指标": "三级指标"}
+_SCALAR = {"文本": "", "日期": ".中文", "选项": ".选框", "整数": "", "金额": ""}
+
+
+def _norm(text: str) -> str:
+    key = label_key(text).removeprefix("其中:").removeprefix("其中")
+    return _UNIT_SUFFIX.sub("", key)
+
+
+class _Labels:
+    """The form's labels, normalised: label → what it names."""
+
+    def __init__(self, form: fs.Form):
+        self.form = form
+        self.fields: dict[str, tuple[str, fs.FieldSpec]] = {}  # label → (path, spec) of a scalar/段落
+        self.money: dict[str, fs.FieldSpec] = {}
+        self.tables: dict[str, fs.FieldSpec] = {}
+        self.indicators: dict[str, fs.FieldSpec] = {}
+        self.document: dict[str, fs.FieldSpec] = {}
+        for spec in form.project_fields:
+            self._add(spec, spec.key)
+        for spec in form.document_fields:
+            if spec.kind in _SCALAR or spec.kind == "段落":
+                for label in (spec.label, spec.key):
+                    self.document.setdefault(_norm(label), spec)
+        self.name = form.role_path("名称") or ""
+        self.start, self.end = form.role_path("开始日期") or "", form.role_path("完成日期") or ""
+
+    def _add(self, spec: fs.FieldSpec, path: str) -> None:
+        labels = {_norm(spec.label), _norm(spec.key)}
+        if spec.kind == fs.GROUP:
+            for child in spec.fields:
+                self._add(child, f"{path}.{child.key}")
+            return
+        target = {"金额表": self.money, "表格": self.tables, "指标": self.indicators}.get(spec.kind, self.fields)
+        for label in labels:
+            target.setdefault(label, spec if target is not self.fields else (path, spec))
+
+    def money_cell(self, table: fs.MoneyTable, label: str, taken: set) -> str | None:
+        """The address of the cell a row label names (the first not yet read when two columns share it)."""
+        for column in table.columns:
+            for cell in table.column_cells(column.key):
+                names = {_norm(column.row_labels.get(cell.row, "")), _norm(table.row(cell.row).label), _norm(cell.row)}
+                address = f"{cell.row}@{column.key}"
+                if label in names - {""} and address not in taken:
+                    return address
+        return None
+
+
+class _Scope:
+    def __init__(self):
+        self.values: dict = {}
+
+
+def read_by_labels(docx: Path, form: fs.Form):
+    """The document's values by expression, as builder.cycle.formimport.read_with_template gives them."""
+    from builder.cycle.formimport import Values
+
+    labels = _Labels(form)
+    values = Values()
+    blocks = read_blocks(Path(docx))
+    scope: dict | None = None
+    for block in blocks:
+        if isinstance(block, Para):
+            _paragraph(block, labels, values)
+            continue
+        keys = {_norm(c.text) for row in block.rows for c in row}
+        if _norm(form.label(labels.name) or labels.name) in keys or labels.name in keys or scope is None:
+            scope = {}
+            values.projects.append(scope)
+        _table(block, labels, scope, values.document)
+    for scope in values.projects:
+        for spec in labels.tables.values():
+            _unnumbered(scope.get(spec.key) or [])
+    return values
+
+
+_NUMBER = re.compile(r"^(\d+)[、.．]\s*")
+
+
+def _unnumbered(rows: list[dict]) -> None:
+    """A 表格 whose first column is numbered 1、2、… on every row (as templates print ``loop.index``):
+    the numbers are the layout's, not the text's."""
+    first = next(iter(rows[0]), None) if rows else None
+    found = [_NUMBER.match(row.get(first, "")) for row in rows]
+    if first and all(found) and [int(f[1]) for f in found] == list(range(1, len(rows) + 1)):
+        for row, number in zip(rows, found):
+            row[first] = row[first][number.end():]
+
+
+def _paragraph(block: Para, labels: _Labels, values) -> None:
+    for line in block.lines:
+        key = label_key(line)
+        year = _YEAR.match(key)
+        if year:
+            values.document.setdefault("年度", year[1])
+            continue
+        for label, value in _PAIR.findall(line):
+            spec = labels.document.get(_norm(label))
+            if spec is not None:
+                values.document.setdefault(spec.key + _SCALAR.get(spec.kind, ""), value)
+            elif "单位" in label and "单位名称" not in values.document:
+                values.document["单位名称"] = value
+
+
+def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
+    rows = table.rows
+    first = _norm(rows[0][0].text) if rows and rows[0] else ""
+    if first in labels.indicators:
+        return _indicators(rows, labels.indicators[first], scope)
+    taken: set = set()
+    header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
+    table_rows: list | None = None
+    for row in rows:
+        fresh = [c for c in row if not c.continued]
+        if header and row and row[0].continued and (not fresh or _norm(fresh[0].text) not in labels.fields):
+            _by_header(row, header, scope, table_rows)
+            continue
+        header, table_rows = [], None
+        if not fresh:
+            continue
+        block = _norm(fresh[0].text)
+        merged = _norm(row[0].text)  # a money table's label merged down the rows of its cells
+        if merged in labels.money:
+            _money_pairs(fresh[1:] if fresh[0] is row[0] else fresh, labels.money[merged], labels, scope, taken)
+            continue
+        if block in labels.tables:
+            spec = labels.tables[block]
+            columns = {_norm(c.label): c.key for c in spec.columns} | {_norm(c.key): c.key for c in spec.columns}
+            header = [(c.col, columns.get(_norm(c.text))) for c in fresh[1:]]
+            table_rows = scope.setdefault(spec.key, [])
+            continue
+        named = [(c.col, labels.fields.get(_norm(c.text))) for c in fresh[1:]]
+        if block not in labels.fields and named and all(found for _, found in named):
+            header = [(col, found[0]) for col, found in named]
+            continue
+        _pairs(fresh, labels, scope, document)
+
+
+def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> None:
+    i = 0
+    while i < len(cells):
+        label = _norm(cells[i].text)
+        value = cells[i + 1] if i + 1 < len(cells) else None
+        found = labels.fields.get(label)
+        spec_doc = labels.document.get(label)
+        if found is not None and value is not None:
+            path, spec = found
+            scope.setdefault(path + _SCALAR.get(spec.kind, ""),
+                             value.lines if spec.kind == "段落" else value.text.strip())
+            i += 2
+        elif spec_doc is not None and value is not None:
+            document.setdefault(spec_doc.key, value.lines if spec_doc.kind == "段落" else value.text.strip())
+            i += 2
+        elif value is not None and labels.start and labels.end and _RANGE.match(value.text.strip()):
+            start, end = _RANGE.match(value.text.strip()).groups()
+            scope.setdefault(labels.start + ".中文", start)
+            scope.setdefault(labels.end + ".中文", end)
+            i += 2
+        else:
+            i += 1
+
+
+def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: dict, taken: set) -> None:
+    table = spec.table
+    unit = "万元" if (table.unit or "").startswith("万元") else "元"
+    for i in range(0, len(cells) - 1, 2):
+        address = labels.money_cell(table, _norm(cells[i].text), taken)
+        if address is None:
+            continue
+        taken.add(address)
+        row, column = address.split("@")
+        scope.setdefault(f"{spec.key}.{column}.{row}.{unit}", cells[i + 1].text.strip())
+
+
+def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | None) -> None:
+    entry = {}
+    for col, expr in header:
+        cell = next((c for c in row if c.covers(col) and not c.continued), None)
+        if expr is None or cell is None:
+            continue
+        if table_rows is None:
+            scope.setdefault(expr, cell.lines)
+        else:
+            entry[expr] = cell.text.strip()
+    if table_rows is not None and entry:
+        table_rows.append(entry)
+
+
+def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict) -> None:
+    columns = {_norm(c.label): c.key for c in spec.indicators.columns} | {c.key: c.key for c in spec.indicators.columns}
+    header: list = []
+    entries = scope.setdefault(spec.key, [])
+    for row in rows:
+        cells = [c for c in row if c.col > 0] if row and _norm(row[0].text) == _norm(spec.label) else row
+        if not header:
+            for c in cells:
+                key = _norm(c.text)
+                header.append((c.col, _LEVELS.get(key) or columns.get(key)))
+            if all(expr != "三级指标" for _, expr in header):  # the name column, however it is headed (指标内容)
+                blank = next((n for n, (_, expr) in enumerate(header) if expr is None), None)
+                if blank is not None:
+                    header[blank] = (header[blank][0], "三级指标")
+            continue
+        entry = {}
+        for col, expr in header:
+            cell = next((c for c in cells if c.covers(col)), None)
+            if expr is not None and cell is not None:
+                entry[expr] = cell.text.strip()
+        if entry.get("三级指标"):
+            entries.append(entry)
