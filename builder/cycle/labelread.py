@@ -80,17 +80,18 @@ class _Labels:
         return None
 
 
-class _Scope:
+class LabelValues:
+    """Values read back: the document's and each project's, by expression (as formimport.Values)."""
+
     def __init__(self):
-        self.values: dict = {}
+        self.document: dict[str, object] = {}
+        self.projects: list[dict[str, object]] = []
 
 
 def read_by_labels(docx: Path, form: fs.Form):
     """The document's values by expression, as builder.cycle.formimport.read_with_template gives them."""
-    from builder.cycle.formimport import Values
-
     labels = _Labels(form)
-    values = Values()
+    values = LabelValues()
     blocks = read_blocks(Path(docx))
     scope: dict | None = None
     for block in blocks:
