@@ -27,7 +27,8 @@ from builder.cycle.importread import (
     read_blocks, tracked_changes,
 )
 from builder.cycle.importlabels import evaluation_form_labels, recognised, target_form_labels
-from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
+from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader
+from builder.cycle.labelshapes import budget_value
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
 
 
@@ -62,17 +63,9 @@ def _target_yaml(p: TargetProject):
             continue
         spec = labels.form.field(f"{labels.narrative.key}.{section}")
         if spec is not None and spec.kind == "预算安排":
-            plan = structured_budget(lines, p.right.get(table.total_row))
+            plan = budget_value(lines, p.right.get(table.total_row))
             if plan is not None:
-                lead, items = plan
-                value = Map()
-                if lead:
-                    value["说明"] = text_block(lead)
-                value["明细"] = [
-                    Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
-                    for name, amount, note in items
-                ]
-                narrative[section] = value
+                narrative[section] = plan
                 continue
         narrative[section] = text_block(lines)
     data[labels.narrative.key] = narrative

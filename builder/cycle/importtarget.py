@@ -10,25 +10,24 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.model.values import (
-    CENT, TEN_THOUSAND, ValueProblem, format_wan, format_wan_short, parse_indicator_value,
+    TEN_THOUSAND, ValueProblem, format_wan, parse_indicator_value,
 )
 from builder.cycle.importlabels import target_form_labels
+from builder.cycle.labelshapes import NumberedSections, structured_budget
 from builder.cycle.importread import (
     Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells,
     one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells,
 )
 
+__all__ = ["SECTION_NAMES", "TARGET_LABELS", "TargetReader", "structured_budget", "table_preview"]
 
 # ---------------------------------------------------------------- 绩效目标申报
 
 # every label below is the shipped 绩效目标申报 form's (builder/forms/绩效目标申报.yaml)
 _L = target_form_labels()
-SECTION_NAMES = _L.sections
-_NARRATIVE = _L.narrative.label if _L.narrative else ""
-_SECTION = re.compile(
-    r"^\s*([一二三四五六七])\s*[、.．,，]?\s*(" + "|".join(SECTION_NAMES) + r")\s*[:：]?\s*(.*)$", re.S
-)
-_NARRATIVE_HEAD = _L.narrative_title
+_SECTIONS = NumberedSections(_L.form)
+SECTION_NAMES = _SECTIONS.keys
+_NARRATIVE = _SECTIONS.label
 _TARGET_FORM_HEAD = _L.title
 YEAR_SUBTITLE = re.compile(r"^\((\d{4})年度?\)$")
 UNIT_YEAR = re.compile(r"^(.+?)\s*(\d{4})\s*年度?$")
@@ -247,7 +246,7 @@ class TargetReader:
                 key = label_key(line)
                 if not key:
                     continue
-                head = _NARRATIVE_HEAD.match(key)
+                head = _SECTIONS.heading(line)
                 if head:
                     narrative = _Narrative(int(head[1]) if head[1] else None)
                     self.narratives.append(narrative)
@@ -268,13 +267,13 @@ class TargetReader:
                     self.front(line, key, title)
                     continue
                 if state == "narrative":
-                    found = _SECTION.match(line)
+                    found = _SECTIONS.section(line)
                     if found:
-                        section = found[2]
+                        section = found[0]
                         if section in narrative.sections:
                             doc.notes.append(f"{_NARRATIVE} {narrative.number or ''}：“{section}”出现两次，内容合并")
                         narrative.sections.setdefault(section, [])
-                        rest = found[3].strip()
+                        rest = found[1]
                         if rest:
                             narrative.sections[section].append(rest)
                         continue
@@ -382,30 +381,3 @@ class TargetReader:
 def table_preview(table: Table) -> str:
     rows = [row_preview(row) for row in table.rows[:2]]
     return " / ".join(r for r in rows if r) or "（空表）"
-
-
-# structured 年度预算安排: "（N）<名称> <金额> 万元。<说明>" as the template prints it
-_BUDGET_ITEM = re.compile(r"^（(\d+)）(.+?) (\d+(?:\.\d+)?) 万元。(.*)$", re.S)
-_NUMBERED = re.compile(r"^[（(]\d+[)）]")
-
-
-def structured_budget(lines: list[str], annual: Decimal | None):
-    """(lead, items) when the lines are exactly a printed structured plan adding up to ``annual``."""
-    first = next((i for i, line in enumerate(lines) if _NUMBERED.match(line)), None)
-    if first is None or annual is None:
-        return None
-    lead, rest = lines[:first], lines[first:]
-    items = []
-    for number, line in enumerate(rest, start=1):
-        found = _BUDGET_ITEM.match(line)
-        if not found or int(found[1]) != number:
-            return None
-        name, amount, note = found[2].strip(), Decimal(found[3]) * TEN_THOUSAND, found[4].strip()
-        if not name or amount != amount.quantize(CENT):
-            return None
-        if f"（{number}）{name} {format_wan_short(amount)} 万元。{note}" != line:
-            return None
-        items.append((name, amount.quantize(CENT), note))
-    if sum((a for _, a, _ in items), Decimal(0)) != annual:
-        return None
-    return lead, items

@@ -14,7 +14,11 @@ label are looked for in the document's tables after label_key normalisation, ``�
 - a table whose first cell is an indicator field's label, with a header 一级指标 / 二级指标 / the
   name / its columns' labels: that field's rows;
 - paragraphs ``标签：值`` outside the tables: document fields; ``（NNNN年度）`` the year, a
-  ``…单位…：X`` line the unit's name.
+  ``…单位…：X`` line the unit's name, as does a line matching ``导入.单位标题`` (group 1 the unit,
+  group 2 the year);
+- the numbered sections of the 分组 ``导入.分节`` under a heading matching ``导入.说明标题``
+  (builder.cycle.labelshapes): each part goes to the project of its number (else the next one), a
+  预算安排 section printed as a structured plan adding up to the annual amount as 明细.
 
 A new project starts at each table holding the label of the form's 名称 field.
 """
@@ -25,6 +29,7 @@ import re
 from pathlib import Path
 
 from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks
+from builder.cycle.labelshapes import NumberedSections, budget_value
 from builder.forms import formspec as fs
 
 _UNIT_SUFFIX = re.compile(r"\((万?元)\)$")
@@ -57,6 +62,7 @@ class _Labels:
                 for label in (spec.label, spec.key):
                     self.document.setdefault(_norm(label), spec)
         self.name = form.role_path("名称") or ""
+        self.unit_title = re.compile(form.import_spec.get("单位标题", r"(?!)"))
         self.start, self.end = form.role_path("开始日期") or "", form.role_path("完成日期") or ""
 
     def _add(self, spec: fs.FieldSpec, path: str) -> None:
@@ -69,11 +75,22 @@ class _Labels:
         for label in labels:
             target.setdefault(label, spec if target is not self.fields else (path, spec))
 
+    def heading(self, label: str) -> tuple[str, fs.FieldSpec] | None:
+        """The 段落 field a column heading names: its label, or its label and a note (项目总目标（2024 年
+        -2025 年）)."""
+        found = self.fields.get(label)
+        if found is not None:
+            return found
+        starts = [(name, hit) for name, hit in self.fields.items() if hit[1].kind == "段落" and label.startswith(name)]
+        return max(starts, key=lambda item: len(item[0]))[1] if starts else None
+
     def money_cell(self, table: fs.MoneyTable, label: str, taken: set) -> str | None:
         """The address of the cell a row label names (the first not yet read when two columns share it)."""
         for column in table.columns:
             for cell in table.column_cells(column.key):
                 names = {_norm(column.row_labels.get(cell.row, "")), _norm(table.row(cell.row).label), _norm(cell.row)}
+                if cell.is_total:  # a column's total printed under the column's label (年度资金申请总额)
+                    names.add(_norm(column.label))
                 address = f"{cell.row}@{column.key}"
                 if label in names - {""} and address not in taken:
                     return address
@@ -93,11 +110,15 @@ def read_by_labels(docx: Path, form: fs.Form):
     labels = _Labels(form)
     values = LabelValues()
     blocks = read_blocks(Path(docx))
+    sections = _Sections(form)
     scope: dict | None = None
     for block in blocks:
         if isinstance(block, Para):
-            _paragraph(block, labels, values)
+            for line in block.lines:
+                if not sections.line(line):
+                    _paragraph(line, labels, values)
             continue
+        sections.close()
         keys = {_norm(c.text) for row in block.rows for c in row}
         if _norm(form.label(labels.name) or labels.name) in keys or labels.name in keys or scope is None:
             scope = {}
@@ -106,7 +127,71 @@ def read_by_labels(docx: Path, form: fs.Form):
     for scope in values.projects:
         for spec in labels.tables.values():
             _unnumbered(scope.get(spec.key) or [])
+    sections.place(values.projects)
     return values
+
+
+class _Sections:
+    """The numbered parts read so far (导入.分节), each {field key: lines}, and the one being read."""
+
+    def __init__(self, form: fs.Form):
+        self.form = form
+        self.shape = NumberedSections(form)
+        self.title = re.compile(form.import_spec.get("标题", r"(?!)"))
+        self.parts: list[tuple[str, dict[str, list[str]]]] = []
+        self.current: dict | None = None
+        self.key: str | None = None
+
+    def line(self, line: str) -> bool:
+        """Whether the line belongs to a numbered part (its heading, a section's heading or text)."""
+        head = self.shape.heading(line)
+        if head is not None:
+            self.current, self.key = {}, None
+            self.parts.append((head[1] if head.groups() else "", self.current))
+            return True
+        key = label_key(line)
+        if self.current is None or self.title.match(key) or _YEAR.match(key):
+            self.close()
+            return False
+        found = self.shape.section(line)
+        if found is not None:
+            self.key = found[0]
+            self.current.setdefault(self.key, []).extend([found[1]] if found[1] else [])
+            return True
+        if self.key is not None and key:
+            self.current[self.key].append(line.strip())
+        return True
+
+    def close(self) -> None:
+        self.current, self.key = None, None
+
+    def place(self, projects: list[dict]) -> None:
+        """Each part into the project of its number when every part is numbered, else in order."""
+        numbered = all(number.isdigit() for number, _ in self.parts)
+        group = self.shape.group
+        for index, (number, part) in enumerate(self.parts):
+            at = int(number) - 1 if numbered else index
+            if group is None or not 0 <= at < len(projects):
+                continue
+            for key, lines in part.items():
+                spec = self.shape.spec(key)
+                value = budget_value(lines, self.annual(projects[at])) if spec.kind == "预算安排" else None
+                projects[at].setdefault(f"{group.key}.{key}", value if value is not None else lines)
+
+    def annual(self, scope: dict):
+        """The project's annual amount (the 年度金额 role) as read, in 元."""
+        from decimal import Decimal, InvalidOperation
+
+        path = self.form.role_path("年度金额") or ""
+        for unit, factor in (("元", 1), ("万元", 10000)):
+            text = str(scope.get(f"{path}.{unit}", "")).replace(",", "").strip()
+            if not text:
+                continue
+            try:
+                return (Decimal(text) * factor).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                return None
+        return None
 
 
 _NUMBER = re.compile(r"^(\d+)[、.．]\s*")
@@ -122,19 +207,23 @@ def _unnumbered(rows: list[dict]) -> None:
             row[first] = row[first][number.end():]
 
 
-def _paragraph(block: Para, labels: _Labels, values) -> None:
-    for line in block.lines:
-        key = label_key(line)
-        year = _YEAR.match(key)
-        if year:
-            values.document.setdefault("年度", year[1])
-            continue
-        for label, value in _PAIR.findall(line):
-            spec = labels.document.get(_norm(label))
-            if spec is not None:
-                values.document.setdefault(spec.key + _SCALAR.get(spec.kind, ""), value)
-            elif "单位" in label and "单位名称" not in values.document:
-                values.document["单位名称"] = value
+def _paragraph(line: str, labels: _Labels, values) -> None:
+    key = label_key(line)
+    year = _YEAR.match(key)
+    if year:
+        values.document.setdefault("年度", year[1])
+        return
+    unit = labels.unit_title.match(line.strip())
+    if unit and "单位名称" not in values.document:  # 导入.单位标题: "<单位名称> 2025 年"
+        values.document["单位名称"] = unit[1].strip()
+        values.document.setdefault("年度", unit[2])
+        return
+    for label, value in _PAIR.findall(line):
+        spec = labels.document.get(_norm(label))
+        if spec is not None:
+            values.document.setdefault(spec.key + _SCALAR.get(spec.kind, ""), value)
+        elif "单位" in label and "单位名称" not in values.document:
+            values.document["单位名称"] = value
 
 
 def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
@@ -164,7 +253,7 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
             header = [(c.col, columns.get(_norm(c.text))) for c in fresh[1:]]
             table_rows = scope.setdefault(spec.key, [])
             continue
-        named = [(c.col, labels.fields.get(_norm(c.text))) for c in fresh[1:]]
+        named = [(c.col, labels.heading(_norm(c.text))) for c in fresh[1:]]
         if block not in labels.fields and named and all(found for _, found in named):
             header = [(col, found[0]) for col, found in named]
             continue
@@ -209,10 +298,12 @@ def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: 
 
 def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | None) -> None:
     entry = {}
+    used: set = set()  # a cell merged across several headings (项目总目标 over 年度总体目标) is the first's
     for col, expr in header:
         cell = next((c for c in row if c.covers(col) and not c.continued), None)
-        if expr is None or cell is None:
+        if expr is None or cell is None or id(cell) in used:
             continue
+        used.add(id(cell))
         if table_rows is None:
             scope.setdefault(expr, cell.lines)
         else:

@@ -1,0 +1,55 @@
+"""Issue 22, import: one label-driven reader (builder.cycle.labelread) for a hand-typed copy of any
+form — the shipped 申报 included. Its 导入 section declares the shapes: the numbered sections of
+情况说明 under 项目经费情况说明 N (导入.分节/说明标题), the structured 年度预算安排, the title line
+“单位名称 2025 年” (导入.单位标题); money rows of both columns (其他资金), totals under the column's
+label and a 项目总目标 merged over 年度总体目标 are read by the table's labels.
+"""
+
+from __future__ import annotations
+
+import io
+
+from ruamel.yaml import YAML
+
+from builder.cycle.formimport import import_with_form
+from builder.cycle.labelshapes import NumberedSections
+from builder.forms.formdef import shipped_form
+from builder.model import core as m
+from builder.read.docxtext import to_text
+from conftest import TARGET_SOURCES, run_cli
+
+
+def _load(path):
+    return YAML(typ="safe", pure=True).load(io.StringIO(path.read_text(encoding="utf-8")))
+
+
+def test_the_shipped_target_read_by_its_forms_labels_builds_the_same_text(tmp_path):
+    first = run_cli("build", TARGET_SOURCES, "--out", tmp_path / "first")
+    assert first.returncode == 0, first.stderr
+    built = tmp_path / "first" / f"{TARGET_SOURCES.name}.docx"
+    imported = tmp_path / "imported" / TARGET_SOURCES.name
+    report = import_with_form(built, imported, shipped_form(m.TARGET_KIND), None, None, None)
+    assert report.unplaced == [] and report.notes == [], report.notes
+    document = _load(imported / "document.yaml")
+    assert (document["单位名称"], document["年度"]) == ("上海市松江区科创发展办公室", 2025)
+    stems = document["项目顺序"]
+    data = _load(imported / f"{stems[5]}.yaml")  # 展示馆物业管理: a structured 年度预算安排
+    assert [item["名称"] for item in data["情况说明"]["年度预算安排"]["明细"]] == \
+        ["展示馆物业管理、保洁保安、能源费", "展示馆水费", "展示馆电费"]
+    shipped = _load(TARGET_SOURCES / "01-宣传阵地建设.yaml")
+    first_project = _load(imported / f"{stems[0]}.yaml")
+    assert first_project["情况说明"]["立项依据"] == shipped["情况说明"]["立项依据"]
+    assert first_project["项目资金"]["年度资金申请总额"]["合计"] == shipped["项目资金"]["年度资金申请总额"]["合计"]
+    second = run_cli("build", imported, "--out", tmp_path / "second")
+    assert second.returncode == 0, second.stderr
+    assert to_text(tmp_path / "second" / f"{TARGET_SOURCES.name}.docx") == to_text(built)
+
+
+def test_numbered_sections_by_the_forms_labels():
+    sections = NumberedSections(shipped_form(m.TARGET_KIND))
+    assert sections.heading("项目经费情况说明 3")[1] == "3"
+    assert sections.heading("财政项目支出绩效目标申报表 3") is None
+    assert sections.section("二、立项依据：第一段") == ("立项依据", "第一段")
+    assert sections.section("六．年度预算安排") == ("年度预算安排", "")
+    assert sections.section("二、其他") is None
+    assert NumberedSections(shipped_form(m.EVALUATION_KIND)).section("一、项目概述") is None  # no 分节
