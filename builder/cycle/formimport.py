@@ -19,7 +19,7 @@ from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
-from builder.cycle.importread import read_blocks
+from builder.cycle.importread import parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 
@@ -233,13 +233,16 @@ def _date(text: str):
 
 
 def _money(text: str, unit: str):
+    """A printed amount in the table's unit, read by the one money-cell parser; text that is no
+    amount is written as it is, so checking the import names its cell (应为金额), never a traceback."""
     from builder.cycle.writer import money
+    from builder.model.values import ValueProblem
 
-    text = text.replace(",", "").strip()
-    if not text:
-        return None
-    amount = Decimal(text)
-    return money(amount * TEN_THOUSAND if unit.startswith("万元") else amount)
+    try:
+        amount = parse_money_cell(text, TEN_THOUSAND if unit.startswith("万元") else Decimal(1))
+    except ValueProblem:
+        return text.strip()
+    return None if amount is None else money(amount)
 
 
 def _choice(text: str) -> str | None:

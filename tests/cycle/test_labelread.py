@@ -53,3 +53,20 @@ def test_numbered_sections_by_the_forms_labels():
     assert sections.section("六．年度预算安排") == ("年度预算安排", "")
     assert sections.section("二、其他") is None
     assert NumberedSections(shipped_form(m.EVALUATION_KIND)).section("一、项目概述") is None  # no 分节
+
+
+def test_text_in_a_money_cell_is_a_located_note_not_a_traceback(tmp_path):
+    """The shipped 自评's money grid is not yet a shape labelread reads (its header row lands in a
+    cell): what is no amount is written as printed and the check of the import names it."""
+    from conftest import EVALUATION_SOURCES
+
+    first = run_cli("build", EVALUATION_SOURCES, "--out", tmp_path / "first")
+    assert first.returncode == 0, first.stderr
+    built = tmp_path / "first" / f"{EVALUATION_SOURCES.name}.docx"
+    imported = tmp_path / "imported"
+    report = import_with_form(built, imported, shipped_form(m.EVALUATION_KIND), None, None, None)
+    assert any("导入结果需要修改" in note for note in report.notes), report.notes
+    stem = _load(imported / "document.yaml")["项目顺序"][0]
+    funds = _load(imported / f"{stem}.yaml")["项目资金"]
+    assert funds["全年预算数"]["年度资金总额"] == "全年执行数"  # as printed: never a wrong amount
+    assert funds["年初预算数"]["年度资金总额"] == 5300000
