@@ -9,7 +9,8 @@ label are looked for in the document's tables after label_key normalisation, ``�
 - a label cell followed by a value cell: a 文本/段落 field, a 日期 (``.中文``), a 选项 (``.选框``);
   a value ``A 至 B`` beside a label no field has sets the form's 开始日期/完成日期 roles;
 - a block label (a 金额表's label, merged down) followed by (row label, amount) pairs: the money
-  cells, read in the table's 单位; a 表格's label followed by a row of its column labels: its rows;
+  cells, read in the table's 单位 — or, after a row of its column labels side by side, rows of a row
+  label and an amount under each column's heading (a grid); a 表格's label followed by a row of its column labels: its rows;
   a row of several fields' labels (长期目标 | 年度目标) followed by a row of values: those fields;
 - a table whose first cell is an indicator field's label, with a header 一级指标 / 二级指标 / the
   name / its columns' labels: that field's rows;
@@ -232,6 +233,7 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
     if first in labels.indicators:
         return _indicators(rows, labels.indicators[first], scope)
     taken: set = set()
+    grid: list | None = None  # (col, column key) of a money table printed as a grid, by its header row
     header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
     table_rows: list | None = None
     for row in rows:
@@ -245,8 +247,14 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
         block = _norm(fresh[0].text)
         merged = _norm(row[0].text)  # a money table's label merged down the rows of its cells
         if merged in labels.money:
-            _money_pairs(fresh[1:] if fresh[0] is row[0] else fresh, labels.money[merged], labels, scope, taken)
+            cells = fresh[1:] if fresh[0] is row[0] else fresh
+            grid = _grid_header(cells, labels.money[merged]) or grid
+            if grid is not None and not _grid_row(row, cells, labels.money[merged], grid, scope):
+                continue
+            if grid is None:
+                _money_pairs(cells, labels.money[merged], labels, scope, taken)
             continue
+        grid = None
         if block in labels.tables:
             spec = labels.tables[block]
             columns = {_norm(c.label): c.key for c in spec.columns} | {_norm(c.key): c.key for c in spec.columns}
@@ -294,6 +302,33 @@ def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: 
         taken.add(address)
         row, column = address.split("@")
         scope.setdefault(f"{spec.key}.{column}.{row}.{unit}", cells[i + 1].text.strip())
+
+
+def _grid_header(cells: list[Cell], spec: fs.FieldSpec) -> list | None:
+    """A row of a money table's column labels side by side (年初预算数 | 全年预算数 | 全年执行数): its
+    columns by position; a row of (label, amount) pairs is none."""
+    columns = {_norm(c.label): c.key for c in spec.table.columns} | {_norm(c.key): c.key for c in spec.table.columns}
+    texts = [_norm(c.text) for c in cells if c.text.strip()]
+    side_by_side = any(a in columns and b in columns for a, b in zip(texts, texts[1:]))  # not label, value pairs
+    found = [(c.col, columns[_norm(c.text)]) for c in cells if _norm(c.text) in columns]
+    return found if side_by_side else None
+
+
+def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list, scope: dict) -> bool:
+    """A row of a grid: its row label, then its amounts under the columns' headings. False: a header."""
+    table = spec.table
+    if not cells or _grid_header(cells, spec) is not None:
+        return False
+    label = _norm(cells[0].text)
+    key = next((r.key for r in table.rows if label in {_norm(r.label), _norm(r.key)} - {""}), None)
+    if key is None:
+        return False
+    unit = "万元" if (table.unit or "").startswith("万元") else "元"
+    for col, column in grid:
+        cell = next((c for c in row if c.covers(col) and not c.continued), None)
+        if cell is not None and cell is not cells[0]:
+            scope.setdefault(f"{spec.key}.{column}.{key}.{unit}", cell.text.strip())
+    return True
 
 
 def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | None) -> None:

@@ -55,18 +55,38 @@ def test_numbered_sections_by_the_forms_labels():
     assert NumberedSections(shipped_form(m.EVALUATION_KIND)).section("一、项目概述") is None  # no 分节
 
 
-def test_text_in_a_money_cell_is_a_located_note_not_a_traceback(tmp_path):
-    """The shipped 自评's money grid is not yet a shape labelread reads (its header row lands in a
-    cell): what is no amount is written as printed and the check of the import names it."""
+def test_a_money_table_printed_as_a_grid_is_read_by_its_column_and_row_labels(tmp_path):
+    """The shipped 自评's 项目资金: a header row 年初预算数 | 全年预算数 | 全年执行数, then a row per
+    money row (其中：当年财政拨款 …), each amount under its column's heading."""
     from conftest import EVALUATION_SOURCES
+
+    from builder.cycle.labelread import read_by_labels
 
     first = run_cli("build", EVALUATION_SOURCES, "--out", tmp_path / "first")
     assert first.returncode == 0, first.stderr
-    built = tmp_path / "first" / f"{EVALUATION_SOURCES.name}.docx"
+    values = read_by_labels(tmp_path / "first" / f"{EVALUATION_SOURCES.name}.docx", shipped_form(m.EVALUATION_KIND))
+    funds = {k: v for k, v in values.projects[0].items() if k.startswith("项目资金.")}
+    assert funds == {
+        "项目资金.年初预算数.年度资金总额.元": "5,300,000.00", "项目资金.全年预算数.年度资金总额.元": "2,954,906.62",
+        "项目资金.全年执行数.年度资金总额.元": "2,954,906.62", "项目资金.年初预算数.当年财政拨款.元": "5,300,000.00",
+        "项目资金.全年预算数.当年财政拨款.元": "2,954,906.62", "项目资金.全年执行数.当年财政拨款.元": "2,954,906.62",
+        "项目资金.年初预算数.上年结转资金.元": "", "项目资金.全年预算数.上年结转资金.元": "0.00",
+        "项目资金.全年执行数.上年结转资金.元": "0.00", "项目资金.年初预算数.其他资金.元": "",
+        "项目资金.全年预算数.其他资金.元": "0.00", "项目资金.全年执行数.其他资金.元": "0.00"}
+
+
+def test_text_in_a_money_cell_is_written_as_printed_not_a_traceback(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for row, texts in zip(table.rows, (("项目名称", "培训", ""), ("项目资金（元）", "项目资金总额", "约十万"))):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    path = tmp_path / "手填.docx"
+    document.save(path)
     imported = tmp_path / "imported"
-    report = import_with_form(built, imported, shipped_form(m.EVALUATION_KIND), None, None, None)
+    report = import_with_form(path, imported, shipped_form(m.TARGET_KIND), None, None, None)
     assert any("导入结果需要修改" in note for note in report.notes), report.notes
     stem = _load(imported / "document.yaml")["项目顺序"][0]
-    funds = _load(imported / f"{stem}.yaml")["项目资金"]
-    assert funds["全年预算数"]["年度资金总额"] == "全年执行数"  # as printed: never a wrong amount
-    assert funds["年初预算数"]["年度资金总额"] == 5300000
+    assert _load(imported / f"{stem}.yaml")["项目资金"]["项目资金总额"]["合计"] == "约十万"  # never a wrong amount
