@@ -50,6 +50,8 @@ class Values:
     def __init__(self):
         self.document: dict[str, object] = {}
         self.projects: list[dict[str, object]] = []
+        self.notes: list[str] = []
+        self.unplaced: list[str] = []
 
     def put(self, scope: dict, expr: str, value) -> None:
         scope.setdefault(expr, value)
@@ -423,7 +425,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         path = out_dir / f"{stem}.yaml"
         dump(_project_yaml(scope, form, order), path)
         files.append(path)
-    report = ImportReport(files, unplaced, [], form.kind)
+    report = ImportReport(files, unplaced + values.unplaced, list(values.notes), form.kind)
     verify_import(out_dir, report)
     return report
 

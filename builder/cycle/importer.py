@@ -141,8 +141,10 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
         data["年度"] = doc.year
     if doc.unit:
         data["单位名称"] = doc.unit
-    if doc.kind == m.TARGET_KIND:
-        data["预算单位数"] = doc.budget_units or 1
+    form = (target_form_labels() if doc.kind == m.TARGET_KIND else evaluation_form_labels()).form
+    for spec in form.document_fields:  # a field read (导入.概述) or its default; computed ones are not sources
+        if not spec.compute and (spec.key in doc.values or spec.has_default):
+            data[spec.key] = doc.values.get(spec.key, spec.default)
     data["项目顺序"] = list(stems)
     return data
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.model.values import (
-    TEN_THOUSAND, ValueProblem, format_wan, parse_indicator_value,
+    TEN_THOUSAND, ValueProblem, parse_indicator_value,
 )
 from builder.cycle.importlabels import target_form_labels
-from builder.cycle.labelshapes import NumberedSections, structured_budget
+from builder.cycle.labelshapes import NumberedSections, Summary, fixed_paragraphs, structured_budget
 from builder.cycle.importread import (
     Cell, Form, Para, ParsedDocument, Table, TargetProject, block_label, has_label, label_key, map_cells,
     one_line, paragraphs_of, parse_date, parse_money_cell, row_preview, short, text_cells,
@@ -26,6 +26,8 @@ __all__ = ["SECTION_NAMES", "TARGET_LABELS", "TargetReader", "structured_budget"
 # every label below is the shipped 绩效目标申报 form's (builder/forms/绩效目标申报.yaml)
 _L = target_form_labels()
 _SECTIONS = NumberedSections(_L.form)
+_SUMMARY = Summary(_L.form)
+_FIXED = fixed_paragraphs(_L.form)
 SECTION_NAMES = _SECTIONS.keys
 _NARRATIVE = _SECTIONS.label
 _TARGET_FORM_HEAD = _L.title
@@ -293,16 +295,12 @@ class TargetReader:
             if found and doc.unit is None:
                 doc.unit, doc.year = found[1].strip(), int(found[2])
             return
-        if key == "绩效目标设置情况":
+        if key in _FIXED:  # a heading the layout prints as it is
             return
-        if "本部门" in key and "预算单位" in key:
-            units = re.search(r"本部门(\d+)个预算单位", key)
-            count = re.search(r"编报绩效目标的项目(\d+)个", key)
-            money = re.search(r"涉及项目预算资金([0-9][0-9,]*(?:\.[0-9]+)?)万元", key)
-            if units:
-                doc.budget_units = int(units[1])
-            self.summary = {"项目数": int(count[1]) if count else None,
-                            "万元": money[1].replace(",", "") if money else None}
+        found = _SUMMARY.match(key)
+        if found is not None:  # 导入.概述: the summary sentence (预算单位数 written, 项目数 … checked)
+            doc.values.update(_SUMMARY.written(found))
+            self.summary = found
             return
         found = UNIT_YEAR.match(line.strip())
         if found and doc.unit is None:
@@ -366,16 +364,10 @@ class TargetReader:
             notes.append(f"{project.where}（{name}）：没有找到绩效指标")
 
     def check_summary(self) -> None:
-        doc, summary = self.doc, self.summary
-        if not summary:
-            return
-        if summary.get("项目数") is not None and summary["项目数"] != len(doc.projects):
-            doc.notes.append(f"绩效目标设置情况写的项目数 {summary['项目数']} 与申报表个数 {len(doc.projects)} 不同（生成时按申报表计算）")
-        if summary.get("万元") is not None:
+        doc = self.doc
+        if self.summary:
             total = sum((p.right.get("合计") or Decimal(0) for p in doc.projects), Decimal(0))
-            if Decimal(summary["万元"]) != Decimal(format_wan(total)):
-                doc.notes.append(f"绩效目标设置情况写的项目预算资金 {summary['万元']} 万元与各项目{_L.annual_label}之和"
-                                 f" {format_wan(total)} 万元不同（生成时按各项目计算）")
+            doc.notes.extend(_SUMMARY.checks(self.summary, len(doc.projects), total))
 
 
 def table_preview(table: Table) -> str:

@@ -27,10 +27,11 @@ A new project starts at each table holding the label of the form's 名称 field.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks
-from builder.cycle.labelshapes import NumberedSections, budget_value
+from builder.cycle.labelshapes import NumberedSections, Summary, budget_value
 from builder.forms import formspec as fs
 
 _UNIT_SUFFIX = re.compile(r"\((万?元)\)$")
@@ -65,6 +66,7 @@ class _Labels:
         self.name = form.role_path("名称") or ""
         self.unit_title = re.compile(form.import_spec.get("单位标题", r"(?!)"))
         self.start, self.end = form.role_path("开始日期") or "", form.role_path("完成日期") or ""
+        self.summary = Summary(form)
 
     def _add(self, spec: fs.FieldSpec, path: str) -> None:
         labels = {_norm(spec.label), _norm(spec.key)}
@@ -104,6 +106,9 @@ class LabelValues:
     def __init__(self):
         self.document: dict[str, object] = {}
         self.projects: list[dict[str, object]] = []
+        self.summary: dict = {}  # what the summary sentence (导入.概述) printed, by field key
+        self.notes: list[str] = []
+        self.unplaced: list[str] = []
 
 
 def read_by_labels(docx: Path, form: fs.Form):
@@ -129,6 +134,9 @@ def read_by_labels(docx: Path, form: fs.Form):
         for spec in labels.tables.values():
             _unnumbered(scope.get(spec.key) or [])
     sections.place(values.projects)
+    if values.summary:  # 导入.概述: computed fields checked against what was read
+        total = sum((sections.annual(scope) or 0 for scope in values.projects), Decimal(0))
+        values.notes.extend(labels.summary.checks(values.summary, len(values.projects), total))
     return values
 
 
@@ -181,7 +189,7 @@ class _Sections:
 
     def annual(self, scope: dict):
         """The project's annual amount (the 年度金额 role) as read, in 元."""
-        from decimal import Decimal, InvalidOperation
+        from decimal import InvalidOperation
 
         path = self.form.role_path("年度金额") or ""
         for unit, factor in (("元", 1), ("万元", 10000)):
@@ -218,6 +226,12 @@ def _paragraph(line: str, labels: _Labels, values) -> None:
     if unit and "单位名称" not in values.document:  # 导入.单位标题: "<单位名称> 2025 年"
         values.document["单位名称"] = unit[1].strip()
         values.document.setdefault("年度", unit[2])
+        return
+    summary = labels.summary.match(key)
+    if summary is not None and not values.summary:  # 导入.概述: 预算单位数 written, 项目数 … checked
+        values.summary = summary
+        for field, value in labels.summary.written(summary).items():
+            values.document.setdefault(field, value)
         return
     for label, value in _PAIR.findall(line):
         spec = labels.document.get(_norm(label))

@@ -97,3 +97,61 @@ def budget_value(lines: list[str], annual: Decimal | None):
     value["明细"] = [Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
                     for name, amount, note in items]
     return value
+
+
+class Summary:
+    """The summary sentence a form prints on its first page (``导入.概述``: ``式`` a pattern whose named
+    groups are document fields, ``单位`` the unit its amounts are printed in): a field the form
+    computes (``计算``: 项目个数, a 合计) is checked against the computed value, any other is written."""
+
+    def __init__(self, form: fs.Form):
+        spec = form.import_spec.get("概述") or {}
+        self.form = form
+        self.pattern = re.compile(spec.get("式", _NEVER)) if isinstance(spec, dict) else re.compile(_NEVER)
+        self.unit = spec.get("单位", "元") if isinstance(spec, dict) else "元"
+
+    def match(self, key: str) -> dict | None:
+        """The groups the sentence (as label_key gives it) fills, by field key; None when it is not it."""
+        found = self.pattern.search(key)
+        return {name: value for name, value in found.groupdict().items() if value is not None} if found else None
+
+    def written(self, found: dict) -> dict:
+        """The fields the sentence sets (not computed ones), an 整数 as a number."""
+        values = {}
+        for key, text in found.items():
+            spec = self.form.field(key, "文档")
+            if spec is None or spec.compute:
+                continue
+            values[key] = int(text) if spec.kind == "整数" and text.isdigit() else text
+        return values
+
+    def checks(self, found: dict, count: int, total: Decimal | None) -> list[str]:
+        """Notes where a computed field's printed value differs from the computed one (``total``: the
+        sum the form's 合计 names, in 元)."""
+        from builder.model.values import format_wan
+
+        notes = []
+        for key, text in found.items():
+            spec = self.form.field(key, "文档")
+            if spec is None or not spec.compute:
+                continue
+            if spec.compute[0] == "项目个数":
+                printed, computed, unit = text, str(count), ""
+                same = text.isdigit() and int(text) == count
+            else:
+                wan = self.unit.startswith("万")
+                printed = text.replace(",", "")
+                amount = total if total is not None else Decimal(0)
+                computed = format_wan(amount) if wan else str(amount.quantize(CENT))
+                same = Decimal(printed) == Decimal(computed.replace(",", ""))
+                unit = f" {self.unit}"
+            if not same:
+                notes.append(f"概述中写的{spec.label} {printed}{unit} 与计算值 {computed}{unit} 不同（生成时按计算值）")
+        return notes
+
+
+def fixed_paragraphs(form: fs.Form) -> frozenset:
+    """The paragraphs the form's 版式 prints as they are (a heading: 绩效目标设置情况), as label_key
+    gives them: the layout's, not text to import."""
+    texts = (item.get("段") for item in form.layout or () if isinstance(item, dict))
+    return frozenset(label_key(text) for text in texts if isinstance(text, str) and text and "{" not in text)

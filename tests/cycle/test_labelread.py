@@ -90,3 +90,23 @@ def test_text_in_a_money_cell_is_written_as_printed_not_a_traceback(tmp_path):
     assert any("导入结果需要修改" in note for note in report.notes), report.notes
     stem = _load(imported / "document.yaml")["项目顺序"][0]
     assert _load(imported / f"{stem}.yaml")["项目资金"]["项目资金总额"]["合计"] == "约十万"  # never a wrong amount
+
+
+def test_the_summary_sentence_is_declared_by_the_form():
+    """导入.概述: a pattern whose named groups are document fields — 预算单位数 written, the computed
+    项目数 and 涉及项目预算资金 only checked (the same for the shipped reader and labelread)."""
+    from decimal import Decimal
+
+    from builder.cycle.importread import label_key
+    from builder.cycle.labelshapes import Summary
+
+    summary = Summary(shipped_form(m.TARGET_KIND))
+    line = label_key("按照本市预算绩效管理工作的总体要求，本部门 3 个预算单位开展了2025年项目预算绩效目标编报工作，"
+                     "编报绩效目标的项目2个，涉及项目预算资金 1,250.00 万元。")
+    found = summary.match(line)
+    assert summary.written(found) == {"预算单位数": 3}
+    assert summary.checks(found, 2, Decimal("12500000")) == []
+    notes = summary.checks(found, 3, Decimal("12000000"))
+    assert len(notes) == 2 and "3" in notes[0] and "1200" in notes[1]
+    assert summary.match(label_key("本表单没有这一段")) is None
+    assert Summary(shipped_form(m.EVALUATION_KIND)).match(line) is None  # the 自评 declares none
