@@ -250,8 +250,11 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
     grid: list | None = None  # (col, column key) of a money table printed as a grid, by its header row
     header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
     table_rows: list | None = None
-    for row in rows:
+    for index, row in enumerate(rows):
         fresh = [c for c in row if not c.continued]
+        spec = _indicator_header(row, labels)
+        if spec is not None:  # 一级指标 / 二级指标 … mid-table, under a label column or none
+            return _indicators(rows[index:], spec, scope)
         if header and row and row[0].continued and (not fresh or _norm(fresh[0].text) not in labels.fields):
             _by_header(row, header, scope, table_rows)
             continue
@@ -280,6 +283,17 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
             header = [(col, found[0]) for col, found in named]
             continue
         _pairs(fresh, labels, scope, document)
+
+
+def _indicator_header(row: list[Cell], labels: _Labels) -> fs.FieldSpec | None:
+    """The indicator field a header row (一级指标 | 二级指标 | …) opens: the one its label cell names,
+    else the form's only one."""
+    keys = [_norm(c.text) for c in row]
+    if next(iter(_LEVELS)) not in keys or not labels.indicators:
+        return None
+    named = labels.indicators.get(keys[0])
+    specs = list({id(s): s for s in labels.indicators.values()}.values())
+    return named if named is not None else specs[0] if len(specs) == 1 else None
 
 
 def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> None:
@@ -379,7 +393,7 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict) -> None
         entry = {}
         for col, expr in header:
             cell = next((c for c in cells if c.covers(col)), None)
-            if expr is not None and cell is not None:
-                entry[expr] = cell.text.strip()
+            if expr is not None and cell is not None:  # a 一级/二级 label broken over lines is one name
+                entry[expr] = re.sub(r"\s+", "", cell.text) if expr in list(_LEVELS)[:2] else cell.text.strip()
         if entry.get("三级指标"):
             entries.append(entry)

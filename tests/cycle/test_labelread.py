@@ -110,3 +110,17 @@ def test_the_summary_sentence_is_declared_by_the_form():
     assert len(notes) == 2 and "3" in notes[0] and "1200" in notes[1]
     assert summary.match(label_key("本表单没有这一段")) is None
     assert Summary(shipped_form(m.EVALUATION_KIND)).match(line) is None  # the 自评 declares none
+
+
+def test_the_hand_typed_target_read_by_the_forms_labels(tmp_path):
+    """The hand-typed 申报 of test_import read by labelread: indicators under a header row in the middle
+    of the table (a 绩效指标 label merged down beside it), 一级 labels broken over lines."""
+    from test_import import INDICATORS, make_hand_typed_target
+
+    from builder.cycle.labelread import read_by_labels
+
+    values = read_by_labels(make_hand_typed_target(tmp_path / "手工.docx"), shipped_form(m.TARGET_KIND))
+    (scope,) = values.projects
+    rows = scope["绩效指标"]
+    assert [(r.get("一级指标"), r["三级指标"], r["指标值"]) for r in rows][-1] == ("满意度指标", "学员满意度", "≥90(%)")
+    assert len(rows) == len(INDICATORS)
