@@ -250,15 +250,16 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
     grid: list | None = None  # (col, column key) of a money table printed as a grid, by its header row
     header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
     table_rows: list | None = None
+    unlabelled = False  # the header row has no label column (项目总目标 | 年度总体目标, then a row of values)
     for index, row in enumerate(rows):
         fresh = [c for c in row if not c.continued]
         spec = _indicator_header(row, labels)
         if spec is not None:  # 一级指标 / 二级指标 … mid-table, under a label column or none
             return _indicators(rows[index:], spec, scope)
-        if header and row and row[0].continued and (not fresh or _norm(fresh[0].text) not in labels.fields):
+        if header and row and (row[0].continued or unlabelled) and (not fresh or _norm(fresh[0].text) not in labels.fields):
             _by_header(row, header, scope, table_rows)
             continue
-        header, table_rows = [], None
+        header, table_rows, unlabelled = [], None, False
         if not fresh:
             continue
         block = _norm(fresh[0].text)
@@ -281,6 +282,10 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
         named = [(c.col, labels.heading(_norm(c.text))) for c in fresh[1:]]
         if block not in labels.fields and named and all(found for _, found in named):
             header = [(col, found[0]) for col, found in named]
+            continue
+        headings = [(c.col, labels.heading(_norm(c.text))) for c in fresh if c.text.strip()]
+        if len(headings) > 1 and all(found and found[1].kind == "段落" for _, found in headings):
+            header, unlabelled = [(col, found[0]) for col, found in headings], True
             continue
         _pairs(fresh, labels, scope, document)
 

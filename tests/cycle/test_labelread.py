@@ -124,3 +124,33 @@ def test_the_hand_typed_target_read_by_the_forms_labels(tmp_path):
     rows = scope["绩效指标"]
     assert [(r.get("一级指标"), r["三级指标"], r["指标值"]) for r in rows][-1] == ("满意度指标", "学员满意度", "≥90(%)")
     assert len(rows) == len(INDICATORS)
+
+
+def _two_tables(path):
+    """The 申报 of test_import's two-table case: no label column in the second table, dates 2025/3/1."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("测试单位2025年财政支出项目绩效目标申报表")
+    first = [["项目名称", "两表项目", "计划开始日期", "2025/3/1"], ["计划完成日期", "2025.12.31", "", ""],
+             ["项目资金（万元）", "项目资金总额", "30", ""], ["", "财政资金", "30", ""], ["", "其他资金", "", ""],
+             ["", "年度资金申请总额", "30", ""], ["", "当年财政拨款", "25", ""], ["", "上年结转资金", "5", ""],
+             ["", "其他资金", "0", ""]]
+    second = [["项目总目标", "年度总体目标"], ["总目标。", "年度目标。"], ["一级指标", "二级指标", "三级指标", "指标值"],
+              ["产出指标", "数量指标", "场次", "≥2场"]]
+    for rows in (first, second):
+        table = document.add_table(rows=len(rows), cols=4)
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                table.cell(r, c).text = text
+    document.save(path)
+    return path
+
+
+def test_goals_headed_side_by_side_without_a_label_column(tmp_path):
+    from builder.cycle.labelread import read_by_labels
+
+    values = read_by_labels(_two_tables(tmp_path / "两表.docx"), shipped_form(m.TARGET_KIND))
+    (scope,) = values.projects
+    assert (scope["项目总目标"], scope["年度总体目标"]) == (["总目标。"], ["年度目标。"])
+    assert [r["三级指标"] for r in scope["绩效指标"]] == ["场次"]
