@@ -19,7 +19,7 @@ from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
-from builder.cycle.importread import parse_money_cell, read_blocks
+from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 
@@ -231,7 +231,7 @@ def _date(text: str):
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        return text
+        return parse_date(text) or text  # 2025/3/1, 2025.12.31 as the shipped reader reads them
 
 
 def _money(text: str, unit: str):

@@ -154,3 +154,12 @@ def test_goals_headed_side_by_side_without_a_label_column(tmp_path):
     (scope,) = values.projects
     assert (scope["项目总目标"], scope["年度总体目标"]) == (["总目标。"], ["年度目标。"])
     assert [r["三级指标"] for r in scope["绩效指标"]] == ["场次"]
+
+
+def test_dates_typed_with_slashes_or_dots(tmp_path):
+    import datetime as dt
+
+    imported = tmp_path / "imported"
+    import_with_form(_two_tables(tmp_path / "两表.docx"), imported, shipped_form(m.TARGET_KIND), None, None, None)
+    data = _load(imported / f"{_load(imported / 'document.yaml')['项目顺序'][0]}.yaml")
+    assert (data["计划开始日期"], data["计划完成日期"]) == (dt.date(2025, 3, 1), dt.date(2025, 12, 31))
