@@ -250,6 +250,7 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
     grid: list | None = None  # (col, column key) of a money table printed as a grid, by its header row
     header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
     table_rows: list | None = None
+    money: tuple | None = None  # (金额表 field, unit) of the money table being read
     unlabelled = False  # the header row has no label column (项目总目标 | 年度总体目标, then a row of values)
     for index, row in enumerate(rows):
         fresh = [c for c in row if not c.continued]
@@ -265,12 +266,17 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
         block = _norm(fresh[0].text)
         merged = _norm(row[0].text)  # a money table's label merged down the rows of its cells
         if merged in labels.money:
+            money = labels.money[merged], _unit(row[0].text, labels.money[merged])
+        elif row[0].text.strip():
+            money = None  # rows whose label cell is left blank continue the money table
+        if money is not None:
+            spec, unit = money
             cells = fresh[1:] if fresh[0] is row[0] else fresh
-            grid = _grid_header(cells, labels.money[merged]) or grid
-            if grid is not None and not _grid_row(row, cells, labels.money[merged], grid, scope):
+            grid = _grid_header(cells, spec) or grid
+            if grid is not None and not _grid_row(row, cells, spec, grid, scope, unit):
                 continue
             if grid is None:
-                _money_pairs(cells, labels.money[merged], labels, scope, taken)
+                _money_pairs(cells, spec, labels, scope, taken, unit)
             continue
         grid = None
         if block in labels.tables:
@@ -325,9 +331,15 @@ def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> N
             i += 1
 
 
-def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: dict, taken: set) -> None:
+def _unit(label: str, spec: fs.FieldSpec) -> str:
+    """The unit a money table's amounts are read in: the one its printed label names (项目资金（万元）),
+    else the table's declared 单位."""
+    found = _UNIT_SUFFIX.search(label_key(label))
+    return found[1] if found else "万元" if (spec.table.unit or "").startswith("万元") else "元"
+
+
+def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: dict, taken: set, unit: str) -> None:
     table = spec.table
-    unit = "万元" if (table.unit or "").startswith("万元") else "元"
     for i in range(0, len(cells) - 1, 2):
         address = labels.money_cell(table, _norm(cells[i].text), taken)
         if address is None:
@@ -347,7 +359,7 @@ def _grid_header(cells: list[Cell], spec: fs.FieldSpec) -> list | None:
     return found if side_by_side else None
 
 
-def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list, scope: dict) -> bool:
+def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list, scope: dict, unit: str) -> bool:
     """A row of a grid: its row label, then its amounts under the columns' headings. False: a header."""
     table = spec.table
     if not cells or _grid_header(cells, spec) is not None:
@@ -356,7 +368,6 @@ def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list
     key = next((r.key for r in table.rows if label in {_norm(r.label), _norm(r.key)} - {""}), None)
     if key is None:
         return False
-    unit = "万元" if (table.unit or "").startswith("万元") else "元"
     for col, column in grid:
         cell = next((c for c in row if c.covers(col) and not c.continued), None)
         if cell is not None and cell is not cells[0]:

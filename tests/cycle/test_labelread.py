@@ -163,3 +163,15 @@ def test_dates_typed_with_slashes_or_dots(tmp_path):
     import_with_form(_two_tables(tmp_path / "两表.docx"), imported, shipped_form(m.TARGET_KIND), None, None, None)
     data = _load(imported / f"{_load(imported / 'document.yaml')['项目顺序'][0]}.yaml")
     assert (data["计划开始日期"], data["计划完成日期"]) == (dt.date(2025, 3, 1), dt.date(2025, 12, 31))
+
+
+def test_the_unit_printed_in_the_money_label_overrides_the_tables(tmp_path):
+    """项目资金（万元） with the label cell left blank on the following rows: every amount in 万元."""
+    from builder.cycle.labelread import read_by_labels
+
+    (scope,) = read_by_labels(_two_tables(tmp_path / "两表.docx"), shipped_form(m.TARGET_KIND)).projects
+    funds = {k: v for k, v in scope.items() if k.startswith("项目资金.")}
+    assert funds["项目资金.项目资金总额.合计.万元"] == "30"
+    assert funds["项目资金.年度资金申请总额.上年结转资金.万元"] == "5"
+    assert funds["项目资金.年度资金申请总额.其他资金.万元"] == "0"
+    assert not any(k.endswith(".元") for k in funds)
