@@ -30,8 +30,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks
-from builder.cycle.labelshapes import NumberedSections, Summary, budget_value
+from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks, short
+from builder.cycle.labelshapes import NumberedSections, Summary, budget_value, fixed_paragraphs
 from builder.forms import formspec as fs
 
 _UNIT_SUFFIX = re.compile(r"\((万?元)\)$")
@@ -67,6 +67,8 @@ class _Labels:
         self.unit_title = re.compile(form.import_spec.get("单位标题", r"(?!)"))
         self.start, self.end = form.role_path("开始日期") or "", form.role_path("完成日期") or ""
         self.summary = Summary(form)
+        self.title = re.compile(form.import_spec.get("标题", r"(?!)"))
+        self.fixed = fixed_paragraphs(form)
 
     def _add(self, spec: fs.FieldSpec, path: str) -> None:
         labels = {_norm(spec.label), _norm(spec.key)}
@@ -159,7 +161,10 @@ class _Sections:
             self.parts.append((head[1] if head.groups() else "", self.current))
             return True
         key = label_key(line)
-        if self.current is None or self.title.match(key) or _YEAR.match(key):
+        title = self.title.match(key)
+        if title and title.groups() and title[1] and self.current is not None:
+            title = None  # "详见财政项目支出绩效目标申报表": text that names the form, not its heading
+        if self.current is None or title or _YEAR.match(key):
             self.close()
             return False
         found = self.shape.section(line)
@@ -217,15 +222,24 @@ def _unnumbered(rows: list[dict]) -> None:
 
 
 def _paragraph(line: str, labels: _Labels, values) -> None:
+    """A line outside the tables and numbered parts: a document field, a title — else reported."""
     key = label_key(line)
+    if not key or key in labels.fixed:  # a heading the 版式 prints as it is
+        return
     year = _YEAR.match(key)
     if year:
         values.document.setdefault("年度", year[1])
         return
+    title = labels.title.match(key)  # 导入.标题, its prefix possibly "<单位名称>2025年"
+    if title:
+        line = title[1] if title.groups() and title[1] else ""
     unit = labels.unit_title.match(line.strip())
-    if unit and "单位名称" not in values.document:  # 导入.单位标题: "<单位名称> 2025 年"
-        values.document["单位名称"] = unit[1].strip()
-        values.document.setdefault("年度", unit[2])
+    if unit:  # 导入.单位标题: "<单位名称> 2025 年"
+        if "单位名称" not in values.document:
+            values.document["单位名称"] = unit[1].strip()
+            values.document.setdefault("年度", unit[2])
+        return
+    if title:
         return
     summary = labels.summary.match(key)
     if summary is not None and not values.summary:  # 导入.概述: 预算单位数 written, 项目数 … checked
@@ -233,12 +247,17 @@ def _paragraph(line: str, labels: _Labels, values) -> None:
         for field, value in labels.summary.written(summary).items():
             values.document.setdefault(field, value)
         return
+    placed = False
     for label, value in _PAIR.findall(line):
         spec = labels.document.get(_norm(label))
         if spec is not None:
             values.document.setdefault(spec.key + _SCALAR.get(spec.kind, ""), value)
+            placed = True
         elif "单位" in label and "单位名称" not in values.document:
             values.document["单位名称"] = value
+            placed = True
+    if not placed:
+        values.unplaced.append(f"表格之外的文字未导入：“{short(line)}”")
 
 
 def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:

@@ -175,3 +175,23 @@ def test_the_unit_printed_in_the_money_label_overrides_the_tables(tmp_path):
     assert funds["项目资金.年度资金申请总额.上年结转资金.万元"] == "5"
     assert funds["项目资金.年度资金申请总额.其他资金.万元"] == "0"
     assert not any(k.endswith(".元") for k in funds)
+
+
+def test_titles_and_stray_paragraphs(tmp_path):
+    """The title "测试单位2025年财政支出项目绩效目标申报表" (导入.标题 with a prefix) gives the unit and
+    year; "详见财政项目支出绩效目标申报表" inside a section is its text; a stray paragraph is reported."""
+    import docx
+    from test_import import make_hand_typed_target
+
+    from builder.cycle.labelread import read_by_labels
+
+    form = shipped_form(m.TARGET_KIND)
+    values = read_by_labels(_two_tables(tmp_path / "两表.docx"), form)
+    assert (values.document["单位名称"], values.document["年度"]) == ("测试单位", "2025")
+    path = make_hand_typed_target(tmp_path / "手工.docx")
+    document = docx.Document(path)
+    document.add_paragraph("附件：培训名单")
+    document.save(path)
+    values = read_by_labels(path, form)
+    assert values.projects[0]["情况说明.绩效目标"] == ["详见财政项目支出绩效目标申报表"]
+    assert values.unplaced == ["表格之外的文字未导入：“附件：培训名单”"]
