@@ -30,7 +30,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks, short
+from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks, row_preview, short
 from builder.cycle.labelshapes import NumberedSections, Summary, budget_value, fixed_paragraphs
 from builder.forms import formspec as fs
 
@@ -80,6 +80,10 @@ class _Labels:
         for label in labels:
             target.setdefault(label, spec if target is not self.fields else (path, spec))
 
+    def known(self) -> set:
+        """Every label of the form, normalised."""
+        return set(self.fields) | set(self.money) | set(self.tables) | set(self.indicators) | set(self.document)
+
     def heading(self, label: str) -> tuple[str, fs.FieldSpec] | None:
         """The 段落 field a column heading names: its label, or its label and a note (项目总目标（2024 年
         -2025 年）)."""
@@ -128,10 +132,13 @@ def read_by_labels(docx: Path, form: fs.Form):
             continue
         sections.close()
         keys = {_norm(c.text) for row in block.rows for c in row}
+        if not keys & labels.known():  # no label of the form: a table of its own (附件 …)
+            values.unplaced.append(f"无法识别的表格，未导入：{_preview(block.rows)}")
+            continue
         if _norm(form.label(labels.name) or labels.name) in keys or labels.name in keys or scope is None:
             scope = {}
             values.projects.append(scope)
-        _table(block, labels, scope, values.document)
+        _table(block, labels, scope, values)
     for scope in values.projects:
         for spec in labels.tables.values():
             _unnumbered(scope.get(spec.key) or [])
@@ -260,11 +267,11 @@ def _paragraph(line: str, labels: _Labels, values) -> None:
         values.unplaced.append(f"表格之外的文字未导入：“{short(line)}”")
 
 
-def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
-    rows = table.rows
+def _table(table: Table, labels: _Labels, scope: dict, values: LabelValues) -> None:
+    rows, document = table.rows, values.document
     first = _norm(rows[0][0].text) if rows and rows[0] else ""
     if first in labels.indicators:
-        return _indicators(rows, labels.indicators[first], scope)
+        return _indicators(rows, labels.indicators[first], scope, labels, values.unplaced)
     taken: set = set()
     grid: list | None = None  # (col, column key) of a money table printed as a grid, by its header row
     header: list = []  # (col, expression) of a row of labels whose values follow in the next rows
@@ -275,7 +282,7 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
         fresh = [c for c in row if not c.continued]
         spec = _indicator_header(row, labels)
         if spec is not None:  # 一级指标 / 二级指标 … mid-table, under a label column or none
-            return _indicators(rows[index:], spec, scope)
+            return _indicators(rows[index:], spec, scope, labels, values.unplaced, index)
         if header and row and (row[0].continued or unlabelled) and (not fresh or _norm(fresh[0].text) not in labels.fields):
             _by_header(row, header, scope, table_rows)
             continue
@@ -312,7 +319,8 @@ def _table(table: Table, labels: _Labels, scope: dict, document: dict) -> None:
         if len(headings) > 1 and all(found and found[1].kind == "段落" for _, found in headings):
             header, unlabelled = [(col, found[0]) for col, found in headings], True
             continue
-        _pairs(fresh, labels, scope, document)
+        if not _pairs(fresh, labels, scope, document) and any(c.text.strip() for c in fresh):
+            values.unplaced.append(f"表格第 {index + 1} 行无法识别，未导入：{_preview([row])}")
 
 
 def _indicator_header(row: list[Cell], labels: _Labels) -> fs.FieldSpec | None:
@@ -326,8 +334,9 @@ def _indicator_header(row: list[Cell], labels: _Labels) -> fs.FieldSpec | None:
     return named if named is not None else specs[0] if len(specs) == 1 else None
 
 
-def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> None:
-    i = 0
+def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> bool:
+    """Whether any cell was placed."""
+    i, placed = 0, False
     while i < len(cells):
         label = _norm(cells[i].text)
         value = cells[i + 1] if i + 1 < len(cells) else None
@@ -337,17 +346,22 @@ def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> N
             path, spec = found
             scope.setdefault(path + _SCALAR.get(spec.kind, ""),
                              value.lines if spec.kind == "段落" else value.text.strip())
-            i += 2
+            i, placed = i + 2, True
         elif spec_doc is not None and value is not None:
             document.setdefault(spec_doc.key, value.lines if spec_doc.kind == "段落" else value.text.strip())
-            i += 2
+            i, placed = i + 2, True
         elif value is not None and labels.start and labels.end and _RANGE.match(value.text.strip()):
             start, end = _RANGE.match(value.text.strip()).groups()
             scope.setdefault(labels.start + ".中文", start)
             scope.setdefault(labels.end + ".中文", end)
-            i += 2
+            i, placed = i + 2, True
         else:
             i += 1
+    return placed
+
+
+def _preview(rows: list[list[Cell]]) -> str:
+    return " / ".join(p for p in (row_preview(row) for row in rows[:2]) if p) or "（空表）"
 
 
 def _unit(label: str, spec: fs.FieldSpec) -> str:
@@ -410,7 +424,12 @@ def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | No
         table_rows.append(entry)
 
 
-def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict) -> None:
+def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels: _Labels, unplaced: list,
+                start: int = 0) -> None:
+    """An indicator field's rows under its header; a row whose 一级 the framework has not, or that holds
+    no indicator, reported."""
+    framework = {c.key for c in (spec.indicators.framework or labels.form.framework)}
+    level1 = ""
     columns = {_norm(c.label): c.key for c in spec.indicators.columns} | {c.key: c.key for c in spec.indicators.columns}
     header: list = []
     entries = scope.setdefault(spec.key, [])
@@ -430,5 +449,16 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict) -> None
             cell = next((c for c in cells if c.covers(col)), None)
             if expr is not None and cell is not None:  # a 一级/二级 label broken over lines is one name
                 entry[expr] = re.sub(r"\s+", "", cell.text) if expr in list(_LEVELS)[:2] else cell.text.strip()
-        if entry.get("三级指标"):
-            entries.append(entry)
+        number = start + rows.index(row) + 1
+        if not entry.get("三级指标"):
+            if any(c.text.strip() for c in cells if not c.continued):
+                unplaced.append(f"表格第 {number} 行无法识别，未导入：{_preview([row])}")
+            continue
+        found = entry.get("一级指标") or level1
+        found = found if found in framework or not framework else found + "指标" if found + "指标" in framework else None
+        if found is None:
+            unplaced.append(f"表格第 {number} 行：一级指标“{entry.get('一级指标') or level1}”不在指标框架中，"
+                            f"该指标未导入：{_preview([row])}")
+            continue
+        level1 = entry["一级指标"] = found
+        entries.append(entry)

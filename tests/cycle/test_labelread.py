@@ -195,3 +195,22 @@ def test_titles_and_stray_paragraphs(tmp_path):
     values = read_by_labels(path, form)
     assert values.projects[0]["情况说明.绩效目标"] == ["详见财政项目支出绩效目标申报表"]
     assert values.unplaced == ["表格之外的文字未导入：“附件：培训名单”"]
+
+
+def test_unknown_rows_indicators_and_tables_are_reported(tmp_path):
+    import docx
+    from test_import import INDICATORS, make_hand_typed_target
+
+    from builder.cycle.labelread import read_by_labels
+
+    path = make_hand_typed_target(tmp_path / "多一行.docx", extra_rows=[
+        ["备注", "此表另附说明", "", "", "", ""], ["", "其他指标", "其他", "未知指标", "完成", ""]])
+    document = docx.Document(path)
+    extra = document.add_table(rows=1, cols=2)
+    extra.cell(0, 0).text, extra.cell(0, 1).text = "姓名", "张三"
+    document.save(path)
+    values = read_by_labels(path, shipped_form(m.TARGET_KIND))
+    assert len(values.unplaced) == 3, values.unplaced
+    assert "备注 | 此表另附说明" in values.unplaced[0] and "未知指标" in values.unplaced[1]
+    assert "姓名" in values.unplaced[2]
+    assert len(values.projects) == 1 and len(values.projects[0]["绩效指标"]) == len(INDICATORS)
