@@ -333,8 +333,14 @@ def _project_yaml(scope: dict, form, order: list[str]):
         top = path.split(".")[0]
         if top in groups or top not in declared:  # derived names (序号, 跨年度 …) and totals are computed
             continue
+        if converted is None and _null(form, path):
+            _set(data, path, None)
+            continue
         if converted is None or converted == [] or converted == "":
             continue
+        spec = form.field(path)
+        if spec is not None and spec.has_default and not spec.skeleton and converted == list(spec.default):
+            continue  # the field's default (七、绩效目标 详见…): not written
         if isinstance(converted, list) and converted and isinstance(converted[0], dict):
             converted = _rows(converted, form.field(path))
         elif isinstance(converted, list):
@@ -348,6 +354,16 @@ def _project_yaml(scope: dict, form, order: list[str]):
             ordered[key] = data.pop(key)
     ordered.update(data)
     return ordered
+
+
+def _null(form, path: str) -> bool:
+    """Whether a value read as nothing is written ``null``: a 段落 printed under another's cell merged over
+    it (年度总体目标 under 项目总目标), a money cell left blank — not a table's total (computed)."""
+    spec = form.field(path)
+    if spec is not None:
+        return spec.kind == "段落"
+    table = next((t for t in form.money_tables() if path.startswith(t.path + ".")), None)
+    return table is not None and path.rsplit(".", 1)[-1] != table.table.total_row
 
 
 def _indicator_tree(rows: list[dict], columns):
@@ -412,6 +428,9 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
             converted = text_block(converted)
         if converted not in (None, ""):
             _set(document, path, converted)
+    for spec in form.document_fields:  # a field not read: its default, as the shipped reader writes it
+        if not spec.compute and spec.has_default and spec.key not in document:
+            document[spec.key] = spec.default
     order = [spec.key for spec in form.project_fields]
     name = form.role_path("名称") or ""
     names = [str(scope.get(name, "项目")) for scope in values.projects]

@@ -413,6 +413,8 @@ def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | No
     used: set = set()  # a cell merged across several headings (项目总目标 over 年度总体目标) is the first's
     for col, expr in header:
         cell = next((c for c in row if c.covers(col) and not c.continued), None)
+        if expr is not None and cell is not None and id(cell) in used and table_rows is None:
+            scope.setdefault(expr, None)  # under the cell merged over it: written null (the other spans)
         if expr is None or cell is None or id(cell) in used:
             continue
         used.add(id(cell))

@@ -214,3 +214,17 @@ def test_unknown_rows_indicators_and_tables_are_reported(tmp_path):
     assert "备注 | 此表另附说明" in values.unplaced[0] and "未知指标" in values.unplaced[1]
     assert "姓名" in values.unplaced[2]
     assert len(values.projects) == 1 and len(values.projects[0]["绩效指标"]) == len(INDICATORS)
+
+
+def test_nulls_and_defaults_written_as_the_shipped_reader_writes_them(tmp_path):
+    """年度总体目标 under 项目总目标 merged over it: null; a blank money cell (not a total): null; a
+    document field not read: its default (预算单位数: 1)."""
+    from test_import import make_hand_typed_target
+
+    form = shipped_form(m.TARGET_KIND)
+    hand, two = tmp_path / "hand", tmp_path / "two"
+    import_with_form(make_hand_typed_target(tmp_path / "手工.docx"), hand, form, None, None, None)
+    assert "年度总体目标: null\n" in (hand / "01-业务培训.yaml").read_text(encoding="utf-8")
+    assert _load(hand / "document.yaml")["预算单位数"] == 1
+    import_with_form(_two_tables(tmp_path / "两表.docx"), two, form, None, None, None)
+    assert _load(two / "01-两表项目.yaml")["项目资金"]["项目资金总额"] == {"合计": 300000, "财政资金": 300000, "其他资金": None}
