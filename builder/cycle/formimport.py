@@ -18,7 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
-from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
+from builder.cycle.importout import check_out_dir, project_stem
+from builder.cycle.importread import ImportProblem, ImportReport, Para, Table
 from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
@@ -389,11 +390,14 @@ def _indicator_tree(rows: list[dict], columns):
 
 
 def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
-                     template_ref: str | None) -> ImportReport:
-    """``budgetdoc import --form``: the document's values, read where the template prints them."""
+                     template_ref: str | None, markdown: bool = False) -> ImportReport:
+    """``budgetdoc import --form``: the document's values, read where the template prints them (or, without
+    a template, by the form's labels — also ``budgetdoc import`` of a shipped 申报); with ``markdown`` the
+    narratives go to a ``NN-项目.md`` beside each project's YAML."""
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.cycle.importer import verify_import
+    from builder.cycle.importout import narratives_to_markdown, verify_import
+    from builder.cycle.importread import tracked_changes
     from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
@@ -442,9 +446,17 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         if "?" in scope:
             unplaced.append(f"{stem}：有单元格与模板对不上，未导入：“{str(scope['?'])[:40]}”")
         path = out_dir / f"{stem}.yaml"
-        dump(_project_yaml(scope, form, order), path)
+        data = _project_yaml(scope, form, order)
+        sections = narratives_to_markdown(data, form.kind) if markdown else []
+        dump(data, path)
         files.append(path)
-    report = ImportReport(files, unplaced + values.unplaced, list(values.notes), form.kind)
+        if sections:
+            from builder.cycle.mdwrite import sections_markdown
+            from builder.output.atomic import write_new
+
+            write_new(out_dir / f"{stem}.md", sections_markdown(str(scope.get(name, stem)), sections))
+            files.append(out_dir / f"{stem}.md")
+    report = ImportReport(files, unplaced + values.unplaced, tracked_changes(docx) + list(values.notes), form.kind)
     verify_import(out_dir, report)
     return report
 

@@ -30,9 +30,10 @@ from builder.cycle.importlabels import evaluation_form_labels, recognised, targe
 from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader
 from builder.cycle.labelshapes import budget_value
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
+from builder.cycle.importout import check_out_dir, narratives_to_markdown, project_stem, verify_import
 
 
-__all__ = ["ImportProblem", "ImportReport", "import_docx"]
+__all__ = ["ImportProblem", "ImportReport", "check_out_dir", "import_docx", "project_stem", "verify_import"]
 
 
 def _target_yaml(p: TargetProject):
@@ -122,16 +123,6 @@ def _evaluation_yaml(p: EvaluationProject):
     return data
 
 
-_UNSAFE_FILE_CHARS = re.compile(r'[\s\\/:*?"<>|\x00-\x1f]+')
-
-
-def project_stem(number: int, count: int, name: str) -> str:
-    """``NN-<项目名称 without spaces>``, safe as a file name."""
-    width = max(2, len(str(count)))
-    safe = _UNSAFE_FILE_CHARS.sub("", name).strip(".") or "项目"
-    return f"{number:0{width}d}-{safe[:60]}"
-
-
 def _document_yaml(doc: ParsedDocument, stems: list[str]):
     from ruamel.yaml.comments import CommentedMap as Map
 
@@ -168,15 +159,6 @@ def detect_kind(blocks: list[Para | Table]) -> str:
     raise ImportProblem(f"无法识别文档类型：既不是{names}")
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """A new or empty folder: any file there (a note, a .md, not only a source) could be
-    overwritten; each file is then created by write_new, which refuses an existing one too."""
-    if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
-        raise ImportProblem(f"输出位置“{out_dir}”是一个文件（或链接），请指定文件夹")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
-
-
 def parse_docx(docx: Path) -> ParsedDocument:
     """Read a .docx into the parsed document (nothing written)."""
     blocks = read_blocks(Path(docx))
@@ -186,33 +168,14 @@ def parse_docx(docx: Path) -> ParsedDocument:
     return EvaluationReader(blocks).read()
 
 
-def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
-    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
-    A structured 年度预算安排 (明细) stays in the YAML."""
-    sections = []
-    if kind == m.TARGET_KIND:
-        group = target_form_labels().narrative.key
-        narrative = data.get(group) or {}
-        for section in list(narrative):
-            value = narrative[section]
-            if isinstance(value, str):
-                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
-                del narrative[section]
-        if not narrative and group in data:
-            del data[group]
-    else:
-        labels = evaluation_form_labels()
-        for section in (labels.expected, labels.achieved):
-            if isinstance(data.get(section), str):
-                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
-                del data[section]
-    return sections
-
-
 def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportReport:
     """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
     the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
+    if detect_kind(read_blocks(docx)) == m.TARGET_KIND:  # read by the shipped form's labels (labelread)
+        from builder.cycle.formimport import import_with_form
+
+        return import_with_form(docx, out_dir, target_form_labels().form, None, None, None, markdown=markdown)
     doc = parse_docx(docx)
     check_out_dir(out_dir)
     count = len(doc.projects)
@@ -228,7 +191,7 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
         data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
-        sections = _narratives_to_markdown(data, doc.kind) if markdown else []
+        sections = narratives_to_markdown(data, doc.kind) if markdown else []
         dump(data, path)
         files.append(path)
         if sections:
@@ -241,17 +204,3 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     verify_import(out_dir, report)
     return report
-
-
-def verify_import(out_dir: Path, report: ImportReport) -> None:
-    """Load and check what was written; its errors (what would stop a build) become notes."""
-    from builder.output.build import check
-    from builder.read.errors import InputError
-
-    try:
-        _, problems = check([out_dir])
-    except InputError as exc:
-        problems = exc.problems
-    errors = [p for p in problems if p.severity == "错误"]
-    for problem in errors:
-        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")
