@@ -15,72 +15,21 @@ Round trip: build → import → build gives the same document text.
 
 from __future__ import annotations
 
-import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.cycle.importread import (
-    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
+    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, label_key,
     read_blocks, tracked_changes,
 )
 from builder.cycle.importlabels import evaluation_form_labels, recognised, target_form_labels
-from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader
-from builder.cycle.labelshapes import budget_value
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
 from builder.cycle.importout import check_out_dir, narratives_to_markdown, project_stem, verify_import
 
 
 __all__ = ["ImportProblem", "ImportReport", "check_out_dir", "import_docx", "project_stem", "verify_import"]
-
-
-def _target_yaml(p: TargetProject):
-    """A 申报 project's source, in the shipped form's order and keys."""
-    from ruamel.yaml.comments import CommentedMap as Map
-
-    labels = target_form_labels()
-    table = labels.money.table
-    data = Map()
-    for label in TARGET_LABELS:
-        if label in p.fields:
-            data[label] = p.fields[label]
-    sides = []
-    for column, values in zip(table.columns, (p.left, p.right)):
-        side = Map()
-        for row in column.rows:
-            if row in values and not (row == table.total_row and values[row] is None):
-                side[row] = money(values[row])
-        sides.append((column.key, side))
-    data[labels.money.key] = Map(sides)
-    narrative = Map()
-    reference = next((s for s in labels.narrative.fields if s.has_default and not s.skeleton), None)
-    for section in SECTION_NAMES:
-        lines = p.sections.get(section)
-        if reference is not None and section == reference.key and (not lines or lines == list(reference.default)):
-            continue
-        if not lines:
-            continue
-        spec = labels.form.field(f"{labels.narrative.key}.{section}")
-        if spec is not None and spec.kind == "预算安排":
-            plan = budget_value(lines, p.right.get(table.total_row))
-            if plan is not None:
-                narrative[section] = plan
-                continue
-        narrative[section] = text_block(lines)
-    data[labels.narrative.key] = narrative
-    if p.total_goal is not None:
-        data[labels.total_goal] = text_block(p.total_goal)
-    data[labels.annual_goal] = text_block(p.annual_goal) if p.annual_goal else None
-    data[labels.indicators] = indicator_tree(p.indicators, lambda payload: payload[_target_column(labels)])
-    return data
-
-
-def _target_column(labels) -> str:
-    spec = labels.form.field(labels.indicators)
-    column = spec.indicators.column_with("目标值") if spec is not None else None
-    return column.key if column is not None else ""
 
 
 def _evaluation_yaml(p: EvaluationProject):
@@ -160,11 +109,12 @@ def detect_kind(blocks: list[Para | Table]) -> str:
 
 
 def parse_docx(docx: Path) -> ParsedDocument:
-    """Read a .docx into the parsed document (nothing written)."""
+    """Read a 自评 .docx into the parsed document (nothing written); a 申报 is read by its form's labels
+    (builder.cycle.labelread, see import_docx)."""
     blocks = read_blocks(Path(docx))
     kind = detect_kind(blocks)
     if kind == m.TARGET_KIND:
-        return TargetReader(blocks).read()
+        raise ImportProblem("绩效目标申报按表单的标签读取（builder.cycle.labelread），不经 parse_docx")
     return EvaluationReader(blocks).read()
 
 
@@ -190,7 +140,7 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     dump(_document_yaml(doc, stems), files[0])
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
-        data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
+        data = _evaluation_yaml(project)
         sections = narratives_to_markdown(data, doc.kind) if markdown else []
         dump(data, path)
         files.append(path)
