@@ -143,10 +143,27 @@ def read_by_labels(docx: Path, form: fs.Form):
         for spec in labels.tables.values():
             _unnumbered(scope.get(spec.key) or [])
     sections.place(values.projects)
+    values.notes.extend(_missing(values.projects, form, labels.name))
     if values.summary:  # 导入.概述: computed fields checked against what was read
         total = sum((sections.annual(scope) or 0 for scope in values.projects), Decimal(0))
         values.notes.extend(labels.summary.checks(values.summary, len(values.projects), total))
     return values
+
+
+def _missing(projects: list[dict], form: fs.Form, name: str) -> list[str]:
+    """A note for each required field of a project not found (a group's only when the group was read)."""
+    notes = []
+    for number, scope in enumerate(projects, start=1):
+        title = f"项目 {number}（{scope.get(name, '')}）"
+        for spec in form.walk():
+            if not spec.required or spec.has_default or spec.kind in (fs.GROUP, "金额表"):
+                continue
+            group = spec.path.rpartition(".")[0]
+            if group and not any(key.startswith(group + ".") for key in scope):
+                continue
+            if not any((key == spec.path or key.startswith(spec.path + ".")) and scope[key] for key in scope):
+                notes.append(f"{title}：没有找到“{spec.label}”，源文件中缺此项")
+    return notes
 
 
 class _Sections:
@@ -319,7 +336,7 @@ def _table(table: Table, labels: _Labels, scope: dict, values: LabelValues) -> N
         if len(headings) > 1 and all(found and found[1].kind == "段落" for _, found in headings):
             header, unlabelled = [(col, found[0]) for col, found in headings], True
             continue
-        if not _pairs(fresh, labels, scope, document) and any(c.text.strip() for c in fresh):
+        if not _pairs(fresh, labels, scope, document, values.unplaced) and any(c.text.strip() for c in fresh):
             values.unplaced.append(f"表格第 {index + 1} 行无法识别，未导入：{_preview([row])}")
 
 
@@ -334,7 +351,7 @@ def _indicator_header(row: list[Cell], labels: _Labels) -> fs.FieldSpec | None:
     return named if named is not None else specs[0] if len(specs) == 1 else None
 
 
-def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> bool:
+def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict, unplaced: list) -> bool:
     """Whether any cell was placed."""
     i, placed = 0, False
     while i < len(cells):
@@ -344,8 +361,10 @@ def _pairs(cells: list[Cell], labels: _Labels, scope: dict, document: dict) -> b
         spec_doc = labels.document.get(label)
         if found is not None and value is not None:
             path, spec = found
-            scope.setdefault(path + _SCALAR.get(spec.kind, ""),
-                             value.lines if spec.kind == "段落" else value.text.strip())
+            expr = path + _SCALAR.get(spec.kind, "")
+            if expr in scope:  # the label printed twice: the first is kept
+                unplaced.append(f"“{cells[i].text.strip()}”重复出现，未导入：{short(value.text)}")
+            scope.setdefault(expr, value.lines if spec.kind == "段落" else value.text.strip())
             i, placed = i + 2, True
         elif spec_doc is not None and value is not None:
             document.setdefault(spec_doc.key, value.lines if spec_doc.kind == "段落" else value.text.strip())

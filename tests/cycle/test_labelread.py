@@ -228,3 +228,22 @@ def test_nulls_and_defaults_written_as_the_shipped_reader_writes_them(tmp_path):
     assert _load(hand / "document.yaml")["预算单位数"] == 1
     import_with_form(_two_tables(tmp_path / "两表.docx"), two, form, None, None, None)
     assert _load(two / "01-两表项目.yaml")["项目资金"]["项目资金总额"] == {"合计": 300000, "财政资金": 300000, "其他资金": None}
+
+
+def test_duplicate_labels_and_missing_fields_are_said(tmp_path):
+    import docx
+
+    from builder.cycle.labelread import read_by_labels
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=4)
+    for row, texts in zip(table.rows, (("项目名称", "培训", "项目性质", "其他一次性项目"), ("项目性质", "其他经常性项目", "", ""))):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    document.save(tmp_path / "缺项.docx")
+    values = read_by_labels(tmp_path / "缺项.docx", shipped_form(m.TARGET_KIND))
+    assert values.projects[0]["项目性质"] == "其他一次性项目"
+    assert values.unplaced == ["“项目性质”重复出现，未导入：其他经常性项目"]
+    assert "项目 1（培训）：没有找到“项目类别”，源文件中缺此项" in values.notes
+    assert any("“绩效指标”" in note for note in values.notes)
+    assert not any("项目概述" in note for note in values.notes)  # 情况说明 not printed at all: not listed
