@@ -104,9 +104,9 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
         form_ref = relative(form.source, out_dir) if form.source else None
     else:
         form_ref = relative(form_path, out_dir)
-    if template_path is None:
-        raise ImportProblem("按本局表单导入需要生成时所用的模板：用 --template 指明，或让 --form 的文档文件夹写有“模板”")
-    template_ref = relative(template_path, out_dir)
+    if template_path is not None:
+        template_ref = relative(template_path, out_dir)
+    # without a template the document is read as typed by hand: by the labels the form declares
     return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 

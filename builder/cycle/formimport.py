@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
-from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
-from builder.cycle.importread import read_blocks
+from builder.cycle.importout import check_out_dir, project_stem
+from builder.cycle.importread import ImportProblem, ImportReport, Para, Table
+from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 
@@ -44,12 +45,14 @@ def _clean(lines: list[str]) -> list[str]:
     return [line.replace(MERGE_MARKER, "") for line in lines]
 
 
-class _Values:
+class Values:
     """Values read back: the document's and each project's, by context expression."""
 
     def __init__(self):
         self.document: dict[str, object] = {}
         self.projects: list[dict[str, object]] = []
+        self.notes: list[str] = []
+        self.unplaced: list[str] = []
 
     def put(self, scope: dict, expr: str, value) -> None:
         scope.setdefault(expr, value)
@@ -167,7 +170,7 @@ def _read_table(template: Table, built: Table, scope: dict, project_var: str) ->
         scope[expr] = entries
 
 
-def read_with_template(docx: Path, template: Path) -> _Values:
+def read_with_template(docx: Path, template: Path) -> Values:
     t_blocks = read_blocks(template)
     b_blocks = read_blocks(docx)
     head, body, var, tail = _template_parts(t_blocks)
@@ -179,7 +182,7 @@ def read_with_template(docx: Path, template: Path) -> _Values:
         covers = f"，另有封面或汇总表 {len(before) + len(after)} 个" if before or after else ""
         raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格{covers}，"
                             f"文档共 {len(b_tables)} 个）：这份文件不是用这个模板生成的")
-    values = _Values()
+    values = Values()
     covers: dict = {}
     for t_table, b_table in zip(before + after, b_tables[:len(before)] + b_tables[len(b_tables) - len(after):]):
         _read_table(t_table, b_table, covers, var)
@@ -229,17 +232,20 @@ def _date(text: str):
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        return text
+        return parse_date(text) or text  # 2025/3/1, 2025.12.31 as the shipped reader reads them
 
 
 def _money(text: str, unit: str):
+    """A printed amount in the table's unit, read by the one money-cell parser; text that is no
+    amount is written as it is, so checking the import names its cell (应为金额), never a traceback."""
     from builder.cycle.writer import money
+    from builder.model.values import ValueProblem
 
-    text = text.replace(",", "").strip()
-    if not text:
-        return None
-    amount = Decimal(text)
-    return money(amount * TEN_THOUSAND if unit.startswith("万元") else amount)
+    try:
+        amount = parse_money_cell(text, TEN_THOUSAND if unit.startswith("万元") else Decimal(1))
+    except ValueProblem:
+        return text.strip()
+    return None if amount is None else money(amount)
 
 
 def _choice(text: str) -> str | None:
@@ -328,8 +334,14 @@ def _project_yaml(scope: dict, form, order: list[str]):
         top = path.split(".")[0]
         if top in groups or top not in declared:  # derived names (序号, 跨年度 …) and totals are computed
             continue
+        if converted is None and _null(form, path):
+            _set(data, path, None)
+            continue
         if converted is None or converted == [] or converted == "":
             continue
+        spec = form.field(path)
+        if spec is not None and spec.has_default and not spec.skeleton and converted == list(spec.default):
+            continue  # the field's default (七、绩效目标 详见…): not written
         if isinstance(converted, list) and converted and isinstance(converted[0], dict):
             converted = _rows(converted, form.field(path))
         elif isinstance(converted, list):
@@ -343,6 +355,16 @@ def _project_yaml(scope: dict, form, order: list[str]):
             ordered[key] = data.pop(key)
     ordered.update(data)
     return ordered
+
+
+def _null(form, path: str) -> bool:
+    """Whether a value read as nothing is written ``null``: a 段落 printed under another's cell merged over
+    it (年度总体目标 under 项目总目标), a money cell left blank — not a table's total (computed)."""
+    spec = form.field(path)
+    if spec is not None:
+        return spec.kind == "段落"
+    table = next((t for t in form.money_tables() if path.startswith(t.path + ".")), None)
+    return table is not None and path.rsplit(".", 1)[-1] != table.table.total_row
 
 
 def _indicator_tree(rows: list[dict], columns):
@@ -368,18 +390,27 @@ def _indicator_tree(rows: list[dict], columns):
 
 
 def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
-                     template_ref: str | None) -> ImportReport:
-    """``budgetdoc import --form``: the document's values, read where the template prints them."""
+                     template_ref: str | None, markdown: bool = False) -> ImportReport:
+    """``budgetdoc import --form``: the document's values, read where the template prints them (or, without
+    a template, by the form's labels — also ``budgetdoc import`` of a shipped 申报); with ``markdown`` the
+    narratives go to a ``NN-项目.md`` beside each project's YAML."""
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.cycle.importer import verify_import
+    from builder.cycle.importout import narratives_to_markdown, verify_import
+    from builder.cycle.importread import tracked_changes
     from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
-    values = read_with_template(docx, template)
+    if template is None:  # a hand-typed copy: read by the labels the form declares
+        from builder.cycle.labelread import read_by_labels
+
+        values = read_by_labels(docx, form)
+    else:
+        values = read_with_template(docx, template)
     check_out_dir(out_dir)
     if not values.projects:
-        raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
+        where = f"按模板“{template.name}”排版的" if template is not None else f"带“{form.label(form.role_path('名称') or '')}”的"
+        raise ImportProblem(f"“{docx.name}”中没有{where}项目")
     out_dir.mkdir(parents=True, exist_ok=True)
     document = CommentedMap([("文档类型", form.kind)])
     year = values.document.get("年度", "")
@@ -401,6 +432,9 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
             converted = text_block(converted)
         if converted not in (None, ""):
             _set(document, path, converted)
+    for spec in form.document_fields:  # a field not read: its default, as the shipped reader writes it
+        if not spec.compute and spec.has_default and spec.key not in document:
+            document[spec.key] = spec.default
     order = [spec.key for spec in form.project_fields]
     name = form.role_path("名称") or ""
     names = [str(scope.get(name, "项目")) for scope in values.projects]
@@ -412,9 +446,17 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         if "?" in scope:
             unplaced.append(f"{stem}：有单元格与模板对不上，未导入：“{str(scope['?'])[:40]}”")
         path = out_dir / f"{stem}.yaml"
-        dump(_project_yaml(scope, form, order), path)
+        data = _project_yaml(scope, form, order)
+        sections = narratives_to_markdown(data, form.kind) if markdown else []
+        dump(data, path)
         files.append(path)
-    report = ImportReport(files, unplaced, [], form.kind)
+        if sections:
+            from builder.cycle.mdwrite import sections_markdown
+            from builder.output.atomic import write_new
+
+            write_new(out_dir / f"{stem}.md", sections_markdown(str(scope.get(name, stem)), sections))
+            files.append(out_dir / f"{stem}.md")
+    report = ImportReport(files, unplaced + values.unplaced, tracked_changes(docx) + list(values.notes), form.kind)
     verify_import(out_dir, report)
     return report
 

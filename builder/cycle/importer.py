@@ -15,78 +15,21 @@ Round trip: build → import → build gives the same document text.
 
 from __future__ import annotations
 
-import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.cycle.importread import (
-    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
+    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, label_key,
     read_blocks, tracked_changes,
 )
 from builder.cycle.importlabels import evaluation_form_labels, recognised, target_form_labels
-from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
+from builder.cycle.importout import check_out_dir, narratives_to_markdown, project_stem, verify_import
 
 
-__all__ = ["ImportProblem", "ImportReport", "import_docx"]
-
-
-def _target_yaml(p: TargetProject):
-    """A 申报 project's source, in the shipped form's order and keys."""
-    from ruamel.yaml.comments import CommentedMap as Map
-
-    labels = target_form_labels()
-    table = labels.money.table
-    data = Map()
-    for label in TARGET_LABELS:
-        if label in p.fields:
-            data[label] = p.fields[label]
-    sides = []
-    for column, values in zip(table.columns, (p.left, p.right)):
-        side = Map()
-        for row in column.rows:
-            if row in values and not (row == table.total_row and values[row] is None):
-                side[row] = money(values[row])
-        sides.append((column.key, side))
-    data[labels.money.key] = Map(sides)
-    narrative = Map()
-    reference = next((s for s in labels.narrative.fields if s.has_default and not s.skeleton), None)
-    for section in SECTION_NAMES:
-        lines = p.sections.get(section)
-        if reference is not None and section == reference.key and (not lines or lines == list(reference.default)):
-            continue
-        if not lines:
-            continue
-        spec = labels.form.field(f"{labels.narrative.key}.{section}")
-        if spec is not None and spec.kind == "预算安排":
-            plan = structured_budget(lines, p.right.get(table.total_row))
-            if plan is not None:
-                lead, items = plan
-                value = Map()
-                if lead:
-                    value["说明"] = text_block(lead)
-                value["明细"] = [
-                    Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
-                    for name, amount, note in items
-                ]
-                narrative[section] = value
-                continue
-        narrative[section] = text_block(lines)
-    data[labels.narrative.key] = narrative
-    if p.total_goal is not None:
-        data[labels.total_goal] = text_block(p.total_goal)
-    data[labels.annual_goal] = text_block(p.annual_goal) if p.annual_goal else None
-    data[labels.indicators] = indicator_tree(p.indicators, lambda payload: payload[_target_column(labels)])
-    return data
-
-
-def _target_column(labels) -> str:
-    spec = labels.form.field(labels.indicators)
-    column = spec.indicators.column_with("目标值") if spec is not None else None
-    return column.key if column is not None else ""
+__all__ = ["ImportProblem", "ImportReport", "check_out_dir", "import_docx", "project_stem", "verify_import"]
 
 
 def _evaluation_yaml(p: EvaluationProject):
@@ -129,16 +72,6 @@ def _evaluation_yaml(p: EvaluationProject):
     return data
 
 
-_UNSAFE_FILE_CHARS = re.compile(r'[\s\\/:*?"<>|\x00-\x1f]+')
-
-
-def project_stem(number: int, count: int, name: str) -> str:
-    """``NN-<项目名称 without spaces>``, safe as a file name."""
-    width = max(2, len(str(count)))
-    safe = _UNSAFE_FILE_CHARS.sub("", name).strip(".") or "项目"
-    return f"{number:0{width}d}-{safe[:60]}"
-
-
 def _document_yaml(doc: ParsedDocument, stems: list[str]):
     from ruamel.yaml.comments import CommentedMap as Map
 
@@ -148,8 +81,10 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
         data["年度"] = doc.year
     if doc.unit:
         data["单位名称"] = doc.unit
-    if doc.kind == m.TARGET_KIND:
-        data["预算单位数"] = doc.budget_units or 1
+    form = (target_form_labels() if doc.kind == m.TARGET_KIND else evaluation_form_labels()).form
+    for spec in form.document_fields:  # a field read (导入.概述) or its default; computed ones are not sources
+        if not spec.compute and (spec.key in doc.values or spec.has_default):
+            data[spec.key] = doc.values.get(spec.key, spec.default)
     data["项目顺序"] = list(stems)
     return data
 
@@ -173,51 +108,24 @@ def detect_kind(blocks: list[Para | Table]) -> str:
     raise ImportProblem(f"无法识别文档类型：既不是{names}")
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """A new or empty folder: any file there (a note, a .md, not only a source) could be
-    overwritten; each file is then created by write_new, which refuses an existing one too."""
-    if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
-        raise ImportProblem(f"输出位置“{out_dir}”是一个文件（或链接），请指定文件夹")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
-
-
 def parse_docx(docx: Path) -> ParsedDocument:
-    """Read a .docx into the parsed document (nothing written)."""
+    """Read a 自评 .docx into the parsed document (nothing written); a 申报 is read by its form's labels
+    (builder.cycle.labelread, see import_docx)."""
     blocks = read_blocks(Path(docx))
     kind = detect_kind(blocks)
     if kind == m.TARGET_KIND:
-        return TargetReader(blocks).read()
+        raise ImportProblem("绩效目标申报按表单的标签读取（builder.cycle.labelread），不经 parse_docx")
     return EvaluationReader(blocks).read()
-
-
-def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
-    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
-    A structured 年度预算安排 (明细) stays in the YAML."""
-    sections = []
-    if kind == m.TARGET_KIND:
-        group = target_form_labels().narrative.key
-        narrative = data.get(group) or {}
-        for section in list(narrative):
-            value = narrative[section]
-            if isinstance(value, str):
-                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
-                del narrative[section]
-        if not narrative and group in data:
-            del data[group]
-    else:
-        labels = evaluation_form_labels()
-        for section in (labels.expected, labels.achieved):
-            if isinstance(data.get(section), str):
-                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
-                del data[section]
-    return sections
 
 
 def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportReport:
     """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
     the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
+    if detect_kind(read_blocks(docx)) == m.TARGET_KIND:  # read by the shipped form's labels (labelread)
+        from builder.cycle.formimport import import_with_form
+
+        return import_with_form(docx, out_dir, target_form_labels().form, None, None, None, markdown=markdown)
     doc = parse_docx(docx)
     check_out_dir(out_dir)
     count = len(doc.projects)
@@ -232,8 +140,8 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     dump(_document_yaml(doc, stems), files[0])
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
-        data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
-        sections = _narratives_to_markdown(data, doc.kind) if markdown else []
+        data = _evaluation_yaml(project)
+        sections = narratives_to_markdown(data, doc.kind) if markdown else []
         dump(data, path)
         files.append(path)
         if sections:
@@ -246,17 +154,3 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     verify_import(out_dir, report)
     return report
-
-
-def verify_import(out_dir: Path, report: ImportReport) -> None:
-    """Load and check what was written; its errors (what would stop a build) become notes."""
-    from builder.output.build import check
-    from builder.read.errors import InputError
-
-    try:
-        _, problems = check([out_dir])
-    except InputError as exc:
-        problems = exc.problems
-    errors = [p for p in problems if p.severity == "错误"]
-    for problem in errors:
-        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

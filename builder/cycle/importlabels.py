@@ -22,15 +22,13 @@ class TargetLabels:
     fields: tuple[str, ...]  # the label/value fields, by key (label == key on the shipped form)
     dates: frozenset
     name: str  # the 名称 field
-    narrative: fs.FieldSpec | None  # the 分组 printed as the narrative part (项目经费情况说明)
-    sections: tuple[str, ...]  # its fields' keys, in order
+    narrative: fs.FieldSpec | None  # the 分组 printed as numbered sections (导入.分节: 项目经费情况说明)
     money: fs.FieldSpec
     fund_labels: dict  # printed label → (column index or None: the side is found from the layout, row key)
     total_goal: str
     annual_goal: str
     indicators: str
     title: re.Pattern
-    narrative_title: re.Pattern
 
     @property
     def columns(self) -> tuple[fs.MoneyColumn, ...]:
@@ -117,7 +115,7 @@ def evaluation_labels(form: fs.Form) -> EvaluationLabels:
 
 def _target_labels(form: fs.Form) -> TargetLabels:
     scalars = tuple(s for s in form.project_fields if s.kind in _SCALARS)
-    narrative = next((s for s in form.project_fields if s.kind == fs.GROUP and s.markdown), None)
+    narrative = form.field(form.import_spec.get("分节", "")) if form.import_spec.get("分节") else None
     money = form.money_tables()[0]
     table = money.table
     fund_labels: dict = {}
@@ -131,10 +129,10 @@ def _target_labels(form: fs.Form) -> TargetLabels:
     return TargetLabels(
         form=form, fields=tuple(s.key for s in scalars), dates=frozenset(s.key for s in scalars if s.kind == "日期"),
         name=_role_key(form, "名称"), narrative=narrative,
-        sections=tuple(s.key for s in narrative.fields) if narrative else (), money=money, fund_labels=fund_labels,
+        money=money, fund_labels=fund_labels,
         total_goal=_role_key(form, "总目标"), annual_goal=_role_key(form, "年度目标"),
         indicators=indicators[0].key if indicators else "",
-        title=re.compile(spec.get("标题", r"^$")), narrative_title=re.compile(spec.get("说明标题", r"^$")))
+        title=re.compile(spec.get("标题", r"^$")))
 
 
 def _evaluation_labels(form: fs.Form) -> EvaluationLabels:

@@ -411,7 +411,7 @@ class ParsedDocument:
     kind: str
     year: int | None = None
     unit: str | None = None
-    budget_units: int | None = None
+    values: dict = field(default_factory=dict)  # document fields read (导入.概述: 预算单位数)
     projects: list = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -222,3 +222,32 @@ def test_a_broken_form_is_said_where_it_is_not_a_traceback(tmp_path):
     made = run_cli("new", "项目", "新项目", "--in", root / "examples" / "佳县-2016", cwd=root)
     assert made.returncode == 1 and "佳县表单.yaml:" in made.stderr and "指标题组" in made.stderr, made.stderr
     assert not list((root / "examples" / "佳县-2016").glob("*-新项目.yaml"))
+
+
+# ---------------------------------------------------------------- a hand-typed copy read by the form's labels
+
+def test_jia_xian_typed_by_hand_reads_back_by_the_forms_labels(tmp_path):
+    """No template: the built 佳县 document is read as if typed in Word, by the labels the complete
+    佳县 form declares (项目实施单位, 资金总额 / 财政拨款 / 其他 in 万元, 长期目标 | 年度目标, 指标内容 …)."""
+    root = _repository(tmp_path, EXAMPLES / "佳县-2016", EXAMPLES / "_共用")
+    shutil.copy(ROOT / "tests" / "data" / "佳县-完整.yaml", root / "examples" / "_共用" / "佳县-完整.yaml")
+    folder = root / "examples" / "佳县-2016"
+    first = run_cli("build", folder, "--out", tmp_path / "first", cwd=root)
+    assert first.returncode == 0, first.stderr
+    built = tmp_path / "first" / "佳县-2016.docx"
+    imported = root / "examples" / "佳县-手填"
+    form = root / "examples" / "_共用" / "佳县-完整.yaml"
+    result = run_cli("import", built, "--out", imported, "--form", form, cwd=root)
+    assert result.returncode == 0, result.stderr
+    data = _load((imported / "01-红枣提质增效示范工程.yaml").read_text(encoding="utf-8"))
+    assert data["实施单位"] == "佳县红枣产业发展中心"  # printed 项目实施单位
+    assert str(data["计划开始日期"]) == "2015-03-01" and str(data["计划完成日期"]) == "2017-12-31"
+    assert data["项目属性"] == "延续项目"
+    funds = data["项目资金"]["年度资金申请总额"]
+    assert funds["合计"] == 1587600 and funds["其他资金"] == 80000  # 资金总额 158.76, 其他 8.00 万元
+    assert data["长期绩效指标"]["产出指标"]["数量指标"]["示范园建设面积"] == {"指标值": "≥15000亩", "备注": "三年累计"}
+    document = imported / "document.yaml"
+    document.write_text(document.read_text(encoding="utf-8") + "模板: ../_共用/佳县申报表.docx\n", encoding="utf-8")
+    second = run_cli("build", imported, "--out", tmp_path / "second", cwd=root)
+    assert second.returncode == 0, second.stderr
+    assert to_text(tmp_path / "second" / "佳县-手填.docx") == to_text(built)
