@@ -17,6 +17,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from builder.forms import formspec as fs
 from builder.model import core as m
 from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
 from builder.cycle.importread import read_blocks
@@ -335,6 +336,7 @@ def _project_yaml(scope: dict, form, order: list[str]):
         elif isinstance(converted, list):
             converted = text_block(converted)
         _set(data, path, converted)
+    _by_row(data, form)
     for spec in form.indicator_fields():
         data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators)
     ordered = CommentedMap()
@@ -343,6 +345,24 @@ def _project_yaml(scope: dict, form, order: list[str]):
             ordered[key] = data.pop(key)
     ordered.update(data)
     return ordered
+
+
+def _by_row(data, form) -> None:
+    """A 行为列表 money table as its source writes it: each row a list of its cells in column order
+    (``合计: [178.60, 165.00, 178.60]``), not the mapping the printed addresses (行.列) make."""
+    from builder.cycle.writer import flow
+
+    for spec in form.walk():
+        if spec.kind != fs.MONEY_TABLE or spec.table is None or spec.table.layout != fs.BY_ROW:
+            continue
+        node = data
+        for key in spec.path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        for row, cells in list(node.items()):
+            if isinstance(cells, dict):
+                node[row] = flow([cells.get(column.key) for column in spec.table.columns])
 
 
 def _indicator_tree(rows: list[dict], columns):
