@@ -19,7 +19,7 @@ from decimal import Decimal
 from builder.model import core as m
 from builder.check.rules import ERROR, ZERO, amount, declare, document_form, finding, rule
 from builder.forms import formspec as fs
-from builder.model.values import format_yuan
+from builder.model.values import format_money
 
 TOTAL, RELATION = "MONEY-TOTAL", "MONEY-RELATION"
 _OPS = {"≤": operator.le, "<": operator.lt, "=": operator.eq, "≥": operator.ge, ">": operator.gt}
@@ -50,6 +50,11 @@ def _row_label(table: fs.MoneyTable, column: fs.MoneyColumn, row: str) -> str:
     return column.row_labels.get(row) or (spec.label if spec else row)
 
 
+def _money(table: fs.MoneyTable, amount: Decimal | None) -> str:
+    """An amount as the table prints it (元 or 万元, the form's 单位)."""
+    return format_money(amount, table.unit)
+
+
 def _total_rule(table: fs.MoneyTable, column: fs.MoneyColumn | None = None) -> str:
     return (column.total_rule if column is not None else "") or table.total_rule or TOTAL
 
@@ -73,10 +78,10 @@ def _computed_total(project, table: fs.MoneyTable, column: fs.MoneyColumn):
     if total == summed:
         return
     path = table.path(table.address(table.total_row, column.key))
-    terms = " + ".join(f"{label} {format_yuan(v)}" for label, v in parts)
+    terms = " + ".join(f"{label} {_money(table, v)}" for label, v in parts)
     yield finding(project.location(_written_path(table, table.total_row, column.key)), path,
                   _total_rule(table, column),
-                  f"{column.label} {format_yuan(total)} ≠ {terms} = {format_yuan(summed)}",
+                  f"{column.label} {_money(table, total)} ≠ {terms} = {_money(table, summed)}",
                   合计=total, **dict(parts))
 
 
@@ -93,17 +98,17 @@ def _blank_total(project, table: fs.MoneyTable, column: fs.MoneyColumn):
     names = "、".join(label for label, _ in values)
     summed = sum((v for _, v in values if v is not None), ZERO)
     if total is None:
-        filled = "、".join(f"{label} {format_yuan(v)}" for label, v in values if v is not None)
+        filled = "、".join(f"{label} {_money(table, v)}" for label, v in values if v is not None)
         yield finding(where, path, rule_id,
                       f"{column.label}：{total_label}为空白，而{filled} 已填写（请填写{total_label}，应为其合计）",
                       合计=summed)
     elif all(v is None for _, v in values):
         yield finding(where, path, rule_id,
-                      f"{column.label}：{total_label} {format_yuan(total)} 已填写，而{names}都为空白"
+                      f"{column.label}：{total_label} {_money(table, total)} 已填写，而{names}都为空白"
                       "（请填写组成部分，没有的写 0）", **{total_label: total})
     elif total != summed:
         yield finding(where, path, rule_id,
-                      f"{column.label}：{total_label} {format_yuan(total)} ≠ {names}之和 {format_yuan(summed)}",
+                      f"{column.label}：{total_label} {_money(table, total)} ≠ {names}之和 {_money(table, summed)}",
                       **{total_label: total}, 合计=summed)
 
 
@@ -118,11 +123,11 @@ def _total_column(project, table: fs.MoneyTable):
         parts = [(c.label, amount(_value(project, table, row, c.key))) for c in others if row in c.rows]
         summed = sum((v for _, v in parts), ZERO)
         if total != summed:
-            terms = " + ".join(f"{label} {format_yuan(v)}" for label, v in parts)
+            terms = " + ".join(f"{label} {_money(table, v)}" for label, v in parts)
             label = f"{_row_label(table, totals, row)}{totals.label}"
             yield finding(project.location(_written_path(table, row, totals.key)),
                           table.path(table.address(row, totals.key)), totals.total_rule or _total_rule(table),
-                          f"{label} {format_yuan(total)} ≠ {terms} = {format_yuan(summed)}", 合计=total, **dict(parts))
+                          f"{label} {_money(table, total)} ≠ {terms} = {_money(table, summed)}", 合计=total, **dict(parts))
 
 
 @rule(TOTAL, ERROR, "金额表的合计（表单声明的合计行、合计列）等于各组成部分之和；不计算合计的表中，合计与组成部分不能一方填写、另一方空白；"
@@ -163,10 +168,10 @@ def check_money_relations(document: m.Document):
                 if left is None or right is None or compare(left, right):
                     continue
                 breach = _BREACH.get(relation.op)
-                told = f"{breach}{right_label} {format_yuan(right)}" if breach else \
-                    f"与{right_label} {format_yuan(right)} 不等"
+                told = f"{breach}{right_label} {_money(table, right)}" if breach else \
+                    f"与{right_label} {_money(table, right)} 不等"
                 yield finding(project.location(path), path, relation.rule or RELATION,
-                              f"{left_label} {format_yuan(left)} {told}",
+                              f"{left_label} {_money(table, left)} {told}",
                               relation.severity or ERROR, **{left_label: left, right_label: right})
 
 

@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from builder.model import core as m
+from builder.forms import formspec as fs
 from builder.cycle.importout import check_out_dir, project_stem
 from builder.cycle.importread import ImportProblem, ImportReport, Para, Table
 from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
@@ -37,7 +37,12 @@ def _pattern(text: str) -> tuple[re.Pattern, list[str]] | None:
     parts = _TAG.split(text)
     regex = ""
     for i, part in enumerate(parts):
-        regex += re.escape(part.strip()) + r"\s*" if i % 2 == 0 else r"(.*?)\s*"
+        if i % 2:
+            regex += r"(.*?)\s*"
+        elif part and not part.strip() and 0 < i < len(parts) - 1:
+            regex = regex[:-len(r"\s*")] + r"\s+"  # two tags apart by a space: the space parts them
+        else:
+            regex += re.escape(part.strip()) + r"\s*"
     return re.compile(r"^\s*" + regex + r"$", re.S), exprs
 
 
@@ -347,8 +352,10 @@ def _project_yaml(scope: dict, form, order: list[str]):
         elif isinstance(converted, list):
             converted = text_block(converted)
         _set(data, path, converted)
+    _by_row(data, form)
     for spec in form.indicator_fields():
-        data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators)
+        data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators,
+                                       spec.indicators.framework or form.framework)
     ordered = CommentedMap()
     for key in order:
         if key in data:
@@ -367,17 +374,42 @@ def _null(form, path: str) -> bool:
     return table is not None and path.rsplit(".", 1)[-1] != table.table.total_row
 
 
-def _indicator_tree(rows: list[dict], columns):
+def _by_row(data, form) -> None:
+    """A 行为列表 money table as its source writes it: each row a list of its cells in column order
+    (``合计: [178.60, 165.00, 178.60]``), not the mapping the printed addresses (行.列) make."""
+    from builder.cycle.writer import flow
+
+    for spec in form.walk():
+        if spec.kind != fs.MONEY_TABLE or spec.table is None or spec.table.layout != fs.BY_ROW:
+            continue
+        node = data
+        for key in spec.path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        for row, cells in list(node.items()):
+            if isinstance(cells, dict):
+                node[row] = flow([cells.get(column.key) for column in spec.table.columns])
+
+
+def _category_key(categories, printed: str) -> str:
+    """A 一级/二级 as the source writes it: the key of the category whose 标签 (or key) was printed."""
+    return next((c.key for c in categories if printed in (c.label, c.key)), printed)
+
+
+def _indicator_tree(rows: list[dict], columns, framework=()):
     """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
-    简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above."""
+    简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above; a
+    category printed by its 标签 is written by its key."""
     from ruamel.yaml.comments import CommentedMap
 
     target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
     tree = CommentedMap()
     level1 = level2 = ""
     for row in rows:
-        level1 = row.get("一级键") or row.get("一级指标") or level1
-        level2 = row.get("二级键") or row.get("二级指标") or level2
+        level1 = _category_key(framework, row.get("一级键") or row.get("一级指标") or level1)
+        children = next((c.children for c in framework if c.key == level1), ())
+        level2 = _category_key(children, row.get("二级键") or row.get("二级指标") or level2)
         value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
                      row.get(target.key, "")) if target is not None else ""
         extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}

@@ -134,7 +134,7 @@ def _unique(columns: list[_Column]) -> list[_Column]:
     return out
 
 
-def _field_cell(spec, value):
+def _field_cell(spec, value, unit: str = "元"):
     if value is None or value == "" or value == ():
         return None
     if spec.kind == "金额":
@@ -143,7 +143,7 @@ def _field_cell(spec, value):
         return _date(value)
     if spec.kind in NUMBER_KINDS:
         return _number(Decimal(value))
-    return extension_text(spec, value) or None
+    return extension_text(spec, value, unit) or None
 
 
 def _field_columns(form) -> list[_Column]:
@@ -159,7 +159,7 @@ def _field_columns(form) -> list[_Column]:
         elif spec.kind in (*TEXT_KINDS, *NUMBER_KINDS, "日期"):
             named = "名称" in spec.roles
             columns.append(_Column(spec.label, spec.path, (lambda p, n: _display_name(p)) if named else
-                                   (lambda p, n, spec=spec: _field_cell(spec, p.get(spec.path))), name=named))
+                                   (lambda p, n, spec=spec: _field_cell(spec, p.get(spec.path), form.unit)), name=named))
     return columns
 
 

@@ -11,7 +11,7 @@ Python object.
 from __future__ import annotations
 
 from builder.forms import formkinds as kinds
-from builder.model.values import format_score, format_wan, format_wan_short, format_yuan
+from builder.model.values import format_money, format_score, format_wan, format_wan_short, format_yuan
 from builder.render import derived
 
 ONE_PARAGRAPH, NONE_WHEN_EMPTY = "一段", "无"  # 段落 alias styles (default: 空列表)
@@ -222,17 +222,24 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def extension_text(spec, value) -> str:
-    """A form's field as one comparable text."""
+def extension_text(spec, value, unit: str = "元") -> str:
+    """A form's field as one comparable text; money as the form prints it (``unit``: its 单位)."""
     if value is None:
         return ""
     if spec.kind == "段落":
         return "\n".join(value or ())
     if spec.kind == "金额":
-        return format_yuan(value)
+        return format_money(value, unit)
     if spec.kind == "日期":
         return value.isoformat()
-    if spec.kind == kinds.TABLE:
-        keys = [getattr(c, "key", c) for c in spec.columns]  # a FieldSpec's columns, or a legacy spec's names
-        return "\n".join("；".join(f"{c}：{row.get(c, '')}" for c in keys) for row in value)
+    if spec.kind == kinds.TABLE:  # each cell by its column's kind (a legacy spec's columns are names: texts)
+        columns = [(c, c.key, c.label) if hasattr(c, "key") else (None, c, c) for c in spec.columns]
+        return "\n".join("；".join(f"{label}：{_cell_text(column, row.get(key), unit)}"
+                                   for column, key, label in columns) for row in value)
     return str(value)
+
+
+def _cell_text(column, value, unit: str) -> str:
+    if value is None:
+        return ""
+    return extension_text(column, value, unit) if column is not None else str(value)

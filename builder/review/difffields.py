@@ -18,7 +18,7 @@ from builder.forms.derived import derived_for
 from builder.forms.formkinds import BUDGET, GROUP, INDICATORS, MONEY_TABLE, TABLE
 from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
-from builder.model.values import format_score, format_wan, format_wan_short, format_yuan
+from builder.model.values import format_money, format_score, format_wan, format_wan_short, format_yuan
 from builder.render.context import extension_text
 
 BASICS = "基本信息"
@@ -32,14 +32,7 @@ def field_name(spec) -> str:
     return NUMBERED.sub("", spec.label) or spec.label
 
 
-def money_text(amount: Decimal | None, unit: str) -> str:
-    """An amount as the form prints it: 元 as 1,234.00; 万元 as 123.40 万元 (never rounded away)."""
-    if amount is None:
-        return ""
-    if unit != WAN:
-        return format_yuan(amount)
-    wan = format_wan(amount)
-    return f"{wan if Decimal(wan) * 10000 == amount else format_wan_short(amount)} {WAN}"
+money_text = format_money  # an amount as the form prints it (one printer: model.values)
 
 
 def form_of(document: m.Document, project=None):
@@ -54,14 +47,14 @@ def table_unit(form, table) -> str:
     return table.unit or form.unit
 
 
-def _text(spec, value) -> str:
+def _text(spec, value, unit: str = "元") -> str:
     if spec.kind == BUDGET and isinstance(value, m.BudgetPlan):
         items = [f"（{n}）{i.name} {format_wan_short(i.amount)} 万元。{i.note}"
                  for n, i in enumerate(value.items, start=1)]
         return "\n".join([*value.lead, *items])
     if spec.kind == "真假":
         return "" if value is None else str(value)
-    return extension_text(spec, value)
+    return extension_text(spec, value, unit)
 
 
 def is_text(spec) -> bool:
@@ -103,7 +96,7 @@ def project_fields(project, document: m.Document) -> tuple[dict[str, dict[str, s
             groups[spec.key] = {cell.diff_label: money_text(project.get(table.path(cell.address)), unit)
                                 for cell in table.cells()}
         elif spec.kind == GROUP:
-            groups[spec.key] = {field_name(child): _text(child, project.get(child.path))
+            groups[spec.key] = {field_name(child): _text(child, project.get(child.path), form.unit)
                                 for child in spec.fields if child.kind != GROUP}
             kinds[spec.key] = "段落"
         elif spec.kind == INDICATORS:
@@ -118,7 +111,7 @@ def project_fields(project, document: m.Document) -> tuple[dict[str, dict[str, s
                         rows[f"{key}/{column.label}"] = indicator_value(indicator, column)
             groups[spec.key] = rows
         elif is_text(spec):  # a field of its own: "项目 · 项目总目标: 文字修改 …"
-            groups[field_name(spec)] = {"": _text(spec, project.get(spec.path))}
+            groups[field_name(spec)] = {"": _text(spec, project.get(spec.path), form.unit)}
             kinds[field_name(spec)] = "段落"
     _derived(groups, project, form)
     return groups, kinds

@@ -238,8 +238,8 @@ def test_model_a_written_total_of_999_99_against_rows_of_178_60_is_an_error_at_t
     assert [(p.location.line, p.field, p.severity) for p in found] == [
         (5, "项目资金情况.合计.上年度预算安排", "错误"), (5, "项目资金情况.合计.上年度实际执行", "错误")]
     assert found[0].message == (
-        "上年度预算安排 9,999,900.00 ≠ 财政拨款 1,000,000.00 + 政府性基金拨款 200,000.00 + 财政专户拨款 100,000.00"
-        " + 其他资金 86,000.00 + 上年结转 300,000.00 + 事业基金弥补差额 100,000.00 = 1,786,000.00")
+        "上年度预算安排 999.99 万元 ≠ 财政拨款 100.00 万元 + 政府性基金拨款 20.00 万元 + 财政专户拨款 10.00 万元"
+        " + 其他资金 8.60 万元 + 上年结转 30.00 万元 + 事业基金弥补差额 10.00 万元 = 178.60 万元")  # the table's 万元
     without = {k: v for k, v in ROWS.items() if k != "合计"}
     assert [p for p in _model(tmp_path, without) if p.rule == "MONEY-TOTAL"] == []
 
@@ -249,7 +249,7 @@ def test_model_spent_above_budget_breaks_the_declared_relation(tmp_path):
     rows["财政拨款"] = ("100", "120", "100")
     found = [p for p in _model(tmp_path, rows) if p.rule == "MONEY-RELATION"]
     assert [(p.field, p.message) for p in found] == [
-        ("项目资金情况.合计", "上年度实际执行 1,986,000.00 大于上年度预算安排 1,786,000.00")]
+        ("项目资金情况.合计", "上年度实际执行 198.60 万元 大于上年度预算安排 178.60 万元")]
     own = _model(tmp_path, rows, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告")
     assert [(p.rule, p.severity) for p in own if "上年度实际执行" in p.message] == [("SPENT-WITHIN-BUDGET", "警告")]
     # a rule profile names the declared id like any rule: 关闭 silences it, 错误 raises it
