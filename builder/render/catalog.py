@@ -178,7 +178,7 @@ def _fields(specs, form) -> dict:
 
 
 def _column_totals(spec, label: str) -> dict:
-    from builder.render.derived import SUMMED
+    from builder.forms.formvalues import SUMMED
 
     return {c.key: money_parts(f"{label}：{c.label}") if c.kind == "金额" else (f"{label}：{c.label}", TEXT, "1")
             for c in spec.columns if c.kind in SUMMED}

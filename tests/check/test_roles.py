@@ -109,10 +109,10 @@ def test_a_written_total_against_its_rows_is_an_error_at_the_total_cell_with_the
     assert first.severity == "错误"
     assert (first.location.file.name, first.location.line) == ("01-道路.yaml", 5)
     assert first.field.startswith("项目资金情况.合计")
-    for word in ("上年度预算安排", "9,999,900.00", "财政拨款", "政府性基金拨款", "财政专户拨款", "其他资金", "上年结转",
-                 "事业基金弥补差额", "1,786,000.00"):
+    for word in ("上年度预算安排", "999.99 万元", "财政拨款", "政府性基金拨款", "财政专户拨款", "其他资金", "上年结转",
+                 "事业基金弥补差额", "178.60 万元"):
         assert word in first.message, first.message
-    assert "上年度实际执行" in totals[1].message and "1,700,000.00" in totals[1].message
+    assert "上年度实际执行" in totals[1].message and "170.00 万元" in totals[1].message
 
 
 def test_a_total_left_out_is_computed_without_a_finding(tmp_path):
@@ -129,7 +129,7 @@ def test_a_declared_relation_spent_within_budget_gives_a_finding(tmp_path):
     relation = [p for p in problems if p.rule == "MONEY-RELATION"]
     assert len(relation) == 1, _lines(folder, problems)
     assert "上年度实际执行" in relation[0].message and "上年度预算安排" in relation[0].message
-    assert "1,986,000.00" in relation[0].message and "1,786,000.00" in relation[0].message
+    assert "198.60 万元" in relation[0].message and "178.60 万元" in relation[0].message
     # the id the form declares is the finding's id (忽略: and rule profiles name it)
     folder, problems = _daqing(tmp_path / "own", project, relation_rule=", 规则: SPENT-WITHIN-BUDGET, 级别: 警告")
     assert [(p.rule, p.severity) for p in problems if "上年度实际执行" in p.message] == [("SPENT-WITHIN-BUDGET", "警告")]
