@@ -387,6 +387,9 @@ def _by_row(data, form) -> None:
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, dict):
             continue
+        if node and set(node) <= {c.key for c in spec.table.columns}:  # a grid read as 列.行: as rows
+            by_column = {c: dict(node.pop(c)) for c in list(node)}
+            node.update({r.key: {c: cells.get(r.key) for c, cells in by_column.items()} for r in spec.table.rows})
         for row, cells in list(node.items()):
             if isinstance(cells, dict):
                 node[row] = flow([cells.get(column.key) for column in spec.table.columns])

@@ -453,6 +453,7 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels:
     level1 = ""
     columns = {_norm(c.label): c.key for c in spec.indicators.columns} | {c.key: c.key for c in spec.indicators.columns}
     header: list = []
+    closing = _norm(labels.form.import_spec.get("总分", ""))
     entries = scope.setdefault(spec.key, [])
     for row in rows:
         cells = [c for c in row if c.col > 0] if row and _norm(row[0].text) == _norm(spec.label) else row
@@ -464,6 +465,8 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels:
                 blank = next((n for n, (_, expr) in enumerate(header) if expr is None), None)
                 if blank is not None:
                     header[blank] = (header[blank][0], "三级指标")
+            continue
+        if closing and row and _norm(row[0].text) == closing:  # 导入.总分: the computed total row
             continue
         entry = {}
         for col, expr in header:
