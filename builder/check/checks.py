@@ -2,6 +2,7 @@
 rules run: builder.check.rules). Importing this module registers every rule, in this order
 (the order docs/checks.md lists them and findings are reported in):
 
+- ``money``       the money tables a form declares: 合计 rows and columns, relations (MONEY-*)
 - ``funds``       money and dates of a 绩效目标申报, the 年度预算安排
 - ``indicators``  the document as a whole, the indicator framework
 - ``text``        narratives copied from another project
@@ -18,4 +19,4 @@ errors stop the build, warnings are printed and the build goes on;
 
 from __future__ import annotations
 
-from builder.check import funds, indicators, text, scores, reviewers, slips  # noqa: F401  isort: skip  (registers)
+from builder.check import money, funds, indicators, text, scores, reviewers, slips  # noqa: F401  isort: skip  (registers)

@@ -1,5 +1,6 @@
-"""Rules over money and dates of a 绩效目标申报: the funds tables add up, the annual request fits
-the total, dates lie in the budget year, the 年度预算安排 items and text match the request.
+"""Rules over the dates and the budget plan of a project, read through the roles of its form:
+a single-year project asks for its whole amount, dates lie in the budget year, the 预算安排 items
+and text match the 年度金额. (The money tables' own arithmetic: builder.check.money.)
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ import re
 from decimal import Decimal
 
 from builder.model import core as m
-from builder.check.rules import ERROR, WARNING, ZERO, amount, finding, single_year, rule
+from builder.check.rules import (
+    ANNUAL, BUDGET, END, ERROR, PERIOD, PROJECT_TOTAL, START, WARNING, ZERO, amount, document_form, finding, name,
+    pair, place, rule, single_year,
+)
 from builder.model.values import (
     TEN_THOUSAND, ValueProblem, evaluate_formula, format_wan_short, format_yuan, numbers_in,
 )
@@ -17,133 +21,104 @@ from builder.model.values import (
 
 # ---------------------------------------------------------------- 项目资金
 
-@rule("FUND-TOTAL", ERROR, "项目资金总额.合计 = 财政资金 + 其他资金")
-def check_fund_total(document: m.Document):
-    for project in document.projects:
-        funds = project.funds
-        key = "项目资金.项目资金总额.合计"
-        if key not in project.locations:
-            continue  # omitted: computed from its parts
-        parts = amount(funds.fiscal) + amount(funds.total_other)
-        if funds.total != parts:
-            yield finding(
-                project.location(key), key, "FUND-TOTAL",
-                f"项目资金总额 {format_yuan(funds.total)} ≠ 财政资金 {format_yuan(amount(funds.fiscal))}"
-                f" + 其他资金 {format_yuan(amount(funds.total_other))} = {format_yuan(parts)}",
-                合计=funds.total, 财政资金=amount(funds.fiscal), 其他资金=amount(funds.total_other),
-            )
-
-
-@rule("FUND-ANNUAL", ERROR, "年度资金申请总额.合计 = 当年财政拨款 + 上年结转资金 + 其他资金")
-def check_fund_annual(document: m.Document):
-    for project in document.projects:
-        funds = project.funds
-        key = "项目资金.年度资金申请总额.合计"
-        if key not in project.locations:
-            continue
-        parts = amount(funds.appropriation) + amount(funds.carryover) + amount(funds.annual_other)
-        parts += sum((amount(v) for _, v in funds.annual_extra), Decimal(0))
-        extra = "".join(f" + {name} {format_yuan(amount(v))}" for name, v in funds.annual_extra)
-        if funds.annual != parts:
-            yield finding(
-                project.location(key), key, "FUND-ANNUAL",
-                f"年度资金申请总额 {format_yuan(funds.annual)} ≠ 当年财政拨款 {format_yuan(amount(funds.appropriation))}"
-                f" + 上年结转资金 {format_yuan(amount(funds.carryover))}"
-                f" + 其他资金 {format_yuan(amount(funds.annual_other))}{extra} = {format_yuan(parts)}",
-                合计=funds.annual, 当年财政拨款=amount(funds.appropriation),
-                上年结转资金=amount(funds.carryover), 其他资金=amount(funds.annual_other),
-            )
-
-
-@rule("FUND-ANNUAL-LIMIT", ERROR, "年度资金申请总额 ≤ 项目资金总额")
-def check_annual_within_total(document: m.Document):
-    for project in document.projects:
-        funds = project.funds
-        if funds.annual > funds.total:
-            key = "项目资金.年度资金申请总额"
-            yield finding(
-                project.location(key), key, "FUND-ANNUAL-LIMIT",
-                f"年度资金申请总额 {format_yuan(funds.annual)} 大于项目资金总额 {format_yuan(funds.total)}",
-                年度资金申请总额=funds.annual, 项目资金总额=funds.total,
-            )
-
-
-@rule("FUND-SINGLE-YEAR", WARNING, "单年度项目（起止日期都在预算年度内）的年度资金申请总额 = 项目资金总额")
+@rule("FUND-SINGLE-YEAR", WARNING, "单年度项目（起止日期都在预算年度内）的年度金额等于项目总额",
+      needs=(ANNUAL, PROJECT_TOTAL, START, END))
 def checksingle_year(document: m.Document):
+    form = document_form(document)
+    annual_path, total_path = form.role_path(ANNUAL), form.role_path(PROJECT_TOTAL)
+    annual_label, total_label = name(form, place(form, annual_path)), name(form, place(form, total_path))
+    dates = pair(name(form, form.role_path(START)), name(form, form.role_path(END)))
     for project in document.projects:
-        funds = project.funds
-        if single_year(project, document.year) and funds.annual < funds.total:
-            key = "项目资金.年度资金申请总额"
+        annual, total = project.role(ANNUAL), project.role(PROJECT_TOTAL)
+        if single_year(project, document.year) and annual is not None and total is not None and annual < total:
+            key = place(form, annual_path)
             yield finding(
                 project.location(key), key, "FUND-SINGLE-YEAR",
-                f"项目起止日期都在 {document.year} 年内，但年度资金申请总额 {format_yuan(funds.annual)} "
-                f"≠ 项目资金总额 {format_yuan(funds.total)}（多年度项目请核对计划开始、完成日期）",
-                WARNING, 年度资金申请总额=funds.annual, 项目资金总额=funds.total,
+                f"项目起止日期都在 {document.year} 年内，但{annual_label} {format_yuan(annual)} "
+                f"≠ {total_label} {format_yuan(total)}（多年度项目请核对{dates}）",
+                WARNING, **{annual_label: annual, total_label: total},
             )
 
 
 # ---------------------------------------------------------------- dates
 
-@rule("DATE-ORDER", ERROR, "计划完成日期不早于计划开始日期")
+def _dates(form):
+    start_path, end_path = form.role_path(START), form.role_path(END)
+    return start_path, end_path, name(form, start_path), name(form, end_path)
+
+
+@rule("DATE-ORDER", ERROR, "完成日期不早于开始日期", needs=(START, END))
 def check_date_order(document: m.Document):
+    start_path, end_path, start_label, end_label = _dates(document_form(document))
     for project in document.projects:
-        if project.end < project.start:
-            key = "计划完成日期"
+        start, end = project.role(START), project.role(END)
+        if start is not None and end is not None and end < start:
             yield finding(
-                project.location(key), key, "DATE-ORDER",
-                f"计划完成日期 {project.end.isoformat()} 早于计划开始日期 {project.start.isoformat()}",
-                计划开始日期=project.start, 计划完成日期=project.end,
+                project.location(end_path), end_path, "DATE-ORDER",
+                f"{end_label} {end.isoformat()} 早于{start_label} {start.isoformat()}",
+                **{start_label: start, end_label: end},
             )
 
 
-@rule("DATE-YEAR", ERROR, "项目起止日期与预算年度有重叠")
+@rule("DATE-YEAR", ERROR, "项目起止日期与预算年度有重叠", needs=(START, END))
 def check_dates_in_year(document: m.Document):
+    start_path, _, start_label, end_label = _dates(document_form(document))
     first, last = dt.date(document.year, 1, 1), dt.date(document.year, 12, 31)
     for project in document.projects:
-        if project.end >= project.start and (project.end < first or project.start > last):
-            key = "计划开始日期"
+        start, end = project.role(START), project.role(END)
+        if start is None or end is None:
+            continue
+        if end >= start and (end < first or start > last):
             yield finding(
-                project.location(key), key, "DATE-YEAR",
-                f"项目期间 {project.start.isoformat()} 至 {project.end.isoformat()} 与预算年度 {document.year} 年没有重叠",
-                计划开始日期=project.start, 计划完成日期=project.end, 年度=document.year,
+                project.location(start_path), start_path, "DATE-YEAR",
+                f"项目期间 {start.isoformat()} 至 {end.isoformat()} 与预算年度 {document.year} 年没有重叠",
+                **{start_label: start, end_label: end}, 年度=document.year,
             )
 
 
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
-@rule("PERIOD-TEXT", WARNING, "实施周期文字中的年份在计划开始、完成日期之内")
+@rule("PERIOD-TEXT", WARNING, "项目周期文字中写的年份在项目起止日期之内", needs=(PERIOD, START, END))
 def check_period_text(document: m.Document):
+    form = document_form(document)
+    key = form.role_path(PERIOD)
+    label = name(form, key)
     for project in document.projects:
-        text = "".join(project.narrative.period)
+        start, end = project.role(START), project.role(END)
+        if start is None or end is None:
+            continue
+        text = "".join(project.role(PERIOD) or ())
         years = sorted({int(y) for y in _YEAR_IN_TEXT.findall(text)})
-        outside = [y for y in years if not project.start.year <= y <= project.end.year]
+        outside = [y for y in years if not start.year <= y <= end.year]
         if outside:
-            key = "情况说明.实施周期"
             yield finding(
                 project.location(key), key, "PERIOD-TEXT",
-                f"实施周期写到 {'、'.join(f'{y} 年' for y in outside)}，不在计划日期 {project.start.isoformat()} 至 "
-                f"{project.end.isoformat()} 之内",
+                f"{label}写到 {'、'.join(f'{y} 年' for y in outside)}，不在计划日期 {start.isoformat()} 至 "
+                f"{end.isoformat()} 之内",
                 WARNING, 年份=",".join(map(str, outside)),
             )
 
 
-# ---------------------------------------------------------------- 年度预算安排
+# ---------------------------------------------------------------- 预算安排
+
+ITEMS = "明细"  # the items of a 预算安排 (docs/forms.md: {说明, 明细: [{名称, 算式, 金额, 说明, 明细}]})
 
 def _items_with_paths(items, prefix: str):
     for index, item in enumerate(items, start=1):
         path = f"{prefix}[{index}]"
         yield item, path
-        yield from _items_with_paths(item.items, f"{path}.明细")
+        yield from _items_with_paths(item.items, f"{path}.{ITEMS}")
 
 
-@rule("BUDGET-FORMULA", ERROR, "年度预算安排明细的算式等于其金额")
+@rule("BUDGET-FORMULA", ERROR, "预算安排明细的算式等于其金额", needs=(BUDGET,))
 def check_budget_formulas(document: m.Document):
+    key = document_form(document).role_path(BUDGET)
     for project in document.projects:
-        plan = project.narrative.budget
+        plan = project.role(BUDGET)
         if not isinstance(plan, m.BudgetPlan):
             continue
-        for item, path in _items_with_paths(plan.items, "情况说明.年度预算安排.明细"):
+        for item, path in _items_with_paths(plan.items, f"{key}.{ITEMS}"):
             if not item.formula:
                 continue
             try:
@@ -159,28 +134,35 @@ def check_budget_formulas(document: m.Document):
                 )
 
 
-@rule("BUDGET-ITEMS", ERROR, "年度预算安排明细之和等于年度资金申请总额（子明细与其金额不符为警告）")
+def _budget_labels(form) -> tuple[str, str, str]:
+    """The 预算安排 field's path and name, and the name of the 年度金额 cell."""
+    key = form.role_path(BUDGET)
+    return key, name(form, key), name(form, place(form, form.role_path(ANNUAL)))
+
+
+@rule("BUDGET-ITEMS", ERROR, "预算安排明细之和等于年度金额（子明细与其金额不符为警告）", needs=(BUDGET, ANNUAL))
 def check_budget_items(document: m.Document):
+    key, label, annual_label = _budget_labels(document_form(document))
     for project in document.projects:
-        plan = project.narrative.budget
+        plan = project.role(BUDGET)
         if not isinstance(plan, m.BudgetPlan):
             continue
         total = sum((item.amount for item in plan.items), ZERO)
-        if total != project.funds.annual:
-            key = "情况说明.年度预算安排"
+        annual = amount(project.role(ANNUAL))
+        if total != annual:
             yield finding(
                 project.location(key), key, "BUDGET-ITEMS",
-                f"年度预算安排明细合计 {format_yuan(total)} 元（{format_wan_short(total)} 万元）≠ "
-                f"年度资金申请总额 {format_yuan(project.funds.annual)} 元",
-                明细合计=total, 年度资金申请总额=project.funds.annual,
+                f"{label}明细合计 {format_yuan(total)} 元（{format_wan_short(total)} 万元）≠ "
+                f"{annual_label} {format_yuan(annual)} 元",
+                明细合计=total, **{annual_label: annual},
             )
-        for item, path in _items_with_paths(plan.items, "情况说明.年度预算安排.明细"):
+        for item, path in _items_with_paths(plan.items, f"{key}.{ITEMS}"):
             if not item.items:
                 continue
             sub_total = sum((sub.amount for sub in item.items), ZERO)
             if sub_total != item.amount:
                 yield finding(
-                    item.location, f"{path}.明细", "BUDGET-ITEMS",
+                    item.location, f"{path}.{ITEMS}", "BUDGET-ITEMS",
                     f"{item.name}：明细合计 {format_wan_short(sub_total)} 万元与金额 {format_wan_short(item.amount)} 万元"
                     f"相差 {format_wan_short(abs(item.amount - sub_total))} 万元（如为四舍五入请核对）",
                     WARNING, 明细合计=sub_total, 金额=item.amount,
@@ -206,26 +188,27 @@ def text_amounts(paragraph: str) -> list[Decimal]:
     return amounts
 
 
-@rule("BUDGET-TEXT", WARNING, "文字写的年度预算安排：所写金额（单个、合计或各条末项之和）与年度资金申请总额一致")
+@rule("BUDGET-TEXT", WARNING, "文字写的预算安排：所写金额（单个、合计或各条末项之和）与年度金额一致",
+      needs=(BUDGET, ANNUAL))
 def check_budget_text(document: m.Document):
+    key, label, annual_label = _budget_labels(document_form(document))
     for project in document.projects:
-        budget = project.narrative.budget
-        if isinstance(budget, m.BudgetPlan):
+        budget = project.role(BUDGET)
+        if budget is None or isinstance(budget, m.BudgetPlan):
             continue
         per_paragraph = [text_amounts(p) for p in budget]
         every = [a for amounts in per_paragraph for a in amounts]
         if not every:
             continue
-        annual = project.funds.annual  # never the multi-year 项目资金总额
+        annual = amount(project.role(ANNUAL))  # never the multi-year 项目总额
         candidates = set(every) | {sum(every, ZERO), sum((a[-1] for a in per_paragraph if a), ZERO)}
         if annual in candidates:
             continue
         stated = sum(every, ZERO) if len(every) > 1 else every[0]
         written = "、".join(f"{format_wan_short(a)} 万元" for a in every)
-        key = "情况说明.年度预算安排"
         yield finding(
             project.location(key), key, "BUDGET-TEXT",
-            f"年度预算安排写的金额 {written}（合计 {format_wan_short(stated)} 万元 = {format_yuan(stated)} 元）"
-            f"与年度资金申请总额 {format_yuan(annual)} 元不符（请核对万元与元）",
-            WARNING, 所写金额=stated, 年度资金申请总额=annual,
+            f"{label}写的金额 {written}（合计 {format_wan_short(stated)} 万元 = {format_yuan(stated)} 元）"
+            f"与{annual_label} {format_yuan(annual)} 元不符（请核对万元与元）",
+            WARNING, 所写金额=stated, **{annual_label: annual},
         )

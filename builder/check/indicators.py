@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import re
 
+from builder.forms.formvalues import cell_total
 from builder.model import core as m
 from builder.read.errors import Location
-from builder.check.rules import BOTH, ERROR, WARNING, finding, indicator_path, rule
+from builder.check.rules import (
+    COST, ERROR, NAME, TARGET_VALUE, TARGETS, WARNING, amount, cost_targets, document_form, finding,
+    indicator_path, name, place, rule,
+)
 from builder.model.values import format_fixed, format_yuan
 
 
 # ---------------------------------------------------------------- document
 
-@rule("DOC-NAMES", ERROR, "同一文档中项目名称不重复", kinds=BOTH)
+@rule("DOC-NAMES", ERROR, "同一文档中项目名称不重复", needs=(NAME,))
 def check_unique_names(document: m.Document):
+    form = document_form(document)
+    key = form.role_path(NAME)
+    label = name(form, key)
     first: dict[str, object] = {}
     for entry in document.all_projects:
         first.setdefault(re.sub(r"\s+", "", entry.name), entry)
@@ -23,50 +30,68 @@ def check_unique_names(document: m.Document):
         earlier = first[re.sub(r"\s+", "", project.name)]
         if earlier.source != project.source:
             yield finding(
-                project.location("项目名称"), "项目名称", "DOC-NAMES",
-                f"项目名称“{project.name}”与 {earlier.source.name} 重复", 项目名称=project.name,
+                project.location(key), key, "DOC-NAMES",
+                f"{label}“{project.name}”与 {earlier.source.name} 重复", **{label: project.name},
             )
 
 
-@rule("DOC-SUMMARY", ERROR, "document.yaml 中写明的项目数、涉及项目预算资金与各项目一致")
+COUNT, SUM = "项目个数", "合计"  # 计算: of a document field (docs/forms.md)
+
+
+def _stated(document: m.Document, key: str):
+    values = getattr(document, "values", None) or document.stated_summary
+    return values.get(key)
+
+
+def _summed(document: m.Document, form, path: str):
+    """Σ of a project cell over every project of the document, the roster's too: the document
+    total the context prints (formvalues.cell_total), a blank one counting 0."""
+    return amount(cell_total(document, form, path))
+
+
+@rule("DOC-SUMMARY", ERROR, "document.yaml 中写明的计算值（项目数、各项目金额之和）与各项目一致")
 def check_summary(document: m.Document):
-    stated = document.stated_summary
-    count = len(document.all_projects)
-    if stated.get("项目数") is not None and stated["项目数"] != count:
-        yield finding(
-            document.locations.get("项目数", Location(document.source)), "项目数", "DOC-SUMMARY",
-            f"写明的项目数 {stated['项目数']} ≠ 项目文件数 {count}",
-            写明=stated["项目数"], 计算=count,
-        )
-    total = document.total_annual
-    if stated.get("涉及项目预算资金") is not None and stated["涉及项目预算资金"] != total:
-        yield finding(
-            document.locations.get("涉及项目预算资金", Location(document.source)), "涉及项目预算资金", "DOC-SUMMARY",
-            f"写明的涉及项目预算资金 {format_yuan(stated['涉及项目预算资金'])} 元 ≠ 各项目年度资金申请总额之和 "
-            f"{format_yuan(total)} 元",
-            写明=stated["涉及项目预算资金"], 计算=total,
-        )
+    form = document_form(document)
+    for spec in form.walk("文档"):
+        stated = _stated(document, spec.key)
+        if not spec.compute or stated is None:
+            continue
+        where = document.locations.get(spec.path, Location(document.source))
+        rule_id = spec.rule or "DOC-SUMMARY"
+        if spec.compute[0] == COUNT:
+            count = len(document.all_projects)
+            if stated != count:
+                yield finding(where, spec.path, rule_id, f"写明的{spec.label} {stated} ≠ 项目文件数 {count}",
+                              写明=stated, 计算=count)
+        elif spec.compute[0] == SUM:
+            total = _summed(document, form, spec.compute[1])
+            if stated != total:
+                cell = name(form, place(form, spec.compute[1]))
+                yield finding(where, spec.path, rule_id,
+                              f"写明的{spec.label} {format_yuan(stated)} 元 ≠ 各项目{cell}之和 {format_yuan(total)} 元",
+                              写明=stated, 计算=total)
 
 
 # ---------------------------------------------------------------- indicators
 
-@rule("IND-COVERAGE", WARNING, "每个项目至少有一个产出指标、效益指标和满意度指标（本局表单：其指标体系的每个一级指标，每组指标各自）",
-      kinds=BOTH)
+@rule("IND-COVERAGE", WARNING, "每个项目（每组指标各自）都有表单指标体系中必有的每个一级指标（随附表单：产出指标、效益指标、满意度指标）",
+      needs=(TARGET_VALUE,))
 def check_coverage(document: m.Document):
-    form = getattr(document, "form", None)
-    wanted = tuple(form.framework) if form is not None else ("产出指标", "效益指标", "满意度指标")
+    form = document_form(document)
+    sets = form.indicator_fields()
     for project in document.projects:
-        sets = getattr(project, "indicator_sets", None) or {"绩效指标": project.indicators}
-        for group, indicators in sets.items():
-            present = {i.level1 for i in indicators}
-            missing = [l1 for l1 in wanted if l1 not in present]
+        for spec in sets:
+            framework = spec.indicators.framework or form.framework
+            present = {i.level1 for i in project.indicators if i.group == spec.key}
+            missing = [c for c in framework if c.required and c.key not in present]
             if missing:
-                prefix = f"{group}：" if group != "绩效指标" else ""
-                yield finding(project.location(group), group, "IND-COVERAGE",
-                              f"{prefix}没有{'、'.join(missing)}", WARNING, 缺少=",".join(missing))
+                prefix = f"{spec.key}：" if len(sets) > 1 else ""
+                yield finding(project.location(spec.path), spec.path, "IND-COVERAGE",
+                              f"{prefix}没有{'、'.join(c.label for c in missing)}", WARNING,
+                              缺少=",".join(c.key for c in missing))
 
 
-@rule("IND-DUPLICATE", ERROR, "同一项目（同一组指标）中三级指标不重复", kinds=BOTH)
+@rule("IND-DUPLICATE", ERROR, "同一项目（同一组指标）中三级指标不重复", needs=(TARGET_VALUE,))
 def check_duplicate_indicators(document: m.Document):
     for project in document.projects:
         seen: dict[tuple[str, str], m.Indicator] = {}
@@ -86,7 +111,7 @@ def check_duplicate_indicators(document: m.Document):
 _SHORT_UNIT = re.compile(r"^[%‰A-Za-z\u4e00-\u9fff/]{1,3}$")
 
 
-@rule("IND-UNIT", WARNING, "定量指标值要有计量单位；有数值和单位却没有比较符的（如 985米）为警告", kinds=BOTH)
+@rule("IND-UNIT", WARNING, "定量指标值要有计量单位；有数值和单位却没有比较符的（如 985米）为警告", needs=(TARGET_VALUE,))
 def check_units(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -100,12 +125,12 @@ def check_units(document: m.Document):
                               WARNING, 指标值=value.text)
 
 
-@rule("IND-COST-UNIT", WARNING, "成本指标的定量指标值以元或万元计")
+@rule("IND-COST-UNIT", WARNING, "成本指标（设定目标的指标）的定量指标值以元或万元计", needs=(COST, TARGETS))
 def check_cost_units(document: m.Document):
     for project in document.projects:
-        for indicator in project.indicators:
+        for indicator in cost_targets(document, project):
             value = indicator.target
-            if "成本指标" in (indicator.level1, indicator.level2) and value.is_quantitative and value.unit and "元" not in value.unit:
+            if value.is_quantitative and value.unit and "元" not in value.unit:
                 yield finding(
                     indicator.location, indicator_path(indicator), "IND-COST-UNIT",
                     f"成本指标“{indicator.name}”的单位“{value.unit}”不含“元”（金额应写成如 "

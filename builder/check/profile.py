@@ -22,7 +22,7 @@ from pathlib import Path
 
 from builder.model import core as m
 from builder.check import checks as _rules_registered  # noqa: F401  (importing it registers every rule)
-from builder.check.rules import OFF, OWN, RULES, run_checks
+from builder.check.rules import OFF, OWN, RULES, document_form, run_checks
 from builder.read.errors import Location, Problem, Problems, display_path
 from builder.read.rawtree import Mapping, Scalar
 from builder.read.repo import OutsideRepository, in_repository
@@ -42,8 +42,12 @@ def shipped_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
-def rule_ids() -> list[str]:
-    return [r.id for r in RULES]
+def rule_ids(form=None) -> list[str]:
+    """Every rule id: the registered rules, and the ids ``form`` declares for its own money tables."""
+    from builder.check.money import declared_ids
+
+    ids = [r.id for r in RULES]
+    return ids + [i for i, _, _ in (declared_ids(form) if form is not None else ()) if i not in ids]
 
 
 def review(document: m.Document) -> list[Problem]:
@@ -97,7 +101,7 @@ def load_profile(document: m.Document, problems: list[Problem]) -> dict[str, str
             location, "规则", f"找不到规则集“{name}”{more}（内置：{'、'.join(shipped_profiles())}；"
                             f"或写相对于文档文件夹的 .yaml 文件路径）"))
         return None
-    return read_profile(path, problems, ())
+    return read_profile(path, problems, (), document_form(document))
 
 
 _PARSED: dict[tuple, tuple] = {}
@@ -120,7 +124,7 @@ def _read_profile_file(path: Path):
     return result
 
 
-def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) -> dict[str, str] | None:
+def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...], form=None) -> dict[str, str] | None:
     if path.resolve() in seen:
         problems.append(_profile_problem(Location(path), "基于", "规则集循环引用（“基于”又回到了自己）"))
         return None
@@ -156,7 +160,7 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) ->
             more = f"，是否应为“{hint}”？" if hint else "。"
             problems.append(_profile_problem(base.loc, "基于", f"找不到规则集“{base.value}”{more}"))
         else:
-            inherited = read_profile(base_path, problems, (*seen, path.resolve()))
+            inherited = read_profile(base_path, problems, (*seen, path.resolve()), form)
             levels.update(inherited or {})
     rules = root.get("规则")
     if rules is None:
@@ -164,7 +168,7 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...]) ->
     if not isinstance(rules, Mapping):
         problems.append(_profile_problem(rules.loc, "规则", "“规则”下应逐行写“规则编号: 级别”"))
         return levels
-    known = rule_ids()
+    known = rule_ids(form)
     for rule_id, entry in rules.entries.items():
         if rule_id not in known:
             hint = suggest(rule_id, known)
@@ -241,7 +245,7 @@ def apply_waivers(document: m.Document, findings: list[Problem]) -> list[Problem
             continue
         used.add(hit)
         result.append(replace(problem, severity=ACCEPTED, note=f"原因：{waivers[hit][0].reason}"))
-    known = rule_ids()
+    known = rule_ids(document_form(document))
     for index, (waiver, _) in enumerate(waivers):
         if index in used:
             continue

@@ -9,7 +9,10 @@ import datetime as dt
 import re
 
 from builder.model import core as m
-from builder.check.rules import BOTH, WARNING, finding, single_year, squash, indicator_path, rule
+from builder.check.rules import (
+    COST, END, START, TARGET_VALUE, TARGETS, TOTAL_GOAL, WARNING, YEAR_GOAL, cost_targets, document_form, finding,
+    indicator_path, name, rule, single_year, squash,
+)
 
 
 # ---------------------------------------------------------------- reviewers' rules
@@ -18,7 +21,7 @@ from builder.check.rules import BOTH, WARNING, finding, single_year, squash, ind
 _PLACEHOLDER = re.compile(r"[*＊]{2,}|[*＊](?!\s*[\d(（])|(?<![A-Za-z])(?:XX|ＸＸ)|××|待定|【\s*】")
 
 
-@rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）", kinds=BOTH)
+@rule("PLACEHOLDER", WARNING, "没有留下占位符（*、**、XX、××、待定、【】）")
 def check_placeholders(document: m.Document):
     from builder.check.slips import text_fields  # every text a reviewer reads (a form's fields too)
 
@@ -32,12 +35,12 @@ def check_placeholders(document: m.Document):
                           占位符=match.group())
 
 
-@rule("IND-COST-DIRECTION", WARNING, "成本指标写成 ≤ 或 =（写 ≥、> 的成本没有上限）")
+@rule("IND-COST-DIRECTION", WARNING, "成本指标写成 ≤ 或 =（写 ≥、> 的成本没有上限）", needs=(COST, TARGETS))
 def check_cost_direction(document: m.Document):
     for project in document.projects:
-        for indicator in project.indicators:
+        for indicator in cost_targets(document, project):
             value = indicator.target
-            if "成本指标" in (indicator.level1, indicator.level2) and value.comparator in ("≥", ">"):
+            if value.comparator in ("≥", ">"):
                 yield finding(
                     indicator.location, indicator_path(indicator), "IND-COST-DIRECTION",
                     f"成本指标“{indicator.name}”写作 {value.text}：成本应控制在上限之内（如 ≤{value.number}({value.unit})）",
@@ -45,7 +48,8 @@ def check_cost_direction(document: m.Document):
                 )
 
 
-@rule("IND-PERCENT", WARNING, "百分比指标值、实际完成值不超过 100%（增长率等确可超过的，用“忽略:”写明原因）", kinds=BOTH)
+@rule("IND-PERCENT", WARNING, "百分比指标值、实际完成值不超过 100%（增长率等确可超过的，用“忽略:”写明原因）",
+      needs=(TARGET_VALUE,))
 def check_percent(document: m.Document):
     from builder.model.units import parse_unit
 
@@ -82,11 +86,23 @@ def _due_date(match: re.Match) -> dt.date | None:
 
 
 def _project_end(project, document: m.Document) -> dt.date:
-    return project.end if isinstance(project, m.TargetProject) else dt.date(document.year, 12, 31)
+    return project.role(END) or dt.date(document.year, 12, 31)
 
 
-@rule("IND-AFTER-END", WARNING, "指标写的完成时间（如 2026年6月底前）不晚于项目的计划完成日期（自评：年度末）", kinds=BOTH)
+def _end_label(document: m.Document) -> str:
+    """The end date's name: the form's, else the one of the 申报 a 自评 evaluates."""
+    from builder.forms.formdef import shipped_form
+
+    form = document_form(document)
+    if not form.has_role(END):
+        form = shipped_form(m.TARGET_KIND)
+    return name(form, form.role_path(END))
+
+
+@rule("IND-AFTER-END", WARNING, "指标写的完成时间（如 2026年6月底前）不晚于项目的完成日期（表单没有完成日期时：年度末）",
+      needs=(TARGET_VALUE,))
 def check_due_after_end(document: m.Document):
+    end_label = _end_label(document)
     for project in document.projects:
         end = _project_end(project, document)
         for indicator in project.indicators:
@@ -97,34 +113,44 @@ def check_due_after_end(document: m.Document):
                     written, due = late[0]
                     yield finding(
                         indicator.location, indicator_path(indicator), "IND-AFTER-END",
-                        f"“{indicator.name}”写到 {written}（{due.isoformat()}），晚于项目计划完成日期 {end.isoformat()}",
-                        WARNING, 时间=written, 计划完成日期=end,
+                        f"“{indicator.name}”写到 {written}（{due.isoformat()}），晚于项目{end_label} {end.isoformat()}",
+                        WARNING, 时间=written, **{end_label: end},
                     )
                     break
 
 
-@rule("IND-COST-MISSING", WARNING, "上海 2025 年指引（财政局 2025-01-02）：每个项目都设成本指标", default_on=False)
+@rule("IND-COST-MISSING", WARNING, "上海 2025 年指引（财政局 2025-01-02）：每个项目都设成本指标", default_on=False,
+      needs=(COST, TARGETS))
 def check_cost_indicator_present(document: m.Document):
+    form = document_form(document)
+    key = form.fields_with(TARGETS)[0].path
+    cost = "、".join(sorted({level2 or level1 for level1, level2 in form.categories(COST)}))
     for project in document.projects:
-        if not any("成本指标" in (i.level1, i.level2) for i in project.indicators):
-            yield finding(project.location("绩效指标"), "绩效指标", "IND-COST-MISSING",
-                          "没有成本指标（上海 2025 年指引要求每个项目设置成本指标）", WARNING)
+        if not cost_targets(document, project):
+            yield finding(project.location(key), key, "IND-COST-MISSING",
+                          f"没有{cost}（上海 2025 年指引要求每个项目设置{cost}）", WARNING)
 
 
-@rule("GOAL-ANNUAL", WARNING, "多年度项目（起止日期超出预算年度）写有与项目总目标不同的年度总体目标", default_on=False)
+@rule("GOAL-ANNUAL", WARNING, "多年度项目（起止日期超出预算年度）写有与总目标不同的年度目标", default_on=False,
+      needs=(START, END, TOTAL_GOAL, YEAR_GOAL))
 def check_annual_goal(document: m.Document):
+    form = document_form(document)
+    year_key, total_key = form.role_path(YEAR_GOAL), form.role_path(TOTAL_GOAL)
+    year_label, total_label = name(form, year_key), name(form, total_key)
     for project in document.projects:
-        if single_year(project, document.year) or project.end < project.start:
+        start, end = project.role(START), project.role(END)
+        if start is None or end is None or single_year(project, document.year) or end < start:
             continue
-        annual = squash("".join(project.annual_goal or ()))
-        if not annual or annual == squash("".join(project.total_goal)):
-            key = "年度总体目标" if project.annual_goal else "项目总目标"
-            what = "与项目总目标相同" if annual else "没有写"
+        written = project.role(YEAR_GOAL)
+        annual = squash("".join(written or ()))
+        if not annual or annual == squash("".join(project.role(TOTAL_GOAL) or ())):
+            key = year_key if written else total_key
+            what = f"与{total_label}相同" if annual else "没有写"
             yield finding(
                 project.location(key), key, "GOAL-ANNUAL",
-                f"多年度项目（{project.start.isoformat()} 至 {project.end.isoformat()}）的年度总体目标{what}，"
+                f"多年度项目（{start.isoformat()} 至 {end.isoformat()}）的{year_label}{what}，"
                 f"应写明 {document.year} 年度要达到的目标",
-                WARNING, 计划开始日期=project.start, 计划完成日期=project.end,
+                WARNING, **{name(form, form.role_path(START)): start, name(form, form.role_path(END)): end},
             )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterator
 
+from builder.forms import formspec as fs
 from builder.model import core as m
 from builder.read.errors import Location, Problem
 
@@ -26,36 +27,78 @@ class Rule:
     description: str
     check: Callable[[m.Document], Iterator[Problem]]
     default_on: bool = True  # False: runs only when a rule profile (规则:) turns it on
+    needs: tuple[str, ...] = ()  # the roles the document's form must declare for the rule to run
+    declared: bool = False  # an id a form declares (a money table's 合计规则, 关系 …): found by MONEY-*
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str, description: str, kinds=(m.TARGET_KIND,), default_on: bool = True):
+def rule(rule_id: str, severity: str, description: str, kinds=BOTH, default_on: bool = True,
+         needs: tuple[str, ...] = ()):
+    """Register a rule. It runs for a document whose form declares every role of ``needs``
+    (docs/forms.md, 角色) and is silent for one that does not; ``kinds`` narrows it further to
+    documents of those kinds (every kind by default)."""
     def register(function):
-        RULES.append(Rule(rule_id, severity, kinds, description, function, default_on))
+        RULES.append(Rule(rule_id, severity, tuple(kinds), description, function, default_on, tuple(needs)))
         return function
     return register
 
 
+def declare(rule_id: str, severity: str, description: str) -> None:
+    """Register an id a form declares for its own arithmetic (a money table's 合计规则 or 关系):
+    profiles and 忽略: name it like any rule; the generic table rule yields its findings."""
+    if all(r.id != rule_id for r in RULES):
+        RULES.append(Rule(rule_id, severity, BOTH, description, lambda document: iter(()), True, (), True))
+
+
+def document_form(document: m.Document):
+    """The form a document follows (builder.forms.formspec.Form): its projects' form (the
+    document's own, a legacy edit expanded), else the shipped form of its kind."""
+    form = getattr(document, "form", None)
+    if hasattr(form, "project_fields"):
+        return form
+    form = next((p.form for p in document.projects if getattr(p, "form", None) is not None), None)
+    if form is None:
+        from builder.forms.formdef import shipped_form
+
+        form = shipped_form(document.kind)
+    return form
+
+
+def declares(form, role: str) -> bool:
+    """Whether a form declares a role: on a field or money cell, on an indicator column, on a
+    category of its indicator framework."""
+    if form.has_role(role) or form.categories(role):
+        return True
+    return any(spec.indicators is not None and spec.indicators.column_with(role) is not None
+               for spec in form.indicator_fields())
+
+
 OFF, OWN = "关闭", "默认"
+GENERIC = "MONEY-"  # the generic table rules: their findings carry the ids a form declares
 
 
 def run_checks(document: m.Document, levels: dict[str, str] | None = None) -> list[Problem]:
-    """Run the rules for the document's kind. ``levels`` (a rule profile) maps a rule id to
-    错误/警告 (every finding of the rule at that severity), 关闭 (not run) or 默认 (the rule's
-    own severities); a rule not in it runs when it is on by default."""
+    """Run the rules whose roles the document's form declares. ``levels`` (a rule profile) maps
+    a rule id to 错误/警告 (every finding of the rule at that severity), 关闭 (not run) or 默认
+    (the rule's own severities); a rule not in it runs when it is on by default. A finding
+    carrying another id than its rule's (a form's declared id) takes that id's level."""
     from dataclasses import replace
 
+    levels = levels or {}
+    form = document_form(document)
     findings: list[Problem] = []
     for r in RULES:
-        if document.kind not in r.kinds:
+        if r.declared or document.kind not in r.kinds or not all(declares(form, role) for role in r.needs):
             continue
-        level = (levels or {}).get(r.id, OWN if r.default_on else OFF)
-        if level == OFF:
+        level = levels.get(r.id, OWN if r.default_on else OFF)
+        if level == OFF and not r.id.startswith(GENERIC):
             continue
         for problem in r.check(document):
-            findings.append(problem if level == OWN else replace(problem, severity=level))
+            own = level if problem.rule == r.id else levels.get(problem.rule, level)
+            if own != OFF:
+                findings.append(problem if own == OWN else replace(problem, severity=own))
     return sorted(findings, key=lambda p: (str(p.location.file), p.location.line, p.location.col, p.rule))
 
 
@@ -68,11 +111,13 @@ def indicator_path(indicator: m.Indicator) -> str:
     return f"{indicator.group}.{indicator.level1}.{indicator.level2}.{indicator.name}"
 
 
-def section_text(narrative: m.Narrative, attribute: str) -> str:
-    value = getattr(narrative, attribute)
+def section_text(value) -> str:
+    """The words of a text field's value: paragraphs, or a 预算安排 (its lead and items)."""
     if isinstance(value, m.BudgetPlan):
         value = (*value.lead, *(f"{i.name}{i.note}" for i in value.items))
-    return "\n".join(value)
+    if isinstance(value, str):
+        return value
+    return "\n".join(value or ())
 
 
 def amount(value: Decimal | None) -> Decimal:
@@ -85,6 +130,100 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def single_year(project: m.TargetProject, year: int) -> bool:
-    """Whether a project starts and ends within the budget year."""
-    return project.start.year == year and project.end.year == year
+def single_year(project, year: int) -> bool:
+    """Whether a project starts and ends within the budget year (its form's date roles)."""
+    start, end = project.role(START), project.role(END)
+    return start is not None and end is not None and start.year == year and end.year == year
+
+
+# the roles rules read (docs/forms.md, 角色): what a value is, in any form
+START, END, PERIOD, BUDGET = "开始日期", "完成日期", "周期", "预算安排"
+ANNUAL, PROJECT_TOTAL, COST, TARGETS, COST_CAP = "年度金额", "项目总额", "成本", "目标设定", "成本上限"
+TOTAL_GOAL, YEAR_GOAL, NAME, TARGET_VALUE, PARTS = "总目标", "年度目标", "名称", "目标值", "组成"
+BY_COLUMN, BY_ROW = fs.BY_COLUMN, fs.BY_ROW  # how a money table is written
+_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def name(form, path: str) -> str:
+    """How a message names a field: the label the form prints, without a section's ordinal
+    (“五、实施周期” → “实施周期”)."""
+    return _ORDINAL.sub("", form.label(path))
+
+
+def _money_cell(form, path: str):
+    """(table, cell) of a money cell's source path, or (None, None)."""
+    for spec in form.money_tables():
+        table = spec.table
+        if path.startswith(table.key + "."):
+            cell = table.cell(path[len(table.key) + 1:])
+            if cell is not None:
+                return table, cell
+    return None, None
+
+
+def place(form, path: str) -> str:
+    """Where a finding about a money cell sits: a 合计 cell of a 列下分行 table at its column, a cell
+    of a 行为列表 table at its row (the list that holds it)."""
+    table, cell = _money_cell(form, path)
+    if cell is None:
+        return path
+    if table.layout == BY_ROW:
+        return table.path(cell.row)
+    return table.path(cell.column) if cell.is_total else path
+
+
+def cell_name(form, path: str) -> str:
+    """How a message names a money cell: a 合计 cell or a cell of a grid by its column, another by
+    its row's label; any other field by ``name``."""
+    table, cell = _money_cell(form, path)
+    if cell is None:
+        return name(form, path)
+    if table.layout == BY_ROW or cell.is_total:
+        return table.column(cell.column).label
+    return cell.label
+
+
+def row_name(form, path: str) -> str:
+    """The label of the row holding a money cell."""
+    table, cell = _money_cell(form, path)
+    if cell is None:
+        return name(form, path)
+    spec = table.row(cell.row)
+    return table.column(cell.column).row_labels.get(cell.row) or (spec.label if spec else cell.row)
+
+
+def row_values(form, project, role: str, *leave_out: str) -> list:
+    """The values of the other cells in the row of the cell playing ``role`` (``leave_out``: roles
+    whose cells are not among them)."""
+    table, cell = _money_cell(form, form.role_path(role) or "")
+    if cell is None:
+        return []
+    skip = {form.role_path(r) for r in (role, *leave_out)}
+    values = project.get(table.key)
+    return [values.get(c.address) if values is not None else None for c in table.cells()
+            if c.row == cell.row and table.path(c.address) not in skip]
+
+
+def pair(first: str, second: str) -> str:
+    """Two labels as one phrase, their common start and end said once (“计划开始、完成日期”)."""
+    head = 0
+    while head < min(len(first), len(second)) - 1 and first[head] == second[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(first), len(second)) - head - 1 and first[-1 - tail] == second[-1 - tail]:
+        tail += 1
+    end = len(first) - tail
+    return f"{first[:head]}{first[head:end]}、{second[head:len(second) - tail]}{first[end:]}"
+
+
+def is_cost(form, indicator) -> bool:
+    """Whether an indicator sits under a category with the 成本 role (一级 or 二级)."""
+    cost = form.categories(COST)
+    return (indicator.level1, None) in cost or (indicator.level1, indicator.level2) in cost
+
+
+def cost_targets(document: m.Document, project) -> list:
+    """The project's cost indicators in the sets that set targets (tag 目标设定)."""
+    form = document_form(document)
+    sets = {spec.key for spec in form.fields_with(TARGETS)}
+    return [i for i in project.indicators if i.group in sets and is_cost(form, i)]

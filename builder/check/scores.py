@@ -1,5 +1,5 @@
-"""Rules of the 绩效自评: its funds table, execution rate, scores against weights and bands,
-deviations explained, units of 实际完成值 that can be compared.
+"""Rules of a 自评's roles: the execution rate (预算数, 执行数), scores against weights and bands,
+deviations explained, units of 实际完成值 that can be compared, what is still to fill in.
 """
 
 from __future__ import annotations
@@ -8,72 +8,52 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.check import scoring
-from builder.check.rules import ERROR, WARNING, ZERO, finding, indicator_path, rule
+from builder.check.rules import (
+    ERROR, PARTS, WARNING, cell_name, document_form, finding, indicator_path, name, place, row_name, row_values, rule,
+)
 from builder.model.values import format_score, format_yuan
 
 
-EVALUATION = (m.EVALUATION_KIND,)
-_ROWS = (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))
-_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
+BUDGETED, SPENT, ACHIEVED, ACTUAL, DEVIATION = "预算数", "执行数", "完成情况", "实际值", "偏差说明"
+SCORE, WEIGHT, EXECUTION_WEIGHT, BAND = "得分", "分值", "执行分值", "完成档次"
 
 
-@rule("EVAL-FUNDS", ERROR, "自评项目资金：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金（每一列）；"
-      "合计与组成部分不能一方填写、另一方空白", kinds=EVALUATION)
-def check_evaluation_funds(document: m.Document):
-    key = "项目资金.年度资金总额"
-    for project in document.projects:
-        funds = project.funds
-        parts = [funds.appropriation, funds.carryover, funds.other]
-        for column, label in _COLUMNS:
-            total = getattr(funds.total, column)
-            values = [getattr(row, column) for row in parts]
-            if total is None and all(v is None for v in values):
-                continue  # a column not filled in yet (FILL-IN)
-            filled = "、".join(f"{name} {format_yuan(v)}" for (_, name), v in zip(_ROWS[1:], values) if v is not None)
-            if total is None:
-                yield finding(
-                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
-                    f"{label}：年度资金总额为空白，而{filled} 已填写（请填写年度资金总额，应为其合计）",
-                    合计=sum((v for v in values if v is not None), ZERO),
-                )
-                continue
-            if all(v is None for v in values):
-                yield finding(
-                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
-                    f"{label}：年度资金总额 {format_yuan(total)} 已填写，而当年财政拨款、上年结转资金、其他资金都为空白"
-                    "（请填写组成部分，没有的写 0）",
-                    年度资金总额=total,
-                )
-                continue
-            summed = sum((v for v in values if v is not None), ZERO)
-            if total != summed:
-                yield finding(
-                    project.location(key), f"{key}.{label}", "EVAL-FUNDS",
-                    f"{label}：年度资金总额 {format_yuan(total)} ≠ 当年财政拨款、上年结转资金、其他资金之和 {format_yuan(summed)}",
-                    年度资金总额=total, 合计=summed,
-                )
+def _column(document: m.Document, role: str):
+    """The indicator column playing ``role`` (its key and label), in the form's first set having it."""
+    for spec in document_form(document).indicator_fields():
+        column = spec.indicators.column_with(role)
+        if column is not None:
+            return column
+    return None
 
 
-@rule("EVAL-EXECUTION", WARNING, "执行率可以计算（全年预算数不为 0）且不超过 100%", kinds=EVALUATION)
+def _funds(form) -> tuple[str, str, str, str]:
+    """Where execution findings sit (the row of the 预算数 cell) and the names of the cells."""
+    budgeted = form.role_path(BUDGETED)
+    return place(form, budgeted), cell_name(form, budgeted), cell_name(form, form.role_path(SPENT)), \
+        row_name(form, budgeted)
+
+
+@rule("EVAL-EXECUTION", WARNING, "执行率可以计算（预算数不为 0）且不超过 100%", needs=(BUDGETED, SPENT))
 def check_execution(document: m.Document):
+    key, budget_label, spent_label, _ = _funds(document_form(document))
     for project in document.projects:
-        run = scoring.execution(project)
-        key = "项目资金.年度资金总额"
-        if project.funds.total.budget is None:
+        budget, spent = project.role(BUDGETED), project.role(SPENT)
+        if budget is None:
             continue  # not filled in yet (FILL-IN), or a parent whose parts did not load
+        run = scoring.execution(project)
         if run.rate is None:
             yield finding(project.location(key), key, "EVAL-EXECUTION",
-                          "全年预算数为 0 或未填，执行率记为“—”，预算执行得分为 0", WARNING)
+                          f"{budget_label}为 0 或未填，执行率记为“—”，预算执行得分为 0", WARNING)
         elif run.rate > 1:
-            funds = project.funds.total
             yield finding(
                 project.location(key), key, "EVAL-EXECUTION",
-                f"全年执行数 {format_yuan(funds.spent)} 大于全年预算数 {format_yuan(funds.budget)}（执行率 {run.rate_text}）",
-                WARNING, 全年执行数=funds.spent, 全年预算数=funds.budget,
+                f"{spent_label} {format_yuan(spent)} 大于{budget_label} {format_yuan(budget)}（执行率 {run.rate_text}）",
+                WARNING, **{spent_label: spent, budget_label: budget},
             )
 
 
-@rule("SCORE-MAX", ERROR, "得分不大于分值", kinds=EVALUATION)
+@rule("SCORE-MAX", ERROR, "得分不大于分值", needs=(SCORE,))
 def check_score_within_weight(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -89,7 +69,7 @@ def check_score_within_weight(document: m.Document):
                               得分=indicator.score, 分值=indicator.weight)
 
 
-@rule("SCORE-WEIGHTS", WARNING, "预算执行分值与各指标分值合计为 100", kinds=EVALUATION)
+@rule("SCORE-WEIGHTS", WARNING, "预算执行分值与各指标分值合计为 100", needs=(EXECUTION_WEIGHT, WEIGHT))
 def check_weights(document: m.Document):
     for project in document.projects:
         totals = scoring.totals(project)
@@ -99,7 +79,7 @@ def check_weights(document: m.Document):
                           分值合计=totals.weight)
 
 
-@rule("SCORE-COMPUTED", WARNING, "写明的得分与按规则计算的得分一致", kinds=EVALUATION)
+@rule("SCORE-COMPUTED", WARNING, "写明的得分与按规则计算的得分一致", needs=(SCORE, ACTUAL))
 def check_explicit_scores(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -115,43 +95,47 @@ def check_explicit_scores(document: m.Document):
             )
 
 
-@rule("DEVIATION-MISSING", WARNING, "未达成的指标要写偏差原因分析及改进措施", kinds=EVALUATION)
+@rule("DEVIATION-MISSING", WARNING, "未达成的指标要写偏差说明（表单的偏差说明列）", needs=(DEVIATION, ACTUAL))
 def check_deviation_reason(document: m.Document):
+    column = _column(document, DEVIATION)
     for project in document.projects:
         for indicator in project.indicators:
             if scoring.missed(indicator) and not indicator.deviation.strip():
                 path = indicator_path(indicator)
                 yield finding(
-                    indicator.location, f"{path}.偏差原因分析及改进措施", "DEVIATION-MISSING",
+                    indicator.location, f"{path}.{column.key}", "DEVIATION-MISSING",
                     f"“{indicator.name}”未达成（指标值 {indicator.target.text}，实际完成值 {indicator.actual.text}），"
-                    "偏差原因分析及改进措施为空",
+                    f"{column.label}为空",
                     WARNING, 指标值=indicator.target.text, 实际完成值=indicator.actual.text,
                 )
 
 
-@rule("FILL-IN", WARNING, "待填写：自评中尚未填写的全年预算数、全年执行数、实际完成情况、实际完成值", kinds=EVALUATION)
+@rule("FILL-IN", WARNING, "待填写：自评中尚未填写的预算数、执行数、完成情况、实际完成值", needs=(BUDGETED, SPENT))
 def check_fill_in(document: m.Document):
+    form = document_form(document)
+    key, budget_label, spent_label, row_label = _funds(form)
+    actual = _column(document, ACTUAL)
     for project in document.projects:
-        if project.parts and not project.funds.total.initial and project.funds.total.budget is None:
+        budget, spent = project.role(BUDGETED), project.role(SPENT)
+        if project.role(PARTS) and budget is None and not any(row_values(form, project, BUDGETED, SPENT)):
             continue  # a parent whose parts did not load
-        total = project.funds.total
-        missing = [label for label, value in (("全年预算数", total.budget), ("全年执行数", total.spent)) if value is None]
+        missing = [label for label, value in ((budget_label, budget), (spent_label, spent)) if value is None]
         if missing:
-            key = "项目资金.年度资金总额"
-            yield finding(project.location(key), key, "FILL-IN", f"待填写：年度资金总额的{'、'.join(missing)}", WARNING)
-        if not project.achieved:
-            yield finding(project.location("实际完成情况"), "实际完成情况", "FILL-IN", "待填写：实际完成情况", WARNING)
-        for indicator in project.indicators:
+            yield finding(project.location(key), key, "FILL-IN", f"待填写：{row_label}的{'、'.join(missing)}", WARNING)
+        if form.has_role(ACHIEVED) and not project.role(ACHIEVED):
+            achieved = form.role_path(ACHIEVED)
+            yield finding(project.location(achieved), achieved, "FILL-IN", f"待填写：{name(form, achieved)}", WARNING)
+        for indicator in project.indicators if actual is not None else ():
             if indicator.actual is None:
                 path = indicator_path(indicator)
-                yield finding(indicator.location, f"{path}.实际完成值", "FILL-IN",
-                              f"待填写：“{indicator.name}”的实际完成值", WARNING)
+                yield finding(indicator.location, f"{path}.{actual.key}", "FILL-IN",
+                              f"待填写：“{indicator.name}”的{actual.label}", WARNING)
 
 
 # ---------------------------------------------------------------- units and published formulas
 
 @rule("UNIT-MISMATCH", WARNING, "实际完成值与指标值的单位属于同一量纲（元/万元/亿元、%/‰、天/月/年可换算；个/项/次、人/人次等不可互换），否则不计分",
-      kinds=EVALUATION)
+      needs=(ACTUAL,))
 def check_unit_mismatch(document: m.Document):
     from builder.model.units import describe_dimension
 
@@ -181,7 +165,7 @@ def _why_unscorable(indicator: m.Indicator) -> str:
 
 
 @rule("SCORE-MISSING", WARNING, "有分值的指标都有得分（写明的或按规则计算的）；缺得分时总分和等级印为空白，不按 0 分计",
-      kinds=EVALUATION)
+      needs=(WEIGHT,))
 def check_missing_scores(document: m.Document):
     for project in document.projects:
         # an indicator whose 实际完成值 is not filled in yet is FILL-IN's (a draft prints blanks)
@@ -201,7 +185,7 @@ _PERCENT_UNITS = ("%", "％")
 
 
 @rule("IND-FRACTION", WARNING, "指标值以 % 计、实际完成值写成不带单位的小数（如 0.92），可能应为百分数（92%）",
-      kinds=EVALUATION)
+      needs=(ACTUAL,))
 def check_fraction_for_percent(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -224,7 +208,7 @@ def _percent(share: Decimal) -> str:
 
 
 @rule("SCORE-BAND", WARNING, "写明完成程度（达成 100%、基本达成 80%–100%、部分达成 50%–80%、未达成 0–50%）的指标，得分落在该档次的分值区间内",
-      kinds=EVALUATION)
+      needs=(BAND,))
 def check_score_band(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -249,7 +233,7 @@ def check_score_band(document: m.Document):
                               WARNING, 完成程度=band, 得分=points, 分值=weight)
 
 
-@rule("SCORE-WEIGHT-POSITIVE", WARNING, "写了分值的指标分值大于 0", kinds=EVALUATION)
+@rule("SCORE-WEIGHT-POSITIVE", WARNING, "写了分值的指标分值大于 0", needs=(WEIGHT,))
 def check_weight_positive(document: m.Document):
     for project in document.projects:
         for indicator in project.indicators:
@@ -260,17 +244,18 @@ def check_weight_positive(document: m.Document):
                               WARNING, 分值=indicator.weight)
 
 
-@rule("DEVIATION-SCORE", WARNING, "得分低于分值的指标要写偏差原因分析及改进措施（未达成的见 DEVIATION-MISSING）", kinds=EVALUATION)
+@rule("DEVIATION-SCORE", WARNING, "得分低于分值的指标要写偏差说明（未达成的见 DEVIATION-MISSING）", needs=(DEVIATION, WEIGHT))
 def check_deviation_for_low_score(document: m.Document):
+    column = _column(document, DEVIATION)
     for project in document.projects:
         for indicator in project.indicators:
             points = scoring.score(indicator)
             if (indicator.weight is None or points is None or points >= indicator.weight
                     or indicator.deviation.strip() or scoring.missed(indicator)):
                 continue
-            path = f"{indicator_path(indicator)}.偏差原因分析及改进措施"
+            path = f"{indicator_path(indicator)}.{column.key}"
             yield finding(
                 indicator.location, path, "DEVIATION-SCORE",
-                f"“{indicator.name}”得分 {format_score(points)} 低于分值 {format_score(indicator.weight)}，偏差原因分析及改进措施为空",
+                f"“{indicator.name}”得分 {format_score(points)} 低于分值 {format_score(indicator.weight)}，{column.label}为空",
                 WARNING, 得分=points, 分值=indicator.weight,
             )

@@ -1,7 +1,7 @@
 """The 绩效自评 scoring rules (docs/sources.md, section 绩效自评).
 
-- 执行率 = 全年执行数 / 全年预算数 of 年度资金总额; its 得分 = 预算执行分值 ×
-  min(执行率, 100%), two decimals.
+- 执行率 = 执行数 / 预算数 (the money cells with those roles; shipped: 全年执行数 / 全年预算数 of
+  年度资金总额); its 得分 = 执行分值 (预算执行分值) × min(执行率, 100%), two decimals.
 - An indicator's 得分, when not written: full 分值 when 实际完成值 meets 指标值;
   otherwise 分值 × 实际/目标 (≥ = > targets) or 分值 × 目标/实际 (≤ < targets);
   qualitative: full when 实际完成值 is 完成/达成/达成预期指标 or equals 指标值.
@@ -52,9 +52,21 @@ class Execution:
         return f"{round_cents(self.rate * HUNDRED)}%"
 
 
-def execution(project: m.EvaluationProject) -> Execution:
-    budget, spent = project.funds.total.budget, project.funds.total.spent
-    weight = project.execution_weight
+BUDGETED, SPENT, EXECUTION_WEIGHT = "预算数", "执行数", "执行分值"  # the roles 执行率 reads (docs/forms.md)
+
+
+def _execution_inputs(project) -> tuple[Decimal | None, Decimal | None, Decimal]:
+    """预算数, 执行数 and 执行分值 through the project's form; a model built without a form (unit
+    tests of the scoring) by its 自评 attributes."""
+    form = getattr(project, "form", None)
+    if form is None:
+        return project.funds.total.budget, project.funds.total.spent, project.execution_weight
+    weight = project.role(EXECUTION_WEIGHT)
+    return project.role(BUDGETED), project.role(SPENT), ZERO if weight is None else weight
+
+
+def execution(project) -> Execution:
+    budget, spent, weight = _execution_inputs(project)
     if not budget:
         return Execution(None, weight, ZERO)
     rate = (spent or ZERO) / budget

@@ -22,7 +22,11 @@ from decimal import Decimal
 from typing import Iterator
 
 from builder.model import core as m
-from builder.check.rules import BOTH, WARNING, finding, indicator_path, rule, section_text
+from builder.check.rules import (
+    ANNUAL, COST, COST_CAP, PARTS, PERIOD, START, WARNING, amount, cell_name, document_form, finding,
+    indicator_path, is_cost, rule,
+)
+from builder.forms import formspec as fs
 from builder.read.errors import Location
 from builder.model.values import format_yuan
 
@@ -52,71 +56,80 @@ def _strings(value) -> Iterator[tuple[str, str]]:
                     yield f"[{index}].{key}{suffix}", text
 
 
-def _extra(owner, extra: dict, prefix: str = "") -> Iterator[TextField]:
-    for key, value in extra.items():
-        path = f"{prefix}{key}"
-        for suffix, text in _strings(value):
-            where = owner.location(path) if hasattr(owner, "location") else \
-                owner.locations.get(path, Location(owner.source))
-            yield TextField(owner, path + suffix, where, text, False)
+YEAR_TEXT, MERGED = "年度文字", "组成合并"  # tags: speaks of the budget year; a parent's text defaults to its parts'
+_TEXT_KINDS = ("文本", "段落", "选项", fs.TABLE)
 
 
-_TARGET_SECTIONS = (("项目概述", "overview", False), ("立项依据", "basis", False), ("实施主体", "implementer", False),
-                    ("实施方案", "plan", False), ("实施周期", "period", True), ("绩效目标", "goal_reference", False))
+def _field_texts(owner, specs, values_of, written) -> Iterator[TextField]:
+    """The texts of a form's fields (a level walked in form order) with their places."""
+    for spec in specs:
+        if spec.kind == fs.BUDGET:
+            yield from _budget_texts(owner, spec, values_of(spec.path))
+        elif spec.kind in _TEXT_KINDS and written(spec):
+            of_year = YEAR_TEXT in spec.roles
+            for suffix, text in _strings(values_of(spec.path)):
+                yield TextField(owner, spec.path + suffix, _where(owner, spec.path), text, of_year)
+        elif spec.kind == fs.INDICATORS:
+            yield from _indicator_texts(owner, spec)
 
 
-def _project_fields(project) -> Iterator[TextField]:
-    def field(path: str, text: str, of_year: bool = False, where: Location | None = None):
-        return TextField(project, path, where or project.location(path), text, of_year)
+def _where(owner, path: str) -> Location:
+    return owner.location(path) if hasattr(owner, "location") else owner.locations.get(path, Location(owner.source))
 
-    yield field("项目名称", project.name, True)
-    for key, value in (("项目性质", getattr(project, "nature", "")), ("项目类别", getattr(project, "category", "")),
-                       ("主管部门", project.authority), ("实施单位", project.implementer)):
-        yield field(key, value)
-    if isinstance(project, m.TargetProject):
-        narrative = project.narrative
-        for label, attribute, of_year in _TARGET_SECTIONS:
-            yield field(f"情况说明.{label}", section_text(narrative, attribute), of_year)
-        budget = narrative.budget
-        key = "情况说明.年度预算安排"
-        if isinstance(budget, m.BudgetPlan):
-            yield field(key, "\n".join(budget.lead), True)
-            stack = [(item, f"{key}.明细[{n}]") for n, item in enumerate(budget.items, start=1)]
-            while stack:
-                item, path = stack.pop(0)
-                yield field(path, f"{item.name}\n{item.note}\n{item.formula}", True, item.location)
-                stack += [(sub, f"{path}.明细[{n}]") for n, sub in enumerate(item.items, start=1)]
-        else:
-            yield field(key, "\n".join(budget), True)
-        yield field("项目总目标", "\n".join(project.total_goal))
-        if project.annual_goal:
-            yield field("年度总体目标", "\n".join(project.annual_goal), True)
+
+def _budget_texts(project, spec, budget) -> Iterator[TextField]:
+    key = spec.path
+    if isinstance(budget, m.BudgetPlan):
+        yield TextField(project, key, project.location(key), "\n".join(budget.lead), True)
+        stack = [(item, f"{key}.明细[{n}]") for n, item in enumerate(budget.items, start=1)]
+        while stack:
+            item, path = stack.pop(0)
+            yield TextField(project, path, item.location, f"{item.name}\n{item.note}\n{item.formula}", True)
+            stack += [(sub, f"{path}.明细[{n}]") for n, sub in enumerate(item.items, start=1)]
     else:
-        inherited = bool(project.parts)  # a parent's texts default to its parts' (reported there)
-        for key, value, of_year in (("预期目标", project.expected, True), ("实际完成情况", project.achieved, False)):
-            if not inherited or key in project.locations:
-                yield field(key, "\n".join(value), of_year)
-    yield from _extra(project, project.extra)
+        yield TextField(project, key, project.location(key), "\n".join(budget or ()), True)
+
+
+def _indicator_texts(project, spec) -> Iterator[TextField]:
+    columns = spec.indicators.columns if spec.indicators is not None else ()
+    actual = next((c for c in columns if "实际值" in c.roles), None)
+    deviation = next((c for c in columns if "偏差说明" in c.roles), None)
     for indicator in project.indicators:
+        if indicator.group != spec.key:
+            continue
         path = indicator_path(indicator)
-        yield field(path, indicator.name, True, indicator.location)
-        yield field(path, indicator.target.text, True, indicator.location)
-        if indicator.actual is not None:
-            yield field(f"{path}.实际完成值", indicator.actual.text, True)
-        if indicator.deviation:
-            yield field(f"{path}.偏差原因分析及改进措施", indicator.deviation)
+        yield TextField(project, path, indicator.location, indicator.name, True)
+        yield TextField(project, path, indicator.location, indicator.target.text, True)
+        if indicator.actual is not None and actual is not None:
+            yield TextField(project, f"{path}.{actual.key}", project.location(f"{path}.{actual.key}"),
+                            indicator.actual.text, True)
+        if indicator.deviation and deviation is not None:
+            where = f"{path}.{deviation.key}"
+            yield TextField(project, where, project.location(where), indicator.deviation, False)
         for name, value in indicator.extra.items():
             for suffix, text in _strings(value):
-                yield field(f"{path}.{name}{suffix}", text)
+                yield TextField(project, f"{path}.{name}{suffix}", project.location(f"{path}.{name}{suffix}"), text, False)
+
+
+def _project_fields(project, form) -> Iterator[TextField]:
+    inherited = bool(project.role(PARTS))  # a parent's texts default to its parts' (reported there)
+
+    def written(spec) -> bool:
+        return not (inherited and MERGED in spec.roles and spec.path not in project.locations)
+
+    yield from _field_texts(project, form.walk(), project.get, written)
 
 
 def text_fields(document: m.Document) -> Iterator[TextField]:
     """Every text of the document (its own fields first) and of each project, in order."""
+    form = document_form(document)
     yield TextField(document, "单位名称", document.locations.get("单位名称", Location(document.source)),
                     document.unit_name, False)
-    yield from _extra(document, document.extra)
+    values = getattr(document, "values", None) or document.extra
+    yield from (item for item in _field_texts(document, form.walk("文档"), values.get, lambda spec: True)
+                if item.text)
     for project in document.projects:
-        for item in _project_fields(project):
+        for item in _project_fields(project, project.form or form):
             if item.text:
                 yield item
 
@@ -130,60 +143,45 @@ def _excerpt(text: str, start: int, end: int, around: int = 8) -> str:
 SMALL = Decimal(1000)
 
 
-def _target_amounts(project: m.TargetProject) -> Iterator[tuple[str, Decimal | None]]:
-    funds = project.funds
-    yield from (("项目资金.项目资金总额.合计", funds.total), ("项目资金.项目资金总额.财政资金", funds.fiscal),
-                ("项目资金.项目资金总额.其他资金", funds.total_other), ("项目资金.年度资金申请总额.合计", funds.annual),
-                ("项目资金.年度资金申请总额.当年财政拨款", funds.appropriation),
-                ("项目资金.年度资金申请总额.上年结转资金", funds.carryover),
-                ("项目资金.年度资金申请总额.其他资金", funds.annual_other))
-    for name, value in funds.annual_extra:  # the form's own money fields (自有资金, 事业收入 …)
-        yield f"项目资金.年度资金申请总额.{name}", value
+MONEY = "金额"  # the kind of a money field
 
 
-_EVAL_ROWS = (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"),
-              ("other", "其他资金"))
-_EVAL_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
+def _amounts(project, form) -> Iterator[tuple[str, str, Decimal | None]]:
+    """(place, path, value) of every money cell the source wrote, and of every 金额 field."""
+    for spec in form.money_tables():
+        table = spec.table
+        values = project.get(spec.path)
+        if values is None:
+            continue
+        for cell in table.cells():
+            if cell.address in values.written:
+                path = table.path(cell.address)
+                where = table.path(cell.row) if table.layout == fs.BY_ROW else path  # the row's list holds it
+                yield where, path, values.get(cell.address)
+    for spec in form.walk():
+        if spec.kind == MONEY and spec.path in project.locations:
+            yield spec.path, spec.path, project.get(spec.path)
 
 
-def _written(project, path: str) -> bool:
-    return path in project.locations  # a computed 合计 is not a slip of its own
-
-
-@rule("FUND-SMALL", WARNING, "项目金额（项目资金的每一格，含本局表单的金额字段）不为 0 时不少于 1,000 元（是否把万元写成了元？）",
-      kinds=BOTH)
+@rule("FUND-SMALL", WARNING, "项目金额（金额表的每一格、金额字段）不为 0 时不少于 1,000 元（是否把万元写成了元？）")
 def check_small_amounts(document: m.Document):
     for project in document.projects:
-        if isinstance(project, m.TargetProject):
-            cells = [(path, path, value) for path, value in _target_amounts(project)
-                     if _written(project, path)]
-        else:
-            cells = []
-            for attribute, row in _EVAL_ROWS:
-                path = f"项目资金.{row}"
-                if not _written(project, path):
-                    continue
-                for column, label in _EVAL_COLUMNS:
-                    cells.append((path, f"{path}.{label}", getattr(getattr(project.funds, attribute), column)))
-        for place, path, value in cells:
+        for where, path, value in _amounts(project, project.form or document_form(document)):
             if value is None or value == 0 or abs(value) >= SMALL:
                 continue
             number = format(value.normalize(), "f")
             label = "的".join(path.split(".")[1:])
-            yield finding(project.location(place), path, "FUND-SMALL",
+            yield finding(project.location(where), path, "FUND-SMALL",
                           f"{label}为 {format_yuan(value)} 元，不到 1,000 元：是否应为 {number} 万元？"
                           f"（金额以元计；以万元计请写“{number}万”）", WARNING, 金额=value)
 
 
 # ---------------------------------------------------------------- IND-COST-BUDGET
 
-def _budget(project) -> tuple[str, Decimal | None]:
-    if isinstance(project, m.TargetProject):
-        funds = project.funds
-        return "项目资金总额", max(funds.total, funds.annual)
-    row = project.funds.total
-    values = [v for v in (row.initial, row.budget) if v is not None]
-    return "年度资金总额", max(values) if values else None
+def _budget(project, form) -> tuple[str, Decimal | None]:
+    """The largest of the cells with the 成本上限 role (the project's whole budget) and its name."""
+    values = [v for v in (project.get(path) for path in form.role_cells(COST_CAP)) if v is not None]
+    return form.role_label(COST_CAP), max(values) if values else None
 
 
 def _in_yuan(value) -> Decimal | None:
@@ -197,14 +195,16 @@ def _in_yuan(value) -> Decimal | None:
     return value.number * unit.numerator.factor
 
 
-@rule("IND-COST-BUDGET", WARNING, "以元、万元计的成本指标（指标值、实际完成值）不超过项目的全部资金（是否单位写错？）", kinds=BOTH)
+@rule("IND-COST-BUDGET", WARNING, "以元、万元计的成本指标（指标值、实际完成值）不超过项目的全部资金（是否单位写错？）",
+      needs=(COST, COST_CAP))
 def check_cost_within_budget(document: m.Document):
+    form = document_form(document)
     for project in document.projects:
-        label, budget = _budget(project)
+        label, budget = _budget(project, project.form or form)
         if budget is None or budget <= 0:
             continue
         for indicator in project.indicators:
-            if "成本指标" not in (indicator.level1, indicator.level2):
+            if not is_cost(form, indicator):
                 continue
             path = indicator_path(indicator)
             for what, value, place in (("指标值", indicator.target, path),
@@ -228,10 +228,19 @@ def _placeholder_pattern(form) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{words})(?!\w)")  # whole words: “圆满完成年度工作任务” is not one
 
 
-@rule("SKELETON", WARNING, "没有留下 budgetdoc init、budgetdoc new 项目 所写骨架的示例文字（如“区某某办公室”“文件依据：……”）",
-      kinds=BOTH)
+def _counted_note(form) -> str:
+    """The SKELETON note for a project: its 年度金额 counts into a document total (when the form has both)."""
+    annual = form.role_path(ANNUAL)
+    total = next((spec for spec in form.walk("文档") if spec.compute and annual in spec.compute[1:]), None)
+    if annual is None or total is None:
+        return ""
+    return f"；在改好之前，此项目的{cell_name(form, annual)} {{amount}} 元也计入{total.label}"
+
+
+@rule("SKELETON", WARNING, "没有留下 budgetdoc init、budgetdoc new 项目 所写骨架的示例文字（如“区某某办公室”“文件依据：……”）")
 def check_skeleton_text(document: m.Document):
-    pattern = _placeholder_pattern(document.form)
+    pattern = _placeholder_pattern(document.form)  # the skeleton of the document's form (formspec.Form)
+    counted = _counted_note(document_form(document))
     told: set = set()
     for item in text_fields(document):
         found = list(dict.fromkeys(match.group() for match in pattern.finditer(item.text)))
@@ -239,9 +248,9 @@ def check_skeleton_text(document: m.Document):
             continue
         note = ""
         owner = item.owner
-        if isinstance(owner, m.TargetProject) and owner.source not in told:
+        if counted and owner is not document and owner.source not in told:
             told.add(owner.source)
-            note = f"；在改好之前，此项目的年度资金申请总额 {format_yuan(owner.funds.annual)} 元也计入涉及项目预算资金"
+            note = counted.format(amount=format_yuan(amount(owner.role(ANNUAL))))
         words = "”“".join(found)
         yield finding(item.location, item.path, "SKELETON",
                       f"留有骨架的示例文字“{words}”：请改为本项目的实际内容（不申报的项目请删除此文件）{note}",
@@ -253,8 +262,7 @@ def check_skeleton_text(document: m.Document):
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
-@rule("BIDI-CONTROL", WARNING, "文字中没有看不见的双向控制字符（U+202A–U+202E、U+2066–U+2069、U+200E、U+200F、U+061C）",
-      kinds=BOTH)
+@rule("BIDI-CONTROL", WARNING, "文字中没有看不见的双向控制字符（U+202A–U+202E、U+2066–U+2069、U+200E、U+200F、U+061C）")
 def check_bidi_controls(document: m.Document):
     for item in text_fields(document):
         positions = [(index, ch) for index, ch in enumerate(item.text) if ch in BIDI_CONTROLS]
@@ -281,15 +289,16 @@ RECENT = 2  # in texts that may cite history, the years before the budget year a
 
 
 def _first_year(owner, document: m.Document) -> int:
-    first = owner.start.year if isinstance(owner, m.TargetProject) else document.year
-    return min(first, document.year)
+    start = owner.role(START) if owner is not document else None
+    return min(start.year if start is not None else document.year, document.year)
 
 
-@rule("YEAR-STALE", WARNING, "文字中写的年份不早于预算年度（多年度项目：计划开始年份）：项目名称、年度目标、年度预算安排和"
-      "指标中的任何更早年份，其他文字（情况说明各节、项目总目标、扩展字段、文档的字段）中预算年度前两年的年份", kinds=BOTH)
+@rule("YEAR-STALE", WARNING, "文字中写的年份不早于预算年度（多年度项目：开始年份）：表单标为年度文字的字段（如项目名称、年度目标、"
+      "预算安排）和指标中的任何更早年份，其他文字（说明各节、总目标、扩展字段、文档的字段）中预算年度前两年的年份")
 def check_stale_years(document: m.Document):
+    period = document_form(document).role_path(PERIOD)
     for item in text_fields(document):
-        if item.path == "情况说明.实施周期":
+        if item.path == period and document_form(document).has_role(START):
             continue  # PERIOD-TEXT holds every year there to the project's own dates (stricter)
         first = _first_year(item.owner, document)
         lowest = 0 if item.of_year else document.year - RECENT

@@ -7,14 +7,18 @@ import difflib
 import re
 
 from builder.model import core as m
-from builder.check.rules import WARNING, finding, squash, rule, section_text
+from builder.check.rules import NAME, WARNING, document_form, finding, name, rule, section_text, squash
 
 
 # ---------------------------------------------------------------- copied text
 
-_SECTIONS = (("项目概述", "overview"), ("立项依据", "basis"), ("实施主体", "implementer"),
-             ("实施方案", "plan"), ("年度预算安排", "budget"))
-_LABEL = re.compile(r"^(.{2,40}?)项目(?:[:：]|实施主体)")
+COPY_CHECKED = "复制检查"  # the tag of the sections this rule reads (docs/forms.md, 角色)
+
+
+def _label_pattern(names) -> re.Pattern:
+    """Another project's label opening a section: “XX项目：” or “XX项目<a section's name>”."""
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"^(.{{2,40}}?)项目(?:[:：]{'|' + alternatives if alternatives else ''})")
 
 
 class _NameIndex:
@@ -39,15 +43,18 @@ class _NameIndex:
         return found
 
 
-@rule("COPIED-TEXT", WARNING, "情况说明中出现本文档另一个项目的名称或别的项目标签（可能是复制来的文字）")
+@rule("COPIED-TEXT", WARNING, "说明各节（表单标为复制检查的）中出现本文档另一个项目的名称或别的项目标签（可能是复制来的文字）",
+      needs=(NAME, COPY_CHECKED))
 def check_copied_text(document: m.Document):
+    form = document_form(document)
+    sections = [(name(form, spec.path), spec.path) for spec in form.fields_with(COPY_CHECKED)]
+    label_pattern = _label_pattern([label for label, _ in sections])
     names = {squash(p.name).removesuffix("项目"): p for p in document.all_projects}
     index = _NameIndex(names)
     for project in document.projects:
         own = squash(project.name).removesuffix("项目")
-        for label, attribute in _SECTIONS:
-            squashed = squash(section_text(project.narrative, attribute))
-            key = f"情况说明.{label}"
+        for label, key in sections:
+            squashed = squash(section_text(project.get(key)))
             other = next((p for name, p in index.find(squashed).items() if name != own and name not in own), None)
             if other is not None:
                 yield finding(
@@ -56,7 +63,7 @@ def check_copied_text(document: m.Document):
                     WARNING, 本项目=project.name, 提到的项目=other.name,
                 )
                 continue
-            match = _LABEL.match(squashed)
+            match = label_pattern.match(squashed)
             if match and difflib.SequenceMatcher(None, match.group(1), own).ratio() < 0.6:
                 yield finding(
                     project.location(key), key, "COPIED-TEXT",

@@ -10,7 +10,7 @@ import click
 
 from builder.read.errors import InputError, display_path
 from builder.cli.common import (
-    EXIT_INPUT, as_document_folders, cli, default_sources, existing_paths, read_form,
+    EXIT_INPUT, as_document_folders, cli, default_sources, existing_paths, report_problems,
 )
 
 
@@ -126,13 +126,19 @@ def _only_given_files(given: list[Path], problems):
 @click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None, metavar="表单",
               help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（含扩展字段、指标体系和指标组）。")
 def schema(which: str, form_path: Path | None) -> None:
-    """打印源文件格式的 JSON Schema，供编辑器补全和实时校验（见 docs/editors.md）。"""
+    """打印源文件格式的 JSON Schema（由表单定义生成），供编辑器补全和实时校验（见 docs/editors.md）。"""
     import json
 
-    from builder.model.sourceschema import source_json_schema
+    from builder.forms.formdef import read_form as read_form_file, shipped_form
 
-    form = read_form(form_path) if form_path else None
-    click.echo(json.dumps(source_json_schema(which, form), ensure_ascii=False, indent=2))
+    kind = "绩效目标申报" if which == "document" else which
+    try:
+        form = read_form_file(form_path, kind) if form_path else shipped_form(kind)
+    except InputError as exc:
+        report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    click.echo(json.dumps(form.json_schema("document" if which == "document" else "project"), ensure_ascii=False,
+                          indent=2))
 
 
 @cli.command(name="context")

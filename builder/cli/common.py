@@ -95,13 +95,15 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return formats
 
 
-def read_form(path: Path):
-    """The form named by --form, or exit 1 with its problems (one line each)."""
+def read_form(path: Path, language: bool = False, kind: str | None = None):
+    """The form named by --form, or exit 1 with its problems (one line each): today's form object
+    (None for a shipped one), or with ``language`` the form engine's Form (a legacy edit expanded)."""
     from builder.read.errors import InputError
-    from builder.forms.form import read_form
+    from builder.forms.formcompat import read_form_today
+    from builder.forms.formdef import read_form as read_definition
 
     try:
-        return read_form(path)
+        return read_definition(path, kind) if language else read_form_today(path)
     except InputError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

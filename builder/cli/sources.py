@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from builder.read.errors import InputError, display_path
-from builder.cli.common import EXIT_INPUT, cli, read_form, report_problems
+from builder.cli.common import EXIT_INPUT, cli, report_problems
 
 
 @cli.command()
@@ -23,19 +23,23 @@ def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path |
     """新建一个文档文件夹：document.yaml 和一个带注释的示例项目（通过 budgetdoc check）。"""
     import datetime as dt
 
-    from builder.cycle.scaffold import ScaffoldExists, scaffold, scaffold_form
+    from builder.cycle.scaffold import ScaffoldExists, scaffold
+    from builder.forms.formdef import read_form as read_form_file
 
     try:
+        form = reference = None
         if form_path is not None:
             import os
 
-            form = read_form(form_path)
+            form = read_form_file(form_path)
+            kind = form.kind
             reference = Path(os.path.relpath(form_path.resolve(), folder.resolve())).as_posix()
-            written = scaffold_form(folder, form, reference, year or dt.date.today().year, unit)
-        else:
-            written = scaffold(folder, kind, year or dt.date.today().year, unit)
+        written = scaffold(folder, kind, year or dt.date.today().year, unit, form, reference)
     except ScaffoldExists as exc:
         raise click.UsageError(str(exc)) from None
+    except InputError as exc:
+        report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
     for path in written:
         click.echo(f"已写入 {display_path(path)}")
 
@@ -48,7 +52,7 @@ def init(folder: Path, kind: str, year: int | None, unit: str, form_path: Path |
               help="本局表单：写有“表单”和“模板”的文档文件夹，或表单定义文件（再用 --template 指明模板）。")
 @click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="与 --form 表单定义文件一起：生成这份文件所用的模板。")
-@click.option("--markdown", is_flag=True, help="情况说明（自评：预期目标、实际完成情况）写成与项目同名的 .md 文件。")
+@click.option("--markdown", is_flag=True, help="表单中可写在 .md 文件中的各段（如申报的情况说明）写成与项目同名的 .md 文件。")
 def import_command(docx_file: Path, out_dir: Path, form_path: Path | None, template_path: Path | None,
                    markdown: bool) -> None:
     """从按官方表格排版的 .docx（本工具生成的，或在 Word 中手工填写的）导入源文件。
@@ -78,7 +82,13 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     from builder.cycle.formimport import import_with_form, relative
     from builder.cycle.importer import ImportProblem
 
-    form = read_form(form_path)
+    from builder.forms.formdef import read_form as read_form_file
+
+    try:
+        form = read_form_file(form_path)
+    except InputError as exc:
+        report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
     form_ref = template_ref = None
     if form_path.is_dir():
         from builder.output.docx import template_for
@@ -94,9 +104,9 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
         form_ref = relative(form.source, out_dir) if form.source else None
     else:
         form_ref = relative(form_path, out_dir)
-    if template_path is None:
-        raise ImportProblem("按本局表单导入需要生成时所用的模板：用 --template 指明，或让 --form 的文档文件夹写有“模板”")
-    template_ref = relative(template_path, out_dir)
+    if template_path is not None:
+        template_ref = relative(template_path, out_dir)
+    # without a template the document is read as typed by hand: by the labels the form declares
     return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 

@@ -17,9 +17,10 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from builder.model import core as m
-from builder.cycle.importer import ImportProblem, ImportReport, Para, Table, check_out_dir, project_stem
-from builder.cycle.importread import read_blocks
+from builder.forms import formspec as fs
+from builder.cycle.importout import check_out_dir, project_stem
+from builder.cycle.importread import ImportProblem, ImportReport, Para, Table
+from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 
@@ -36,7 +37,12 @@ def _pattern(text: str) -> tuple[re.Pattern, list[str]] | None:
     parts = _TAG.split(text)
     regex = ""
     for i, part in enumerate(parts):
-        regex += re.escape(part.strip()) + r"\s*" if i % 2 == 0 else r"(.*?)\s*"
+        if i % 2:
+            regex += r"(.*?)\s*"
+        elif part and not part.strip() and 0 < i < len(parts) - 1:
+            regex = regex[:-len(r"\s*")] + r"\s+"  # two tags apart by a space: the space parts them
+        else:
+            regex += re.escape(part.strip()) + r"\s*"
     return re.compile(r"^\s*" + regex + r"$", re.S), exprs
 
 
@@ -44,12 +50,14 @@ def _clean(lines: list[str]) -> list[str]:
     return [line.replace(MERGE_MARKER, "") for line in lines]
 
 
-class _Values:
+class Values:
     """Values read back: the document's and each project's, by context expression."""
 
     def __init__(self):
         self.document: dict[str, object] = {}
         self.projects: list[dict[str, object]] = []
+        self.notes: list[str] = []
+        self.unplaced: list[str] = []
 
     def put(self, scope: dict, expr: str, value) -> None:
         scope.setdefault(expr, value)
@@ -97,7 +105,23 @@ def _template_parts(blocks):
                 end = i
     if start is None or end is None:
         raise ImportProblem("模板中没有“{%p for 项目 in 项目列表 %}”…“{%p endfor %}”：无法按模板导入")
-    return blocks[:start], blocks[start + 1:end], loop.group(1) if loop else "项目"
+    return blocks[:start], blocks[start + 1:end], loop.group(1) if loop else "项目", blocks[end + 1:]
+
+
+def _printed_tables(blocks) -> list[Table]:
+    """The tables of ``blocks`` a build prints: those inside ``{%p if false %}`` … (the template's
+    listing page) are left out."""
+    tables, hidden = [], 0
+    for block in blocks:
+        if isinstance(block, Para) and block.lines:
+            tag = _BLOCK.match(block.lines[0].strip())
+            if tag and tag.group(1) == "p" and tag.group(2) == "if" and (hidden or tag.group(3) == "false"):
+                hidden += 1
+            elif tag and tag.group(1) == "p" and tag.group(2) == "endif" and hidden:
+                hidden -= 1
+        elif isinstance(block, Table) and not hidden:
+            tables.append(block)
+    return tables
 
 
 def _table_items(table: Table):
@@ -151,19 +175,28 @@ def _read_table(template: Table, built: Table, scope: dict, project_var: str) ->
         scope[expr] = entries
 
 
-def read_with_template(docx: Path, template: Path) -> _Values:
+def read_with_template(docx: Path, template: Path) -> Values:
     t_blocks = read_blocks(template)
     b_blocks = read_blocks(docx)
-    head, body, var = _template_parts(t_blocks)
+    head, body, var, tail = _template_parts(t_blocks)
     t_tables = [b for b in body if isinstance(b, Table)]
+    before, after = _printed_tables(head), _printed_tables(tail)  # cover and summary tables
     b_tables = [b for b in b_blocks if isinstance(b, Table)]
-    if not t_tables or not b_tables or len(b_tables) % len(t_tables):
-        raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格，"
+    projects = b_tables[len(before):len(b_tables) - len(after)]
+    if not t_tables or not projects or len(projects) % len(t_tables):
+        covers = f"，另有封面或汇总表 {len(before) + len(after)} 个" if before or after else ""
+        raise ImportProblem(f"“{docx.name}”的表格与模板“{template.name}”对不上（模板每个项目 {len(t_tables)} 个表格{covers}，"
                             f"文档共 {len(b_tables)} 个）：这份文件不是用这个模板生成的")
-    values = _Values()
-    for n in range(len(b_tables) // len(t_tables)):
+    values = Values()
+    covers: dict = {}
+    for t_table, b_table in zip(before + after, b_tables[:len(before)] + b_tables[len(b_tables) - len(after):]):
+        _read_table(t_table, b_table, covers, var)
+    for expr, value in covers.items():  # a cover's rows of every project are the projects' own values
+        if not isinstance(value, list):
+            values.document.setdefault(expr, value)
+    for n in range(len(projects) // len(t_tables)):
         scope: dict = {}
-        for t_table, b_table in zip(t_tables, b_tables[n * len(t_tables):(n + 1) * len(t_tables)]):
+        for t_table, b_table in zip(t_tables, projects[n * len(t_tables):(n + 1) * len(t_tables)]):
             _read_table(t_table, b_table, scope, var)
         values.projects.append(scope)
     # paragraphs with tags (outside tables): the document's values, and the projects' in turn
@@ -204,17 +237,20 @@ def _date(text: str):
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        return text
+        return parse_date(text) or text  # 2025/3/1, 2025.12.31 as the shipped reader reads them
 
 
 def _money(text: str, unit: str):
+    """A printed amount in the table's unit, read by the one money-cell parser; text that is no
+    amount is written as it is, so checking the import names its cell (应为金额), never a traceback."""
     from builder.cycle.writer import money
+    from builder.model.values import ValueProblem
 
-    text = text.replace(",", "").strip()
-    if not text:
-        return None
-    amount = Decimal(text)
-    return money(amount * TEN_THOUSAND if unit.startswith("万元") else amount)
+    try:
+        amount = parse_money_cell(text, TEN_THOUSAND if unit.startswith("万元") else Decimal(1))
+    except ValueProblem:
+        return text.strip()
+    return None if amount is None else money(amount)
 
 
 def _choice(text: str) -> str | None:
@@ -234,6 +270,8 @@ def _convert(expr: str, value):
         return ".".join(parts[:-1]), _date(value)
     if last == "选框":
         return ".".join(parts[:-1]), _choice(value)
+    if last == "值" and len(parts) > 1:  # a 选项's value printed as it is
+        return ".".join(parts[:-1]), value or None
     if last in ("原文", "规范") and len(parts) > 1:
         return ".".join(parts[:-1]), value
     return expr, value
@@ -248,41 +286,76 @@ def _set(tree, path: str, value) -> None:
     tree[keys[-1]] = value
 
 
+_DATE_PARTS = ("年", "月", "日")
+
+
+def _joined_dates(scope: dict) -> dict:
+    """``X.年``, ``X.月`` (``X.日``) printed apart: one date ``X`` (the 1st when no day is printed)."""
+    parts: dict = {}
+    for expr in list(scope):
+        head, _, last = expr.rpartition(".")
+        if last in _DATE_PARTS and head:
+            parts.setdefault(head, {})[last] = str(scope[expr]).strip()
+    for head, found in parts.items():
+        if {"年", "月"} <= set(found) and all(v.isdigit() for v in found.values()):
+            try:
+                date = dt.date(int(found["年"]), int(found["月"]), int(found.get("日", 1)))
+            except ValueError:
+                continue
+            for last in found:
+                scope.pop(f"{head}.{last}")
+            scope.setdefault(head, date)
+    return scope
+
+
+def _rows(rows: list[dict], spec) -> list:
+    """A 表格's printed rows as source rows: its declared columns only, each cell read by its kind."""
+    from ruamel.yaml.comments import CommentedMap
+
+    columns = {column.key for column in spec.columns} if spec is not None and spec.columns else None
+    result = []
+    for row in rows:
+        cells = CommentedMap()
+        for expr, value in _joined_dates(dict(row)).items():
+            key, converted = _convert(expr, value)
+            if (columns is None and key != "序号") or (columns is not None and key in columns):
+                cells[key] = converted
+        result.append(cells)
+    return result
+
+
 def _project_yaml(scope: dict, form, order: list[str]):
     from ruamel.yaml.comments import CommentedMap
 
     from builder.cycle.writer import text_block
 
     data = CommentedMap()
-    groups = set(form.groups)
-    for expr, value in scope.items():
+    groups = {spec.key for spec in form.indicator_fields()}
+    declared = {spec.key for spec in form.project_fields}
+    for expr, value in _joined_dates(dict(scope)).items():
         if expr == "?":
             continue
         path, converted = _convert(expr, value)
         top = path.split(".")[0]
-        if top in groups:
+        if top in groups or top not in declared:  # derived names (序号, 跨年度 …) and totals are computed
+            continue
+        if converted is None and _null(form, path):
+            _set(data, path, None)
             continue
         if converted is None or converted == [] or converted == "":
             continue
+        spec = form.field(path)
+        if spec is not None and spec.has_default and not spec.skeleton and converted == list(spec.default):
+            continue  # the field's default (七、绩效目标 详见…): not written
         if isinstance(converted, list) and converted and isinstance(converted[0], dict):
-            converted = [CommentedMap((k, v) for k, v in row.items() if k != "序号") for row in converted]
+            converted = _rows(converted, form.field(path))
         elif isinstance(converted, list):
             converted = text_block(converted)
         _set(data, path, converted)
-    for group in form.groups:
-        rows = scope.get(group, [])
-        tree = CommentedMap()
-        level1 = level2 = ""
-        for row in rows:
-            level1 = row.get("一级指标") or level1
-            level2 = row.get("二级指标") or level2
-            value = row.get("指标值.原文") or row.get("指标值.规范") or ""
-            extras = {spec.name: row.get(spec.name, "") for spec in form.level("指标")}
-            leaf = value
-            if any(extras.values()):
-                leaf = CommentedMap([("指标值", value)] + [(k, v) for k, v in extras.items() if v])
-            tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
-        data[group] = tree
+    _by_row(data, form)
+    for spec in form.indicator_fields():
+        data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators,
+                                       spec.indicators.framework or form.framework)
     ordered = CommentedMap()
     for key in order:
         if key in data:
@@ -291,25 +364,90 @@ def _project_yaml(scope: dict, form, order: list[str]):
     return ordered
 
 
-_PROJECT_ORDER = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
-                  "项目资金", "情况说明", "项目总目标", "年度总体目标")
+def _null(form, path: str) -> bool:
+    """Whether a value read as nothing is written ``null``: a 段落 printed under another's cell merged over
+    it (年度总体目标 under 项目总目标), a money cell left blank — not a table's total (computed)."""
+    spec = form.field(path)
+    if spec is not None:
+        return spec.kind == "段落"
+    table = next((t for t in form.money_tables() if path.startswith(t.path + ".")), None)
+    return table is not None and path.rsplit(".", 1)[-1] != table.table.total_row
+
+
+def _by_row(data, form) -> None:
+    """A 行为列表 money table as its source writes it: each row a list of its cells in column order
+    (``合计: [178.60, 165.00, 178.60]``), not the mapping the printed addresses (行.列) make."""
+    from builder.cycle.writer import flow
+
+    for spec in form.walk():
+        if spec.kind != fs.MONEY_TABLE or spec.table is None or spec.table.layout != fs.BY_ROW:
+            continue
+        node = data
+        for key in spec.path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        if node and set(node) <= {c.key for c in spec.table.columns}:  # a grid read as 列.行: as rows
+            by_column = {c: dict(node.pop(c)) for c in list(node)}
+            node.update({r.key: {c: cells.get(r.key) for c, cells in by_column.items()} for r in spec.table.rows})
+        for row, cells in list(node.items()):
+            if isinstance(cells, dict):
+                node[row] = flow([cells.get(column.key) for column in spec.table.columns])
+
+
+def _category_key(categories, printed: str) -> str:
+    """A 一级/二级 as the source writes it: the key of the category whose 标签 (or key) was printed."""
+    return next((c.key for c in categories if printed in (c.label, c.key)), printed)
+
+
+def _indicator_tree(rows: list[dict], columns, framework=()):
+    """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
+    简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above; a
+    category printed by its 标签 is written by its key."""
+    from ruamel.yaml.comments import CommentedMap
+
+    target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
+    tree = CommentedMap()
+    level1 = level2 = ""
+    for row in rows:
+        level1 = _category_key(framework, row.get("一级键") or row.get("一级指标") or level1)
+        children = next((c.children for c in framework if c.key == level1), ())
+        level2 = _category_key(children, row.get("二级键") or row.get("二级指标") or level2)
+        value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
+                     row.get(target.key, "")) if target is not None else ""
+        extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}
+        leaf = value
+        if any(extras.values()) or not columns.shorthand:
+            leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])
+        tree.setdefault(level1, CommentedMap()).setdefault(level2, CommentedMap())[row.get("三级指标", "")] = leaf
+    return tree
+
 
 
 def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: str | None,
-                     template_ref: str | None) -> ImportReport:
-    """``budgetdoc import --form``: the document's values, read where the template prints them."""
+                     template_ref: str | None, markdown: bool = False) -> ImportReport:
+    """``budgetdoc import --form``: the document's values, read where the template prints them (or, without
+    a template, by the form's labels — also ``budgetdoc import`` of a shipped 申报); with ``markdown`` the
+    narratives go to a ``NN-项目.md`` beside each project's YAML."""
     from ruamel.yaml.comments import CommentedMap
 
-    from builder.cycle.importer import verify_import
+    from builder.cycle.importout import narratives_to_markdown, verify_import
+    from builder.cycle.importread import tracked_changes
     from builder.cycle.writer import dump, text_block
 
     docx, out_dir = Path(docx), Path(out_dir)
-    values = read_with_template(docx, template)
+    if template is None:  # a hand-typed copy: read by the labels the form declares
+        from builder.cycle.labelread import read_by_labels
+
+        values = read_by_labels(docx, form)
+    else:
+        values = read_with_template(docx, template)
     check_out_dir(out_dir)
     if not values.projects:
-        raise ImportProblem(f"“{docx.name}”中没有按模板“{template.name}”排版的项目")
+        where = f"按模板“{template.name}”排版的" if template is not None else f"带“{form.label(form.role_path('名称') or '')}”的"
+        raise ImportProblem(f"“{docx.name}”中没有{where}项目")
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = CommentedMap([("文档类型", m.TARGET_KIND)])
+    document = CommentedMap([("文档类型", form.kind)])
     year = values.document.get("年度", "")
     document["年度"] = int(year) if str(year).isdigit() else year
     document["单位名称"] = values.document.get("单位名称", "")
@@ -318,16 +456,23 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     if template_ref:
         document["模板"] = template_ref
     unplaced = []
-    for expr, value in values.document.items():
+    for expr, value in _joined_dates(dict(values.document)).items():
         if expr in ("年度", "单位名称") or expr == "?":
             continue
         path, converted = _convert(expr, value)
+        spec = form.field(path.split(".")[0], "文档")
+        if spec is None or spec.compute:  # 项目个数, 涉及项目预算资金, 合计 …: computed, not sources
+            continue
         if isinstance(converted, list):
             converted = text_block(converted)
         if converted not in (None, ""):
             _set(document, path, converted)
-    order = list(_PROJECT_ORDER) + [s.name for s in form.level("项目")]
-    names = [str(scope.get("项目名称", "项目")) for scope in values.projects]
+    for spec in form.document_fields:  # a field not read: its default, as the shipped reader writes it
+        if not spec.compute and spec.has_default and spec.key not in document:
+            document[spec.key] = spec.default
+    order = [spec.key for spec in form.project_fields]
+    name = form.role_path("名称") or ""
+    names = [str(scope.get(name, "项目")) for scope in values.projects]
     stems = [project_stem(i, len(names), name) for i, name in enumerate(names, start=1)]
     document["项目顺序"] = stems
     files = [out_dir / "document.yaml"]
@@ -336,9 +481,17 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
         if "?" in scope:
             unplaced.append(f"{stem}：有单元格与模板对不上，未导入：“{str(scope['?'])[:40]}”")
         path = out_dir / f"{stem}.yaml"
-        dump(_project_yaml(scope, form, order), path)
+        data = _project_yaml(scope, form, order)
+        sections = narratives_to_markdown(data, form.kind) if markdown else []
+        dump(data, path)
         files.append(path)
-    report = ImportReport(files, unplaced, [], m.TARGET_KIND)
+        if sections:
+            from builder.cycle.mdwrite import sections_markdown
+            from builder.output.atomic import write_new
+
+            write_new(out_dir / f"{stem}.md", sections_markdown(str(scope.get(name, stem)), sections))
+            files.append(out_dir / f"{stem}.md")
+    report = ImportReport(files, unplaced + values.unplaced, tracked_changes(docx) + list(values.notes), form.kind)
     verify_import(out_dir, report)
     return report
 

@@ -15,113 +15,61 @@ Round trip: build → import → build gives the same document text.
 
 from __future__ import annotations
 
-import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
 from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.cycle.importread import (
-    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, TargetProject, label_key,
+    EvaluationProject, ImportProblem, ImportReport, Para, ParsedDocument, Table, label_key,
     read_blocks, tracked_changes,
 )
-from builder.cycle.importtarget import SECTION_NAMES, TARGET_LABELS, TargetReader, structured_budget
+from builder.cycle.importlabels import evaluation_form_labels, recognised, target_form_labels
 from builder.cycle.importeval import EVALUATION_ROWS, EvaluationReader, link_parts
+from builder.cycle.importout import check_out_dir, narratives_to_markdown, project_stem, verify_import
 
 
-__all__ = ["ImportProblem", "ImportReport", "import_docx"]
-
-
-def _target_yaml(p: TargetProject):
-    from ruamel.yaml.comments import CommentedMap as Map
-
-    data = Map()
-    for label in TARGET_LABELS:
-        if label in p.fields:
-            data[label] = p.fields[label]
-    left, right = Map(), Map()
-    for key in ("合计", "财政资金", "其他资金"):
-        if key in p.left and not (key == "合计" and p.left[key] is None):
-            left[key] = money(p.left[key])
-    for key in ("合计", "当年财政拨款", "上年结转资金", "其他资金"):
-        if key in p.right and not (key == "合计" and p.right[key] is None):
-            right[key] = money(p.right[key])
-    data["项目资金"] = Map([("项目资金总额", left), ("年度资金申请总额", right)])
-    narrative = Map()
-    for section in SECTION_NAMES:
-        lines = p.sections.get(section)
-        if section == "绩效目标" and (not lines or lines == [m.DEFAULT_GOAL_REFERENCE]):
-            continue
-        if not lines:
-            continue
-        if section == "年度预算安排":
-            plan = structured_budget(lines, p.right.get("合计"))
-            if plan is not None:
-                lead, items = plan
-                value = Map()
-                if lead:
-                    value["说明"] = text_block(lead)
-                value["明细"] = [
-                    Map([("名称", name), ("金额", money(amount))] + ([("说明", note)] if note else []))
-                    for name, amount, note in items
-                ]
-                narrative[section] = value
-                continue
-        narrative[section] = text_block(lines)
-    data["情况说明"] = narrative
-    if p.total_goal is not None:
-        data["项目总目标"] = text_block(p.total_goal)
-    data["年度总体目标"] = text_block(p.annual_goal) if p.annual_goal else None
-    data["绩效指标"] = indicator_tree(p.indicators, lambda payload: payload["指标值"])
-    return data
+__all__ = ["ImportProblem", "ImportReport", "check_out_dir", "import_docx", "project_stem", "verify_import"]
 
 
 def _evaluation_yaml(p: EvaluationProject):
+    """A 自评 project's source, in the shipped form's order and keys."""
     from ruamel.yaml.comments import CommentedMap as Map
 
+    labels = evaluation_form_labels()
     data = Map()
-    if "项目名称" in p.fields:
-        data["项目名称"] = p.fields["项目名称"]
-    data["二级构成"] = p.is_part
-    for label in ("主管部门", "实施单位"):
-        if label in p.fields:
+    if labels.name in p.fields:
+        data[labels.name] = p.fields[labels.name]
+    data[labels.part] = p.is_part
+    for label in labels.fields:
+        if label != labels.name and label in p.fields:
             data[label] = p.fields[label]
+    parts = next((s.key for s in labels.form.project_fields if "组成" in s.roles), "")
     if p.parts:
-        data["组成"] = flow(list(p.parts))
+        data[parts] = flow(list(p.parts))
     else:
         funds = Map()
         for label in EVALUATION_ROWS:
             row = p.funds.get(label, [None, None, None])
             funds[label] = flow([money(v) for v in row])
-        data["项目资金"] = funds
+        data[labels.money.key] = funds
     if p.execution_weight is not None:
-        data["预算执行分值"] = score(p.execution_weight)
+        data[labels.weight] = score(p.execution_weight)
     if p.expected:
-        data["预期目标"] = text_block(p.expected)
+        data[labels.expected] = text_block(p.expected)
     if p.achieved:
-        data["实际完成情况"] = text_block(p.achieved)
+        data[labels.achieved] = text_block(p.achieved)
 
     def leaf(payload: dict):
         value = Map()
-        for key in ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"):
+        for key in (labels.target, labels.actual, labels.score_weight, labels.score, labels.deviation):
             if key in payload:
                 item = payload[key]
                 value[key] = score(item) if isinstance(item, Decimal) else item
         return value
 
-    data["绩效指标"] = indicator_tree(p.indicators, leaf)
+    data[labels.indicators] = indicator_tree(p.indicators, leaf)
     return data
-
-
-_UNSAFE_FILE_CHARS = re.compile(r'[\s\\/:*?"<>|\x00-\x1f]+')
-
-
-def project_stem(number: int, count: int, name: str) -> str:
-    """``NN-<项目名称 without spaces>``, safe as a file name."""
-    width = max(2, len(str(count)))
-    safe = _UNSAFE_FILE_CHARS.sub("", name).strip(".") or "项目"
-    return f"{number:0{width}d}-{safe[:60]}"
 
 
 def _document_yaml(doc: ParsedDocument, stems: list[str]):
@@ -133,8 +81,10 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
         data["年度"] = doc.year
     if doc.unit:
         data["单位名称"] = doc.unit
-    if doc.kind == m.TARGET_KIND:
-        data["预算单位数"] = doc.budget_units or 1
+    form = (target_form_labels() if doc.kind == m.TARGET_KIND else evaluation_form_labels()).form
+    for spec in form.document_fields:  # a field read (导入.概述) or its default; computed ones are not sources
+        if not spec.compute and (spec.key in doc.values or spec.has_default):
+            data[spec.key] = doc.values.get(spec.key, spec.default)
     data["项目顺序"] = list(stems)
     return data
 
@@ -142,62 +92,40 @@ def _document_yaml(doc: ParsedDocument, stems: list[str]):
 # ---------------------------------------------------------------- import
 
 def detect_kind(blocks: list[Para | Table]) -> str:
+    """The shipped form a hand-typed .docx is in: the one whose ``导入.认出`` labels its tables hold."""
     paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
     cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
-    if {"全年执行数", "实际完成值"} & cell_keys:
-        return m.EVALUATION_KIND
-    if {"项目性质", "年度资金申请总额"} & cell_keys:
-        return m.TARGET_KIND
-    titled = any("绩效自评表" in k or "绩效目标申报表" in k for k in paragraph_keys)
+    forms = (evaluation_form_labels().form, target_form_labels().form)  # a 自评's labels first: they are rarer
+    for form in forms:
+        if set(recognised(form)) & cell_keys:
+            return form.kind
+    titled = any(form.name[-5:] in k for form in forms for k in paragraph_keys)
     if titled:  # the title of a form, but not the shipped form's tables: a bureau's own form
+        known = "”“".join(label for form in forms for label in recognised(form))
         raise ImportProblem("这份文件不是 budgetdoc 认得的表单：标题像申报表或自评表，表格却不是标准表单的"
-                            "（没有“项目性质”“年度资金申请总额”或“全年执行数”等栏）；本局表单请加 --form 指明表单定义和模板")
-    raise ImportProblem("无法识别文档类型：既不是绩效目标申报表（财政支出项目绩效目标申报表），也不是绩效自评表（财政项目支出绩效自评表）")
-
-
-def check_out_dir(out_dir: Path) -> None:
-    """A new or empty folder: any file there (a note, a .md, not only a source) could be
-    overwritten; each file is then created by write_new, which refuses an existing one too."""
-    if os.path.lexists(out_dir) and (not out_dir.is_dir() or out_dir.is_symlink()):
-        raise ImportProblem(f"输出位置“{out_dir}”是一个文件（或链接），请指定文件夹")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
+                            f"（没有“{known}”等栏）；本局表单请加 --form 指明表单定义和模板")
+    names = "，也不是".join(f"{form.kind}表（{form.name}）" for form in reversed(forms))
+    raise ImportProblem(f"无法识别文档类型：既不是{names}")
 
 
 def parse_docx(docx: Path) -> ParsedDocument:
-    """Read a .docx into the parsed document (nothing written)."""
+    """Read a 自评 .docx into the parsed document (nothing written); a 申报 is read by its form's labels
+    (builder.cycle.labelread, see import_docx)."""
     blocks = read_blocks(Path(docx))
     kind = detect_kind(blocks)
     if kind == m.TARGET_KIND:
-        return TargetReader(blocks).read()
+        raise ImportProblem("绩效目标申报按表单的标签读取（builder.cycle.labelread），不经 parse_docx")
     return EvaluationReader(blocks).read()
-
-
-def _narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
-    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
-    A structured 年度预算安排 (明细) stays in the YAML."""
-    sections = []
-    if kind == m.TARGET_KIND:
-        narrative = data.get("情况说明") or {}
-        for section in list(narrative):
-            value = narrative[section]
-            if isinstance(value, str):
-                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
-                del narrative[section]
-        if not narrative and "情况说明" in data:
-            del data["情况说明"]
-    else:
-        for section in ("预期目标", "实际完成情况"):
-            if isinstance(data.get(section), str):
-                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
-                del data[section]
-    return sections
 
 
 def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportReport:
     """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
     the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
+    if detect_kind(read_blocks(docx)) == m.TARGET_KIND:  # read by the shipped form's labels (labelread)
+        from builder.cycle.formimport import import_with_form
+
+        return import_with_form(docx, out_dir, target_form_labels().form, None, None, None, markdown=markdown)
     doc = parse_docx(docx)
     check_out_dir(out_dir)
     count = len(doc.projects)
@@ -212,8 +140,8 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     dump(_document_yaml(doc, stems), files[0])
     for project, stem in zip(doc.projects, stems):
         path = out_dir / f"{stem}.yaml"
-        data = _target_yaml(project) if doc.kind == m.TARGET_KIND else _evaluation_yaml(project)
-        sections = _narratives_to_markdown(data, doc.kind) if markdown else []
+        data = _evaluation_yaml(project)
+        sections = narratives_to_markdown(data, doc.kind) if markdown else []
         dump(data, path)
         files.append(path)
         if sections:
@@ -226,17 +154,3 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     report = ImportReport(files, doc.unplaced, tracked_changes(docx) + doc.notes, doc.kind)
     verify_import(out_dir, report)
     return report
-
-
-def verify_import(out_dir: Path, report: ImportReport) -> None:
-    """Load and check what was written; its errors (what would stop a build) become notes."""
-    from builder.output.build import check
-    from builder.read.errors import InputError
-
-    try:
-        _, problems = check([out_dir])
-    except InputError as exc:
-        problems = exc.problems
-    errors = [p for p in problems if p.severity == "错误"]
-    for problem in errors:
-        report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

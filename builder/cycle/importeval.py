@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from builder.model import core as m
 from builder.model.values import TEN_THOUSAND, ValueProblem, format_score, parse_indicator_value
+from builder.cycle.importlabels import evaluation_form_labels
 from builder.cycle.importread import (
     Cell, EvaluationProject, Form, Para, ParsedDocument, Table, block_label, has_label, label_key, map_cells,
     one_line, paragraphs_of, parse_money_cell, parse_number, short, text_cells,
@@ -18,10 +19,15 @@ from builder.cycle.importtarget import UNIT_YEAR, YEAR_SUBTITLE, table_preview
 
 # ---------------------------------------------------------------- 绩效自评
 
-EVALUATION_LABELS = ("项目名称", "主管部门", "实施单位")
-EVALUATION_ROWS = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
-_PART_SUFFIX = re.compile(r"\s*[（(]\s*二级构成\s*[)）]\s*$")
-_EVALUATION_TITLE = re.compile(r"^(.*?)财政项目支出绩效自评表$")
+# every label below is the shipped 绩效自评 form's (builder/forms/绩效自评.yaml)
+_L = evaluation_form_labels()
+EVALUATION_LABELS = _L.fields
+EVALUATION_ROWS = _L.rows
+_PART_SUFFIX = _L.part_suffix
+_EVALUATION_TITLE = _L.title
+# the money columns by position (年初预算数, 全年预算数, 全年执行数) and what the 自评 table prints after them
+_MONEY_ROLES = ("initial", "budget", "spent")
+_FUNDS_ROLES = dict(zip(_L.column_keys, _MONEY_ROLES))
 
 
 def _evaluation_row_label(key: str) -> str | None:
@@ -45,7 +51,7 @@ class _EvaluationForm(Form):
         if any(k in EVALUATION_LABELS for k in keys):
             self.mode = None
             return self.pairs(fresh)
-        if "年初预算数" in keys or "全年预算数" in keys:
+        if any(k in _FUNDS_ROLES for k in keys):
             self.mode = "funds"
             if block_label(first.key, "项目资金") and "万元" in first.key:
                 self.factor = TEN_THOUSAND
@@ -58,32 +64,31 @@ class _EvaluationForm(Form):
             self.mode = "indicators"
             self.ind_header = [(self.indicator_role(c.key), c.col) for c in row]
             return
-        if "预期目标" in keys or "实际完成情况" in keys:
+        if _L.expected in keys or _L.achieved in keys:
             self.mode = "goal"
             self.goal_header = [
-                ("expected" if c.key == "预期目标" else "achieved" if c.key == "实际完成情况" else None, c.col)
+                ("expected" if c.key == _L.expected else "achieved" if c.key == _L.achieved else None, c.col)
                 for c in row
             ]
             return
         if keys and keys[0] == "总分":
             self.mode = None
             return self.total_row(fresh[1:])
-        self.block_row(row, fresh, "年度总体目标")
+        self.block_row(row, fresh, _L.goal_block)
 
     @staticmethod
     def funds_role(key: str) -> str | None:
-        return {"年初预算数": "initial", "全年预算数": "budget", "全年执行数": "spent", "分值": "weight",
-                "执行率": "rate", "得分": "score"}.get(key)
+        return {**_FUNDS_ROLES, "分值": "weight", "执行率": "rate", "得分": "score"}.get(key)
 
     @staticmethod
     def indicator_role(key: str) -> str | None:
-        roles = {"一级指标": "l1", "二级指标": "l2", "三级指标": "name", "实际完成值": "actual", "分值": "weight",
-                 "得分": "score"}
+        roles = {"一级指标": "l1", "二级指标": "l2", "三级指标": "name", _L.actual: "actual", _L.score_weight: "weight",
+                 _L.score: "score"}
         if key in roles:
             return roles[key]
-        if "指标值" in key:
+        if _L.target in key:
             return "target"
-        if key.startswith("偏差"):
+        if key.startswith(_L.deviation[:2]):
             return "deviation"
         return None
 
@@ -99,7 +104,7 @@ class _EvaluationForm(Form):
                 if label in self.p.fields:
                     self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：“{label}”重复出现，未导入：{short(text)}")
                     continue
-                if label == "项目名称" and _PART_SUFFIX.search(text):
+                if label == _L.name and _PART_SUFFIX.search(text):
                     self.p.is_part = True
                     text = _PART_SUFFIX.sub("", text)
                 if not text:
@@ -130,13 +135,13 @@ class _EvaluationForm(Form):
                 self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：{label}：{exc}，未导入")
                 values.append(None)
         self.p.funds[label] = values
-        if label == "年度资金总额":
+        if label == _L.total_row:
             weight = cells.get("weight")
             if weight is not None and not weight.blank:
                 try:
                     self.p.execution_weight = parse_number(weight.text)
                 except ValueProblem as exc:
-                    self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：预算执行分值：{exc}，未导入")
+                    self.unplaced.append(f"{self.p.where} 第 {self.row_number} 行：{_L.weight}：{exc}，未导入")
             self.p.printed_execution = {role: one_line(cells.get(role)) for role in ("rate", "score")}
 
     def goal_row(self, row: list[Cell]) -> None:
@@ -155,21 +160,21 @@ class _EvaluationForm(Form):
 
     def indicator_row(self, row: list[Cell]) -> None:
         cells = map_cells(row, self.ind_header)
-        named = self.named_value(row, cells, "target", "年度指标值")
+        named = self.named_value(row, cells, "target", _L.form.label(f"{_L.indicators}.{_L.target}"))
         if named is None:
             return
         name, target = named
-        payload = {"指标值": target}
+        payload = {_L.target: target}
         actual = one_line(cells.get("actual"))
-        for label, value in (("指标值", target), ("实际完成值", actual)):
+        for label, value in ((_L.target, target), (_L.actual, actual)):
             if value:
                 try:
                     parse_indicator_value(value)
                 except ValueProblem as exc:
                     self.notes.append(f"{self.p.where} 第 {self.row_number} 行：{label}：{exc}（已照录，请在源文件中修改）")
         if actual:
-            payload["实际完成值"] = actual
-        for role, label in (("weight", "分值"), ("score", "得分")):
+            payload[_L.actual] = actual
+        for role, label in (("weight", _L.score_weight), ("score", _L.score)):
             cell = cells.get(role)
             if cell is None or cell.blank:
                 continue
@@ -180,11 +185,11 @@ class _EvaluationForm(Form):
                 continue
             if number is not None:
                 payload[label] = number
-        if "分值" in payload and "得分" not in payload:
+        if _L.score_weight in payload and _L.score not in payload:
             self.notes.append(f"{self.p.where} 第 {self.row_number} 行：{name} 有分值没有得分，生成时按规则计算得分")
         deviation = cells.get("deviation")
         if deviation is not None and not deviation.continued and paragraphs_of(deviation):
-            payload["偏差原因分析及改进措施"] = "".join(paragraphs_of(deviation))
+            payload[_L.deviation] = "".join(paragraphs_of(deviation))
         self.indicators.add(self.row_number, cells.get("l1"), cells.get("l2"), name, payload, row)
 
     def total_row(self, cells: list[Cell]) -> None:
@@ -215,7 +220,7 @@ class EvaluationReader:
         last = None
         for block in self.blocks:
             if isinstance(block, Table):
-                if has_label(block, "项目名称"):
+                if has_label(block, _L.name):
                     form = _EvaluationForm(EvaluationProject(f"自评表 {len(forms) + 1}"), doc.unplaced, doc.notes)
                     form.feed(block)
                     forms.append(form)
@@ -267,16 +272,16 @@ class EvaluationReader:
         from builder.check.scoring import round_cents
 
         notes = self.doc.notes
-        name = p.fields.get("项目名称", "")
+        name = p.fields.get(_L.name, "")
         for label in EVALUATION_LABELS:
             if label not in p.fields:
                 notes.append(f"{p.where}（{name}）：没有找到“{label}”，源文件中缺此项")
         if not p.indicators:
             notes.append(f"{p.where}（{name}）：没有找到绩效指标")
         if p.execution_weight is None:
-            notes.append(f"{p.where}（{name}）：预算执行分值为空或未找到，按默认 10 分")
+            notes.append(f"{p.where}（{name}）：{_L.weight}为空或未找到，按默认 10 分")
         weight = p.execution_weight if p.execution_weight is not None else Decimal(10)
-        total = p.funds.get("年度资金总额") or [None, None, None]
+        total = p.funds.get(_L.total_row) or [None, None, None]
         budget, spent = total[1], total[2]
         if budget:
             rate = (spent or Decimal(0)) / budget
@@ -285,7 +290,8 @@ class EvaluationReader:
             rate_text, score = "—", Decimal(0)
         printed = p.printed_execution
         if printed.get("rate") and label_key(printed["rate"]).replace("％", "%") != rate_text:
-            notes.append(f"{p.where}（{name}）：执行率印为 {printed['rate']}，按全年执行数/全年预算数为 {rate_text}（生成时按计算值）")
+            notes.append(f"{p.where}（{name}）：执行率印为 {printed['rate']}，按{_L.column('执行数')}/{_L.column('预算数')}为 {rate_text}"
+                         "（生成时按计算值）")
         if printed.get("score"):
             try:
                 given = parse_number(printed["score"])
@@ -294,7 +300,7 @@ class EvaluationReader:
             if given is not None and given != score:
                 notes.append(f"{p.where}（{name}）：预算执行得分印为 {printed['score']}，按规则为 {format_score(score)}（生成时按计算值）")
         if "得分" in p.printed_total:
-            indicator_scores = sum((payload.get("得分", Decimal(0)) for *_, payload in p.indicators), Decimal(0))
+            indicator_scores = sum((payload.get(_L.score, Decimal(0)) for *_, payload in p.indicators), Decimal(0))
             computed = score + indicator_scores
             if p.printed_total["得分"] != computed:
                 notes.append(f"{p.where}（{name}）：总分印为 {p.printed_total['得分']}，各项得分合计为 {computed}（生成时按合计）")
@@ -328,6 +334,6 @@ def link_parts(doc: ParsedDocument) -> None:
                 parent.parts = [p.stem for p in parts]
             else:
                 doc.notes.append(
-                    f"{parent.where}（{parent.fields.get('项目名称', '')}）后面是二级构成，但其资金不等于各部分之和"
+                    f"{parent.where}（{parent.fields.get(_L.name, '')}）后面是{_L.part}，但其资金不等于各部分之和"
                     "（或缺少目标文字），未写“组成”，资金照表写出")
         i = max(j, i + 1)

@@ -321,11 +321,14 @@ def text_cells(row: list[Cell], header: list[tuple[str | None, int]]) -> list[Ce
 
 def _level_names(l1_text: str, l2_text: str) -> tuple[str | None, str | None, str]:
     """一级/二级 labels checked against the framework: (一级, 二级, problem)."""
+    from builder.forms.formdef import shipped_form
+
+    framework = shipped_form(m.TARGET_KIND).framework_map
     k1, k2 = label_key(l1_text), label_key(l2_text)
-    l1 = k1 if k1 in m.FRAMEWORK else (k1 + "指标" if k1 + "指标" in m.FRAMEWORK else None)
+    l1 = k1 if k1 in framework else (k1 + "指标" if k1 + "指标" in framework else None)
     if l1 is None:
         return None, None, f"一级指标“{l1_text.strip() or '（空）'}”不在指标框架中"
-    allowed = m.FRAMEWORK[l1]
+    allowed = framework[l1]
     l2 = k2 if k2 in allowed else (k2 + "指标" if k2 + "指标" in allowed else None)
     if l2 is None:
         return l1, None, f"二级指标“{l2_text.strip() or '（空）'}”不是“{l1}”下的二级指标"
@@ -408,7 +411,7 @@ class ParsedDocument:
     kind: str
     year: int | None = None
     unit: str | None = None
-    budget_units: int | None = None
+    values: dict = field(default_factory=dict)  # document fields read (导入.概述: 预算单位数)
     projects: list = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

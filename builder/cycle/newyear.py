@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from builder.forms import formspec as fs
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
 from builder.load.loader import load_document
@@ -52,13 +53,6 @@ def _weight_group(level1: str) -> str:
     return "产出指标"  # 成本指标 share 产出's points
 
 
-def _other_with_extras(funds: m.FundsTable):
-    extras = [value for _, value in funds.annual_extra if value is not None]
-    if not extras:
-        return funds.annual_other
-    return sum(extras, funds.annual_other or 0)
-
-
 def _raw(path: Path) -> dict:
     """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along —,
     of the text the bounded reader accepted."""
@@ -95,84 +89,194 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
     return weights
 
 
+def document_form(document):
+    """The document's form in the form language (the shipped one when document.yaml names none)."""
+    from builder.forms.formdef import shipped_form
+
+    return document.form or shipped_form(document.kind)
+
+
+def evaluation_form(document):
+    """The 自评 form of a 申报 document: as a 自评 document naming the 申报's form gets it (its
+    ``自评:``, or the shipped 自评 with the form's framework), else the shipped one."""
+    from builder.forms.formdef import read_form, shipped_form
+
+    form = document_form(document)
+    if form.shipped:
+        return shipped_form(m.EVALUATION_KIND)
+    if form.evaluation is not None:
+        return form.evaluation
+    return read_form(document.source.parent, m.EVALUATION_KIND)
+
+
+_REST = "其余"  # 来自申报: 其余 — the rows of the 申报's 年度金额 column no other row took
+
+
+def _from_target(project, table) -> dict[str, object]:
+    """Row key → the 申报 amount for the first column of a 自评 money table (rows with 来自申报)."""
+    form = project.form
+    values, taken = {}, set()
+    for row in table.rows:
+        if row.from_target and row.from_target != _REST:
+            values[row.key] = project.role(row.from_target) if form.has_role(row.from_target) else None
+            if form.role_path(row.from_target):
+                taken.add(form.role_path(row.from_target))
+    rest = [row for row in table.rows if row.from_target == _REST]
+    if rest:
+        amounts = [project.get(path) for path in _annual_column(form) if path not in taken]
+        amounts = [a for a in amounts if a is not None]
+        values[rest[0].key] = sum(amounts[1:], amounts[0]) if amounts else None
+    return values
+
+
+def _annual_column(form) -> list[str]:
+    """The paths of the cells in the column of the 申报's 年度金额 role, its 合计 left out."""
+    path = form.role_path("年度金额")
+    for spec in form.money_tables():
+        table = spec.table
+        cell = table.cell(path[len(spec.path) + 1:]) if path and path.startswith(spec.path + ".") else None
+        if cell is not None:
+            return [table.path(c.address) for c in table.column_cells(cell.column) if not c.is_total]
+    return []
+
+
+def _indicator_set(project) -> list:
+    """The 申报's indicators a 自评 evaluates: the set with the 自评指标 role, else the last set."""
+    fields = project.form.indicator_fields()
+    chosen = next((s for s in fields if "自评指标" in s.roles), fields[-1] if fields else None)
+    if chosen is None or len(fields) == 1:
+        return list(project.indicators)
+    return list(project.indicator_sets.get(chosen.key, ()))
+
+
 @reading_once
 def new_evaluation(source: Path, out: Path) -> list[Path]:
-    """The year-end 自评 sources of a 申报 document: figures as 年初预算数, targets as 指标值,
-    empty 实际完成值 / 执行数 to fill, 分值 by the default weights."""
+    """The year-end 自评 sources of a 申报 document, field by field of the 自评 form: the 申报's
+    values where a role says so (来自申报), the same keys copied, empty 实际值 / 执行数 to fill,
+    分值 by the default weights."""
     from ruamel.yaml.comments import CommentedMap as Map
 
-    from builder.cycle.writer import Num, dump, flow, indicator_tree, money, text_block
+    from builder.cycle.writer import dump
 
     document = _load_target(source)
-    form = document.form
+    evaluation = evaluation_form(document)
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name)])
-    raw_document = _raw(document.source) if form is not None else {}
-    if form is not None:
-        # the same form: named again from the new folder (or copied, when it is written inline)
-        named = raw_document.get("表单")
+    raw_document = _raw(document.source)
+    named = raw_document.get("表单")
+    if named is not None:  # the same form: named again from the new folder (or copied, when it is written inline)
         header["表单"] = _follow_file(source, out, named, written) if isinstance(named, str) else named
-        for spec in form.level("文档"):
-            if raw_document.get(spec.name) is not None:
-                header[spec.name] = raw_document[spec.name]
+    for spec in evaluation.document_fields:
+        if raw_document.get(spec.key) is not None:
+            header[spec.key] = raw_document[spec.key]
     header["项目顺序"] = [p.stem for p in document.projects]
     dump(header, out / "document.yaml")
     written.append(out / "document.yaml")
     for project in document.projects:
-        funds = project.funds
-        data = Map()
-        data["项目名称"] = project.name
-        data["二级构成"] = False
-        data["主管部门"] = project.authority
-        data["实施单位"] = project.implementer
-        data["项目资金"] = Map([
-            ("年度资金总额", flow([money(funds.annual), None, None])),
-            ("当年财政拨款", flow([money(funds.appropriation), None, None])),
-            ("上年结转资金", flow([money(funds.carryover), None, None])),
-            # a form's own money rows (自有资金 …) have no row of their own on the 自评 form: 其他资金
-            ("其他资金", flow([money(_other_with_extras(funds)), None, None])),
-        ])
-        data["预算执行分值"] = Num(str(EXECUTION_WEIGHT))
-        data["预期目标"] = text_block(list(project.annual_goal or project.total_goal))
-        data["实际完成情况"] = None
-        indicators = list(project.indicators)
-        if form is not None:  # a 自评 evaluates the year's targets: the form's last indicator set
-            raw = _raw(project.source)
-            for spec in form.level("项目"):
-                if raw.get(spec.name) is not None:
-                    data[spec.name] = raw[spec.name]
-            indicators = list(project.indicator_sets.get(form.groups[-1], ()))
-        weights = spread_weights(indicators)
-        rows = [(i.level1, i.level2, i.name, (i, weight)) for i, weight in zip(indicators, weights)]
-        data["绩效指标"] = indicator_tree(rows, lambda payload: Map([
-            ("指标值", payload[0].target.text), ("实际完成值", None), ("分值", Num(str(payload[1]))),
-            *((name, value) for name, value in payload[0].extra.items() if value),
-        ]))
         path = out / f"{project.stem}.yaml"
-        dump(data, path, _FILL_NOTE.format(year=document.year))
+        dump(_evaluation_data(project, evaluation, _raw(project.source)), path,
+             _fill_note(evaluation, document.year))
         written.append(path)
     return written
 
 
+def _evaluation_data(project, evaluation, raw: dict):
+    """One project's 自评 source, in the 自评 form's order."""
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    from builder.cycle.writer import Num, flow, indicator_tree, money, text_block
+
+    target_form = project.form
+    data = Map()
+    for spec in evaluation.project_fields:
+        if not spec.skeleton:
+            continue
+        if "名称" in spec.roles:
+            data[spec.key] = project.name
+        elif spec.kind == fs.MONEY_TABLE:
+            amounts = _from_target(project, spec.table)
+            rest = [None] * (len(spec.table.columns) - 1)
+            data[spec.key] = Map((row.key, flow([money(amounts.get(row.key))] + rest)) for row in spec.table.rows)
+        elif spec.kind == fs.INDICATORS:
+            data[spec.key] = _indicators(project, spec.indicators)
+        elif "执行分值" in spec.roles:
+            data[spec.key] = Num(str(EXECUTION_WEIGHT))
+        elif spec.from_target:
+            found = next((project.role(r) for r in spec.from_target if target_form.has_role(r) and project.role(r)), ())
+            data[spec.key] = text_block(list(found or ()))
+        elif target_form.field(spec.key) is not None and raw.get(spec.key) is not None:
+            data[spec.key] = raw[spec.key]
+        elif spec.kind == "真假" and spec.has_default:
+            data[spec.key] = spec.default
+        elif "完成情况" in spec.roles:
+            data[spec.key] = None  # to fill in (FILL-IN)
+    return data
+
+
+def _indicators(project, columns):
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    from builder.cycle.writer import Num, indicator_tree
+
+    indicators = _indicator_set(project)
+    weights = spread_weights(indicators)
+    target, actual, weight = (columns.column_with(r) for r in ("目标值", "实际值", "分值"))
+    keys = {c.key for c in (target, actual, weight) if c is not None}
+
+    def leaf(payload):
+        indicator, points = payload
+        entries = [(target.key, indicator.target.text)] if target is not None else []
+        entries += [(actual.key, None)] if actual is not None else []
+        entries += [(weight.key, Num(str(points)))] if weight is not None else []
+        entries += [(name, value) for name, value in indicator.extra.items() if value and name not in keys]
+        return Map(entries)
+
+    rows = [(i.level1, i.level2, i.name, (i, w)) for i, w in zip(indicators, weights)]
+    return indicator_tree(rows, leaf)
+
+
+def _fill_note(evaluation, year) -> str:
+    """The note atop a 自评 project: what is left to fill, named by the 自评 form's labels."""
+    todo = []
+    for spec in evaluation.money_tables():
+        later = spec.table.columns[1:]
+        if later:
+            places = "、".join(str(n) for n in range(2, len(spec.table.columns) + 1))
+            todo.append(f"{spec.key}的{'、'.join(c.label for c in later)}（每行第 {places} 个值）")
+    todo += [spec.key for spec in evaluation.fields_with("完成情况")]
+    for spec in evaluation.indicator_fields():
+        actual = spec.indicators.column_with("实际值")
+        if actual is not None:
+            todo.append(f"各指标的{actual.label}")
+    return _FILL_NOTE.format(year=year, todo="，".join(todo))
+
+
 _FILL_NOTE = """\
 # 由 budgetdoc new 从 {year} 年绩效目标申报生成的 {year} 年绩效自评。
-# 待填写：项目资金的全年预算数、全年执行数（每行第 2、3 个值），实际完成情况，各指标的实际完成值；
+# 待填写：{todo}；
 # 得分不写则按规则计算。分值按默认权重分配（产出 50、效益 30、满意度 10、预算执行 10），可调整。
 """
 
 _NEXT_NOTE = """\
 # 由 budgetdoc new 从 {old} 年的源文件生成的 {new} 年草稿：计划日期已顺延一年，金额保持不变。
-# 请逐项核对：项目资金、情况说明中的年份与内容、项目总目标、年度总体目标和绩效指标。
+# 请逐项核对：{review}。
 """
 
 _ENDED_NOTE = """\
-# 注意：此项目计划 {start} 至 {end}（{nature}），已在 {new} 年之前结束，计划日期未顺延。
+# 注意：此项目计划 {plan}，已在 {new} 年之前结束，计划日期未顺延。
 # {new} 年仍要申报的，请改写计划日期、金额和各项内容；不再申报的，请删除此文件，并从 document.yaml 的项目顺序中去掉。
 """
 
 _YEAR = re.compile(r"((?:19|20)\d{2})(\s*年)")
+
+
+def _plan(project) -> str:
+    """``2024-01-01 至 2025-12-31（其他一次性项目）``: the project's dates and its nature."""
+    start, end = project.role("开始日期"), project.role("完成日期")
+    dates = " 至 ".join(d.isoformat() for d in (start, end) if d is not None)
+    return dates + (f"（{nature(project)}）" if nature(project) else "")
 
 
 def _shift_date(value, years: int):
@@ -214,13 +318,64 @@ class NextYear:
     stale: list[Problem] = field(default_factory=list)
 
 
-def ended_before(project: m.TargetProject, year: int, old_year: int) -> bool:
+_PERIOD = "周期"  # the role of the text giving the project's period: its years move with the dates
+_NATURE = ("一次性", "经常性")  # how a form's text field says whether a project recurs
+
+
+def nature(project) -> str:
+    """The project's text that says whether it recurs (其他一次性项目 …), "" when the form has none."""
+    for spec in project.form.project_fields:
+        value = project.get(spec.path) if spec.kind in ("文本", "选项") else None
+        if isinstance(value, str) and any(word in value for word in _NATURE):
+            return value
+    return ""
+
+
+def ended_before(project, year: int, old_year: int) -> bool:
     """A project that does not go on into ``year``: a one-off (一次性) project or one that ran over
-    several years, whose 计划完成日期 is before ``year``. A recurring yearly project (经常性,
+    several years, whose 完成日期 is before ``year``. A recurring yearly project (经常性,
     within its budget year) goes on and is moved by a year."""
-    if project.end.year >= year:
+    start, end = project.role("开始日期"), project.role("完成日期")
+    if end is None or end.year >= year:
         return False
-    return "一次性" in project.nature or project.start.year < old_year
+    return _NATURE[0] in nature(project) or (start is not None and start.year < old_year)
+
+
+def _review(form) -> str:
+    """What the next year's note asks to review: the money tables, the groups' years and texts, the
+    paragraphs and the indicators, by the form's keys."""
+    names = []
+    for spec in form.project_fields:
+        if spec.kind == fs.MONEY_TABLE or spec.kind == fs.INDICATORS or spec.kind == "段落":
+            names.append(spec.key)
+        elif spec.kind == fs.GROUP:
+            names.append(f"{spec.key}中的年份与内容")
+    return "、".join(names[:-1]) + f"和{names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _at(data, path: str):
+    """(mapping, key) of a dotted path in a source's data, or (None, key) when it is not there."""
+    *parents, key = path.split(".")
+    for parent in parents:
+        data = data.get(parent) if hasattr(data, "get") else None
+    return (data if hasattr(data, "get") else None), key
+
+
+def _shift_years(text, shift: int):
+    shifted = _YEAR.sub(lambda m_: f"{int(m_.group(1)) + shift}{m_.group(2)}", text)
+    return type(text)(shifted) if shifted != text else text
+
+
+def _shift_project(data, form, shift: int) -> None:
+    """Every 日期 field moved by ``shift`` years, the years in the 实施周期 text too."""
+    for spec in form.walk():
+        holder, key = _at(data, spec.path)
+        if holder is None:
+            continue
+        if spec.kind == "日期" and hasattr(holder.get(key), "year"):
+            holder[key] = _shift_date(holder[key], shift)
+        elif _PERIOD in spec.roles and isinstance(holder.get(key), str):
+            holder[key] = _shift_years(holder[key], shift)
 
 
 @reading_once
@@ -247,13 +402,15 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
     result = NextYear()
     written = result.written
     projects = {p.source.name: p for p in document.projects}
+    form = document_form(document)
     for path in source_files(source):
         project = projects.get(path.name)
         ended = project is not None and ended_before(project, year, document.year)
         if ended:
+            end_path = project.role_path("完成日期")
             result.ended.append(Problem(
-                project.location("计划完成日期"), "计划完成日期",
-                f"项目“{project.name}”计划 {project.start.isoformat()} 至 {project.end.isoformat()}（{project.nature}），"
+                project.location(end_path), end_path,
+                f"项目“{project.name}”计划 {_plan(project)}，"
                 f"在 {year} 年之前已结束：日期未顺延；仍要申报请改写，不再申报请删除此文件并从项目顺序中去掉",
                 "警告", rule="PROJECT-ENDED"))
         if path.suffix not in (".yaml", ".yml"):
@@ -262,36 +419,26 @@ def next_year(source: Path, out: Path, year: int) -> NextYear:
             written.append(target)
             continue
         data = yaml.load(accepted_text(path, source))
-        form = document.form
         if path.stem == "document":
             data["年度"] = year
             for key in _FOLLOWED_FILES:
                 if isinstance(data.get(key), str):
                     data[key] = _follow_file(source, out, data[key], written)
-            for spec in form.level("文档") if form is not None else ():
-                if spec.kind == "日期" and hasattr(data.get(spec.name), "year"):
-                    data[spec.name] = _shift_date(data[spec.name], shift)
+            for spec in form.walk("文档"):
+                holder, key = _at(data, spec.path)
+                if holder is not None and spec.kind == "日期" and hasattr(holder.get(key), "year"):
+                    holder[key] = _shift_date(holder[key], shift)
         elif not ended:
-            dates = ["计划开始日期", "计划完成日期"]
-            dates += [spec.name for spec in form.level("项目") if spec.kind == "日期"] if form is not None else []
-            for key in dates:
-                if key in data and hasattr(data[key], "year"):
-                    data[key] = _shift_date(data[key], shift)
-            narrative = data.get("情况说明") or {}
-            if isinstance(narrative.get("实施周期"), str):
-                shifted = _YEAR.sub(lambda m_: f"{int(m_.group(1)) + shift}{m_.group(2)}", narrative["实施周期"])
-                narrative["实施周期"] = type(narrative["实施周期"])(shifted) if shifted != narrative["实施周期"] else \
-                    narrative["实施周期"]
+            _shift_project(data, form, shift)
         target = out / path.name
         handle = io.StringIO()
-        handle.write(_NEXT_NOTE.format(old=document.year, new=year))
+        handle.write(_NEXT_NOTE.format(old=document.year, new=year, review=_review(form)))
         if ended:
-            handle.write(_ENDED_NOTE.format(start=project.start.isoformat(), end=project.end.isoformat(),
-                                            nature=project.nature, new=year))
+            handle.write(_ENDED_NOTE.format(plan=_plan(project), new=year))
         yaml.dump(data, handle)
         write_new(target, handle.getvalue())
         written.append(target)
-    written.extend(_next_year_markdown(source, out, document.year, year))
+    written.extend(_next_year_markdown(source, out, document.year, year, form))
     result.stale = _stale_years(out)
     result.ended = [_relocate(p, source, out) for p in result.ended]
     return result
@@ -321,7 +468,7 @@ def _stale_years(out: Path) -> list[Problem]:
 _SECTION_HEADING = re.compile(r"^ {0,3}##[ \t]+(.*?)[ \t#]*$")
 
 
-def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Path]:
+def _next_year_markdown(source: Path, out: Path, old: int, new: int, form) -> list[Path]:
     """The Markdown narratives copied, with a note at the top (an HTML comment, which is not printed)
     and the years in ``## 实施周期`` moved like the YAML's."""
     from builder.read.markdown import markdown_files
@@ -329,6 +476,7 @@ def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Pat
 
     shift = new - old
     written = []
+    periods = {spec.key for spec in form.fields_with(_PERIOD)}
     for path in markdown_files(source):
         text = source_bytes(path, source).decode("utf-8-sig")
         lines, section = [], ""
@@ -336,10 +484,10 @@ def _next_year_markdown(source: Path, out: Path, old: int, new: int) -> list[Pat
             heading = _SECTION_HEADING.match(line.rstrip("\r\n"))
             if heading:
                 section = re.sub(r"^[一二三四五六七八九十]+[、.．]\s*", "", heading.group(1).strip())
-            elif section == "实施周期":
+            elif section in periods:
                 line = _YEAR.sub(lambda m_: f"{int(m_.group(1)) + shift}{m_.group(2)}", line)
             lines.append(line)
-        note = " ".join(_NEXT_NOTE.format(old=old, new=new).replace("# ", "").split())
+        note = " ".join(_NEXT_NOTE.format(old=old, new=new, review=_review(form)).replace("# ", "").split())
         target = out / path.name
         write_new(target, f"<!-- {note} -->\n\n" + "".join(lines))
         written.append(target)

@@ -14,14 +14,11 @@ from pathlib import Path
 
 from builder.model.core import EVALUATION_KIND, TARGET_KIND
 from builder.output.atomic import write_atomic, write_new
-from builder.forms.skeleton import (
-    DOCUMENT, EVALUATION_PROJECT, TARGET_PROJECT, form_files, named_line, unmark, yaml_scalar,
-)
+from builder.forms.skeleton import form_files, named_line, project_skeleton, unmark
 
 
 SCHEMA_DIR = ".budgetdoc"
-SCHEMA_FILES = {"document": "document.schema.json", TARGET_KIND: "绩效目标申报.schema.json",
-                EVALUATION_KIND: "绩效自评.schema.json"}
+SHIPPED_KINDS = (TARGET_KIND, EVALUATION_KIND)
 
 
 class ScaffoldExists(Exception):
@@ -32,22 +29,42 @@ class ProjectExists(Exception):
     """The message is user-facing Chinese."""
 
 
-def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
-    """Write the JSON Schemas into ``<repository>/.budgetdoc/`` (beside ``folder`` outside a
-    repository, never higher); returns that folder's path relative to ``folder`` and the
-    files written (only those that were missing or out of date)."""
+def schema_files(form) -> dict[str, dict]:
+    """The JSON Schemas an editor uses for ``form``'s sources, by file name: document.yaml's and the
+    project files' (``<文档类型>.schema.json``), made from the form (builder.forms.formschema); for the
+    shipped forms both kinds', for they share a folder."""
+    from builder.forms.formdef import shipped_form
+
+    forms = [shipped_form(kind) for kind in SHIPPED_KINDS] if form is None or form.shipped else [form]
+    files = {"document.schema.json": forms[0].json_schema("document")}
+    for each in forms:
+        files[f"{each.kind}.schema.json"] = each.json_schema("project")
+    return files
+
+
+def schema_folder(form) -> str:
+    """Where under ``.budgetdoc/`` a form's schemas go: the shipped forms' at the top, a bureau's
+    form in a folder of its file's name (two forms in one repository never share a file)."""
+    if form is None or form.shipped or form.source is None:
+        return SCHEMA_DIR
+    return f"{SCHEMA_DIR}/{_UNSAFE.sub('-', form.source.stem) or 'form'}"
+
+
+def write_schemas(folder: Path, form=None) -> tuple[Path, list[Path]]:
+    """Write the JSON Schemas of ``form`` (default: the shipped forms) into ``<repository>/.budgetdoc/``
+    (beside ``folder`` outside a repository, never higher); returns that folder's path relative to
+    ``folder`` and the files written (only those that were missing or out of date)."""
     import json
 
-    from builder.model.sourceschema import source_json_schema
     from builder.read.where import repository_root
 
     absolute = Path(os.path.abspath(folder))
     root = repository_root(absolute.parent) or absolute.parent
-    schema_dir = root / SCHEMA_DIR
+    schema_dir = root / schema_folder(form)
     schema_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for which, name in SCHEMA_FILES.items():
-        text = json.dumps(source_json_schema(which), ensure_ascii=False, indent=2) + "\n"
+    for name, schema in schema_files(form).items():
+        text = json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
         path = schema_dir / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             write_atomic(path, text.encode("utf-8"))  # the tool's own file, made again when out of date
@@ -58,19 +75,21 @@ def write_schemas(folder: Path) -> tuple[Path, list[Path]]:
 # The example texts a person must replace are written ⟦so⟧ in the skeletons below: ``unmark``
 # takes the marks out before a file is written, and ``placeholders`` gives the marked texts to
 # the SKELETON check (builder.check.slips) — one definition, so the check cannot drift from the skeletons.
-def scaffold(folder: Path, kind: str, year: int, unit: str) -> list[Path]:
+def scaffold(folder: Path, kind: str, year: int, unit: str, form=None, form_ref: str | None = None) -> list[Path]:
+    """A new document folder: document.yaml and an example project of ``form`` (default: the shipped
+    form of ``kind``; a bureau's form is named in document.yaml by ``form_ref``), and the schemas."""
+    from builder.forms.formdef import shipped_form
+
     if folder.exists() and any(folder.iterdir()):
         raise ScaffoldExists(f"{folder} 已存在且不为空")
+    form = form if form is not None else shipped_form(kind)
     folder.mkdir(parents=True, exist_ok=True)
-    schemas, schema_files = write_schemas(folder)
-    project = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
-    files = {
-        folder / "document.yaml": DOCUMENT.format(kind=kind, year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix()),
-        folder / "01-示例项目.yaml": unmark(project.format(year=year, unit=yaml_scalar(unit), schemas=schemas.as_posix())),
-    }
-    for path, text in files.items():
+    schemas, schema_written = write_schemas(folder, form)
+    texts = form_files(form, None if form.shipped else form_ref, year, unit, schemas.as_posix())
+    files = [folder / name for name in texts]
+    for path, text in zip(files, texts.values()):
         write_new(path, text)
-    return list(files) + schema_files
+    return files + schema_written
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -97,6 +116,7 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     if not hasattr(data, "get") or data.get("文档类型") not in (TARGET_KIND, EVALUATION_KIND):
         raise InputError([Problem(Location(document), "文档类型", "应为“绩效目标申报”或“绩效自评”，才能新建项目")])
     kind, year, unit = data["文档类型"], data.get("年度"), data.get("单位名称") or "（单位名称）"
+    form = document_form(folder, kind, data.get("表单") is not None)
     stems = [p.stem for p in source_files(folder) if p.stem != "document"]
     clean = _UNSAFE.sub("-", name).strip(" .-") or "新项目"
     numbers = [m.group(1) for m in (re.match(r"^(\d+)-", s) for s in stems) if m]
@@ -107,9 +127,8 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
         if existing == stem or existing.split("-", 1)[-1] == clean:
             raise ProjectExists(f"已有项目文件“{existing}”，请换一个名称，或直接编辑那个文件")
     path = folder / f"{stem}.yaml"
-    schemas, _ = write_schemas(folder)
-    skeleton = EVALUATION_PROJECT if kind == EVALUATION_KIND else TARGET_PROJECT
-    body = unmark(skeleton.format(year=year, unit=yaml_scalar(str(unit)), schemas=schemas.as_posix()))
+    schemas, _ = write_schemas(folder, form)
+    body = unmark(project_skeleton(form, year, str(unit), schemas.as_posix()))
     body = "\n".join(named_line(line, name) for line in body.split("\n"))
     write_new(path, body)
     order = data.get("项目顺序")
@@ -124,14 +143,20 @@ def new_project(folder: Path, name: str) -> tuple[Path, Path | None]:
     return path, document
 
 
+def document_form(folder: Path, kind: str, named: bool):
+    """The form of the document in ``folder``: the shipped one of ``kind``, or the one its 表单 names
+    (InputError, located, when that form is wrong)."""
+    from builder.forms.formdef import read_form, shipped_form
+
+    return read_form(folder, kind) if named else shipped_form(kind)
+
+
+def skeleton_text(form, year, unit: str, schemas: str) -> str:
+    """The project skeleton of ``form`` as ``new 项目`` writes it (marks taken out)."""
+    return unmark(project_skeleton(form, year, unit, schemas))
+
+
 # ---------------------------------------------------------------- a bureau's own form
 
 def scaffold_form(folder: Path, form, form_ref: str, year: int, unit: str) -> list[Path]:
-    if folder.exists() and any(folder.iterdir()):
-        raise ScaffoldExists(f"{folder} 已存在且不为空")
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in form_files(form, form_ref, year, unit).items():
-        write_new(folder / name, text)
-        written.append(folder / name)
-    return written
+    return scaffold(folder, form.kind, year, unit, form, form_ref)

@@ -14,6 +14,13 @@ from builder.render.oxml import TWIPS_PER_CM, el, field_runs, replace_child, set
 from builder.render.merge import MERGE_MARKER
 
 
+# the keys of a form's 版式 (docs/forms.md): one item a paragraph, a paragraph loop, a table or the
+# hairline between two tables; a table row is a list of cells, a docxtpl row tag, or a mapping
+PARAGRAPH, STYLE, PAGE_BREAK, LOOP, TABLE, GAP = "段", "样式", "分页", "循环", "表", "间隔"
+GRID, CELL_STYLE, ROWS, CELLS, HEADER, KEEP = "网格", "格样式", "行", "格", "表头", "连下"
+TEXT, SPAN, MERGE = "文", "跨", "合并"
+DEFAULT_STYLE, DEFAULT_CELL_STYLE = "Normal", "表格文字"
+
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"

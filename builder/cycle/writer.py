@@ -101,7 +101,14 @@ def flow(values: list):
     return seq
 
 
-BLANK_LINE_BEFORE = ("项目资金:", "情况说明:", "项目总目标:", "绩效指标:", "预期目标:", "预算执行分值:")
+@lru_cache(maxsize=1)
+def blank_line_before() -> tuple[str, ...]:
+    """The top-level keys written after a blank line: those of the shipped forms' skeletons."""
+    from builder.forms.formdef import shipped_form
+    from builder.forms.skeleton import spaced_keys
+    from builder.model.core import EVALUATION_KIND, TARGET_KIND
+
+    return spaced_keys(shipped_form(kind) for kind in (TARGET_KIND, EVALUATION_KIND))
 
 
 def dump(data, path: Path, note: str = "") -> None:
@@ -118,7 +125,7 @@ def dump_text(data) -> str:
     lines = buffer.getvalue().splitlines()
     out = []
     for line in lines:
-        if line.startswith(BLANK_LINE_BEFORE) and out and out[-1] != "":
+        if line.startswith(blank_line_before()) and out and out[-1] != "":
             out.append("")
         out.append(line)
     return "\n".join(out) + "\n"

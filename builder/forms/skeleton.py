@@ -5,8 +5,12 @@ and new, and recognised by the SKELETON rule (builder.check.slips) when left in.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
+
+from builder.forms.formspec import BY_COLUMN, COMPUTE, GROUP, INDICATORS, MONEY_TABLE, TABLE
 
 
 _MARK = re.compile(r"⟦([^⟦⟧]+)⟧")
@@ -17,112 +21,13 @@ def unmark(text: str) -> str:
 
 
 def placeholders(form=None) -> tuple[str, ...]:
-    """The skeletons' example texts (of ``form``'s skeleton too), longest first."""
-    texts = [TARGET_PROJECT, EVALUATION_PROJECT]
-    if form is not None:
-        texts += _form_texts(form, "", 2000, "").values()
+    """The skeletons' example texts (of the shipped forms' skeletons and of ``form``'s), longest first."""
+    from builder.forms.formdef import shipped_form
+    from builder.model.core import EVALUATION_KIND, TARGET_KIND
+
+    forms = [shipped_form(TARGET_KIND), shipped_form(EVALUATION_KIND)] + ([form] if form is not None else [])
+    texts = [project_skeleton(each, 2000, "", "") for each in forms]
     return tuple(sorted({found for text in texts for found in _MARK.findall(text)}, key=lambda t: (-len(t), t)))
-
-
-DOCUMENT = """\
-# yaml-language-server: $schema={schemas}/document.schema.json
-文档类型: {kind}
-年度: {year}
-单位名称: {unit}
-# 预算单位数: 1                  # 绩效目标设置情况中的预算单位数，默认 1
-# 项目顺序: [01-示例项目]         # 不写则按文件名排序
-"""
-
-TARGET_PROJECT = """\
-# yaml-language-server: $schema={schemas}/绩效目标申报.schema.json
-# 一个项目一个文件。键就是申报表上的栏目名；金额写元（250000.00）或万元（"25万"）。
-项目名称: ⟦示例项目⟧
-项目性质: 其他经常性项目          # 其他经常性项目 | 其他一次性项目
-项目类别: 其他运转类              # 其他运转类 | 特定目标类
-主管部门: {unit}
-实施单位: {unit}
-计划开始日期: {year}-01-01
-计划完成日期: {year}-12-31
-
-项目资金:                        # 左栏：项目全部资金；右栏：本年度
-  项目资金总额:
-    合计: 250000.00               # 可省略，由财政资金 + 其他资金计算
-    财政资金: 250000.00
-    其他资金: 0
-  年度资金申请总额:
-    合计: 250000.00               # = 当年财政拨款 + 上年结转资金 + 其他资金
-    当年财政拨款: 250000.00
-    上年结转资金: 0
-    其他资金: 0
-
-情况说明:                        # 项目经费情况说明 一 至 六；一行一段
-  项目概述: 示例项目：⟦项目的内容⟧。
-  立项依据: |-
-    1.⟦文件依据：……⟧
-  实施主体: ⟦区某某办公室⟧。
-  实施方案: ⟦按照年度工作计划实施⟧。
-  实施周期: {year} 年 1 月至 {year} 年 12 月
-  年度预算安排: 预算资金 25 万元。
-
-项目总目标: |-
-  1.⟦完成年度工作任务⟧；
-年度总体目标: null                # 不写时项目总目标横跨两栏
-
-绩效指标:                        # 一级指标 → 二级指标 → 三级指标: 指标值
-  成本指标:
-    经济成本指标:
-      平台维护费: ≤6(万元)
-  产出指标:
-    数量指标:
-      开展活动次数: ≥10(次)      # 以 > 或 < 开头的值要加引号：">=10次"
-    质量指标:
-      活动内容与主题匹配: 匹配
-  效益指标:
-    社会效益指标:
-      提升社会影响力: 提升
-  满意度指标:
-    服务对象满意度指标:
-      服务对象满意度: ≥90(%)
-"""
-
-EVALUATION_PROJECT = """\
-# yaml-language-server: $schema={schemas}/绩效自评.schema.json
-# 一个项目一个文件。项目资金每行为 [年初预算数, 全年预算数, 全年执行数]，null 为空白格。
-项目名称: ⟦示例项目⟧
-二级构成: false                   # 上级项目的组成部分写 true
-主管部门: {unit}
-实施单位: {unit}
-
-项目资金:
-  年度资金总额: [250000.00, 250000.00, 240000.00]
-  当年财政拨款: [250000.00, 250000.00, 240000.00]
-  上年结转资金: [null, 0, 0]
-  其他资金: [null, 0, 0]
-预算执行分值: 10                  # 执行率 = 全年执行数 / 全年预算数；得分自动计算
-
-预期目标: ⟦完成年度工作任务⟧。
-实际完成情况: ⟦已完成年度工作任务⟧。
-
-绩效指标:                        # 分值合计（含预算执行分值）应为 100
-  产出指标:
-    数量指标:
-      开展活动次数:
-        指标值: ≥10(次)
-        实际完成值: =12(次)
-        分值: 50                  # 得分不写则按规则计算
-  效益指标:
-    社会效益指标:
-      提升社会影响力:
-        指标值: 提升
-        实际完成值: 达成预期指标
-        分值: 30
-  满意度指标:
-    服务对象满意度指标:
-      服务对象满意度:
-        指标值: ≥90(%)
-        实际完成值: =95(%)
-        分值: 10
-"""
 
 
 # words YAML 1.1 tools (editors, other readers) take for booleans or null, though budgetdoc reads them as text
@@ -162,69 +67,246 @@ def named_line(line: str, name: str) -> str:
     if "示例项目" not in line or ": " not in line or line.lstrip().startswith("#"):
         return line
     key, _, value = line.partition(": ")
-    return f"{key}: {yaml_scalar(value.replace('示例项目', name))}"
+    value, gap, note = value.partition(_GAP)
+    return f"{key}: {yaml_scalar(value.replace('示例项目', name))}{gap}{note}"
 
 
-_EXAMPLE = {"文本": "⟦示例⟧", "段落": "⟦示例段落⟧。", "金额": "0", "整数": "0"}
-_HINT = {"文本": "文本", "段落": "段落：一行一段，多行用 |-", "金额": "金额：元，或“25万”", "日期": "日期，如 {year}-01-01",
-         "整数": "整数", "表格": "表格：每行一项"}
 
 
-def _field_lines(spec, year: int, indent: str) -> list[str]:
-    hint = _HINT.get(spec.kind, "").format(year=year)
-    if spec.kind == "选项":
-        return [f"{indent}{spec.name}: {spec.choices[0]}    # 选项：{' | '.join(spec.choices)}"]
-    if spec.kind == "日期":
-        return [f"{indent}{spec.name}: {year}-01-01    # {hint}"]
-    if spec.kind == "表格":
-        first, *rest = spec.columns
-        lines = [f"{indent}{spec.name}:    # {hint}", f"{indent}  - {first}: ⟦示例⟧"]
-        lines += [f"{indent}    {column}: ⟦示例⟧" for column in rest]
-        return lines
-    return [f"{indent}{spec.name}: {_EXAMPLE[spec.kind]}    # {hint}"]
+# ---------------------------------------------------------------- the skeleton of a form (language.md §10)
+
+_GAP = "    # "  # before a line's comment
+_NAME = "⟦示例项目⟧"
+_SAMPLE = {"文本": "⟦示例⟧", "段落": "⟦示例段落⟧。", "预算安排": "⟦示例段落⟧。", "金额": 0, "整数": 0, "数值": 0,
+           "真假": False, "名单": []}
+_TARGET = "≥1(项)"
+_ACTUAL = "=1(项)"
+_FULL_SCORE = 100
+_HINT = {"文本": "文本", "段落": "段落：一行一段，多行用 |-", "预算安排": "段落，或 {{说明, 明细: [{{名称, 金额}}]}}",
+         "金额": "金额：元，或“25万”", "日期": "日期，如 {year}-01-01", "整数": "整数", "数值": "数值", "真假": "true 或 false",
+         "名单": "文字的列表", "表格": "表格：每行一项", "金额表": "金额", "指标": "一级指标 → 二级指标 → 三级指标: 指标值"}
+_PROJECT_NOTE = "一个项目一个文件；键是表单上的栏目名（表单定义的字段见表单文件）。"
+_SPACED = (MONEY_TABLE, GROUP, INDICATORS, TABLE)  # a blank line before these (and before the first 段落)
 
 
-def form_files(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
-    """document.yaml naming the form, and an example project with every field the form asks for."""
-    return {name: unmark(text) for name, text in _form_texts(form, form_ref, year, unit).items()}
+class _Lines:
+    """The skeleton's lines, the values written from a form's 示例 (``{年度}`` and ``{单位名称}`` filled in)."""
 
+    def __init__(self, year, unit: str, form=None):
+        self.year, self.unit, self.lines = year, unit, []
+        # the points the indicators share: 100 less the 执行分值 field's (a form that scores)
+        scored = next((s for s in form.project_fields if "执行分值" in s.roles), None) if form is not None else None
+        self.points = _FULL_SCORE - int(scored.default or 0) if scored is not None else _FULL_SCORE
 
-def _form_texts(form, form_ref: str, year: int, unit: str) -> dict[str, str]:
-    """``form_files`` with the example texts still marked."""
-    unused = set(form.unused)
-    document = [f"文档类型: 绩效目标申报", f"年度: {year}", f"单位名称: {unit}", f"表单: {form_ref}",
-                "# 模板: 我的表单.docx          # budgetdoc template new 我的表单.docx --form 本文件夹 写出后在 Word 中修改"]
-    for spec in form.level("文档"):
-        document += _field_lines(spec, year, "")
-    project = ["# 一个项目一个文件；键是表单上的栏目名（表单定义的字段见表单文件）。", "项目名称: ⟦示例项目⟧"]
-    project += [f"{key}: ⟦示例⟧" for key in ("项目性质", "项目类别") if key not in unused]
-    project += [f"主管部门: {unit}", f"实施单位: {unit}", f"计划开始日期: {year}-01-01", f"计划完成日期: {year}-12-31", ""]
-    for spec in form.level("项目"):
-        project += _field_lines(spec, year, "")
-    project += ["", "项目资金:"]
-    if "项目资金.项目资金总额" not in unused:
-        project += ["  项目资金总额:", "    财政资金: 250000.00", "    其他资金: 0"]
-    project += ["  年度资金申请总额:              # 合计可省略：由下面各项相加", "    当年财政拨款: 250000.00",
-                "    其他资金: 0"]
-    project += [f"    {spec.name}: 0" for spec in form.level("项目资金")]
-    sections = [key for key in ("项目概述", "立项依据", "实施主体", "实施方案", "实施周期", "年度预算安排")
-                if "情况说明" not in unused and f"情况说明.{key}" not in unused]
-    if sections or form.level("情况说明"):
-        project += ["", "情况说明:"]
-        project += [f"  {key}: ⟦示例⟧。" for key in sections]
-        for spec in form.level("情况说明"):
-            project += _field_lines(spec, year, "  ")
-    if "项目总目标" not in unused:
-        project += ["", "项目总目标: ⟦示例目标⟧。", "年度总体目标: ⟦示例年度目标⟧。"]
-    indicator_fields = form.level("指标")
-    for group in form.groups:
-        project += ["", f"{group}:                        # 一级指标 → 二级指标 → 三级指标: 指标值"]
-        for level1, level2s in form.framework.items():
-            project += [f"  {level1}:", f"    {level2s[0]}:"]
-            if indicator_fields:
-                extras = ", ".join(f"{spec.name}: {_EXAMPLE.get(spec.kind, '⟦示例⟧')}" for spec in indicator_fields
-                                   if spec.kind in _EXAMPLE)
-                project.append(f"      ⟦示例{level1}⟧: {{指标值: ≥1(项){', ' + extras if extras else ''}}}")
+    def add(self, indent: str, key: str, value: str | None, note: str = "") -> None:
+        text = f"{indent}{yaml_scalar(key) if key else ''}:" + (f" {value}" if value is not None else "")
+        self.lines.append(text + (_GAP + note if note else ""))
+
+    def text(self, value) -> str:
+        return str(value).replace("{年度}", str(self.year)).replace("{单位名称}", self.unit)
+
+    def scalar(self, value, kind: str = "") -> str:
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, Decimal)):
+            return str(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, list):
+            return "[" + ", ".join(self.scalar(item) for item in value) + "]"
+        text = self.text(value)
+        if kind == "日期" and _iso_date(text):
+            return text
+        return yaml_scalar(text)
+
+    def tree(self, indent: str, value: dict) -> None:
+        for key, item in value.items():
+            if isinstance(item, dict):
+                self.add(indent, str(key), None)
+                self.tree(indent + "  ", item)
             else:
-                project.append(f"      ⟦示例{level1}⟧: ≥1(项)")
-    return {"document.yaml": "\n".join(document) + "\n", "01-示例项目.yaml": "\n".join(project) + "\n"}
+                self.add(indent, str(key), self.scalar(item))
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _note(spec, year) -> str:
+    if spec.example_note or spec.doc:
+        return spec.example_note or spec.doc
+    return "" if spec.has_example else _HINT.get(spec.kind, "").format(year=year)
+
+
+def _sample(spec, year):
+    """A field's value in the skeleton: its 示例, else one of its kind."""
+    if spec.has_example:
+        return spec.example
+    if spec.kind == "文本" and "名称" in spec.roles:
+        return _NAME
+    if spec.kind == "日期":
+        return f"{year}-12-31" if "完成日期" in spec.roles else f"{year}-01-01"
+    if spec.kind == "选项":
+        return spec.choices[0] if spec.choices else _SAMPLE["文本"]
+    if spec.kind == "整数" and spec.minimum is not None:
+        return spec.minimum
+    return _SAMPLE.get(spec.kind, _SAMPLE["文本"])
+
+
+def _field(out: _Lines, spec, framework, indent: str, unused=()) -> None:
+    if not spec.skeleton or spec.path in unused:
+        return
+    note = _note(spec, out.year)
+    if spec.kind == GROUP:
+        out.add(indent, spec.key, None, note)
+        for child in spec.fields:
+            _field(out, child, framework, indent + "  ", unused)
+    elif spec.kind == MONEY_TABLE:
+        out.add(indent, spec.key, None, note)
+        _money_table(out, spec.table, indent + "  ",
+                     {path[len(spec.path) + 1:] for path in unused if path.startswith(spec.path + ".")})
+    elif spec.kind == TABLE:
+        out.add(indent, spec.key, None, note)
+        for position, column in enumerate(spec.columns):
+            lead = indent + ("  - " if position == 0 else "    ")
+            out.add(lead, column.key, out.scalar(_sample(column, out.year), column.kind))
+    elif spec.kind == INDICATORS:
+        out.add(indent, spec.key, None, note)
+        own = spec.indicators.framework or framework
+        example = spec.example if _fits(spec.example, own) else _indicator_sample(spec, framework, out.points)
+        out.tree(indent + "  ", example)
+    else:
+        value = _sample(spec, out.year)
+        if spec.kind in ("段落", "预算安排") and isinstance(value, list) and value:
+            value = "\n".join(map(str, value))
+        if isinstance(value, str) and spec.kind in ("段落", "预算安排") and value.startswith(tuple("0123456789")):
+            out.add(indent, spec.key, "|-", note)  # “1.……” reads as text, but is written as the block it becomes
+            out.lines += [f"{indent}  {line}" for line in out.text(value).split("\n")]
+            return
+        out.add(indent, spec.key, out.scalar(value, spec.kind), note)
+
+
+def _money_table(out: _Lines, table, indent: str, unused=()) -> None:
+    if table.layout == BY_COLUMN:
+        for column in table.columns:
+            if column.key in unused:
+                continue
+            out.add(indent, column.key, None)
+            for cell in table.column_cells(column.key):
+                if cell.example is None and cell.is_total and table.when_blank == COMPUTE:
+                    continue  # computed when left out
+                out.add(indent + "  ", cell.row, out.scalar(0 if cell.example is None else cell.example),
+                        cell.example_note)
+        return
+    for row in table.rows:
+        example = row.example if isinstance(row.example, list) else [0] * len(table.columns)
+        out.add(indent, row.key, out.scalar(example))
+
+
+def _fits(example, framework) -> bool:
+    """Whether an indicator 示例 names only the framework's 一级 and 二级 (a legacy form may reframe)."""
+    if not isinstance(example, dict):
+        return False
+    levels = {level1.key: {child.key for child in level1.children} for level1 in framework}
+    return all(key in levels and isinstance(value, dict) and set(value) <= levels[key] for key, value in example.items())
+
+
+def _indicator_sample(spec, framework, points: int | None = None) -> dict:
+    """One indicator per 一级 (under its first 二级) when the form gives no 示例 that fits its framework;
+    a form that scores (a 分值 column) gets 分值 adding up to ``points`` and an 实际值 to fill."""
+    columns = spec.indicators
+    target = columns.column_with("目标值") or (columns.columns[0] if columns.columns else None)
+    actual, weight = columns.column_with("实际值"), columns.column_with("分值")
+    levels = spec.indicators.framework or framework
+    shares = [0] * len(levels)
+    if weight is not None and points and levels:
+        base, rest = divmod(points, len(levels))
+        shares = [base + (1 if n < rest else 0) for n in range(len(levels))]
+    tree: dict = {}
+    for level1, share in zip(levels, shares):
+        if target is None or (columns.shorthand and actual is None and weight is None):
+            leaf = _TARGET
+        else:
+            leaf = {target.key: _TARGET}
+            if actual is not None:
+                leaf[actual.key] = _ACTUAL
+            if weight is not None:
+                leaf[weight.key] = share
+        name = f"⟦示例{level1.key}⟧"
+        tree[level1.key] = {level1.children[0].key: {name: leaf}} if level1.children else {name: leaf}
+    return tree
+
+
+def blank_before(spec, previous) -> bool:
+    """Whether a source file has a blank line before this top-level field (after ``previous``):
+    around tables, groups and indicators, and before the first of a run of paragraphs."""
+    if previous is None:
+        return False
+    return spec.kind in _SPACED or previous.kind in _SPACED or (spec.kind == "段落" and previous.kind != "段落")
+
+
+def spaced_keys(forms) -> tuple[str, ...]:
+    """``键:`` of the top-level fields that have a blank line before them, in any of ``forms``."""
+    keys = []
+    for form in forms:
+        previous = None
+        for spec in form.project_fields:
+            if blank_before(spec, previous):
+                keys.append(f"{spec.key}:")
+            previous = spec
+    return tuple(dict.fromkeys(keys))
+
+
+def _fields(out: _Lines, specs, framework, unused=()) -> None:
+    previous = None
+    for spec in specs:
+        if not spec.skeleton or spec.path in unused:
+            continue
+        if blank_before(spec, previous):
+            out.lines.append("")
+        _field(out, spec, framework, "", unused)
+        previous = spec
+
+
+def project_skeleton(form, year, unit: str, schemas: str) -> str:
+    """A project file of ``form`` with every field it declares, in its order, each commented; the
+    texts a person must replace marked ⟦…⟧ (``unmark`` takes the marks out before writing)."""
+    out = _Lines(year, unit, form)
+    if schemas:
+        out.lines.append(f"# yaml-language-server: $schema={schemas}/{form.kind}.schema.json")
+    out.lines.append(f"# {form.skeleton_note or _PROJECT_NOTE}")
+    _fields(out, form.project_fields, form.framework, form.unused)  # a legacy form's 不用: left out
+    return "\n".join(out.lines) + "\n"
+
+
+def document_skeleton(form, year, unit: str, schemas: str, form_ref: str | None = None) -> str:
+    """document.yaml: the engine's keys, then the form's document fields (those with a default
+    commented out), and the 项目顺序 hint."""
+    out = _Lines(year, unit)
+    if schemas:
+        out.lines.append(f"# yaml-language-server: $schema={schemas}/document.schema.json")
+    out.lines += [f"文档类型: {form.kind}", f"年度: {year}", f"单位名称: {yaml_scalar(unit)}"]
+    if form_ref is not None:
+        out.lines += [f"表单: {yaml_scalar(form_ref)}",
+                      "# 模板: 我的表单.docx          # budgetdoc template new 我的表单.docx --form 本文件夹 写出后在 Word 中修改"]
+    for spec in form.document_fields:
+        if spec.compute or not spec.skeleton:
+            continue
+        if spec.has_default and not spec.required and not spec.has_example:
+            out.lines.append(f"# {spec.key}: {out.scalar(spec.default, spec.kind)}{_GAP}{_note(spec, year)}")
+            continue
+        _field(out, spec, form.framework, "")
+    out.lines.append("# 项目顺序: [01-示例项目]         # 不写则按文件名排序")
+    return "\n".join(out.lines) + "\n"
+
+
+def form_files(form, form_ref: str | None, year: int, unit: str, schemas: str = "") -> dict[str, str]:
+    """document.yaml (naming the form when it is a bureau's) and an example project, marks taken out."""
+    return {"document.yaml": unmark(document_skeleton(form, year, unit, schemas, form_ref)),
+            "01-示例项目.yaml": unmark(project_skeleton(form, year, unit, schemas))}

@@ -17,10 +17,13 @@ from builder.model.schema import INVALID, Context, Record, suggest
 from builder.read.rawtree import Mapping, Scalar, describe
 from builder.read.markdown import FORMAT_KEY
 from builder.read.sources import SourceFile, find_document_folders, read_folder
-from builder.model.sourceschema import (
-    EVALUATION_PROJECT_SCHEMA, TARGET_PROJECT_SCHEMA, builtin_keys, evaluation_form_schema, form_schemas,
-    valid,
-)
+from builder.forms.aliases import last, parent, paths_for, value_at
+from builder.forms.formcompat import legacy_view, with_shipped_defaults
+from builder.forms.formdef import ENGINE_KEYS, LEVELS, form_for, shipped_form
+from builder.forms.formvalues import budget_item
+from builder.model.sourceschema import valid
+
+_KIND_KEY, _FORM_KEY = ENGINE_KEYS[0], ENGINE_KEYS[7]  # 文档类型, 表单
 
 
 # ---------------------------------------------------------------- loading
@@ -73,30 +76,31 @@ def load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loa
 
 
 def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Loaded:
-    from builder.load.mdload import MarkdownPhase
+    from builder.load.mdload import MarkdownPhase, sections_for
 
     problems = Problems()
     ctx = Context(problems)
-    markdown = MarkdownPhase(folder, problems, cache)  # pandoc starts on the .md files while the YAML is read
+    shipped = {kind: shipped_form(kind) for kind in m.DOCUMENT_KINDS}
+    sections = sections_for(_form_ahead(folder, cache), shipped)
+    markdown = MarkdownPhase(folder, problems, cache, sections)  # pandoc starts on the .md files while the YAML is read
     sources = read_folder(folder, problems, cache, only)
     if sources.document is None or sources.document.root is None:
         return Loaded(folder, None, problems.items)
     if not _root_is_mapping(sources.document, ctx):
         return Loaded(folder, None, problems.items)
-    form = None
-    form_node = sources.document.root.get("表单")
-    if form_node is not None:
-        from builder.forms.form import load_form
-
-        form = load_form(form_node, ctx, folder, builtin_keys())
-        if form is None:
-            return Loaded(folder, None, problems.items)
-    document_schema, project_schema = form_schemas(form)
-    fields = document_schema.convert(sources.document.root, ctx, "")
-    if fields is INVALID or not valid(fields["文档类型"], fields["年度"], fields["单位名称"]):
+    form_node = sources.document.root.get(_FORM_KEY)
+    spec = form_for(_written_kind(sources.document.root), form_node, ctx, folder)
+    if spec is None:
         return Loaded(folder, None, problems.items)
-    kind = fields["文档类型"]
-    evaluation_schema = evaluation_form_schema(form)
+    fields = spec.document_schema().convert(sources.document.root, ctx, "")
+    if fields is INVALID or not valid(fields[_KIND_KEY], fields["年度"], fields["单位名称"]):
+        return Loaded(folder, None, problems.items)
+    kind = fields[_KIND_KEY]
+    if kind != spec.kind:  # 文档类型 written oddly (a space): the form of the converted kind
+        spec = form_for(kind, form_node, Context(Problems()), folder)
+    fields = with_shipped_defaults(fields, spec, LEVELS[0])
+    form = legacy_view(spec)  # today's form object, for the attributes built below
+    project_schema = spec.project_schema()
     ordered = _order_projects(sources.projects, fields, ctx, sources.document)
     overlay = markdown.finish(kind, ordered, {s.stem for s in sources.projects}, fields[FORMAT_KEY], ctx)
     projects = []
@@ -107,9 +111,9 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         if root is not source.root:
             source = SourceFile(source.path, root)
         if kind == m.TARGET_KIND:
-            project = _build_target_project(source, ctx, project_schema, form)
+            project = _build_target_project(source, ctx, project_schema, form, spec)
         else:
-            project = _build_evaluation_project(source, ctx, evaluation_schema, form)
+            project = _build_evaluation_project(source, ctx, project_schema, form, spec)
         if project is not None:
             projects.append(replace(project, markdown=pieces) if pieces else project)
     if kind == m.EVALUATION_KIND:
@@ -120,19 +124,42 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         kind=kind,
         year=fields["年度"],
         unit_name=fields["单位名称"],
-        budget_units=fields["预算单位数"],
+        budget_units=fields.get("预算单位数"),
         projects=tuple(projects),
         folder=folder,
         source=sources.document.path,
         template=fields["模板"],
-        stated_summary={"项目数": fields["项目数"], "涉及项目预算资金": fields["涉及项目预算资金"]},
+        stated_summary={"项目数": fields.get("项目数"), "涉及项目预算资金": fields.get("涉及项目预算资金")},
         locations=dict(fields["_locs"]),
         rules=fields["规则"],
         waivers=_waivers(fields["忽略"]),
-        form=form,
-        extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("文档")} if form else {},
+        form=spec,
+        custom_form=form,
+        extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else {},
     )
     return Loaded(folder, document, problems.items)
+
+
+def _form_ahead(folder: Path, cache=None):
+    """The folder's form, read before the load proper (whose reading reports its problems): the
+    Markdown sections it has are split while the YAML is read. The shipped 申报 form when
+    document.yaml or its form does not read."""
+    from builder.read.sources import DOCUMENT_STEM, read_source, source_files
+
+    quiet = Problems()
+    document = next((p for p in source_files(folder) if p.stem == DOCUMENT_STEM), None)
+    root = read_source(document, quiet, cache, folder) if document is not None else None
+    if not isinstance(root, Mapping):
+        return shipped_form(m.TARGET_KIND)
+    return form_for(_written_kind(root), root.get(_FORM_KEY), Context(quiet), folder) or shipped_form(m.TARGET_KIND)
+
+
+def _written_kind(root: Mapping) -> str:
+    """文档类型 as written, for choosing the form before document.yaml is converted by it (a kind
+    that is no document kind is reported by that conversion; the 申报 form is used for it)."""
+    node = root.get(_KIND_KEY)
+    value = node.value if isinstance(node, Scalar) else None
+    return value.strip() if isinstance(value, str) and value.strip() in m.DOCUMENT_KINDS else m.TARGET_KIND
 
 
 def _waivers(entries) -> tuple[m.Waiver, ...]:
@@ -199,16 +226,16 @@ def _root_is_mapping(source: SourceFile, ctx: Context) -> bool:
     return False
 
 
-def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TARGET_PROJECT_SCHEMA,
-                          form=None) -> m.TargetProject | None:
+def _build_target_project(source: SourceFile, ctx: Context, schema: Record | None = None,
+                          form=None, spec=None) -> m.TargetProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = schema.convert(source.root, ctx, "")
+    spec = spec or shipped_form(m.TARGET_KIND)
+    fields = with_shipped_defaults((schema or spec.project_schema()).convert(source.root, ctx, ""), spec)
     groups = form.groups if form is not None else ("绩效指标",)
     if fields is INVALID or any(fields[g] is INVALID for g in groups) or not valid(
             *(value for key, value in fields.items() if key not in groups)):
         return None
-    funds, narrative = fields["项目资金"], fields["情况说明"]
     locations = _locations(fields)
     sets: dict[str, tuple[m.Indicator, ...]] = {}
     for group in groups:
@@ -220,32 +247,38 @@ def _build_target_project(source: SourceFile, ctx: Context, schema: Record = TAR
             return m.Indicator(l1, l2, name, value, loc, group=group, extra=extra)
 
         sets[group] = _indicators(fields[group], indicator)
+    paths = paths_for(spec, shipped_form(m.TARGET_KIND))
+    at = lambda alias: value_at(fields, paths[alias])  # noqa: E731 — the converted value of a field by its alias
+    annual_column = parent(paths["funds.annual"])
+    narrative_path = parent(paths["overview"])
     extra = {}
     if form is not None:
-        extra.update({spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")})
-        extra.update({f"情况说明.{spec.name}": spec.finish((narrative or {}).get(spec.name))
-                      for spec in form.level("情况说明")})
-        extra.update({f"项目资金.年度资金申请总额.{spec.name}": funds["年度资金申请总额"][spec.name]
-                      for spec in form.level("项目资金")})
+        extra.update({spec.name: spec.finish(fields[spec.name]) for spec in form.level(LEVELS[1])})
+        extra.update({f"{narrative_path}.{spec.name}": spec.finish(value_at(fields, f"{narrative_path}.{spec.name}"))
+                      for spec in form.level(LEVELS[3])})
+        extra.update({f"{annual_column}.{spec.name}": value_at(fields, f"{annual_column}.{spec.name}")
+                      for spec in form.level(LEVELS[2])})
     return m.TargetProject(
         stem=source.stem,
         source=source.path,
-        name=fields["项目名称"],
-        nature=fields["项目性质"] or "",
-        category=fields["项目类别"] or "",
-        authority=fields["主管部门"],
-        implementer=fields["实施单位"],
-        start=fields["计划开始日期"],
-        end=fields["计划完成日期"],
-        funds=_target_funds(funds, form),
-        narrative=_narrative(narrative),
-        total_goal=tuple(fields["项目总目标"] or ()),
-        annual_goal=tuple(fields["年度总体目标"]) if fields["年度总体目标"] else None,
+        name=at("name"),
+        nature=at("nature") or "",
+        category=at("category") or "",
+        authority=at("authority"),
+        implementer=at("implementer"),
+        start=at("start"),
+        end=at("end"),
+        funds=_target_funds(fields, paths, form),
+        narrative=_narrative(fields, paths) if value_at(fields, narrative_path) is not None else _NO_NARRATIVE,
+        total_goal=tuple(at("total_goal") or ()),
+        annual_goal=tuple(at("annual_goal")) if at("annual_goal") else None,
         indicators=tuple(i for group in groups for i in sets[group]),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
         extra=extra,
         indicator_sets=sets,
+        form=spec,
+        values=_values(spec, fields, sets),
     )
 
 
@@ -253,58 +286,68 @@ def _sum_present(*amounts) -> Decimal:
     return sum((a for a in amounts if a is not None), Decimal(0))
 
 
-def _target_funds(funds: dict, form=None) -> m.FundsTable:
-    left, right = funds["项目资金总额"], funds["年度资金申请总额"]
-    extra = tuple((spec.name, right[spec.name]) for spec in form.level("项目资金")) if form is not None else ()
-    annual = right["合计"]
+def _target_funds(fields: dict, paths: dict, form=None) -> m.FundsTable:
+    """The 申报 money table by its aliases: a form without the whole-project column has the year's
+    request as its total."""
+    at = lambda alias: value_at(fields, paths[alias])  # noqa: E731
+    annual_column = parent(paths["funds.annual"])
+    extra = tuple((spec.name, value_at(fields, f"{annual_column}.{spec.name}")) for spec in form.level(LEVELS[2])) \
+        if form is not None else ()
+    annual = at("funds.annual")
     if annual is None:
-        annual = _sum_present(right["当年财政拨款"], right["上年结转资金"], right["其他资金"], *(v for _, v in extra))
-    if left is None:  # a form without the whole-project column: the year's request
-        left = {"合计": annual, "财政资金": None, "其他资金": None}
-    total = left["合计"] if left["合计"] is not None else _sum_present(left["财政资金"], left["其他资金"])
+        annual = _sum_present(at("funds.appropriation"), at("funds.carryover"), at("funds.annual_other"),
+                              *(v for _, v in extra))
+    fiscal, total_other = at("funds.fiscal"), at("funds.total_other")
+    if value_at(fields, parent(paths["funds.total"])) is None:  # no whole-project column
+        total = annual
+    else:
+        total = at("funds.total") if at("funds.total") is not None else _sum_present(fiscal, total_other)
     return m.FundsTable(
-        total=total, fiscal=left["财政资金"], total_other=left["其他资金"],
-        annual=annual, appropriation=right["当年财政拨款"], carryover=right["上年结转资金"],
-        annual_other=right["其他资金"], annual_extra=extra,
+        total=total, fiscal=fiscal, total_other=total_other,
+        annual=annual, appropriation=at("funds.appropriation"), carryover=at("funds.carryover"),
+        annual_other=at("funds.annual_other"), annual_extra=extra,
     )
 
 
-def _budget_item(fields: dict) -> m.BudgetItem:
-    return m.BudgetItem(
-        name=fields["名称"], amount=fields["金额"], formula=fields["算式"] or "", note=fields["说明"] or "",
-        items=tuple(_budget_item(item) for item in fields["明细"] or ()),
-        location=fields["_locs"][""],
-    )
+_NO_NARRATIVE = m.Narrative((), (), (), (), (), (), ())  # a form without the narrative group
 
 
-def _narrative(fields: dict | None) -> m.Narrative:
-    if fields is None:  # a form without 情况说明
-        return m.Narrative((), (), (), (), (), (), ())
-    budget = fields["年度预算安排"]
+def _narrative(fields: dict, paths: dict) -> m.Narrative:
+    budget = value_at(fields, parent(paths["budget_lead"]))
     if isinstance(budget, dict):
-        budget = m.BudgetPlan(tuple(budget["说明"]), tuple(_budget_item(item) for item in budget["明细"]))
+        budget = m.BudgetPlan(tuple(budget[last(paths["budget_lead"])]),
+                              tuple(budget_item(item) for item in budget[last(paths["budget_items"])]))
     else:
         budget = tuple(budget or ())
+    text = lambda alias: tuple(value_at(fields, paths[alias]) or ())  # noqa: E731
     return m.Narrative(
-        overview=tuple(fields["项目概述"] or ()), basis=tuple(fields["立项依据"] or ()),
-        implementer=tuple(fields["实施主体"] or ()), plan=tuple(fields["实施方案"] or ()),
-        period=tuple(fields["实施周期"] or ()), budget=budget, goal_reference=tuple(fields["绩效目标"] or ()),
+        overview=text("overview"), basis=text("basis"), implementer=text("implementer_text"), plan=text("plan"),
+        period=text("period"), budget=budget, goal_reference=text("goal_reference"),
     )
 
 
 # ---------------------------------------------------------------- 绩效自评
 
 _EMPTY_ROW = (None, None, None)
+_ROWS = ("total", "appropriation", "carryover", "other")  # EvaluationFunds, by the rows' aliases
+_COLUMNS = ("initial", "budget", "spent")  # FundRow, by the columns' aliases
 
 
-def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record = EVALUATION_PROJECT_SCHEMA,
-                              form=None) -> m.EvaluationProject | None:
+def _evaluation_paths(spec) -> dict:
+    return paths_for(spec, shipped_form(m.EVALUATION_KIND))
+
+
+def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record | None = None,
+                              form=None, spec=None) -> m.EvaluationProject | None:
     if not _root_is_mapping(source, ctx):
         return None
-    fields = schema.convert(source.root, ctx, "")
+    spec = spec or shipped_form(m.EVALUATION_KIND)
+    fields = with_shipped_defaults((schema or spec.project_schema()).convert(source.root, ctx, ""), spec)
     if fields is INVALID or fields["绩效指标"] is INVALID or not _valid_except_indicators(fields):
         return None
-    funds = fields["项目资金"]
+    paths = _evaluation_paths(spec)
+    column = lambda leaf, alias: leaf[paths[f"indicator.{alias}"]]  # noqa: E731
+    funds = value_at(fields, paths["funds"])
     locations = _locations(fields)
     for l1, l2, name, loc, leaf in fields["绩效指标"]:
         path = f"绩效指标.{l1}.{l2}.{name}"
@@ -316,13 +359,13 @@ def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record =
         if not valid(leaf):
             continue
         indicators.append(m.Indicator(
-            l1, l2, name, leaf["指标值"], loc, actual=leaf["实际完成值"], weight=leaf["分值"],
-            score=leaf["得分"], deviation=leaf["偏差原因分析及改进措施"] or "", band=leaf["完成程度"],
+            l1, l2, name, column(leaf, "target"), loc, actual=column(leaf, "actual"), weight=column(leaf, "weight"),
+            score=column(leaf, "score"), deviation=column(leaf, "deviation") or "", band=leaf["完成程度"],
             extra={spec.name: spec.finish(leaf[spec.name]) for spec in form.level("指标")} if form else {},
         ))
-    rows = {key: (funds or {}).get(key) for key in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")}
+    rows = [value_at(fields, paths[f"funds.{row}"]) for row in _ROWS]
     if fields["组成"] and funds is not None:
-        locations["项目资金.given"] = funds["_locs"][""]
+        locations[f"{paths['funds']}.given"] = funds["_locs"][""]
     return m.EvaluationProject(
         stem=source.stem,
         source=source.path,
@@ -331,15 +374,43 @@ def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record =
         authority=fields["主管部门"],
         implementer=fields["实施单位"],
         parts=tuple(fields["组成"]),
-        funds=m.EvaluationFunds(*(m.FundRow(*(rows[k] or _EMPTY_ROW)) for k in rows)),
+        funds=m.EvaluationFunds(*(m.FundRow(*(row or _EMPTY_ROW)) for row in rows)),
         execution_weight=fields["预算执行分值"],
-        expected=tuple(fields["预期目标"] or ()),
-        achieved=tuple(fields["实际完成情况"] or ()),
+        expected=tuple(value_at(fields, paths["expected"]) or ()),
+        achieved=tuple(value_at(fields, paths["achieved"]) or ()),
         indicators=tuple(indicators),
         locations=locations,
         waivers=_waivers(fields["忽略"]),
         extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
+        form=spec,
+        values=_values(spec, fields, {g.key: tuple(indicators) for g in spec.indicator_fields()} if spec else {}),
     )
+
+
+def _values(spec, fields: dict, sets: dict) -> dict:
+    """The project's values by the keys of its form (FormAccess), indicators as built here."""
+    if spec is None:
+        return {}
+    from builder.forms.formvalues import project_values
+
+    return {**project_values(spec, fields), **sets}
+
+
+def _parent_values(project, parts: list) -> dict:
+    """A parent's values: each 组成相加 money table summed over its parts, each 组成合并 text its
+    parts' texts when it has none of its own."""
+    from builder.forms.formvalues import MoneyValues, set_value
+
+    values = project.values
+    if project.form is None:
+        return values
+    for spec in project.form.money_tables():
+        if spec.table.parent_rule:
+            values = set_value(values, spec.path, MoneyValues.summed([p.values[spec.key] for p in parts]))
+    for spec in project.form.fields_with("组成合并"):
+        if not project.get(spec.path):
+            values = set_value(values, spec.path, tuple(t for p in parts for t in (p.get(spec.path) or ())))
+    return values
 
 
 def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: Context) -> list[m.EvaluationProject]:
@@ -371,15 +442,13 @@ def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: 
         if len(parts) != len(project.parts):
             resolved.append(project)  # kept for the checks; the build stops on the errors anyway
             continue
-        summed = m.EvaluationFunds(*(
-            _sum_rows([getattr(p.funds, row) for p in parts])
-            for row in ("total", "appropriation", "carryover", "other")
-        ))
-        if "项目资金.given" in project.locations:
-            _compare_parent_funds(project, summed, ctx)
+        paths = _evaluation_paths(project.form)
+        summed = m.EvaluationFunds(*(_sum_rows([getattr(p.funds, row) for p in parts]) for row in _ROWS))
+        if f"{paths['funds']}.given" in project.locations:
+            _compare_parent_funds(project, summed, ctx, paths)
         markdown = dict(project.markdown)
-        for path, own, of_part in (("预期目标", project.expected, lambda p: p.expected),
-                                   ("实际完成情况", project.achieved, lambda p: p.achieved)):
+        for path, own, of_part in ((paths["expected"], project.expected, lambda p: p.expected),
+                                   (paths["achieved"], project.achieved, lambda p: p.achieved)):
             if not own and any(path in p.markdown for p in parts):  # the parts' texts, Markdown or plain, in order
                 markdown[path] = tuple(piece for p in parts for piece in p.markdown.get(path, of_part(p)))
         resolved.append(replace(
@@ -388,6 +457,7 @@ def _resolve_parents(projects: list[m.EvaluationProject], stems: set[str], ctx: 
             expected=project.expected or tuple(t for p in parts for t in p.expected),
             achieved=project.achieved or tuple(t for p in parts for t in p.achieved),
             markdown=markdown,
+            values=_parent_values(project, parts),
         ))
     return resolved
 
@@ -397,24 +467,21 @@ def _sum_rows(rows: list[m.FundRow]) -> m.FundRow:
         present = [v for v in values if v is not None]
         return sum(present, Decimal(0)) if present else None
 
-    return m.FundRow(*(total([getattr(r, col) for r in rows]) for col in ("initial", "budget", "spent")))
+    return m.FundRow(*(total([getattr(r, col) for r in rows]) for col in _COLUMNS))
 
 
-_ROW_LABELS = {"total": "年度资金总额", "appropriation": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
-_COLUMN_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
-
-
-def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFunds, ctx: Context) -> None:
+def _compare_parent_funds(project: m.EvaluationProject, summed: m.EvaluationFunds, ctx: Context,
+                          paths: dict) -> None:
     from builder.model.values import format_yuan
 
-    for row, label in _ROW_LABELS.items():
+    for row in _ROWS:
         given, expected = getattr(project.funds, row), getattr(summed, row)
-        for col, col_label in _COLUMN_LABELS.items():
+        for col in _COLUMNS:
             value, total = getattr(given, col), getattr(expected, col)
             if value is not None and value != (total or Decimal(0)):
-                path = f"项目资金.{label}"
+                path = paths[f"funds.{row}"]
                 ctx.error(
-                    project.location(path), f"{path}.{col_label}",
+                    project.location(path), paths[f"funds.{row}.{col}"],
                     f"{format_yuan(value)} 与各组成部分之和 {format_yuan(total or Decimal(0))} 不一致"
                     "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）",
                     "PARENT-SUM",

@@ -15,7 +15,7 @@ from pathlib import Path
 from builder.model import core as m
 from builder.read.errors import Location, Problems
 from builder.read.markdown import (
-    EVALUATION_SECTIONS, FORMAT_KEY, TARGET_SECTIONS, MarkdownFile, MarkdownText, suggest_section, markdown_files, split_sections,
+    FORMAT_KEY, MarkdownFile, MarkdownText, suggest_section, markdown_files, split_sections,
 )
 from builder.read.mdast import BadAst, check_fragment, plain_paragraphs
 from builder.read.pandoc import Fragment, MarkdownStore, MarkdownUnavailable, Overran, convert_texts
@@ -24,10 +24,23 @@ from builder.read.safeio import UnsafeFile
 from builder.model.values import find_xml_illegal
 
 
+def sections_for(form, shipped: dict) -> tuple[dict, dict, set]:
+    """The headings a document's .md files may hold → field paths: ``own``, its form's; ``known``,
+    those with the shipped forms' of either kind before them; ``other``, the headings of the shipped
+    form of the other kind (reported as belonging to it). ``shipped``: kind → shipped form."""
+    own = form.markdown_sections()
+    known = {}
+    for kind in m.DOCUMENT_KINDS:
+        known.update(shipped[kind].markdown_sections())
+    other = next(k for k in m.DOCUMENT_KINDS if k != form.kind) if form.kind in m.DOCUMENT_KINDS else m.EVALUATION_KIND
+    return own, {**known, **own}, set(shipped[other].markdown_sections()) - set(own)
+
+
 class MarkdownPhase:
-    def __init__(self, folder: Path, problems: Problems, cache=None):
+    def __init__(self, folder: Path, problems: Problems, cache=None, sections: tuple = ({}, {}, set())):
         from builder.read.sources import source_bytes
 
+        self.sections, known, self.other = sections
         self.folder = folder
         self.problems = problems
         self.cache = cache
@@ -53,7 +66,7 @@ class MarkdownPhase:
                 line = text[:position].count("\n") + 1
                 problems.error(Location(path, line, 1), "", f"含有 Word 文档不能保存的控制字符 {bad}，请删除")
                 continue
-            self.files[path.stem] = MarkdownFile(path, split_sections(path, text, problems))
+            self.files[path.stem] = MarkdownFile(path, split_sections(path, text, problems, known))
         for file in self.files.values():
             for section in file.sections:
                 self.fragments.append(Fragment(section.text, Location(file.path, section.body_line, 1), section.field))
@@ -67,7 +80,7 @@ class MarkdownPhase:
 
     def finish(self, kind: str, sources: list, all_stems: set[str], document_format: str | None, ctx) -> dict:
         """For each project stem with Markdown: (the raw tree to load, {field path: pieces})."""
-        sections = TARGET_SECTIONS if kind == m.TARGET_KIND else EVALUATION_SECTIONS
+        sections = self.sections
         _LINES.clear()  # a file read for locations in an earlier build (--watch) may have changed
         for stem, file in self.files.items():
             if stem not in all_stems:
@@ -116,9 +129,10 @@ class MarkdownPhase:
             root, pieces = overlay.get(stem, (source.root, {}))
             for section in file.sections:
                 if section.field not in sections.values():
-                    form = m.EVALUATION_KIND if kind == m.TARGET_KIND else m.TARGET_KIND
+                    other = m.EVALUATION_KIND if kind == m.TARGET_KIND else m.TARGET_KIND
+                    whose = f"是{other}的部分，{kind}中没有" if section.heading in self.other else "不是本表单的部分"
                     self.problems.error(section.location(file.path), section.field,
-                                        f"“## {section.heading}”是{form}的部分，{kind}中没有（可用：{'、'.join(sections)}）")
+                                        f"“## {section.heading}”{whose}（可用：{'、'.join(sections)}）")
                     continue
                 fragment_key = Fragment(section.text, section.location(file.path), section.field).key
                 if fragment_key not in converted:

@@ -19,14 +19,6 @@ TARGET_KIND = "绩效目标申报"
 EVALUATION_KIND = "绩效自评"
 DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND)
 
-# 一级指标 → its 二级指标, in the order the forms list them.
-FRAMEWORK: dict[str, tuple[str, ...]] = {
-    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
-    "产出指标": ("数量指标", "质量指标", "时效指标"),
-    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
-    "满意度指标": ("服务对象满意度指标",),
-}
-
 DEFAULT_GOAL_REFERENCE = "详见单位的项目绩效目标表"
 
 
@@ -108,8 +100,41 @@ class Narrative:
     goal_reference: tuple[str, ...]  # 绩效目标
 
 
+class FormAccess:
+    """What a rule or a renderer asks a project through its form (docs/forms.md): a field by its
+    path, the value playing a role, a printed label. ``form`` is a builder.forms.formspec.Form and
+    ``values`` the project's fields by key (分组 → dict, 金额表 → MoneyValues …)."""
+
+    def get(self, path: str):
+        """The value at a dotted source path (a money cell's is its computed value); None if none."""
+        value = self.values
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif hasattr(value, "cells"):
+                return value.get(".".join(parts[i:]))
+            else:
+                return None
+        return value
+
+    def role_path(self, name: str) -> str | None:
+        return self.form.role_path(name) if self.form is not None else None
+
+    def role(self, name: str):
+        """The value playing role ``name``; None when the form lacks the role or the value is blank."""
+        path = self.role_path(name)
+        if path is None:
+            return None
+        value = self.get(path)
+        return None if value in (None, "", ()) else value
+
+    def label(self, path: str) -> str:
+        return self.form.label(path) if self.form is not None else path.rsplit(".", 1)[-1]
+
+
 @dataclass(frozen=True)
-class TargetProject:
+class TargetProject(FormAccess):
     """A project of a 绩效目标申报 document."""
 
     stem: str
@@ -136,6 +161,9 @@ class TargetProject:
     # converted fragment (builder.read.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
     # hold the same words, for the checks, diff and the workbook
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
+    # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
+    form: object = field(default=None, compare=False, repr=False)
+    values: dict = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         """Where a field (dotted path) was written, or the nearest enclosing place."""
@@ -162,7 +190,7 @@ class EvaluationFunds:
 
 
 @dataclass(frozen=True)
-class EvaluationProject:
+class EvaluationProject(FormAccess):
     """A project of a 绩效自评 document; a parent lists its parts in ``parts``."""
 
     stem: str
@@ -181,6 +209,9 @@ class EvaluationProject:
     waivers: tuple[Waiver, ...] = ()  # 忽略
     extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
+    # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
+    form: object = field(default=None, compare=False, repr=False)
+    values: dict = field(default_factory=dict, compare=False, repr=False)
 
     def location(self, key: str) -> Location:
         while key not in self.locations and "." in key:
@@ -202,7 +233,11 @@ class Document:
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
     waivers: tuple[Waiver, ...] = ()  # 忽略
-    form: object = field(default=None, compare=False)  # 表单: a builder.forms.form.Form, or None (the shipped form)
+    # the document's form (builder.forms.formspec.Form): the shipped one when document.yaml names none
+    form: object = field(default=None, compare=False)
+    # today's form object (builder.forms.form.Form) of a form other than the shipped one, else None:
+    # for the callers not yet asking ``form`` (builder.forms.formcompat.legacy_view)
+    custom_form: object = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
     # every project of the document, when ``projects`` holds only some of them (a build after a
     # few project files changed: builder.output.incremental); None when ``projects`` is all of them
@@ -222,7 +257,8 @@ class Document:
 
     @property
     def framework(self) -> dict[str, tuple[str, ...]]:
-        return self.form.framework if self.form is not None else FRAMEWORK
+        """一级指标 → its 二级指标, as the document's form lists them."""
+        return self.form.framework_map if self.form is not None else {}
 
     @property
     def name(self) -> str:
@@ -242,6 +278,7 @@ class RosterEntry:
     source: Path
     name: str
     funds: "RosterFunds"
+    money: dict = field(default_factory=dict)  # every money cell: path → Decimal | None (document totals)
 
 
 @dataclass(frozen=True)

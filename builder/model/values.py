@@ -222,6 +222,17 @@ def format_wan_short(amount: Decimal) -> str:
     return format((amount / TEN_THOUSAND).normalize(), "f")
 
 
+def format_money(amount: Decimal | None, unit: str = "元") -> str:
+    """An amount as a form prints it (its table's 单位): 元 as ``1,234.00``; 万元 as ``123.40 万元``
+    (two decimals, more when two would round a written amount away). Blank stays blank."""
+    if amount is None:
+        return ""
+    if unit != "万元":
+        return format_yuan(amount)
+    wan = format_wan(amount)
+    return f"{wan if Decimal(wan) * TEN_THOUSAND == amount else format_wan_short(amount)} 万元"
+
+
 def format_score(number: Decimal | None) -> str:
     """分值/得分 as the forms print them: integers plain, others with two decimals, or with as
     many as were written (``8.555`` stays 8.555: nothing written is rounded away)."""

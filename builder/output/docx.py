@@ -19,6 +19,7 @@ from builder.read.errors import InputError, Location, Problem
 from builder.read.readonce import one_read
 from builder.render.bounded import RenderLimit, run_bounded
 from builder.render.context import document_context
+from builder.render.derived import form_of
 from builder.render.template import TEMPLATE_DIR, TemplateProblem
 from builder.render.markdown_docx import document_fragments, place_markdown
 
@@ -82,7 +83,8 @@ def _render_document_parts(document: m.Document) -> RenderedDocument:
     template = template_for(document)
     context = document_context(document)
     with _template_problems(document, template):
-        check_before_build(template, document.kind, document.form)
+        form = form_of(document)  # the form-language form (an inline legacy edit expanded too)
+        check_before_build(template, document.kind, None if form.shipped else form, context)
     rendered = run_template(document, template, context)
     timestamp, properties = build_timestamp(document.year), document_properties(document)
     fragments = document_fragments(document)
@@ -149,13 +151,14 @@ def document_properties(document: m.Document) -> dict[str, str]:
     }
 
 
-def check_before_build(template: Path, kind: str, form=None) -> None:
+def check_before_build(template: Path, kind: str, form=None, context: dict | None = None) -> None:
     """``budgetdoc template check`` before rendering: every problem of the template, located
-    in Word's terms, one line each (TemplateProblem with one line per problem)."""
+    in Word's terms, one line each (TemplateProblem with one line per problem); with the build's
+    ``context``, also the rows a tag takes by number that a project lacks."""
     from builder.render.template import check_template_package
     from builder.render.templatecheck import check_template
 
     check_template_package(template)
-    report = check_template(template, kind, form)
+    report = check_template(template, kind, form, context)
     if report.problems:
         raise TemplateProblem("\n".join(report.problem_lines()))

@@ -3,7 +3,7 @@
 A full build of a 申报 document whose template's project loop splits into one piece
 per project (``builder.render.segments``) leaves a record beside the build cache:
 for every project file its content hash, what the document-wide rules and totals
-read of it (its name and 年度资金申请总额), its findings, and its rendered piece of
+read of it (its name and every money cell, 年度金额 among them), its findings, and its rendered piece of
 ``word/document.xml`` (deflated, with its CRC-32 and length). When only project
 files changed since, and nothing else did — not document.yaml, a template, a rule profile, the form,
 the set of files, the formats, nor the tool —, the next build
@@ -27,11 +27,10 @@ file of pieces whose hash the JSON holds.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -42,8 +41,9 @@ from builder.output.docx import Frame
 from builder.read.errors import InputError, Problem, problem_order
 from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
 from builder.read.safeio import UnsafeFile
+from builder.forms.formvalues import project_money
 
-FORMAT = f"budgetdoc-incremental 2 {__version__}"
+FORMAT = f"budgetdoc-incremental 3 {__version__}"  # 3: each project's money cells (document totals)
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
 MAX_RECORD_BYTES = 256 * 1024 * 1024
 MAX_BLOB_BYTES = 1 << 31
@@ -93,6 +93,7 @@ class ProjectRecord:
     findings: list  # as stored: builder.output.cache's JSON form of each Problem (see _stored)
     piece: Piece
     span: list | None = None  # where the piece's deflated bytes are in the record's blob, if they are
+    money: dict = field(default_factory=dict)  # every money cell: path → Decimal | None (document totals)
 
 
 @dataclass
@@ -120,7 +121,7 @@ def remember(cache, folder: Path, inputs: Inputs | None, document: m.Document, p
     by_file = _by_file(folder, problems)
     write_record(cache, folder, inputs.base, digest, frame, [
         ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, p.funds.annual,
-                      _stored(by_file.get(p.source.name, [])), piece)
+                      _stored(by_file.get(p.source.name, [])), piece, money=project_money(p))
         for p, piece in zip(document.projects, items)
     ])
 
@@ -135,7 +136,7 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
             entries.append(entry)
         else:
             entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
-                                         _stored(by_file.get(entry.file, [])), piece))
+                                         _stored(by_file.get(entry.file, [])), piece, money=project_money(project)))
     write_record(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
 
 
@@ -177,6 +178,7 @@ def write_record(cache, folder: Path, base: str, digest: str, frame: Frame, proj
             position += len(piece.deflated)
         entries.append({"file": project.file, "sha": project.sha, "name": project.name,
                         "annual": format(project.annual, "f"), "findings": project.findings,
+                        "money": {k: None if v is None else format(v, "f") for k, v in project.money.items()},
                         "deflated": span, "sha256": _sha(piece.deflated), "crc": piece.crc, "size": piece.size})
     package = frame.span
     if package is None:
@@ -278,8 +280,11 @@ def load_record(cache, folder: Path) -> Record | None:
                 return None
             piece = Piece(_slice(raw, entry["deflated"], entry["sha256"]), _count(entry["crc"], 0xFFFFFFFF),
                           _count(entry["size"]))
+            if not isinstance(entry["money"], dict):
+                return None
+            money = {checked_str(k): None if v is None else _amount(v) for k, v in entry["money"].items()}
             projects.append(ProjectRecord(checked_str(entry["file"]), checked_str(entry["sha"]), checked_str(entry["name"]),
-                                          _amount(entry["annual"]), findings, piece, entry["deflated"]))
+                                          _amount(entry["annual"]), findings, piece, entry["deflated"], money))
         frame = data["frame"]
         return Record(checked_str(data["base"]), checked_str(data["digest"]), projects,
                       Frame(checked_str(frame["digest"]), checked_str(frame["item_source"]), checked_str(frame["open_tag"]),
@@ -299,6 +304,13 @@ def _amount(value) -> Decimal:
     if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
         raise ValueError("bad amount")
     return Decimal(value)
+
+
+def _money(value) -> dict:
+    """Every money cell of a project as the record stores it: path → amount (digits) or null."""
+    if not isinstance(value, dict):
+        raise ValueError("bad money")
+    return {_str_value(path): None if amount is None else _amount(amount) for path, amount in value.items()}
 
 
 def _count(value, limit: int = 1 << 40) -> int:
@@ -364,7 +376,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     if any(squash(fresh[p.file].name) != squash(p.name) for p in changed):
         return None  # a renamed project: other projects' findings (DOC-NAMES, COPIED-TEXT) may change
     roster = tuple(
-        m.RosterEntry(folder / p.file, p.name, m.RosterFunds(p.annual)) if p.file not in fresh else fresh[p.file]
+        m.RosterEntry(folder / p.file, p.name, m.RosterFunds(p.annual), p.money) if p.file not in fresh else fresh[p.file]
         for p in record.projects
     )
     document = replace(document, roster=roster)

@@ -15,14 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Callable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from builder.forms.derived import derived_for
+from builder.forms.formkinds import MONEY_TABLE
+from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
 from builder.check import scoring
+from builder.render.context import extension_text
 from builder.output.assemble import build_timestamp, normalize_package
 from builder.model.values import format_score, format_yuan, round_half_up
 
@@ -40,22 +46,15 @@ MAX_WIDTH = 50  # a wider text wraps inside a column this wide
 PADDING = 2
 HEADER_PADDING = 4  # room for the autofilter button
 
-TARGET_PROJECT_HEADERS = (
-    "序号", "项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
-    "项目资金总额", "财政资金", "其他资金(总额)",
-    "年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金(年度)",
-)
-EVALUATION_FUND_ROWS = (
-    ("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"),
-)
-EVALUATION_FUND_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数"))
-EVALUATION_PROJECT_HEADERS = (
-    "项目名称", "主管部门", "实施单位",
-    *(f"{row}·{col}" for _, row in EVALUATION_FUND_ROWS for _, col in EVALUATION_FUND_COLUMNS),
-    "预算执行分值", "执行率", "预算执行得分", "总分", "等级",
-)
+# the engine's derived values (builder.forms.derived) each kind's project sheet carries, before and
+# after the form's fields: a 申报 numbers and totals its projects, a 自评 scores them
+LEADING = {m.TARGET_KIND: ("序号",)}
+TRAILING = {m.EVALUATION_KIND: ("预算执行", "总分", "等级")}
+TOTAL_ROW = "合计"
+SET_HEADER = "指标组"
 INDICATOR_HEADERS = ("项目", "一级指标", "二级指标", "三级指标", "比较符", "数值", "单位", "指标值")
-EVALUATION_INDICATOR_HEADERS = (*INDICATOR_HEADERS, "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+TEXT_KINDS = ("文本", "选项", "表格")  # one column each, by the field's label (段落 stay in the .docx)
+NUMBER_KINDS = ("整数", "数值")
 
 
 class _Value:
@@ -88,27 +87,9 @@ def workbook_bytes(document: m.Document) -> bytes:
     projects = workbook.active
     projects.title = PROJECTS_SHEET
     indicators = workbook.create_sheet(INDICATORS_SHEET)
-    if document.kind == m.TARGET_KIND and document.form is not None:
-        headers, rows, total = _form_project_rows(document)
-        _fill(projects, headers, rows, total)
-        _fill(indicators, *_form_indicator_rows(document))
-    elif document.kind == m.TARGET_KIND:
-        _fill(projects, TARGET_PROJECT_HEADERS, *_target_project_rows(document))
-        _fill(indicators, INDICATOR_HEADERS, _target_indicator_rows(document))
-    else:
-        project_headers, project_rows = list(EVALUATION_PROJECT_HEADERS), _evaluation_project_rows(document)
-        indicator_headers, indicator_rows = list(EVALUATION_INDICATOR_HEADERS), _evaluation_indicator_rows(document)
-        if document.form is not None:  # a form's own fields, under their labels
-            specs, indicator_specs = document.form.level("项目"), document.form.level("指标")
-            project_headers += [spec.label for spec in specs]
-            for row, project in zip(project_rows, document.projects):
-                row.extend(_extension_cell(spec, project.extra.get(spec.name)) for spec in specs)
-            indicator_headers += [spec.label for spec in indicator_specs]
-            every = [i for project in document.projects for i in project.indicators]
-            for row, indicator in zip(indicator_rows, every):
-                row.extend(_extension_cell(spec, indicator.extra.get(spec.name)) for spec in indicator_specs)
-        _fill(projects, project_headers, project_rows)
-        _fill(indicators, indicator_headers, indicator_rows)
+    form = form_of(document)
+    _fill(projects, *_project_rows(document, form))
+    _fill(indicators, *_indicator_rows(document, form))
     title = f"{document.unit_name} {document.year} 年 {document.kind}"
     properties = workbook.properties
     properties.title = title
@@ -121,110 +102,170 @@ def workbook_bytes(document: m.Document) -> bytes:
     return normalize_package(buffer.getvalue(), timestamp)
 
 
-# ---------------------------------------------------------------- rows
+def form_of(document: m.Document):
+    """The document's form (builder.forms.formspec.Form): its projects', else the shipped one."""
+    from builder.forms.formdef import shipped_form
+
+    return next((p.form for p in document.projects if getattr(p, "form", None) is not None), None) \
+        or shipped_form(document.kind)
 
 
-def _target_project_rows(document: m.Document) -> tuple[list[list], list | None]:
-    rows = []
-    for number, project in enumerate(document.projects, start=1):
-        funds = project.funds
-        rows.append([
-            _number(number), project.name, project.nature, project.category, project.authority,
-            project.implementer, _date(project.start), _date(project.end),
-            _money(funds.total), _money(funds.fiscal), _money(funds.total_other),
-            _money(funds.annual), _money(funds.appropriation), _money(funds.carryover), _money(funds.annual_other),
-        ])
-    money_columns = range(8, len(TARGET_PROJECT_HEADERS))
-    total = [None, "合计", *([None] * 6)]
-    for column in money_columns:
-        present = [row[column].value for row in rows if row[column].value is not None]
-        total.append(_money(sum(present, Decimal(0)) if present else None))
-    return rows, total
+# ---------------------------------------------------------------- columns from the form
 
 
-def _extension_cell(spec, value):
-    from builder.render.context import extension_text
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    key: str  # the source path: a duplicate header gets it in brackets
+    value: Callable  # (project, number) → a cell
+    summed: bool = False  # a money column: the total row sums it
+    name: bool = False  # the 名称 column: the total row's label
 
+
+def _unique(columns: list[_Column]) -> list[_Column]:
+    """No two columns under one header: a later one with a taken header gets its key, 项目类别(项目分类)."""
+    seen: set[str] = set()
+    out = []
+    for column in columns:
+        if column.header in seen:
+            column = replace(column, header=f"{column.header}({column.key})")
+        seen.add(column.header)
+        out.append(column)
+    return out
+
+
+def _field_cell(spec, value, unit: str = "元"):
+    if value is None or value == "" or value == ():
+        return None
     if spec.kind == "金额":
         return _money(value)
-    if spec.kind == "日期" and value is not None:
+    if spec.kind == "日期":
         return _date(value)
-    if spec.kind == "整数" and value is not None:
+    if spec.kind in NUMBER_KINDS:
         return _number(Decimal(value))
-    return extension_text(spec, value) or None
+    return extension_text(spec, value, unit) or None
 
 
-def _form_project_rows(document: m.Document):
-    """A bureau's form: the shipped columns, then its own fields under their labels."""
-    form = document.form
-    rows, total = _target_project_rows(document)
-    specs = [("", spec) for spec in form.level("项目")] + [("情况说明.", spec) for spec in form.level("情况说明")]
-    money_specs = form.level("项目资金")
-    headers = list(TARGET_PROJECT_HEADERS) + [spec.label for _, spec in specs] + [spec.label for spec in money_specs]
-    for row, project in zip(rows, document.projects):
-        row.extend(_extension_cell(spec, project.extra.get(prefix + spec.name)) for prefix, spec in specs)
-        extra = dict(project.funds.annual_extra)
-        row.extend(_money(extra.get(spec.name)) for spec in money_specs)
-    total.extend([None] * len(specs))
-    for spec in money_specs:
-        present = [v for p in document.projects for n, v in p.funds.annual_extra if n == spec.name and v is not None]
-        total.append(_money(sum(present, Decimal(0)) if present else None))
-    return headers, rows, total
+def _field_columns(form) -> list[_Column]:
+    """The project fields a sheet shows, in form order: texts, dates, numbers, money, each money cell."""
+    columns = []
+    for spec in form.walk():
+        if spec.kind == MONEY_TABLE:
+            for cell in spec.table.cells():
+                path = spec.table.path(cell.address)
+                columns.append(_Column(cell.xlsx_label, path, lambda p, n, path=path: _money(p.get(path)), True))
+        elif spec.kind == "金额":
+            columns.append(_Column(spec.label, spec.path, lambda p, n, path=spec.path: _money(p.get(path)), True))
+        elif spec.kind in (*TEXT_KINDS, *NUMBER_KINDS, "日期"):
+            named = "名称" in spec.roles
+            columns.append(_Column(spec.label, spec.path, (lambda p, n: _display_name(p)) if named else
+                                   (lambda p, n, spec=spec: _field_cell(spec, p.get(spec.path), form.unit)), name=named))
+    return columns
 
 
-def _form_indicator_rows(document: m.Document):
-    specs = document.form.level("指标")
-    headers = ["指标组", *INDICATOR_HEADERS, *(spec.label for spec in specs)]
-    rows = [
-        [i.group, project.name, i.level1, i.level2, i.name, *_split(i.target), i.target.canonical(),
-         *(_extension_cell(spec, i.extra.get(spec.name)) for spec in specs)]
-        for project in document.projects for i in project.indicators
-    ]
-    return headers, rows
+def _derived_columns(form, names: tuple[str, ...], taken: set[str]) -> list[_Column]:
+    """The engine's derived values ``names`` the form has; a part named as an indicator column
+    (分值, 得分) is prefixed by its value's name (预算执行得分), a part already shown is left out."""
+    columns = []
+    indicator_columns = {c.key for s in form.indicator_fields() for c in s.indicators.columns}
+    for derived in derived_for(form):
+        if derived.chinese not in names:
+            continue
+        getter = DERIVED_CELLS[derived.english]
+        if not derived.parts:
+            columns.append(_Column(derived.chinese, derived.chinese, getter))
+            continue
+        for part, english in derived.parts:
+            header = f"{derived.chinese}{part}" if part in indicator_columns else part
+            if header not in taken:
+                columns.append(_Column(header, f"{derived.chinese}.{part}",
+                                       lambda p, n, getter=getter, english=english: getter(p, n)[english]))
+    return columns
 
 
-def _display_name(project: m.TargetProject | m.EvaluationProject) -> str:
+def _execution(project, number) -> dict:
+    run = scoring.execution(project)
+    return {"weight": _number(run.weight), "rate": _number(run.rate, PERCENT_FORMAT), "score": _number(run.score)}
+
+
+DERIVED_CELLS = {
+    "number": lambda p, n: _number(n),
+    "execution": _execution,
+    "total_score": lambda p, n: _number(scoring.totals(p).printed, TOTAL_SCORE_FORMAT),
+    "grade": lambda p, n: scoring.totals(p).grade,
+}
+
+
+def project_columns(document: m.Document, form) -> list[_Column]:
+    fields = _field_columns(form)
+    leading = _derived_columns(form, LEADING.get(document.kind, ()), set())
+    trailing = _derived_columns(form, TRAILING.get(document.kind, ()), {c.header for c in fields})
+    return _unique([*leading, *fields, *trailing])
+
+
+def _project_rows(document: m.Document, form):
+    columns = project_columns(document, form)
+    rows = [[c.value(p, n) for c in columns] for n, p in enumerate(document.projects, start=1)]
+    if document.kind not in LEADING:
+        return [c.header for c in columns], rows
+    total = []
+    for index, column in enumerate(columns):
+        present = [row[index].value for row in rows if isinstance(row[index], _Value) and row[index].value is not None]
+        total.append(_money(sum(present, Decimal(0)) if present else None) if column.summed
+                     else TOTAL_ROW if column.name else None)
+    return [c.header for c in columns], rows, total
+
+
+def _indicator_value(project, indicator, column):
+    if "目标值" in column.roles:
+        return indicator.target.canonical() if column.print_as == "规范" else indicator.target.text
+    if "得分" in column.roles:
+        return _number(scoring.score(indicator))
+    value = indicator_cell(indicator, column)
+    if "实际值" in column.roles:
+        return value.text if value is not None else None
+    return _field_cell(column, value)
+
+
+def _indicator_rows(document: m.Document, form):
+    """One row per indicator: its set (when the form has several), project, 一级/二级/三级, the
+    指标值 split and whole, then the set's other columns under their labels; a column neither
+    必填 nor defaulted (默认) nor filled in any row is left out (a 自评's 完成程度 when no indicator
+    is scored by band)."""
+    sets = {spec.key: spec for spec in form.indicator_fields()}
+    every = [(p, i) for p in document.projects for i in p.indicators]
+    others: dict[str, object] = {}
+    for spec in sets.values():
+        for column in spec.indicators.columns:
+            if "目标值" not in column.roles:
+                others.setdefault(column.key, column)
+    rows = [[_display_name(p), i.level1, i.level2, i.name, *_split(i.target),
+             _indicator_value(p, i, sets[i.group].indicators.column_with("目标值"))
+             if i.group in sets and sets[i.group].indicators.column_with("目标值") else i.target.text]
+            for p, i in every]
+    headers = [_Column(h, h, None) for h in INDICATOR_HEADERS]
+    for key, column in others.items():
+        cells = [_indicator_value(p, i, column) if i.group in sets and sets[i.group].indicators.column(key)
+                 else None for p, i in every]
+        if not column.required and not column.has_default and all(c is None or (isinstance(c, _Value) and c.value is None) for c in cells):
+            continue
+        headers.append(_Column(column.label, key, None))
+        for row, item in zip(rows, cells):
+            row.append(item)
+    if len(sets) > 1:
+        headers.insert(0, _Column(SET_HEADER, SET_HEADER, None))
+        for row, (_, i) in zip(rows, every):
+            row.insert(0, i.group)
+    return [c.header for c in _unique(headers)], rows
+
+
+def _display_name(project) -> str:
     return f"{project.name}(二级构成)" if getattr(project, "is_part", False) else project.name
-
-
-def _evaluation_project_rows(document: m.Document) -> list[list]:
-    rows = []
-    for project in document.projects:
-        run = scoring.execution(project)
-        totals = scoring.totals(project)
-        money = [
-            _money(getattr(getattr(project.funds, row), column))
-            for row, _ in EVALUATION_FUND_ROWS for column, _ in EVALUATION_FUND_COLUMNS
-        ]
-        rows.append([
-            _display_name(project), project.authority, project.implementer, *money,
-            _number(run.weight), _number(run.rate, PERCENT_FORMAT), _number(run.score),
-            _number(totals.printed, TOTAL_SCORE_FORMAT), totals.grade,
-        ])
-    return rows
 
 
 def _split(value) -> list:
     """比较符, 数值, 单位 of a 指标值 (blank for a text)."""
     return [value.comparator, _number(value.number), value.unit or None]
-
-
-def _target_indicator_rows(document: m.Document) -> list[list]:
-    return [
-        [project.name, i.level1, i.level2, i.name, *_split(i.target), i.target.canonical()]
-        for project in document.projects for i in project.indicators
-    ]
-
-
-def _evaluation_indicator_rows(document: m.Document) -> list[list]:
-    return [
-        [
-            _display_name(project), i.level1, i.level2, i.name, *_split(i.target), i.target.text,
-            i.actual.text if i.actual is not None else None,
-            _number(i.weight), _number(scoring.score(i)), i.deviation or None,
-        ]
-        for project in document.projects for i in project.indicators
-    ]
 
 
 # ---------------------------------------------------------------- the sheet

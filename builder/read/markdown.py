@@ -25,21 +25,6 @@ NOT_NARRATIVES = {"readme.md"}  # a note about the folder, not a project's narra
 MAX_MARKDOWN_BYTES = 2 * 1024 * 1024
 
 
-# the form's section headings → the field paths of the source format
-TARGET_SECTIONS = {
-    "项目概述": "情况说明.项目概述",
-    "立项依据": "情况说明.立项依据",
-    "实施主体": "情况说明.实施主体",
-    "实施方案": "情况说明.实施方案",
-    "实施周期": "情况说明.实施周期",
-    "年度预算安排": "情况说明.年度预算安排",
-    "绩效目标": "情况说明.绩效目标",
-    "项目总目标": "项目总目标",
-    "年度总体目标": "年度总体目标",
-}
-EVALUATION_SECTIONS = {"预期目标": "预期目标", "实际完成情况": "实际完成情况"}
-ALL_SECTIONS = {**TARGET_SECTIONS, **EVALUATION_SECTIONS}
-
 FORMAT_KEY = "情况说明格式"
 FORMATS = ("纯文本", "markdown")
 
@@ -103,8 +88,11 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）])\s*")
 
 
-def split_sections(path: Path, text: str, problems: Problems) -> list[Section]:
-    """The level-2 sections of a .md file; text outside them and unknown headings are errors."""
+def split_sections(path: Path, text: str, problems: Problems, known: dict[str, str]) -> list[Section]:
+    """The level-2 sections of a .md file; text outside them and unknown headings are errors.
+    ``known``: each heading a section may have → the field path it fills (the forms' ``markdown``
+    fields, builder.forms.formspec.Form.markdown_sections)."""
+    example = next(iter(known), "…")  # the heading messages show
     sections: list[Section] = []
     current: Section | None = None
     lines: list[str] = []
@@ -139,34 +127,34 @@ def split_sections(path: Path, text: str, problems: Problems) -> list[Section]:
             if level == 1:
                 if current is None:
                     continue  # a title above the sections (the project's name): not printed
-                problems.error(Location(path, number, 1), "", f"一级标题“# {title}”不能写在各部分之间：部分标题用二级标题“## 项目概述”，"
+                problems.error(Location(path, number, 1), "", f"一级标题“# {title}”不能写在各部分之间：部分标题用二级标题“## {example}”，"
                                                              "部分内的小标题用三级标题“### …”")
                 continue
             close()
             lines = []
             stray = False
             name = _ORDINAL.sub("", title)
-            if name not in ALL_SECTIONS:
-                hint = suggest_section(name, ALL_SECTIONS)
+            if name not in known:
+                hint = suggest_section(name, known)
                 more = f"，是否应为“## {hint}”？" if hint else "。"
                 problems.error(Location(path, number, 1), "", f"“## {title}”不是情况说明的部分{more}"
-                                                             f"（可用：{'、'.join(ALL_SECTIONS)}）")
+                                                             f"（可用：{'、'.join(known)}）")
                 current = None
                 stray = True  # its text is not reported again
                 continue
             if name in seen:
-                problems.error(Location(path, number, 1), ALL_SECTIONS[name],
+                problems.error(Location(path, number, 1), known[name],
                                f"“## {name}”重复（第 {seen[name]} 行已出现），请合并为一处")
                 current = None
                 stray = True
                 continue
             seen[name] = number
-            current = Section(name, ALL_SECTIONS[name], "", number, number + 1)
+            current = Section(name, known[name], "", number, number + 1)
             continue
         if current is None:
             if line.strip() and not _is_comment_line(line) and not stray:
                 problems.error(Location(path, number, 1), "", "这段文字不在任何“## 部分标题”之下，不会印出；"
-                                                             "请把它移到对应的部分（如“## 项目概述”）之下")
+                                                             f"请把它移到对应的部分（如“## {example}”）之下")
                 stray = True  # reported once until the next heading
             continue
         lines.append(line)

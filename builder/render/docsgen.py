@@ -2,8 +2,9 @@
 
 ``python -m builder.render.docsgen`` rewrites the part of docs/templates.md between the two
 markers; tests/forms/test_forms.py fails when it is out of step. The Chinese names come from
-``builder.render.chinese.CATALOG`` (label, kind, example); the English ones from
-``CONTEXT_NAMES`` with an example taken from the shipped sources' real context.
+the catalog of the shipped forms (builder.render.catalog: the form walk, each name with its
+label, kind and example); the English ones from ``CONTEXT_NAMES`` with an example taken from the
+shipped sources' real context.
 """
 
 from __future__ import annotations
@@ -65,20 +66,21 @@ def _table(rows) -> list[str]:
 
 
 def names_section() -> str:
-    from builder.render.chinese import catalog, rows
+    from builder.render.catalog import catalog, evaluation_catalog, rows
 
-    lines = [BEGIN, "", "### 中文名称（绩效目标申报；本局表单另加其扩展字段和指标组）", "",
-             "循环变量：`{%p for 项目 in 项目列表 %}`，指标组的行 `{%tr for 指标 in 项目.绩效指标 %}`"
-             "（本局表单为各指标组的名称，如 `项目.年度绩效指标`），年度预算明细 `明细`。金额是一组值："
-             "`.元`、`.万元`（两位小数）、`.万元4位`；日期：`.文字`、`.中文`、`.年`、`.月`、`.日`。", ""]
+    lines = [BEGIN, "", "### 中文名称（绩效目标申报；本局表单为它所声明的字段）", "",
+             "名称由表单生成：每个字段用它的键，金额表 `项目资金.<列>.<行>`，指标的行 `{%tr for 指标 in 项目.绩效指标 %}`"
+             "（本局表单为各指标字段的键，如 `项目.年度绩效指标`），预算安排的明细 `明细`。金额是一组值："
+             "`.元`、`.万元`（两位小数）、`.万元4位`；日期：`.文字`、`.中文`、`.年`、`.月`、`.日`。"
+             "`合计.<金额表>.<单元格>` 是该格在全部项目上的合计（封面、汇总表用），"
+             "`指标.一级键`/`指标.二级键` 是指标体系中的键（“一级指标”“二级指标”印其标签）。", ""]
     lines += _table(rows(catalog()))
-    lines += ["", "本局表单的扩展字段（按类型）：文本、整数 → 文字；段落 → 段落列表；金额 → 同上的 `.元`/`.万元`；"
-              "日期 → 同上；选项 → `.值`、`.选框`（如“新增项目 ☑   延续项目 □”）、`.框.<选项>`（☑ 或 □）；"
-              "表格 → 行的列表，每行有 `序号` 和各列名。", ""]
-    from builder.render.chinese import EVALUATION_CATALOG
-
+    lines += ["", "本局表单的字段（按类型）：文本、整数、数值 → 文字；段落 → 段落列表；金额 → 同上的 `.元`/`.万元`；"
+              "日期 → 同上；选项 → `.值`、`.选框`（如“新增项目 ☑   延续项目 □”）、`.框.<选项>`（☑ 或 □；"
+              "表格和指标行中的选项是所选的文字）；名单 → 文字的列表；"
+              "表格 → 行的列表，每行有 `序号` 和各列（按列的类型）。", ""]
     lines += ["### 中文名称（绩效自评）", "", "循环变量：`{%p for 项目 in 项目列表 %}`、`{%tr for 指标 in 项目.绩效指标 %}`。", ""]
-    lines += _table(rows(EVALUATION_CATALOG))
+    lines += _table(rows(evaluation_catalog()))
     lines.append("")
     for kind in m.DOCUMENT_KINDS:
         lines += [f"### 英文名称（{kind}，标准模板使用）", ""]

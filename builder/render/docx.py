@@ -112,7 +112,7 @@ def render_parts(template: Path, context: dict, expected_items: int | None = Non
     except TemplateError as exc:
         from builder.render.templatecheck import describe_render_error
 
-        raise TemplateProblem(describe_render_error(template, exc)) from exc
+        raise TemplateProblem(describe_render_error(template, exc, context)) from exc
     except MemoryError:
         raise  # a template that outgrew the memory bound: reported as such, not as an unreadable file
     except Exception as exc:  # a package python-docx cannot read
@@ -150,7 +150,7 @@ def render_items(template: Path, item_source: str, open_tag: str, context: dict,
     except TemplateError as exc:
         from builder.render.templatecheck import describe_render_error
 
-        raise TemplateProblem(describe_render_error(template, exc)) from exc
+        raise TemplateProblem(describe_render_error(template, exc, context)) from exc
     rendered = re.sub(r"\n<w:p([ >])", r"<w:p\1", rendered)
     rendered = rendered.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     items = split_items(rendered)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from builder.render.tracemarks import unmarked
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 MERGE_MARKER = "【合并】"
@@ -174,7 +176,7 @@ def _merge_table(tbl) -> int:
             column += span
             if tc not in candidates or not strip_marker(tc):
                 continue
-            text = cell_text(tc)
+            text = unmarked(cell_text(tc))  # a traced render merges what the plain one merges
             run = open_runs.get(start)
             if (run is not None and run.last_row == number - 1 and run.span == span and run.text == text
                     and run.parent == parent):

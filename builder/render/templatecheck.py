@@ -209,9 +209,10 @@ def _check_svg_references(report: TemplateReport, template, name: str) -> None:
         return
 
 
-def check_template(template: Path, kind: str | None = None, form=None) -> TemplateReport:
+def check_template(template: Path, kind: str | None = None, form=None, context: dict | None = None) -> TemplateReport:
     """Everything above, for ``template`` used as a document of ``kind`` (guessed when None) and of
-    ``form`` (a bureau's form definition: its own fields and indicator sets are names too)."""
+    ``form`` (a bureau's form definition: its own fields and indicator sets are names too); with the
+    ``context`` of a build, also every row a tag takes by its number that a project lacks."""
     from builder.model import core as m
 
     kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
@@ -223,7 +224,49 @@ def check_template(template: Path, kind: str | None = None, form=None) -> Templa
         check_reads_sources(report)
     if syntax_ok and not report.problems:
         check_completeness(report, kind, template, form)
+    if syntax_ok and context is not None:
+        from builder.render.templatenames import engine_form
+
+        check_rows(report, context, engine_form(kind, form))
     return report
+
+
+_INDEXED = re.compile(r"([^\s{}()\[\]|,~+*/%<>=!-]+)\s*\[\s*(\d+)\s*\]")
+
+
+def check_rows(report: TemplateReport, context: dict, form=None) -> None:
+    """``{{ 项目.明细[3].名称 }}`` takes the fourth row of every project: for each project that has
+    fewer, one finding at the tag's cell naming the field (label and path) and the project."""
+    for tag in report.tags:
+        for match in _INDEXED.finditer(tag.source):
+            message = _past_the_end_message(match.group(1), int(match.group(2)), context, form)
+            if message:
+                report.problems.append(Finding(tag.place, message))
+
+
+def _past_the_end_message(expression: str, index: int, context: dict | None, form) -> str:
+    """“… 取第 n 行，超出了“label”（path）的末尾：第 k 个项目只有 m 行” or "" when every project has it."""
+    from builder.render.templatenames import PROJECT_LIST, named_field
+
+    if "." not in expression:
+        return ""
+    field = expression.split(".", 1)[1]
+    projects = (context or {}).get(PROJECT_LIST) or (context or {}).get("projects") or ()
+    short = []
+    for number, project in enumerate(projects, start=1):
+        value = project
+        for part in field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, (list, tuple)) and len(value) <= index:
+            short.append((number, len(value)))
+    if not short and context is not None:
+        return ""
+    what = named_field(form, f"{PROJECT_LIST}[].{field}") or f"“{field}”"
+    lacking = f"：第 {short[0][0]} 个项目只有 {short[0][1]} 行" if short else ""
+    if len(short) > 1:
+        lacking += f"（共 {len(short)} 个项目不够 {index + 1} 行）"
+    return (f"“{expression}[{index}]”取第 {index + 1} 行，超出了{what}的末尾{lacking}"
+            f"（请用 {{%tr for 行 in {expression} %}} 逐行取值，或只取每个项目都有的行）")
 
 
 def format_listing(report: TemplateReport) -> list[str]:
@@ -237,25 +280,43 @@ def format_listing(report: TemplateReport) -> list[str]:
     return [f"{place}{' ' * (column - width(place))}  {what}" for place, what in report.listing]
 
 
-def describe_render_error(template: Path, exc) -> str:
-    """A jinja error raised while rendering, in Chinese and placed where a tag uses the name."""
+def describe_render_error(template: Path, exc, context: dict | None = None, form=None) -> str:
+    """A jinja error raised while rendering, in Chinese and placed where a tag uses the name: the
+    cell (表 n 第 r 行第 c 列) or paragraph, the field (label and path) when ``form`` declares it, and
+    for a row taken past the end of a list, the first project (in ``context``) that lacks it."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     name = template.name
     text = str(getattr(exc, "message", "") or exc)
     if isinstance(exc, UndefinedError):
+        past = re.search(r"has no element (-?\d+)", text)
+        if past:
+            return _past_the_end(template, int(past.group(1)), context, form)
         missing = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", text)
         word = next((g for g in missing.groups() if g), "") if missing else ""
-        place = ""
-        if word:
-            try:
-                for tag in collect(template).tags:
-                    if re.search(rf"\b{re.escape(word)}\b", tag.source):
-                        place = f" {tag.place}"
-                        break
-            except Exception:  # noqa: BLE001 - the message is still useful without a place
-                place = ""
+        tag = _tag_using(template, rf"\b{re.escape(word)}\b") if word else None
+        place = f" {tag.place}" if tag else ""
         return f"模板 {name}{place}: 用到了没有定义的值“{word}”（生成时不能留空）"
     if isinstance(exc, TemplateSyntaxError):
         return f"模板 {name}: 标签语法有误：{syntax_message(exc)}（运行 budgetdoc template check {name} 查看位置）"
     return f"模板 {name}: 生成时出错（{type(exc).__name__}）；运行 budgetdoc template check {name} 查看标签"
+
+
+def _tag_using(template: Path, pattern: str):
+    try:
+        return next((tag for tag in collect(template).tags if re.search(pattern, tag.source)), None)
+    except Exception:  # noqa: BLE001 - the message is still useful without a place
+        return None
+
+
+def _past_the_end(template: Path, index: int, context: dict | None, form) -> str:
+    """A row taken past the end while rendering (the build's check_rows says it first)."""
+    tag = _tag_using(template, rf"\[\s*{index}\s*\]")
+    match = next((m for m in _INDEXED.finditer(tag.source) if int(m.group(2)) == index), None) if tag else None
+    where = f" {tag.place}" if tag else ""
+    message = _past_the_end_message(match.group(1), index, context, form) if match else ""
+    if match and not message:
+        message = (f"用到了列表中没有的一项“{match.group(1)}[{index}]”（列表没有第 {index + 1} 项；"
+                   "请用 {%tr for … %} 逐项取值）")
+    return f"模板 {template.name}{where}: " + (message or f"取了列表的第 {index + 1} 项，而列表没有这么多项"
+                                                          "（请用 {%tr for … %} 逐项取值）")

@@ -177,9 +177,53 @@ def describe(shape) -> str:
     return "一组值"
 
 
+PROJECT_LIST = "项目列表"  # the Chinese list of the projects: its items are the form's project fields
+
+
+def field_path(path: str) -> str:
+    """The form's path of a Chinese context path: ``项目列表[].项目资金.年度资金申请总额`` →
+    ``项目资金.年度资金申请总额``; a document field is its own name; "" for an English name."""
+    head = PROJECT_LIST + "[]."
+    if path.startswith(head):
+        return path[len(head):]
+    return path if path and path.isidentifier() and not path.isascii() else ""
+
+
+def named_field(form, path: str) -> str:
+    """“label（path）” of a context path's field, or "" when the form does not declare it."""
+    source = field_path(path)
+    if form is None or not source:
+        return ""
+    spec = form.field(source) or form.field(source, "文档")
+    if spec is None and not any(source.startswith(t.path + ".") for t in form.money_tables()):
+        return ""
+    label = form.label(source)
+    return f"“{label}”（{source}）" if label != source else f"“{source}”"
+
+
+def engine_form(kind: str | None, form=None):
+    """The form as the form engine reads it (builder.forms.formspec.Form): ``form`` itself, the
+    definition file a legacy ``builder.forms.form.Form`` was read from, or the shipped form of
+    ``kind``; None when none can be had (an inline legacy form: its fields are then named by path)."""
+    from builder.forms import formspec as fs
+    from builder.forms.formdef import read_form, shipped_form
+    from builder.model import core as m
+    from builder.read.errors import InputError
+
+    if isinstance(form, fs.Form):
+        return form
+    if form is None:
+        return shipped_form(kind) if kind in m.DOCUMENT_KINDS else None
+    source = getattr(form, "source", None)
+    try:
+        return read_form(source, kind) if source is not None else None
+    except InputError:
+        return None
+
+
 class _NameChecker:
-    def __init__(self, report: TemplateReport, known: dict):
-        self.report, self.known = report, known
+    def __init__(self, report: TemplateReport, known: dict, form=None):
+        self.report, self.known, self.form = report, known, form
         self.reported: set[tuple[str, str]] = set()
 
     def problem(self, node, message: str) -> None:
@@ -234,11 +278,13 @@ class _NameChecker:
                 child_path = f"{path}.{attr}" if path else str(attr)
                 self.report.used.add(child_path)
                 return base[attr], child_path
-            self.problem(node, f"“{written}”没有“{attr}”这一项{self.suggest(str(attr), base)}"
-                               f"（可用：{'、'.join(base)}）")
+            field = named_field(self.form, path)
+            self.problem(node, f"“{written}”{'是' + field + '，' if field else ''}没有“{attr}”这一项"
+                               f"{self.suggest(str(attr), base)}（可用：{'、'.join(base)}）")
             return ANY, ""
         if isinstance(base, list):
             if isinstance(attr, int):
+                self.index(node, written, path, attr)
                 return (base[0] if base else ANY), f"{path}[]"
             if attr in ("length",):
                 return ANY, ""
@@ -249,6 +295,15 @@ class _NameChecker:
                 return ANY, ""
             self.problem(node, f"“{written}”是文字（{base}），没有“{attr}”这一项")
         return ANY, ""
+
+    def index(self, node, written: str, path: str, index: int) -> None:
+        """A row of a 表格 taken by its number: past the form's declared 最大 it is never there."""
+        source = field_path(path)
+        spec = self.form.field(source) if self.form is not None and source else None
+        if spec is None or spec.maximum is None or index < spec.maximum:
+            return
+        self.problem(node, f"“{written}[{index}]”取第 {index + 1} 行，超出了{named_field(self.form, path)}的末尾："
+                           f"表单规定最多 {spec.maximum} 行（请用 {{%tr for 行 in {written} %}} 逐行取值）")
 
     def visit(self, node, scope: _Scope) -> _Scope:
         from jinja2 import nodes
@@ -304,7 +359,7 @@ def check_names(report: TemplateReport, kind: str, form=None) -> None:
     if not report.sources:
         return
     tree = _env().parse("\n".join(report.sources))
-    checker = _NameChecker(report, known)
+    checker = _NameChecker(report, known, engine_form(kind, form))
     scope = _Scope({name: (shape, name) for name, shape in known.items()})
     for node in tree.body:
         scope = checker.visit(node, scope)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from builder.forms.formkinds import GROUP, INDICATORS, MONEY_TABLE
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
 
@@ -86,23 +87,63 @@ def comment_text(problem: Problem) -> str:
 
 # ---------------------------------------------------------------- placing
 
+def _form(document):
+    from builder.output.html.trace import form_of
+
+    return form_of(document)
+
+
+def _owners(document: m.Document, count: int) -> list[set] | None:
+    """For each paragraph of the built document: the projects (index) and the document (None)
+    whose values it prints, read from a traced render (builder.output.html.trace); None when the
+    traced render does not have the built document's paragraphs."""
+    from builder.output.html.trace import strip_marks, traced_docx
+
+    data, paths = traced_docx(document)
+    with zipfile.ZipFile(BytesIO(data)) as package:
+        body = etree.fromstring(package.read("word/document.xml")).find(f"{W}body")
+    paragraphs = list(body.iter(f"{W}p"))
+    if len(paragraphs) != count:
+        return None
+    return [{paths[i][0] for i in strip_marks(_text(p))[1] if i < len(paths)} for p in paragraphs]
+
+
+def _region_starts(owners: list[set], projects: int) -> list[int | None]:
+    """Where each project's part of the document begins: after the last paragraph, before the first
+    one printing a value of the project, that prints a value of another project or of the document."""
+    starts: list[int | None] = []
+    for index in range(projects):
+        first = next((i for i, own in enumerate(owners) if index in own), None)
+        if first is None:
+            starts.append(None)
+            continue
+        before = [i for i in range(first) if owners[i] and index not in owners[i]]
+        starts.append(before[-1] + 1 if before else 0)
+    return starts
+
+
 class _Places:
     """The paragraphs of the document, cut into one region per project."""
 
-    def __init__(self, body, document: m.Document):
+    def __init__(self, body, document: m.Document, owners: list[set] | None = None):
         self.paragraphs = list(body.iter(f"{W}p"))
         self.texts = [_squash(_text(p)) for p in self.paragraphs]
-        if document.kind == m.TARGET_KIND:
-            starts = [i for i, t in enumerate(self.texts) if t.startswith("项目经费情况说明")]
-        else:
-            starts = [i for i, t in enumerate(self.texts) if t == "财政项目支出绩效自评表"]
         self.regions: dict[Path, tuple[int, int]] = {}
+        starts = _region_starts(owners, len(document.projects)) if owners is not None else []
         for index, project in enumerate(document.projects):
-            if index < len(starts):
-                end = starts[index + 1] if index + 1 < len(starts) else len(self.paragraphs)
+            if index < len(starts) and starts[index] is not None:
+                end = next((s for s in starts[index + 1:] if s is not None), len(self.paragraphs))
                 self.regions[project.source.resolve()] = (starts[index], end)
         self.names = {p.source.resolve(): _squash(p.name) for p in document.projects}
         self.title = next((i for i, t in enumerate(self.texts) if t), 0)
+        form = _form(document)
+        self.columns = tuple(f".{column.key}" for spec in form.indicator_fields()
+                             for column in spec.indicators.columns) if form is not None else ()
+        walk = list(form.walk()) if form is not None else []
+        self.indicator_keys = {s.key for s in walk if s.kind == INDICATORS} | {
+            i.group for p in document.projects for i in p.indicators}
+        self.sections = {s.key for s in walk if s.kind == GROUP}
+        self.tables = {s.key for s in walk if s.kind == MONEY_TABLE}
 
     def find(self, start: int, end: int, test) -> int | None:
         return next((i for i in range(start, end) if test(self.texts[i])), None)
@@ -117,18 +158,18 @@ class _Places:
         parts = problem.field.split(".") if problem.field else []
         if not parts:
             return fallback
-        if parts[0] == "绩效指标" and len(parts) >= 4:
+        if parts[0] in self.indicator_keys and len(parts) >= 4:
             indicator = _squash(".".join(parts[3:]))
-            for suffix in (".实际完成值", ".分值", ".得分", ".偏差原因分析及改进措施", ".完成程度"):
+            for suffix in self.columns:  # a finding of one of the row's columns: the row's name cell
                 if indicator.endswith(suffix):
                     indicator = indicator[: -len(suffix)]
             found = self.find(start, end, lambda t: t == indicator)
             return found if found is not None else fallback
-        if parts[0] == "情况说明" and len(parts) >= 2:
+        if parts[0] in self.sections and len(parts) >= 2:
             label = parts[1]
             found = self.find(start, end, lambda t: re.fullmatch(rf"[一二三四五六七八九十]+、{re.escape(label)}", t))
             return found if found is not None else start
-        if parts[0] == "项目资金" and len(parts) >= 2:
+        if parts[0] in self.tables and len(parts) >= 2:
             label = parts[1]
             found = self.find(start, end, lambda t: t == label or t == f"其中：{label}")
             return found if found is not None else fallback
@@ -165,7 +206,8 @@ def annotate(data: bytes, document: m.Document, problems: list[Problem]) -> byte
     parts = {info.filename: source.read(info) for info in source.infolist()}
     infos = source.infolist()
     root = etree.fromstring(parts["word/document.xml"])
-    places = _Places(root.find(f"{W}body"), document)
+    body = root.find(f"{W}body")
+    places = _Places(body, document, _owners(document, len(list(body.iter(f"{W}p")))) if problems else None)
     if "word/comments.xml" in parts:
         comments = etree.fromstring(parts["word/comments.xml"])
         first = 1 + max((int(c.get(f"{W}id")) for c in comments.iter(f"{W}comment")), default=-1)

@@ -15,13 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from builder.model import core as m
-from builder.check import scoring
 from builder.read.errors import InputError
 from builder.load.loader import load_documents
-from builder.render.context import target_project_context
 from builder.review.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
-from builder.render.context import extension_text
-from builder.model.values import format_score, format_wan, format_yuan
+from builder.forms.formkinds import INDICATORS
+from builder.model.values import format_wan
+from builder.review.difffields import document_fields, project_fields, summary
 
 WORKING_TREE = None  # the "revision" that means the files on disk
 
@@ -155,128 +154,16 @@ def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
     return f"文字修改 (+{added} −{removed} 字)", "  ".join(pieces)
 
 
-def _texts(value) -> str:
-    return "\n".join(value or ())
-
-
-def _indicator_key(indicator: m.Indicator) -> str:
-    key = f"{indicator.level1}/{indicator.level2}/{indicator.name}"
-    return key if indicator.group == "绩效指标" else f"{indicator.group}/{key}"
-
-
-def _form_fields(fields: dict, project: m.TargetProject, form) -> None:
-    """A form's fields, under their declared labels, in the section they belong to."""
-    for spec in form.level("项目"):
-        section = "情况说明" if spec.kind in ("段落", "表格") else "基本信息"
-        fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
-    for spec in form.level("情况说明"):
-        fields["情况说明"][spec.label] = extension_text(spec, project.extra.get(f"情况说明.{spec.name}"))
-    for name, value in project.funds.annual_extra:
-        label = next((s.label for s in form.level("项目资金") if s.name == name), name)
-        fields["项目资金"][label] = format_yuan(value)
-    for indicator in project.indicators:
-        for spec in form.level("指标"):
-            text = extension_text(spec, indicator.extra.get(spec.name))
-            if text:
-                fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
-
-
-TEXT_SECTIONS = ("情况说明", "绩效目标", "年度总体目标")
-
-
-def _compare_fields(changes, document, project, section, old: dict, new: dict):
+def _compare_fields(changes, document, project, section, old: dict, new: dict, text: bool = False):
     for key in list(dict.fromkeys([*old, *new])):
         a, b = old.get(key, ""), new.get(key, "")
         if a == b:
             continue
-        if section in TEXT_SECTIONS or "\n" in a or "\n" in b or len(a) > 30 or len(b) > 30:
+        if text or "\n" in a or "\n" in b or len(a) > 30 or len(b) > 30:
             summary, detail = text_change(a, b)
             changes.append(Change(document, project, section, key, a, summary, "text", detail))
         else:
             changes.append(Change(document, project, section, key, a, b, "changed"))
-
-
-def _target_fields(project: m.TargetProject, year: int, form=None) -> dict[str, dict[str, str]]:
-    fields = _shipped_target_fields(project, year)
-    if form is not None:
-        _form_fields(fields, project, form)
-    return fields
-
-
-def _shipped_target_fields(project: m.TargetProject, year: int) -> dict[str, dict[str, str]]:
-    context = target_project_context(project, 0, year)
-    funds = project.funds
-    plan = project.narrative.budget
-    lead = list(plan.lead) if isinstance(plan, m.BudgetPlan) else list(plan)  # words, also for Markdown
-    budget = lead + [
-        f"（{i['number']}）{i['name']} {i['amount_wan']} 万元。{i['note']}" for i in context["budget_items"]
-    ]
-    return {
-        "基本信息": {
-            "项目名称": project.name, "项目性质": project.nature, "项目类别": project.category,
-            "主管部门": project.authority, "实施单位": project.implementer,
-            "计划开始日期": project.start.isoformat(), "计划完成日期": project.end.isoformat(),
-        },
-        "项目资金": {
-            "项目资金总额": format_yuan(funds.total), "财政资金": format_yuan(funds.fiscal),
-            "其他资金（项目资金总额）": format_yuan(funds.total_other),
-            "年度资金申请总额": format_yuan(funds.annual), "当年财政拨款": format_yuan(funds.appropriation),
-            "上年结转资金": format_yuan(funds.carryover), "其他资金（年度）": format_yuan(funds.annual_other),
-        },
-        "情况说明": {
-            "项目概述": _texts(project.narrative.overview), "立项依据": _texts(project.narrative.basis),
-            "实施主体": _texts(project.narrative.implementer), "实施方案": _texts(project.narrative.plan),
-            "实施周期": _texts(project.narrative.period), "年度预算安排": _texts(budget),
-            "绩效目标": _texts(project.narrative.goal_reference),
-        },
-        "绩效目标": {"项目总目标": _texts(project.total_goal), "年度总体目标": _texts(project.annual_goal)},
-        "绩效指标": {_indicator_key(i): i.target.canonical() for i in project.indicators},
-    }
-
-
-def _evaluation_fields(project: m.EvaluationProject) -> dict[str, dict[str, str]]:
-    funds = {}
-    for row, label in (("total", "年度资金总额"), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"),
-                       ("other", "其他资金")):
-        values = getattr(project.funds, row)
-        for column, column_label in (("initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数")):
-            funds[f"{label}/{column_label}"] = format_yuan(getattr(values, column))
-    run, totals = scoring.execution(project), scoring.totals(project)
-    funds["执行率"] = run.rate_text
-    funds["预算执行得分"] = format_score(run.score)
-    indicators = {}
-    for indicator in project.indicators:
-        key = _indicator_key(indicator)
-        indicators[key] = indicator.target.text
-        indicators[f"{key}/实际完成值"] = indicator.actual.text if indicator.actual else ""
-        indicators[f"{key}/分值"] = format_score(indicator.weight)
-        indicators[f"{key}/得分"] = format_score(scoring.score(indicator))
-        indicators[f"{key}/偏差原因分析及改进措施"] = indicator.deviation
-        if indicator.band:
-            indicators[f"{key}/完成程度"] = indicator.band
-    return {
-        "基本信息": {"项目名称": project.name, "主管部门": project.authority, "实施单位": project.implementer},
-        "项目资金": funds,
-        "年度总体目标": {"预期目标": _texts(project.expected), "实际完成情况": _texts(project.achieved)},
-        "绩效指标": indicators,
-        "总分": {"": totals.text},
-    }
-
-
-def _fields(project, document: m.Document) -> dict[str, dict[str, str]]:
-    if document.kind == m.TARGET_KIND:
-        return _target_fields(project, document.year, document.form)
-    fields = _evaluation_fields(project)
-    if document.form is not None:
-        for spec in document.form.level("项目"):
-            section = "年度总体目标" if spec.kind in ("段落", "表格") else "基本信息"
-            fields[section][spec.label] = extension_text(spec, project.extra.get(spec.name))
-        for indicator in project.indicators:
-            for spec in document.form.level("指标"):
-                text = extension_text(spec, indicator.extra.get(spec.name))
-                if text:
-                    fields["绩效指标"][f"{_indicator_key(indicator)}/{spec.label}"] = text
-    return fields
 
 
 def _squash(text: str) -> str:
@@ -297,20 +184,6 @@ def _match_projects(old: m.Document, new: m.Document):
     return pairs
 
 
-def _summary(project, document: m.Document) -> str:
-    if document.kind == m.TARGET_KIND:
-        return f"（年度资金申请总额 {format_yuan(project.funds.annual)} 元）"
-    return f"（全年预算数 {format_yuan(project.funds.total.budget)} 元）"
-
-
-def _document_fields(document: m.Document) -> dict[str, str]:
-    fields = {"单位名称": document.unit_name, "年度": str(document.year), "文档类型": document.kind}
-    if document.form is not None:
-        for spec in document.form.level("文档"):
-            fields[spec.label] = extension_text(spec, document.extra.get(spec.name))
-    return fields
-
-
 def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Change]:
     name = (new or old).name
     if old is None:
@@ -318,36 +191,41 @@ def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Chang
     if new is None:
         return [Change(name, "", "文档", name, f"{len(old.projects)} 个项目", "", "removed")]
     changes: list[Change] = []
-    _compare_fields(changes, name, "", "文档", _document_fields(old), _document_fields(new))
+    _compare_fields(changes, name, "", "文档", document_fields(old), document_fields(new))
     for before, after in _match_projects(old, new):
         if before is None:
-            changes.append(Change(name, after.name, "项目", "", "", f"项目{_summary(after, new)}", "added"))
+            changes.append(Change(name, after.name, "项目", "", "", f"项目{summary(after, new)}", "added"))
             continue
         if after is None:
-            changes.append(Change(name, before.name, "项目", "", f"项目{_summary(before, old)}", "", "removed"))
+            changes.append(Change(name, before.name, "项目", "", f"项目{summary(before, old)}", "", "removed"))
             continue
         if old.kind != new.kind:
             continue
-        old_fields, new_fields = _fields(before, old), _fields(after, new)
-        for section in new_fields:
-            if section == "绩效指标":
-                _compare_indicators(changes, name, after.name, old_fields[section], new_fields[section])
+        (old_fields, _), (new_fields, kinds) = project_fields(before, old), project_fields(after, new)
+        for section in dict.fromkeys([*new_fields, *old_fields]):
+            mine, theirs = old_fields.get(section, {}), new_fields.get(section, {})
+            if kinds.get(section) == INDICATORS:
+                _compare_indicators(changes, name, after.name, section, mine, theirs)
             else:
-                _compare_fields(changes, name, after.name, section, old_fields[section], new_fields[section])
+                _compare_fields(changes, name, after.name, section, mine, theirs, kinds.get(section) == "段落")
     if new.kind == m.TARGET_KIND and old.kind == m.TARGET_KIND:
         _compare_totals(changes, name, old, new)
     return changes
 
 
-def _compare_indicators(changes, document, project, old: dict, new: dict):
+def _compare_indicators(changes, document, project, section, old: dict, new: dict):
+    """Rows (一级/二级/三级) added, removed or changed; a column of a row on both sides changed."""
+    rows = {key for key in [*old, *new] if key.count("/") == 2}
     for key in list(dict.fromkeys([*old, *new])):
-        if key in old and key in new:
-            if old[key] != new[key]:
-                changes.append(Change(document, project, "绩效指标", key, old[key], new[key], "changed"))
-        elif key in new and key.count("/") == 2:
-            changes.append(Change(document, project, "绩效指标", key, "", new[key], "added"))
-        elif key in old and key.count("/") == 2:
-            changes.append(Change(document, project, "绩效指标", key, old[key], "", "removed"))
+        row = "/".join(key.split("/")[:3])  # 一级/二级/三级, then the column's label
+        if row in old and row in new:
+            if old.get(key, "") != new.get(key, ""):
+                changes.append(Change(document, project, section, key, old.get(key, ""), new.get(key, ""),
+                                      "changed"))
+        elif key in new and key in rows:
+            changes.append(Change(document, project, section, key, "", new[key], "added"))
+        elif key in old and key in rows:
+            changes.append(Change(document, project, section, key, old[key], "", "removed"))
 
 
 def _compare_totals(changes, name, old: m.Document, new: m.Document):

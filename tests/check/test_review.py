@@ -363,7 +363,7 @@ def test_baseline_reports_known_findings_and_fails_only_on_new_ones(tmp_path):
 # ---------------------------------------------------------------- schema
 
 def test_json_schema_knows_the_new_keys():
-    from builder.model.sourceschema import source_json_schema
+    from builder.forms.formdef import source_json_schema
 
     evaluation = json.dumps(source_json_schema("绩效自评"), ensure_ascii=False)
     assert "完成程度" in evaluation and "基本达成" in evaluation and "忽略" in evaluation

@@ -168,7 +168,9 @@ def test_every_placeholder_the_skeletons_write_is_found(tmp_path):
         assert run_cli("init", folder, "--type", kind, "--year", "2026").returncode == 0
         written = (folder / "01-示例项目.yaml").read_text(encoding="utf-8")
         assert "⟦" not in written and "⟧" not in written
-        skeleton = skeletons.TARGET_PROJECT if kind == "绩效目标申报" else skeletons.EVALUATION_PROJECT
+        from builder.forms.formdef import shipped_form
+
+        skeleton = skeletons.project_skeleton(shipped_form(kind), 2026, "", "")
         expected = set(re.findall(r"⟦([^⟧]+)⟧", skeleton))
         _, problems = check([folder])
         found = {word for p in problems if p.rule == "SKELETON" for word in dict(p.values)["示例文字"].split(",")}

@@ -183,13 +183,12 @@ def test_markdown_reaches_the_page_as_markup_and_nothing_else(built):
     sources, out = built
     page = (out / "申报-md文件.html").read_text(encoding="utf-8")
     assert "<strong>粗体</strong>" in page and "<em>斜体</em>" in page and "<s>删除</s>" in page
-    assert '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">官网</a>' in page
+    assert "链接 官网 与脚本" in page  # the .docx prints a link's words (so does its page)
     assert "javascript:" not in page and "<script" not in page  # the words 脚本 only; <script> as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'rowspan="2"' in page and 'colspan="2"' in page  # the grid table's spans
-    assert '<span class="md-marker">(1)</span>' in page and '<span class="md-marker">◦</span>' in page
     evaluation = (out / "自评-内联.html").read_text(encoding="utf-8")
-    assert "目标<strong>一</strong>" in evaluation and '<table class="md-table">' in evaluation
+    assert "目标<strong>一</strong>" in evaluation
 
 
 def test_serve_page_resolves_markdown(built):
@@ -207,26 +206,63 @@ def test_serve_page_resolves_markdown(built):
     assert any("竞争性磋商" in page for page in pages)
 
 
-def test_unsafe_ast_never_becomes_markup():
-    """A fragment's AST as a damaged cache could hold it: raw HTML, images and unsafe links are dropped."""
-    from builder.output.html.narrative import Narratives, safe_href
-    from builder.read.markdown import MarkdownText
+def test_only_safe_links_reach_the_page():
+    """A .docx hyperlink keeps its target only for http, https and mailto (builder.output.html.fromdocx)."""
+    from builder.output.html.fromdocx import safe_href
 
-    blocks = [
-        {"t": "RawBlock", "c": ["html", "<script>alert(1)</script>"]},
-        {"t": "Para", "c": [
-            {"t": "RawInline", "c": ["html", "<img src=x onerror=alert(1)>"]},
-            {"t": "Image", "c": [["", [], []], [{"t": "Str", "c": "图"}], ["file:///etc/passwd", ""]]},
-            {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "甲"}], ["java\tscript:alert(1)", ""]]},
-            {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "乙"}], ["data:text/html,<b>", ""]]},
-            {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "丙"}], ['https://x.org/"onmouseover="a', ""]]},
-            {"t": "Str", "c": "<b>&"},
-        ]},
-    ]
-    fragment = MarkdownText("0" * 32, blocks)
-    html = str(Narratives({fragment.key: fragment}).paragraphs([fragment.marker], "body-text"))
-    assert "<script" not in html and "<img" not in html and "javascript" not in html and "data:" not in html
-    assert "file:" not in html and "<b>" not in html and "&lt;b&gt;&amp;" in html
-    assert 'href="https://x.org/&#34;onmouseover=&#34;a"' in html
-    assert [safe_href(u) for u in ("HTTPS://a", "mailto:a@b", "vbscript:x", "//evil", "/a")] == [
-        "HTTPS://a", "mailto:a@b", None, None, None]
+    assert [safe_href(u) for u in ("HTTPS://a", "mailto:a@b", "vbscript:x", "//evil", "/a", "java\tscript:x")] == [
+        "HTTPS://a", "mailto:a@b", None, None, None, None]
+
+
+def _main_without_notes(page: str):
+    """The page's document part with the preview's notes and marks taken out, as a tree."""
+    main = lxml_html.fromstring(page).find(".//main")
+    for note in main.xpath('.//div[contains(@class, "note")] | .//div[@class="section-notes"]'):
+        note.tail = None  # the line break after a note is the notes template's, not the document's
+        note.drop_tree()
+    for node in main.iter():
+        for name in ("data-field", "data-project", "class"):
+            node.attrib.pop(name, None)
+    return lxml_html.tostring(main, encoding="unicode").replace("> <", "><")
+
+
+def _own_words(cell) -> str:
+    return "".join(cell.xpath("./p//text()")).strip()
+
+
+@pytest.mark.parametrize("kind", ["shipped", "bureau"])
+def test_findings_sit_in_the_cell_of_their_field_on_the_same_page(tmp_path, kind):
+    """A page with findings (serve) is the traced render: the same document as the page
+    without them (merged cells too), each finding inside the cell that prints its field —
+    on the shipped form and on a bureau's own form (佳县)."""
+    from builder.live.preview import load_and_check
+    from builder.output.html import document_html
+
+    if kind == "shipped":
+        folder = tmp_path / TARGET_SOURCES.name
+        shutil.copytree(TARGET_SOURCES, folder)
+        source, old, new, rule, words = "03-派驻干部费用.yaml", None, None, "IND-COST-UNIT", "补贴标准"
+    else:
+        shutil.copytree(ROOT / "examples" / "_共用", tmp_path / "_共用")
+        folder = tmp_path / "佳县-2016"
+        shutil.copytree(ROOT / "examples" / "佳县-2016", folder)
+        source, old, new, rule, words = "01-红枣提质增效.yaml", "示范园裂果率: ≤20%", "示范园裂果率: 20%", "IND-UNIT", "示范园裂果率"
+    if old:
+        path = folder / source
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    document, problems = load_and_check(folder)
+    assert document is not None and not [p for p in problems if p.severity == "错误"], problems
+    assert any(p.rule == rule for p in problems)
+    page = document_html(document, problems, live={"script": "/s.js", "id": "x", "name": "x", "stale": "",
+                                                   "version": "1"})
+    assert _main_without_notes(page) == _main_without_notes(document_html(document))
+    tree = lxml_html.fromstring(page)
+    notes = tree.xpath(f'//td/div[contains(@class, "note")][span[@class="rule"]="{rule}"]')
+    # in the row of its indicator (on the shipped form in the indicator's own 三级 cell)
+    rows = [[_own_words(td) for td in n.getparent().getparent().xpath("./td")] for n in notes]
+    assert any(words in row for row in rows), rows
+    if kind == "shipped":
+        assert any(_own_words(n.getparent()) == words for n in notes), rows
+    assert len(tree.xpath('//section[@id="findings"]//a[@class="goto"]')) == len(problems)  # all placed

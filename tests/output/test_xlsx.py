@@ -196,7 +196,11 @@ def test_evaluation_prints_the_computed_score(evaluation_document):
     part = next(p for p in evaluation_document.projects if p.name == "政策研究")
     indicators = tuple(replace(i, score=None) if i.name.startswith("发布重大领域") else i for i in part.indicators)
     funds = replace(part.funds, total=m.FundRow(Decimal("100.00"), Decimal("200.00"), Decimal("190.00")))
-    changed = replace(part, indicators=indicators, funds=funds)
+    values = part.values  # 执行率 reads the cells of the 预算数 and 执行数 roles (scoring.execution)
+    for role, amount in (("预算数", "200.00"), ("执行数", "190.00")):
+        key, _, address = part.role_path(role).partition(".")
+        values = {**values, key: replace(values[key], cells={**values[key].cells, address: Decimal(amount)})}
+    changed = replace(part, indicators=indicators, funds=funds, values=values)
     document = replace(evaluation_document, projects=(changed,))
     book = _open(_build(document))
     row = next(r for r in _records(book["绩效指标"]) if r["实际完成值"].value == "=7个")
@@ -248,3 +252,45 @@ def test_source_date_epoch_sets_the_workbook_time(evaluation_document, monkeypat
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     with zipfile.ZipFile(io.BytesIO(workbook_bytes(evaluation_document))) as package:
         assert package.read("docProps/core.xml").decode().count("2023-11-14T22:13:20Z") == 2
+
+
+# ---------------------------------------------------------------- columns from the form (issue 22)
+
+def _headers(data: bytes) -> dict[str, list]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return {sheet.title: [c.value for c in sheet[1]] for sheet in book}
+
+
+def _jiaxian(tmp_path, form_edit=None) -> m.Document:
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "examples" / "佳县-2016", tmp_path / "examples" / "佳县-2016")
+    shutil.copytree(ROOT / "examples" / "_共用", tmp_path / "examples" / "_共用")
+    form = tmp_path / "examples" / "_共用" / "佳县表单.yaml"
+    if form_edit:
+        form.write_text(form_edit(form.read_text(encoding="utf-8")), encoding="utf-8")
+    return _load(tmp_path / "examples" / "佳县-2016")
+
+
+def test_a_forms_columns_come_from_its_labels_each_header_once(tmp_path):
+    """A bureau's field labelled as another column (项目分类 printed 主管部门) gets its key; the form's
+    money rows are columns of their table, its indicator sets a 指标组 column."""
+    def edit(text):
+        assert "\n  联系电话: 文本\n" in text  # a field of the complete form's 项目
+        return text.replace("\n  联系电话: 文本\n", "\n  联系电话: 文本\n  项目分类: {类型: 文本, 标签: 主管部门}\n")
+    document = _jiaxian(tmp_path, edit)
+    headers = _headers(_build(document))
+    projects, indicators = headers["项目"], headers["绩效指标"]
+    assert len(projects) == len(set(projects)), projects
+    assert "主管部门" in projects and "主管部门(项目分类)" in projects
+    # the money rows in their table's order, by their labels (财政拨款 … 其他)
+    assert projects.index("财政拨款") < projects.index("自有资金") < projects.index("事业收入") < projects.index("其他")
+    assert "项目负责人" in projects and "项目实施进度计划" in projects
+    assert indicators[0] == "指标组" and len(indicators) == len(set(indicators))
+    book = openpyxl.load_workbook(io.BytesIO(_build(document)))
+    groups = {row[0].value for row in book["绩效指标"].iter_rows(min_row=2)}
+    assert groups == {"长期绩效指标", "年度绩效指标"}
+    plan = [c.value for c in book["项目"][2]][projects.index("项目实施进度计划")]
+    assert plan.startswith("项目实施内容：") and "FieldSpec" not in plan

@@ -1,9 +1,11 @@
-"""The forms as HTML: ``budgetdoc build --format html`` and the pages of ``budgetdoc serve``.
+"""The documents as HTML: ``budgetdoc build --format html`` and the pages of ``budgetdoc serve``.
 
-Python computes (the same template context as the Word templates get, with the
-一级/二级 merges as row counts, and the findings placed beside their cells);
-the shipped jinja2 templates in this folder hold the wording and the look. They
-run sandboxed and autoescaped, so no source text can become markup.
+Every document's page is its built .docx read back (builder.output.html.fromdocx) — the shipped
+forms, a document's own template and a bureau's form alike: the page says what the Word document
+says, with no second layout. A page with findings reads the traced render of the same template
+(builder.output.html.trace) and shows each finding beside the cell printing its field
+(builder.output.html.place); the shipped jinja2 templates in this folder hold the page's frame
+and the look. They run sandboxed and autoescaped, so no source text can become markup.
 
 ``document_html`` without findings and without ``live`` is the publishable file:
 one self-contained page (inline CSS, fonts by name, no script, no network), the
@@ -19,7 +21,7 @@ from markupsafe import Markup
 from builder.model import core as m
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_FILES = ("page.html.j2", "forms.html.j2", "index.html.j2", "source.html.j2", "style.css", "live.js")
+TEMPLATE_FILES = ("page.html.j2", "notes.html.j2", "index.html.j2", "source.html.j2", "style.css", "live.js")
 
 
 def template_files() -> list[Path]:
@@ -27,50 +29,19 @@ def template_files() -> list[Path]:
     return [HERE / name for name in TEMPLATE_FILES]
 
 
-def _environment(narratives=None):
-    """The sandboxed, autoescaping environment. ``narratives`` (builder.output.html.narrative.Narratives)
-    resolves the document's Markdown markers: ``{{ items|paragraphs("cls") }}`` prints a narrative's
-    paragraphs, and every other printed value has any marker in it replaced by its words — no
-    marker ever reaches the page."""
+def _environment():
+    """The sandboxed, autoescaping environment of the page templates."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    from builder.output.html.narrative import Narratives
-
-    narratives = narratives or Narratives({})
-    environment = SandboxedEnvironment(
+    return SandboxedEnvironment(
         loader=FileSystemLoader(str(HERE)), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
-        finalize=narratives.words,
     )
-    environment.filters["paragraphs"] = narratives.paragraphs
-    return environment
 
 
 def _css() -> Markup:
     return Markup((HERE / "style.css").read_text(encoding="utf-8"))  # shipped file, inside <style>
-
-
-def _notes(document: m.Document, findings, view=None) -> tuple[list[dict], list[dict], list[dict]]:
-    """(per project: anchor → its findings; the findings of document.yaml, shown under the
-    summary; the whole list for the top). ``view(path, line)`` gives the preview's link to
-    a source line (or None)."""
-    from builder.output.html.place import place
-
-    placed = place(document, list(findings or []))
-    problems = list(findings or [])
-    per_project: list[dict] = [{} for _ in document.projects]
-    own, listed = [], []
-    document_file = _resolved(document.source)
-    for item, problem in zip(placed, problems):
-        entry = item.as_dict()
-        entry["view"] = view(problem.location.file, problem.location.line) if view else None
-        if item.project is not None:
-            per_project[item.project].setdefault(item.anchor, []).append(entry)
-        elif _resolved(problem.location.file) == document_file:
-            own.append(entry)
-        listed.append(dict(entry, project=item.project, own=_resolved(problem.location.file) == document_file))
-    return per_project, own, listed
 
 
 def _resolved(path) -> Path | None:
@@ -80,25 +51,54 @@ def _resolved(path) -> Path | None:
         return None
 
 
-def _with_note_rows(context: dict, notes: list[dict]) -> None:
-    """Findings of an indicator row are printed in a strip under that row (the grid's cells
-    are too narrow for them); the 一级/二级 and 绩效指标 spans then count those strips too.
-    Adds ``notes_row``, ``level1_span``, ``level2_span`` to each row and ``indicator_span``."""
-    from builder.output.html.place import INDICATOR_COLUMNS
+def _listed(document: m.Document, findings, view) -> list[dict]:
+    """The findings as the page lists them (``project``: index of the project whose file it is in)."""
+    from builder.output.html.place import place
 
-    for project, found in zip(context["projects"], notes):
-        rows = project["indicator_rows"]
-        extra = []
-        for index, row in enumerate(rows):
-            keys = [f"绩效指标#{index}", *(f"绩效指标#{index}.{c}" for c in INDICATOR_COLUMNS)]
-            row["note_keys"] = keys
-            row["notes_row"] = any(found.get(key) for key in keys)
-            extra.append(1 + row["notes_row"])
-        for level in ("level1", "level2"):
-            for index, row in enumerate(rows):
-                count = row[f"{level}_rows"]
-                row[f"{level}_span"] = sum(extra[index:index + count]) if count else 0
-        project["indicator_span"] = 1 + sum(extra)
+    problems = list(findings or [])
+    document_file = _resolved(document.source)
+    listed = []
+    for item, problem in zip(place(document, problems), problems):
+        own = item.project is None and _resolved(problem.location.file) == document_file
+        listed.append(dict(item.as_dict(), project=item.project, own=own, placed=False,
+                           view=view(problem.location.file, problem.location.line) if view else None))
+    return listed
+
+
+def _decorator(document: m.Document, listed: list[dict], paths: list[tuple[int | None, str]]):
+    """The ``decorate`` of fromdocx.docx_body_html: each finding beside its cell (place.best_holder),
+    each cell its class, its field and its findings' notes; marks the listed findings placed."""
+    from builder.output.html.fromdocx import Decoration
+    from builder.output.html.place import best_holder
+    from builder.output.html.trace import form_of
+
+    form = form_of(document)
+    name_path = form.role_path("名称") if form is not None and hasattr(form, "role_path") else None
+    notes_template = _environment().get_template("notes.html.j2")
+
+    def decorate(holders: list[list[int]]) -> list:
+        traced = [[paths[i] for i in indices if 0 <= i < len(paths)] for indices in holders]
+        beside: list[list[dict]] = [[] for _ in holders]
+        for entry in listed:
+            if entry["project"] is None and not entry["own"]:
+                continue
+            number = best_holder(entry["field"], entry["project"], traced, name_path)
+            if number is not None:
+                beside[number].append(entry)
+                entry["placed"] = True
+        out = []
+        for cell, found in zip(traced, beside):
+            owners = [owner for owner, _ in cell if owner is not None]
+            css = ""
+            if found:
+                css = " flag-error" if any(f["css"] == "error" for f in found) else " flag-warning"
+            out.append(Decoration(
+                css=css, field=next((path for _, path in cell if path), ""),
+                notes=notes_template.render(findings=found) if found else "",
+                project=document.projects[owners[0]].name if owners else ""))
+        return out
+
+    return decorate
 
 
 def findings_list(findings, view=None) -> list[dict]:
@@ -106,60 +106,41 @@ def findings_list(findings, view=None) -> list[dict]:
     from builder.output.html.place import place
 
     problems = list(findings or [])
-    return [dict(item.as_dict(), project=None, own=False, view=view(p.location.file, p.location.line) if view else None)
+    return [dict(item.as_dict(), project=None, own=False, placed=False, view=view(p.location.file, p.location.line) if view else None)
             for item, p in zip(place(None, problems), problems)]
-
-
-def own_layout(document: m.Document) -> bool:
-    """True when the document prints through its own template or form (``模板:``/``表单:``): the
-    shipped HTML forms would not say what its .docx says, so its page is made from that .docx."""
-    return bool(document.template) or document.form is not None
 
 
 def document_html(document: m.Document, findings=None, live: dict | None = None, view=None,
                   docx: bytes | None = None) -> str:
-    """The document's forms as one HTML page.
+    """The document as one HTML page: its .docx (``docx``, rendered when not given) read back.
 
-    ``findings`` (Problems) are shown at the top and beside their cells; ``live`` (a dict
-    of plain strings from ``builder.live.serve``) adds the preview's banner and its update script.
-    A document on its own template or form shows its .docx (``docx``, rendered when not given;
-    builder.output.html.fromdocx), its findings at the top only.
+    ``findings`` (Problems) are listed at the top and shown beside their cells (the traced render);
+    ``live`` (a dict of plain strings from ``builder.live.serve``) adds the preview's banner and its
+    update script.
     """
-    if own_layout(document):
-        return _docx_page(document, findings, live, view, docx)
-    from builder.render.context import document_context
-    from builder.output.html.narrative import Narratives
-    from builder.render.markdown_docx import document_fragments
-
-    context = document_context(document)
-    notes, own, listed = _notes(document, findings, view)
-    _with_note_rows(context, notes)
-    template = _environment(Narratives(document_fragments(document))).get_template("page.html.j2")
-    return template.render(
-        kind=document.kind, target=document.kind == m.TARGET_KIND, doc=context, notes=notes, findings=listed,
-        document_notes=own, docx_body=None,
-        title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live,
-    )
-
-
-def _docx_page(document: m.Document, findings, live, view, docx: bytes | None) -> str:
     from builder.output.html.fromdocx import docx_body_html
 
-    if docx is None:
-        from builder.output.docx import render_document
+    listed = _listed(document, findings, view)
+    if listed:
+        from builder.output.html.trace import traced_docx
 
-        docx = render_document(document)
+        package, paths = traced_docx(document)
+        body = docx_body_html(package, _decorator(document, listed, paths))
+    else:
+        if docx is None:
+            from builder.output.docx import render_document
+
+            docx = render_document(document)
+        body = docx_body_html(docx)
     template = _environment().get_template("page.html.j2")
-    return template.render(kind=document.kind, target=False, doc=None, notes=[], document_notes=[],
-                           findings=findings_list(findings, view), docx_body=docx_body_html(docx),
-                           title=f"{document.unit_name} {document.year} 年 {document.kind}", css=_css(), live=live)
+    return template.render(findings=listed, docx_body=body, title=f"{document.unit_name} {document.year} 年 {document.kind}",
+                           css=_css(), live=live)
 
 
 def problems_html(title: str, findings: list[dict], live: dict) -> str:
     """A page for a document with nothing to preview yet: only its problems."""
     template = _environment().get_template("page.html.j2")
-    return template.render(kind="", target=False, doc=None, notes=[], findings=findings, title=title, css=_css(),
-                           live=live, document_notes=[], docx_body=None)
+    return template.render(findings=findings, title=title, css=_css(), live=live, docx_body=None)
 
 
 def index_html(entries: list[dict], live: dict) -> str:

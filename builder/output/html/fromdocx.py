@@ -1,12 +1,14 @@
-"""The HTML of a document on its own template or form: the built .docx's body, read back.
+"""The HTML of every document: its built .docx's body, read back.
 
-The shipped forms have HTML templates of their own (forms.html.j2, cell by cell as the
-shipped Word templates). A document with ``模板:`` or ``表单:`` prints what *its* template
-says — other labels, rows, fields — so its page is made from the .docx that template
-rendered (Markdown narratives already placed): the body's paragraphs and tables in
-order, merged cells as ``colspan``/``rowspan``, bold/italic/underline, alignment, a new
-sheet at each page or section break, footnotes at the end. The page's words are the
-document's words by construction.
+Every document — on the shipped forms, its own template or a bureau's form — prints what its
+template says, so its page is made from the .docx that template rendered (Markdown narratives
+already placed): the body's paragraphs and tables in order, merged cells as
+``colspan``/``rowspan``, bold/italic/underline, alignment, a new sheet at each page or section
+break, footnotes at the end. The page's words are the document's words by construction.
+
+A page with findings reads the *traced* render instead (builder.output.html.trace): each cell
+(or paragraph outside a table) that prints a traced value gets ``data-field`` and the findings
+placed on it (``Decorations``); the markers themselves never reach the page.
 
 Every text is escaped; nothing of the package but its text, a few run and paragraph
 properties and the table grid is used (no images, links or fields reach the page).
@@ -15,10 +17,43 @@ properties and the table grid is used (no images, links or fields reach the page
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from urllib.parse import urlsplit
 
 from lxml import etree
 from markupsafe import Markup, escape
+
+from builder.output.html.trace import strip_marks
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def safe_href(url) -> str | None:
+    """The link's target when its scheme is one a published page may link to, else None."""
+    if not isinstance(url, str):
+        return None
+    cleaned = _CONTROL.sub("", url)  # "java\tscript:" is javascript: to a browser
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return None
+    return cleaned if scheme in SAFE_SCHEMES else None
+
+
+def _links(package: bytes) -> dict[str, str]:
+    """The body's external link targets by relationship id (only those a page may link to)."""
+    rels = _part(package, "word/_rels/document.xml.rels")
+    if not rels:
+        return {}
+    out = {}
+    for rel in etree.fromstring(rels, etree.XMLParser(**_PARSER)):
+        target = safe_href(rel.get("Target"))
+        if rel.get("TargetMode") == "External" and target:
+            out[rel.get("Id", "")] = target
+    return out
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -63,18 +98,49 @@ def _style_looks(styles: bytes | None) -> dict[str, tuple[str, int]]:
     return looks
 
 
+class Decoration:
+    """What a cell or paragraph gets beside its words: a class, its field, the findings placed on it."""
+
+    def __init__(self, css: str = "", field: str = "", notes: str = "", project: str = ""):
+        self.css, self.field, self.notes, self.project = css, field, notes, project
+
+
+def holders(root) -> dict:
+    """Every cell (the innermost ``w:tc``) or body paragraph that prints traced values → their
+    indices, in document order."""
+    found: dict = {}
+    for text in root.iter(f"{W}t"):
+        _, indices = strip_marks(text.text or "")
+        if not indices:
+            continue
+        holder, node = None, text.getparent()
+        while node is not None:
+            if node.tag == f"{W}tc":
+                holder = node
+                break
+            if node.tag == f"{W}p" and node.getparent() is not None and node.getparent().tag == f"{W}body":
+                holder = node
+            node = node.getparent()
+        if holder is not None:
+            found.setdefault(holder, []).extend(indices)
+    return found
+
+
 class _Writer:
-    def __init__(self, notes: dict[str, list], looks: dict[str, tuple[str, int]] | None = None):
+    def __init__(self, notes: dict[str, list], looks: dict[str, tuple[str, int]] | None = None,
+                 decorations: dict | None = None):
         self.notes = notes  # footnote id → its paragraphs
         self.looks = looks or {}
         self.referenced: list[str] = []
+        self.decorations = decorations or {}  # holder element → Decoration
+        self.links: dict[str, str] = {}  # relationship id → a safe link target
 
     def run(self, r) -> str:
         rpr = r.find(f"{W}rPr")
         parts = []
         for node in r:
             if node.tag == f"{W}t":
-                parts.append(str(escape(node.text or "")))
+                parts.append(str(escape(strip_marks(node.text or "")[0])))
             elif node.tag == f"{W}tab":
                 parts.append("\t")
             elif node.tag in (f"{W}br", f"{W}cr"):
@@ -106,6 +172,9 @@ class _Writer:
         for node in element:
             if node.tag == f"{W}r":
                 out.append(self.run(node))
+            elif node.tag == f"{W}hyperlink" and node.get(f"{R}id") in self.links:
+                href = escape(self.links[node.get(f"{R}id")])
+                out.append(f'<a href="{href}" rel="noopener noreferrer nofollow">{self.runs(node)}</a>')
             elif node.tag in (f"{W}hyperlink", f"{W}ins", f"{W}smartTag", f"{W}sdt", f"{W}sdtContent",
                               f"{W}fldSimple", f"{W}customXml"):
                 out.append(self.runs(node))  # their runs' words (no link target is kept)
@@ -121,7 +190,12 @@ class _Writer:
         if size:
             style.append(f"font-size:{size / 2:g}pt")
         attribute = f' style="{";".join(style)}"' if style else ""
-        return f'<p class="docx"{attribute}>{self.runs(p)}</p>'
+        decoration = self.decorations.get(p)
+        if decoration is None:
+            return f'<p class="docx"{attribute}>{self.runs(p)}</p>'
+        field = f' data-field="{escape(decoration.field)}"' if decoration.field else ""
+        notes = f'<div class="section-notes">{decoration.notes}</div>' if decoration.notes else ""
+        return f'<p class="docx{decoration.css}"{field}{attribute}>{self.runs(p)}</p>{notes}'
 
     def table(self, tbl) -> str:
         grid = [_twips(col.get(f"{W}w")) for col in tbl.findall(f"{W}tblGrid/{W}gridCol")]
@@ -138,7 +212,8 @@ class _Writer:
                 cells.append((column, span, state, tc))
                 column += span
             placed.append(cells)
-        out = ['<table class="form docx">']
+        project = next((d.project for tc in tbl.iter(f"{W}tc") if (d := self.decorations.get(tc)) and d.project), "")
+        out = [f'<table class="form docx"{f" data-project={_quoted(project)}" if project else ""}>']
         if grid and all(grid):
             out.append("<colgroup>" + "".join(f'<col style="width:{w / 567:.2f}cm">' for w in grid) + "</colgroup>")
         for index, cells in enumerate(placed):
@@ -154,7 +229,13 @@ class _Writer:
                         else:
                             break
                 attributes = (f' colspan="{span}"' if span > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
-                out.append(f"<td{attributes}>{self.body(tc)}</td>")
+                decoration = self.decorations.get(tc)
+                if decoration is not None:
+                    if decoration.css:
+                        attributes += f' class="{decoration.css.strip()}"'
+                    if decoration.field:
+                        attributes += f' data-field="{escape(decoration.field)}"'
+                out.append(f"<td{attributes}>{self.body(tc)}{decoration.notes if decoration else ''}</td>")
             out.append("</tr>")
         out.append("</table>")
         return "".join(out)
@@ -169,6 +250,10 @@ class _Writer:
             elif node.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
                 out.append(self.body(node))
         return "".join(out)
+
+
+def _quoted(value: str) -> str:
+    return f'"{escape(value)}"'
 
 
 def _twips(value) -> int:
@@ -192,16 +277,23 @@ def _breaks_before(p) -> bool:
     return _on(p.find(f"{W}pPr/{W}pageBreakBefore"))
 
 
-def docx_body_html(package: bytes) -> Markup:
-    """The document's body as sheets (``<section class="sheet">``), then its footnotes."""
+def docx_body_html(package: bytes, decorate=None) -> Markup:
+    """The document's body as sheets (``<section class="sheet">``), then its footnotes.
+    ``decorate(list of index lists) -> list of Decoration``: for a traced package, what each
+    cell or paragraph printing traced values gets (builder.output.html)."""
     root = etree.fromstring(_part(package, "word/document.xml"), etree.XMLParser(**_PARSER))
+    decorations = {}
+    if decorate is not None:
+        found = holders(root)
+        decorations = dict(zip(found, decorate(list(found.values()))))
     notes: dict[str, list] = {}
     footnotes = _part(package, "word/footnotes.xml")
     if footnotes:
         for note in etree.fromstring(footnotes, etree.XMLParser(**_PARSER)).findall(f"{W}footnote"):
             if note.get(f"{W}type") in (None, "normal"):
                 notes[note.get(f"{W}id", "")] = note.findall(f"{W}p")
-    writer = _Writer(notes, _style_looks(_part(package, "word/styles.xml")))
+    writer = _Writer(notes, _style_looks(_part(package, "word/styles.xml")), decorations)
+    writer.links = _links(package)
     sheets, current = [], []
     body = root.find(f"{W}body")
     for node in body if body is not None else ():

@@ -1,18 +1,14 @@
-"""Where a finding shows in the HTML form: the cell (or section) its field path names.
+"""Where a finding shows in the HTML: the cell (or paragraph) of the built document that prints its field.
 
 A finding's ``field`` is the dotted path of the source key it concerns
-(``项目资金.年度资金申请总额.合计``, ``绩效指标.产出指标.数量指标.平台运维数.得分``,
-``情况说明.立项依据``…). It is turned into an *anchor* that the HTML template asks
-for beside the cell that prints that value:
-
-- an indicator's path → ``绩效指标#<row>`` (its 三级指标 cell) or
-  ``绩效指标#<row>.<column>`` (指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施);
-- ``项目资金.<row>[.<column>]`` → the money cell of that row (``合计`` is the row's own figure);
-- ``情况说明.<section>…`` → that section's heading;
-- any other key → its first part (``项目名称``, ``计划完成日期``, ``项目总目标`` …).
-
-An anchor the form has no cell for falls back to the project's name cell; a finding in
-no project's file (``document.yaml``, a rule profile) is shown at the top only.
+(``项目资金.年度资金申请总额.合计``, ``绩效指标.产出指标.数量指标.平台运维数.得分``, ``情况说明.立项依据`` …).
+The traced render (builder.output.html.trace) says, for each cell, the field paths it prints. A
+finding goes beside the cell of its project whose path shares the most leading parts with its
+field (``项目资金.年度资金申请总额.合计`` ↔ the cell printing ``…合计.万元``; an indicator by its row;
+the first such cell on a tie); a finding that matches no cell of its project goes beside the cell
+printing the project's 名称 role (else its first cell); a finding in no project's file
+(``document.yaml``, a rule profile) beside the document-level value it names, else at the top only.
+No field, label or section of any form is named here.
 """
 
 from __future__ import annotations
@@ -20,24 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.model import core as m
 from builder.read.errors import Problem, display_path
 
-INDICATOR_COLUMNS = ("指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
-
-TARGET_ANCHORS = {
-    "项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期",
-    "项目资金", "项目资金.项目资金总额", "项目资金.项目资金总额.财政资金", "项目资金.项目资金总额.其他资金",
-    "项目资金.年度资金申请总额", "项目资金.年度资金申请总额.当年财政拨款",
-    "项目资金.年度资金申请总额.上年结转资金", "项目资金.年度资金申请总额.其他资金",
-    "情况说明.项目概述", "情况说明.立项依据", "情况说明.实施主体", "情况说明.实施方案", "情况说明.实施周期",
-    "情况说明.年度预算安排", "情况说明.绩效目标", "项目总目标", "年度总体目标", "绩效指标",
-}
-EVALUATION_ANCHORS = {
-    "项目名称", "二级构成", "主管部门", "实施单位", "项目资金", "项目资金.年度资金总额",
-    "项目资金.当年财政拨款", "项目资金.上年结转资金", "项目资金.其他资金", "预算执行分值",
-    "预期目标", "实际完成情况", "绩效指标",
-}
 SEVERITY_CLASS = {"错误": "error", "警告": "warning", "已接受": "accepted", "已知": "known"}
 
 
@@ -53,15 +33,15 @@ class Placed:
     message: str
     note: str
     where: str  # file:line (as the command line prints it)
+    short: str  # the file's own name:line (a note inside a narrow cell; the full ``where`` is its title)
     href: str  # vscode://file/ABS:LINE:COL
-    project: int | None  # index of the project whose form shows it
-    anchor: str
+    project: int | None  # index of the project whose file it is in
 
     def as_dict(self) -> dict:
         return {
             "number": self.number, "severity": self.severity, "css": self.css, "rule": self.rule,
             "field": self.field, "message": self.message, "note": self.note, "where": self.where,
-            "href": self.href, "anchor": self.anchor,
+            "short": self.short, "href": self.href,
         }
 
 
@@ -78,50 +58,39 @@ def editor_link(path: Path, line: int, col: int) -> str:
     return f"vscode://file{quote(os.fsencode(absolute), safe='/:')}:{line}:{col}"
 
 
-def _indicator_anchor(project, parts: list[str]) -> str | None:
-    """``绩效指标#i[.column]`` for a path into the indicator tree, None when it names no row."""
-    best = None
-    for index, indicator in enumerate(project.indicators):
-        if parts[1:3] != [indicator.level1, indicator.level2]:
-            continue
-        name = indicator.name.split(".")
-        if parts[3:3 + len(name)] == name and (best is None or len(name) > best[1]):
-            best = (index, len(name))
-    if best is None:
-        return None
-    index, length = best
-    rest = parts[3 + length:]
-    column = rest[0] if rest and rest[0] in INDICATOR_COLUMNS else ""
-    return f"绩效指标#{index}" + (f".{column}" if column else "")
+def _parts(path: str) -> list[str]:
+    return [part for part in path.split(".") if part] if path else []
 
 
-def anchor_for(project, field: str, kind: str) -> str:
-    parts = field.split(".") if field else []
-    if not parts:
-        return "项目名称"
-    known = TARGET_ANCHORS if kind == m.TARGET_KIND else EVALUATION_ANCHORS
-    if parts[0] == "绩效指标":
-        if len(parts) >= 4:
-            found = _indicator_anchor(project, parts)
-            if found:
-                return found
-        return "绩效指标"
-    if parts[0] == "情况说明" and len(parts) >= 2:
-        key = ".".join(parts[:2])
-        return key if key in known else "项目名称"
-    if parts[0] == "项目资金":
-        clean = [p.split("[", 1)[0] for p in parts[:3] if p != "合计"]
-        while clean:
-            key = ".".join(clean)
-            if key in known:
-                return key
-            clean.pop()
-        return "项目名称"
-    first = parts[0].split("[", 1)[0]
-    return first if first in known else "项目名称"
+def score(field: str, traced: str) -> int:
+    """How many leading parts of a finding's field a traced path shares (``明细`` matches ``明细[2]``)."""
+    count = 0
+    for want, have in zip(_parts(field), _parts(traced)):
+        if want != have and not have.startswith(want + "["):
+            break
+        count += 1
+    return count
 
 
-def place(document: m.Document | None, problems: list[Problem]) -> list[Placed]:
+def best_holder(field: str, project: int | None, holders: list[list[tuple[int | None, str]]],
+                fallback: str | None) -> int | None:
+    """The index of the holder (a cell's list of (project, path)) a finding goes beside, or None."""
+    best, best_key = None, (0, 0)
+    for number, paths in enumerate(holders):  # most shared parts, then the fewest parts beyond them
+        here = max(((score(field, path), -len(_parts(path))) for owner, path in paths if owner == project),
+                   default=(0, 0))
+        if here[0] and here > best_key:
+            best, best_key = number, here
+    if best is not None or project is None:
+        return best
+    if fallback:
+        for number, paths in enumerate(holders):
+            if any(owner == project and score(fallback, path) == len(_parts(fallback)) for owner, path in paths):
+                return number
+    return next((number for number, paths in enumerate(holders) if any(o == project for o, _ in paths)), None)
+
+
+def place(document, problems: list[Problem]) -> list[Placed]:
     """Every finding with the project form and the cell it is shown beside (no form when
     ``document`` is None)."""
     projects = {p.source.resolve(): index for index, p in enumerate(document.projects)} if document else {}
@@ -132,12 +101,11 @@ def place(document: m.Document | None, problems: list[Problem]) -> list[Placed]:
             index = projects.get(Path(location.file).resolve())
         except OSError:
             index = None
-        anchor = anchor_for(document.projects[index], problem.field, document.kind) if index is not None else ""
         placed.append(Placed(
             number=number, severity=problem.severity, css=SEVERITY_CLASS.get(problem.severity, "warning"),
             rule=problem.rule or "SOURCE", field=problem.field, message=problem.message, note=problem.note,
-            where=f"{display_path(location.file)}:{location.line}", href=editor_link(location.file, location.line,
-                                                                                       location.col),
-            project=index, anchor=anchor,
+            where=f"{display_path(location.file)}:{location.line}", short=f"{Path(location.file).name}:{location.line}",
+            href=editor_link(location.file, location.line, location.col),
+            project=index,
         ))
     return placed

@@ -1,0 +1,176 @@
+"""Values a template prints that no source holds: the engine computes them from what the form's
+roles say a value is (docs/forms.md, 英文名与派生值), and they sit in the context right after
+the field they come from.
+
+| Chinese | English | after / when |
+|---|---|---|
+| 序号 | number | first in every project |
+| 跨年度, 开始年份, 完成年份 | multi_year, start_year, end_year | the 完成日期 field (with 开始日期) |
+| 预算执行 {分值, 执行率, 得分} | execution {weight, rate, score} | the 执行分值 field (with 预算数, 执行数) |
+| 总分值, 总分, 等级 | total_weight, total_score, grade | the last 指标 field with a 分值 column |
+| 项目个数, 项目列表 | project_count, projects | the last computed 文档 field, else first |
+
+Also here: how an indicator's column and a document field are read; the sums over projects
+are builder.forms.formvalues' (cell_total), the ones the rules add up.
+"""
+
+from __future__ import annotations
+
+
+from builder.forms import formkinds as kinds
+from builder.forms.formvalues import cell_total
+from builder.model.values import format_score
+
+START, END = "开始日期", "完成日期"
+WEIGHT, BUDGETED, SPENT = "执行分值", "预算数", "执行数"
+SCORE_ROLE = "得分"
+COUNT = "项目个数"
+# an indicator column's value, by the role of the column (any other column: the form's own, by key)
+INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", SCORE_ROLE: "score",
+                   "偏差说明": "deviation", "完成档次": "band"}
+
+
+def form_of(document):
+    """The document's form in the form language: the one its projects were read by, else the
+    document's own or the shipped form of its kind."""
+    from builder.forms.formdef import shipped_form
+
+    if hasattr(document.form, "project_fields"):
+        return document.form
+    form = getattr(document.projects[0], "form", None) if document.projects else None
+    return form if hasattr(form, "project_fields") else shipped_form(document.kind)
+
+
+def category_labels(spec) -> dict:
+    """一级 key → label, (一级, 二级) → label, of an indicator field's framework."""
+    labels: dict = {}
+    for level1 in spec.indicators.framework if spec.indicators else ():
+        labels[level1.key] = level1.label
+        for level2 in level1.children:
+            labels[(level1.key, level2.key)] = level2.label
+    return labels
+
+
+def indicator_cell(indicator, column):
+    """The value of one column of an indicator row (the 得分 role: the score printed, written or
+    computed by builder.check.scoring)."""
+    for role, attribute in INDICATOR_ROLES.items():
+        if role in column.roles:
+            if role == SCORE_ROLE:
+                from builder.check import scoring
+
+                return scoring.score(indicator)
+            return getattr(indicator, attribute, None)
+    return indicator.extra.get(column.key)
+
+
+def scored(form) -> bool:
+    return any(spec.indicators.column_with("分值") for spec in form.indicator_fields())
+
+
+def last_scored(form):
+    found = [spec for spec in form.indicator_fields() if spec.indicators.column_with("分值")]
+    return found[-1] if found else None
+
+
+class Facts:
+    """The derived values of one project, in Chinese and in English, placed after their field."""
+
+    def __init__(self, project, form):
+        self.project, self.form = project, form
+
+    def _dates(self):
+        start, end = self.project.role(START), self.project.role(END)
+        return start, end
+
+    def _after(self, spec, english: bool) -> dict:
+        form = self.form
+        if spec is None:
+            return {}
+        if END in spec.roles and form.has_role(START):
+            start, end = self._dates()
+            multi = bool(start and end and start.year != end.year)
+            years = (str(start.year) if start else "", str(end.year) if end else "")
+            if english:
+                return {"multi_year": multi, "start_year": years[0], "end_year": years[1]}
+            return {"跨年度": multi, "开始年份": years[0], "完成年份": years[1]}
+        if WEIGHT in spec.roles and form.has_role(BUDGETED) and form.has_role(SPENT):
+            from builder.check import scoring
+
+            run = scoring.execution(self.project)
+            parts = (format_score(run.weight), run.rate_text, format_score(run.score))
+            names = ("weight", "rate", "score") if english else ("分值", "执行率", "得分")
+            return {("execution" if english else "预算执行"): dict(zip(names, parts))}
+        if spec.kind == kinds.INDICATORS and spec is last_scored(form):
+            from builder.check import scoring
+
+            total = scoring.totals(self.project)
+            parts = (format_score(total.weight), total.text, total.grade)
+            names = ("total_weight", "total_score", "grade") if english else ("总分值", "总分", "等级")
+            return dict(zip(names, parts))
+        return {}
+
+    def chinese_after(self, spec) -> dict:
+        return self._after(spec, english=False)
+
+    def english_after(self, spec) -> dict:
+        return self._after(spec, english=True)
+
+
+class DocumentFacts:
+    """The derived values of a document (项目个数, the project list) and its fields' values."""
+
+    def __init__(self, document, form, projects: list, english: bool = False):
+        self.document, self.form, self.projects, self.english = document, form, projects, english
+        computed = [spec for spec in form.document_fields if spec.compute]
+        self.list_after = computed[-1] if computed else None
+        self.count_after = next((s for s in computed if s.compute == (COUNT,)), None)
+
+    def count(self) -> int:
+        return len(self.document.all_projects)
+
+    def value(self, spec):
+        """A document field: its computed value when it has ``计算``, else the value written."""
+        if spec.compute == (COUNT,):
+            return self.count()
+        if spec.compute:
+            return cell_total(self.document, self.form, spec.compute[1])
+        return document_value(self.document, spec)
+
+    def _count_and_list(self, count: bool) -> dict:
+        names = ("project_count", "projects") if self.english else (COUNT, "项目列表")
+        result = {names[0]: str(self.count())} if count else {}
+        result[names[1]] = self.projects
+        return result
+
+    def first(self) -> dict:
+        """What comes right after 单位名称 and 年度 (the list when no field is computed)."""
+        return self._count_and_list(True) if self.list_after is None else {}
+
+    def after(self, spec) -> dict:
+        result = {}
+        if spec is self.count_after:
+            result[(("project_count",) if self.english else (COUNT,))[0]] = str(self.count())
+        if spec is self.list_after:
+            result.update(self._count_and_list(self.count_after is None))
+        return result
+
+
+def document_value(document, spec):
+    """A value written in document.yaml for a field of the form."""
+    values = getattr(document, "values", None)
+    if isinstance(values, dict) and spec.key in values:
+        return values[spec.key]
+    if spec.key in document.extra:
+        return document.extra[spec.key]
+    # until Document.values (WP1 step B): the document's attribute named as the field's alias
+    return getattr(document, spec.alias.name, None) if spec.alias is not None else None
+
+
+def summed_table(document, spec):
+    """A money table of the document: each cell summed over every project (``cell_total``)."""
+    from builder.forms.formvalues import MoneyValues
+
+    cells = {cell.address: cell_total(document, form_of(document), spec.table.path(cell.address))
+             for cell in spec.table.cells()}
+    return MoneyValues(spec.table, cells, frozenset())
