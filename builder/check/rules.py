@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Callable, Iterator
 
 from builder.forms import formspec as fs
+from builder.forms.formdef import document_form  # noqa: F401  (re-exported for the rule modules)
 from builder.model import core as m
 from builder.read.errors import Location, Problem
 
@@ -50,20 +51,6 @@ def declare(rule_id: str, severity: str, description: str) -> None:
     profiles and 忽略: name it like any rule; the generic table rule yields its findings."""
     if all(r.id != rule_id for r in RULES):
         RULES.append(Rule(rule_id, severity, BOTH, description, lambda document: iter(()), True, (), True))
-
-
-def document_form(document: m.Document):
-    """The form a document follows (builder.forms.formspec.Form): its projects' form (the
-    document's own, a legacy edit expanded), else the shipped form of its kind."""
-    form = getattr(document, "form", None)
-    if hasattr(form, "project_fields"):
-        return form
-    form = next((p.form for p in document.projects if getattr(p, "form", None) is not None), None)
-    if form is None:
-        from builder.forms.formdef import shipped_form
-
-        form = shipped_form(document.kind)
-    return form
 
 
 def declares(form, role: str) -> bool:

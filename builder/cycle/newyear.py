@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.forms import formspec as fs
+from builder.forms.formdef import document_form
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
 from builder.load.loader import load_document
@@ -87,13 +88,6 @@ def spread_weights(indicators: list[m.Indicator]) -> list[int]:
         for position, index in enumerate(rows):
             weights[index] = base + (1 if position < remainder else 0)
     return weights
-
-
-def document_form(document):
-    """The document's form in the form language (the shipped one when document.yaml names none)."""
-    from builder.forms.formdef import shipped_form
-
-    return document.form or shipped_form(document.kind)
 
 
 def evaluation_form(document):
@@ -186,7 +180,7 @@ def _evaluation_data(project, evaluation, raw: dict):
     """One project's 自评 source, in the 自评 form's order."""
     from ruamel.yaml.comments import CommentedMap as Map
 
-    from builder.cycle.writer import Num, flow, indicator_tree, money, text_block
+    from builder.cycle.writer import Num, flow, money, text_block
 
     target_form = project.form
     data = Map()

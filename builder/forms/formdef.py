@@ -43,6 +43,17 @@ def shipped_form(kind: str) -> fs.Form:
     return dataclasses.replace(form, shipped=True)
 
 
+def document_form(document) -> fs.Form:
+    """The form a loaded document follows: the one the loader read it by (``Document.form``), else
+    its projects' (a document put together by hand), else the shipped form of its kind. The one
+    answer every stage asks for (rules, context, HTML, xlsx, diff, the yearly cycle)."""
+    form = getattr(document, "form", None)
+    if isinstance(form, fs.Form):
+        return form
+    form = next((p.form for p in document.projects if isinstance(getattr(p, "form", None), fs.Form)), None)
+    return form if form is not None else shipped_form(document.kind)
+
+
 def parse_form(node: Node, ctx: Context, path: str, source: Path | None = None, kind: str = "",
                parent_framework: tuple = ()) -> fs.Form | None:
     """A definition (located mapping) → Form; ``kind``: the document's 文档类型 (legacy base)."""

@@ -19,7 +19,7 @@ from builder.read.errors import InputError, Location, Problem
 from builder.read.readonce import one_read
 from builder.render.bounded import RenderLimit, run_bounded
 from builder.render.context import document_context
-from builder.render.derived import form_of
+from builder.forms.formdef import document_form
 from builder.render.template import TEMPLATE_DIR, TemplateProblem
 from builder.render.markdown_docx import document_fragments, place_markdown
 
@@ -83,7 +83,7 @@ def _render_document_parts(document: m.Document) -> RenderedDocument:
     template = template_for(document)
     context = document_context(document)
     with _template_problems(document, template):
-        form = form_of(document)  # the form-language form (an inline legacy edit expanded too)
+        form = document_form(document)  # the form-language form (an inline legacy edit expanded too)
         check_before_build(template, document.kind, None if form.shipped else form, context)
     rendered = run_template(document, template, context)
     timestamp, properties = build_timestamp(document.year), document_properties(document)

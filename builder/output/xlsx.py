@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from builder.forms.derived import derived_for
+from builder.forms.formdef import document_form
 from builder.forms.formkinds import MONEY_TABLE
 from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
@@ -87,7 +88,7 @@ def workbook_bytes(document: m.Document) -> bytes:
     projects = workbook.active
     projects.title = PROJECTS_SHEET
     indicators = workbook.create_sheet(INDICATORS_SHEET)
-    form = form_of(document)
+    form = document_form(document)
     _fill(projects, *_project_rows(document, form))
     _fill(indicators, *_indicator_rows(document, form))
     title = f"{document.unit_name} {document.year} 年 {document.kind}"
@@ -100,14 +101,6 @@ def workbook_bytes(document: m.Document) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return normalize_package(buffer.getvalue(), timestamp)
-
-
-def form_of(document: m.Document):
-    """The document's form (builder.forms.formspec.Form): its projects', else the shipped one."""
-    from builder.forms.formdef import shipped_form
-
-    return next((p.form for p in document.projects if getattr(p, "form", None) is not None), None) \
-        or shipped_form(document.kind)
 
 
 # ---------------------------------------------------------------- columns from the form

@@ -19,6 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 from builder.forms import formkinds as kinds, formvalues
+from builder.forms.formdef import document_form
 from builder.model import core as m
 from builder.model.values import TEN_THOUSAND, format_fixed, format_score, format_yuan, round_half_up
 from builder.render import derived
@@ -184,7 +185,7 @@ def project_names(project, number: int, form) -> dict:
 
 def document_names(document) -> dict:
     """The Chinese names of a document's context (merged with the English ones, if any)."""
-    form = derived.form_of(document)
+    form = document_form(document)
     projects = [project_names(p, n, form) for n, p in document.numbered_projects()]
     facts = derived.DocumentFacts(document, form, projects)
     context = {"单位名称": document.unit_name, "年度": str(document.year), **facts.first()}

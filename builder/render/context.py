@@ -11,6 +11,7 @@ Python object.
 from __future__ import annotations
 
 from builder.forms import formkinds as kinds
+from builder.forms.formdef import document_form
 from builder.model.values import format_money, format_score, format_wan, format_wan_short, format_yuan
 from builder.render import derived
 
@@ -191,7 +192,7 @@ def document_context(document) -> dict:
     them, and the Chinese names (builder.render.chinese)."""
     from builder.render.chinese import document_names
 
-    form = derived.form_of(document)
+    form = document_form(document)
     english = english_document(document, form) if form.english else {}
     return {**english, **document_names(document)}
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 
 from builder.forms import formkinds as kinds
+from builder.forms import formvalues
+from builder.forms.formdef import document_form
 from builder.forms.formvalues import cell_total
 from builder.model.values import format_score
 
@@ -25,20 +27,6 @@ START, END = "开始日期", "完成日期"
 WEIGHT, BUDGETED, SPENT = "执行分值", "预算数", "执行数"
 SCORE_ROLE = "得分"
 COUNT = "项目个数"
-# an indicator column's value, by the role of the column (any other column: the form's own, by key)
-INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", SCORE_ROLE: "score",
-                   "偏差说明": "deviation", "完成档次": "band"}
-
-
-def form_of(document):
-    """The document's form in the form language: the one its projects were read by, else the
-    document's own or the shipped form of its kind."""
-    from builder.forms.formdef import shipped_form
-
-    if hasattr(document.form, "project_fields"):
-        return document.form
-    form = getattr(document.projects[0], "form", None) if document.projects else None
-    return form if hasattr(form, "project_fields") else shipped_form(document.kind)
 
 
 def category_labels(spec) -> dict:
@@ -52,16 +40,14 @@ def category_labels(spec) -> dict:
 
 
 def indicator_cell(indicator, column):
-    """The value of one column of an indicator row (the 得分 role: the score printed, written or
-    computed by builder.check.scoring)."""
-    for role, attribute in INDICATOR_ROLES.items():
-        if role in column.roles:
-            if role == SCORE_ROLE:
-                from builder.check import scoring
+    """The value of one column of an indicator row as the form prints it: the 得分 role is the score
+    printed (written or computed by builder.check.scoring); any other column reads the row
+    (builder.forms.formvalues.indicator_cell)."""
+    if SCORE_ROLE in column.roles:
+        from builder.check import scoring
 
-                return scoring.score(indicator)
-            return getattr(indicator, attribute, None)
-    return indicator.extra.get(column.key)
+        return scoring.score(indicator)
+    return formvalues.indicator_cell(indicator, column)
 
 
 def scored(form) -> bool:
@@ -171,6 +157,6 @@ def summed_table(document, spec):
     """A money table of the document: each cell summed over every project (``cell_total``)."""
     from builder.forms.formvalues import MoneyValues
 
-    cells = {cell.address: cell_total(document, form_of(document), spec.table.path(cell.address))
+    cells = {cell.address: cell_total(document, document_form(document), spec.table.path(cell.address))
              for cell in spec.table.cells()}
     return MoneyValues(spec.table, cells, frozenset())

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from builder.forms.formdef import document_form
 from builder.forms.formkinds import GROUP, INDICATORS, MONEY_TABLE
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
@@ -87,12 +88,6 @@ def comment_text(problem: Problem) -> str:
 
 # ---------------------------------------------------------------- placing
 
-def _form(document):
-    from builder.output.html.trace import form_of
-
-    return form_of(document)
-
-
 def _owners(document: m.Document, count: int) -> list[set] | None:
     """For each paragraph of the built document: the projects (index) and the document (None)
     whose values it prints, read from a traced render (builder.output.html.trace); None when the
@@ -136,7 +131,7 @@ class _Places:
                 self.regions[project.source.resolve()] = (starts[index], end)
         self.names = {p.source.resolve(): _squash(p.name) for p in document.projects}
         self.title = next((i for i, t in enumerate(self.texts) if t), 0)
-        form = _form(document)
+        form = document_form(document)
         self.columns = tuple(f".{column.key}" for spec in form.indicator_fields()
                              for column in spec.indicators.columns) if form is not None else ()
         walk = list(form.walk()) if form is not None else []

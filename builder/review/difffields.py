@@ -11,14 +11,14 @@ numbered section label (``四、实施方案``) without its number. The engine's
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from builder.check import scoring
 from builder.forms.derived import derived_for
+from builder.forms.formdef import document_form
 from builder.forms.formkinds import BUDGET, GROUP, INDICATORS, MONEY_TABLE, TABLE
 from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
-from builder.model.values import format_money, format_score, format_wan, format_wan_short, format_yuan
+from builder.model.values import format_money, format_score, format_wan_short
 from builder.render.context import extension_text
 
 BASICS = "基本信息"
@@ -36,11 +36,9 @@ money_text = format_money  # an amount as the form prints it (one printer: model
 
 
 def form_of(document: m.Document, project=None):
-    from builder.forms.formdef import shipped_form
-
+    """A project's form (as the loader read it), else its document's."""
     form = getattr(project, "form", None) if project is not None else None
-    return form or next((p.form for p in document.projects if getattr(p, "form", None) is not None), None) \
-        or shipped_form(document.kind)
+    return form or document_form(document)
 
 
 def table_unit(form, table) -> str:
@@ -154,7 +152,7 @@ def summary(project, document: m.Document) -> str:
 
 def document_fields(document: m.Document) -> dict[str, str]:
     fields = {"单位名称": document.unit_name, "年度": str(document.year), "文档类型": document.kind}
-    form = form_of(document)
+    form = document_form(document)
     values = getattr(document, "values", None) or getattr(document, "extra", {}) or {}
     for spec in form.walk("文档"):
         if spec.compute is None and spec.kind != GROUP:

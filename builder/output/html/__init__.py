@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from builder.forms.formdef import document_form
 from builder.model import core as m
 
 HERE = Path(__file__).resolve().parent
@@ -70,9 +71,8 @@ def _decorator(document: m.Document, listed: list[dict], paths: list[tuple[int |
     each cell its class, its field and its findings' notes; marks the listed findings placed."""
     from builder.output.html.fromdocx import Decoration
     from builder.output.html.place import best_holder
-    from builder.output.html.trace import form_of
 
-    form = form_of(document)
+    form = document_form(document)
     name_path = form.role_path("名称") if form is not None and hasattr(form, "role_path") else None
     notes_template = _environment().get_template("notes.html.j2")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from builder.forms.derived import derived_for
+from builder.forms.formdef import document_form
 from builder.read.markdown import MARKER
 from builder.render.tracemarks import CLOSE, MID, OPEN, strip_marks  # noqa: F401 (strip_marks: for fromdocx and annotate)
 
@@ -123,7 +124,7 @@ def _indicator_path(project, set_key: str | None, position: int) -> str | None:
 def field_paths(document, context: dict, trace: Trace) -> list[tuple[int | None, str]]:
     """For each traced value: (the project it belongs to or None, the field path it prints)."""
     projects = _project_list(context, len(document.projects))
-    form = form_of(document)
+    form = document_form(document)
     english, indicator_aliases = _english_names(form)
     indicator_keys = {spec.key for spec in form.indicator_fields()} if form is not None else set()
     indicator_keys |= {i.group for p in document.projects for i in p.indicators}
@@ -164,16 +165,6 @@ def _path(document, project, rest: tuple, english, indicator_aliases, indicator_
         elif isinstance(part, str):
             parts.append(part)
     return ".".join(parts)
-
-
-def form_of(document):
-    """The document's form definition (the core's Form), or None when it has none to give."""
-    for project in document.projects:
-        form = getattr(project, "form", None)
-        if form is not None and hasattr(form, "walk"):
-            return form
-    form = getattr(document, "form", None)
-    return form if form is not None and hasattr(form, "walk") else None
 
 
 def traced_docx(document) -> tuple[bytes, list[tuple[int | None, str]]]:
