@@ -10,8 +10,8 @@ import re
 
 from builder.model import core as m
 from builder.check.rules import (
-    COST, END, START, TARGET_VALUE, TARGETS, TOTAL_GOAL, WARNING, YEAR_GOAL, cost_targets, document_form, finding,
-    indicator_path, name, rule, single_year, squash,
+    ACTUAL, COST, END, START, TARGET_VALUE, TARGETS, TOTAL_GOAL, WARNING, YEAR_GOAL, cost_targets, document_form,
+    finding, indicator_column, indicator_path, name, rule, single_year, squash,
 )
 
 
@@ -53,6 +53,7 @@ def check_cost_direction(document: m.Document):
 def check_percent(document: m.Document):
     from builder.model.units import parse_unit
 
+    actual = indicator_column(document, ACTUAL)  # a 申报 has none: its indicators have no 实际完成值
     for project in document.projects:
         for indicator in project.indicators:
             for label, value in (("指标值", indicator.target), ("实际完成值", indicator.actual)):
@@ -62,7 +63,7 @@ def check_percent(document: m.Document):
                 if unit.numerator is None or unit.denominators or unit.numerator.dimension != "比例":
                     continue
                 if value.number * unit.numerator.factor > 100:
-                    path = indicator_path(indicator) + ("" if label == "指标值" else ".实际完成值")
+                    path = indicator_path(indicator) + ("" if label == "指标值" or actual is None else f".{actual.key}")
                     yield finding(project.location(path), path, "IND-PERCENT",
                                   f"“{indicator.name}”的{label} {value.text} 超过 100%", WARNING, **{label: value.text})
 

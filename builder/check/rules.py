@@ -98,6 +98,20 @@ def indicator_path(indicator: m.Indicator) -> str:
     return f"{indicator.group}.{indicator.level1}.{indicator.level2}.{indicator.name}"
 
 
+def indicator_field(document: m.Document, role: str):
+    """The document's first indicator field (its spec) with a column playing ``role``, or None."""
+    for spec in document_form(document).indicator_fields():
+        if spec.indicators.column_with(role) is not None:
+            return spec
+    return None
+
+
+def indicator_column(document: m.Document, role: str):
+    """The indicator column playing ``role`` (its key and label), in the form's first set having it."""
+    spec = indicator_field(document, role)
+    return spec.indicators.column_with(role) if spec is not None else None
+
+
 def section_text(value) -> str:
     """The words of a text field's value: paragraphs, or a 预算安排 (its lead and items)."""
     if isinstance(value, m.BudgetPlan):
@@ -127,6 +141,7 @@ def single_year(project, year: int) -> bool:
 START, END, PERIOD, BUDGET = "开始日期", "完成日期", "周期", "预算安排"
 ANNUAL, PROJECT_TOTAL, COST, TARGETS, COST_CAP = "年度金额", "项目总额", "成本", "目标设定", "成本上限"
 TOTAL_GOAL, YEAR_GOAL, NAME, TARGET_VALUE, PARTS = "总目标", "年度目标", "名称", "目标值", "组成"
+ACTUAL = "实际值"  # the 自评's column of what was achieved
 BY_COLUMN, BY_ROW = fs.BY_COLUMN, fs.BY_ROW  # how a money table is written
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 

@@ -9,22 +9,14 @@ from decimal import Decimal
 from builder.model import core as m
 from builder.check import scoring
 from builder.check.rules import (
-    ERROR, PARTS, WARNING, cell_name, document_form, finding, indicator_path, name, place, row_name, row_values, rule,
+    ACTUAL, ERROR, PARTS, WARNING, cell_name, document_form, finding, indicator_column, indicator_field, indicator_path, name,
+    place, row_name, row_values, rule,
 )
 from builder.model.values import format_score, format_yuan
 
 
-BUDGETED, SPENT, ACHIEVED, ACTUAL, DEVIATION = "预算数", "执行数", "完成情况", "实际值", "偏差说明"
+BUDGETED, SPENT, ACHIEVED, DEVIATION = "预算数", "执行数", "完成情况", "偏差说明"
 SCORE, WEIGHT, EXECUTION_WEIGHT, BAND = "得分", "分值", "执行分值", "完成档次"
-
-
-def _column(document: m.Document, role: str):
-    """The indicator column playing ``role`` (its key and label), in the form's first set having it."""
-    for spec in document_form(document).indicator_fields():
-        column = spec.indicators.column_with(role)
-        if column is not None:
-            return column
-    return None
 
 
 def _funds(form) -> tuple[str, str, str, str]:
@@ -55,11 +47,12 @@ def check_execution(document: m.Document):
 
 @rule("SCORE-MAX", ERROR, "得分不大于分值", needs=(SCORE,))
 def check_score_within_weight(document: m.Document):
+    column = indicator_column(document, SCORE)
     for project in document.projects:
         for indicator in project.indicators:
             if indicator.score is None:
                 continue
-            path = f"{indicator_path(indicator)}.得分"
+            path = f"{indicator_path(indicator)}.{column.key}"
             if indicator.weight is None:
                 yield finding(project.location(path), path, "SCORE-MAX",
                               f"写了得分 {format_score(indicator.score)} 却没有分值", 得分=indicator.score)
@@ -71,22 +64,24 @@ def check_score_within_weight(document: m.Document):
 
 @rule("SCORE-WEIGHTS", WARNING, "预算执行分值与各指标分值合计为 100", needs=(EXECUTION_WEIGHT, WEIGHT))
 def check_weights(document: m.Document):
+    indicators = indicator_field(document, WEIGHT).path
     for project in document.projects:
         totals = scoring.totals(project)
         if totals.weight != 100:
-            yield finding(project.location("绩效指标"), "绩效指标", "SCORE-WEIGHTS",
+            yield finding(project.location(indicators), indicators, "SCORE-WEIGHTS",
                           f"预算执行分值与各指标分值合计 {format_score(totals.weight)}，应为 100", WARNING,
                           分值合计=totals.weight)
 
 
 @rule("SCORE-COMPUTED", WARNING, "写明的得分与按规则计算的得分一致", needs=(SCORE, ACTUAL))
 def check_explicit_scores(document: m.Document):
+    column = indicator_column(document, SCORE)
     for project in document.projects:
         for indicator in project.indicators:
             computed = scoring.computed_score(indicator)
             if indicator.score is None or computed is None or computed == indicator.score:
                 continue
-            path = f"{indicator_path(indicator)}.得分"
+            path = f"{indicator_path(indicator)}.{column.key}"
             yield finding(
                 project.location(path), path, "SCORE-COMPUTED",
                 f"“{indicator.name}”指标值 {indicator.target.text}、实际完成值 {indicator.actual.text}，"
@@ -97,7 +92,7 @@ def check_explicit_scores(document: m.Document):
 
 @rule("DEVIATION-MISSING", WARNING, "未达成的指标要写偏差说明（表单的偏差说明列）", needs=(DEVIATION, ACTUAL))
 def check_deviation_reason(document: m.Document):
-    column = _column(document, DEVIATION)
+    column = indicator_column(document, DEVIATION)
     for project in document.projects:
         for indicator in project.indicators:
             if scoring.missed(indicator) and not indicator.deviation.strip():
@@ -114,7 +109,7 @@ def check_deviation_reason(document: m.Document):
 def check_fill_in(document: m.Document):
     form = document_form(document)
     key, budget_label, spent_label, row_label = _funds(form)
-    actual = _column(document, ACTUAL)
+    actual = indicator_column(document, ACTUAL)
     for project in document.projects:
         budget, spent = project.role(BUDGETED), project.role(SPENT)
         if project.role(PARTS) and budget is None and not any(row_values(form, project, BUDGETED, SPENT)):
@@ -139,12 +134,13 @@ def check_fill_in(document: m.Document):
 def check_unit_mismatch(document: m.Document):
     from builder.model.units import describe_dimension
 
+    column = indicator_column(document, ACTUAL)
     for project in document.projects:
         for indicator in project.indicators:
             target, actual = indicator.target, indicator.actual
             if actual is None or scoring.units_comparable(target, actual):
                 continue
-            path = f"{indicator_path(indicator)}.实际完成值"
+            path = f"{indicator_path(indicator)}.{column.key}"
             yield finding(
                 project.location(path), path, "UNIT-MISMATCH",
                 f"“{indicator.name}”指标值 {target.text} 与实际完成值 {actual.text} 的单位不可比较"
@@ -167,6 +163,7 @@ def _why_unscorable(indicator: m.Indicator) -> str:
 @rule("SCORE-MISSING", WARNING, "有分值的指标都有得分（写明的或按规则计算的）；缺得分时总分和等级印为空白，不按 0 分计",
       needs=(WEIGHT,))
 def check_missing_scores(document: m.Document):
+    indicators = indicator_field(document, WEIGHT).path
     for project in document.projects:
         # an indicator whose 实际完成值 is not filled in yet is FILL-IN's (a draft prints blanks)
         missing = [i for i in scoring.totals(project).unscorable if i.actual is not None]
@@ -174,7 +171,7 @@ def check_missing_scores(document: m.Document):
             continue
         listed = "；".join(f"“{i.name}”（分值 {format_score(i.weight)}，{_why_unscorable(i)}）" for i in missing)
         yield finding(
-            project.location("绩效指标"), "绩效指标", "SCORE-MISSING",
+            project.location(indicators), indicators, "SCORE-MISSING",
             f"总分和等级印为空白：{len(missing)} 个有分值的指标没有得分——{listed}。"
             "请写明得分（或填好实际完成值、统一单位），缺的得分不按 0 分计入总分",
             WARNING, 缺得分=len(missing),
@@ -187,6 +184,7 @@ _PERCENT_UNITS = ("%", "％")
 @rule("IND-FRACTION", WARNING, "指标值以 % 计、实际完成值写成不带单位的小数（如 0.92），可能应为百分数（92%）",
       needs=(ACTUAL,))
 def check_fraction_for_percent(document: m.Document):
+    column = indicator_column(document, ACTUAL)
     for project in document.projects:
         for indicator in project.indicators:
             target, actual = indicator.target, indicator.actual
@@ -194,7 +192,7 @@ def check_fraction_for_percent(document: m.Document):
                     or actual.number is None or actual.unit or not 0 < actual.number <= 1 or target.number <= 1):
                 continue
             meant = f"{actual.comparator or ''}{(actual.number * 100).normalize():f}%"
-            path = f"{indicator_path(indicator)}.实际完成值"
+            path = f"{indicator_path(indicator)}.{column.key}"
             yield finding(
                 project.location(path), path, "IND-FRACTION",
                 f"“{indicator.name}”实际完成值 {actual.text} — 是否应为 {meant}？（指标值 {target.text} 以 % 计，"
@@ -210,6 +208,7 @@ def _percent(share: Decimal) -> str:
 @rule("SCORE-BAND", WARNING, "写明完成程度（达成 100%、基本达成 80%–100%、部分达成 50%–80%、未达成 0–50%）的指标，得分落在该档次的分值区间内",
       needs=(BAND,))
 def check_score_band(document: m.Document):
+    column = indicator_column(document, BAND)
     for project in document.projects:
         for indicator in project.indicators:
             band = indicator.band
@@ -220,7 +219,7 @@ def check_score_band(document: m.Document):
             span = (f"{format_score(weight)} 分" if band == "达成" else
                     f"{format_score(weight * low)}–{format_score(weight * high)} 分"
                     f"（分值的 {_percent(low)}–{_percent(high)}{'' if closed else '，不含上限'}）")
-            path = f"{indicator_path(indicator)}.完成程度"
+            path = f"{indicator_path(indicator)}.{column.key}"
             points = scoring.score(indicator)
             if points is None:
                 yield finding(project.location(path), path, "SCORE-BAND",
@@ -235,10 +234,11 @@ def check_score_band(document: m.Document):
 
 @rule("SCORE-WEIGHT-POSITIVE", WARNING, "写了分值的指标分值大于 0", needs=(WEIGHT,))
 def check_weight_positive(document: m.Document):
+    column = indicator_column(document, WEIGHT)
     for project in document.projects:
         for indicator in project.indicators:
             if indicator.weight is not None and indicator.weight <= 0:
-                path = f"{indicator_path(indicator)}.分值"
+                path = f"{indicator_path(indicator)}.{column.key}"
                 yield finding(project.location(path), path, "SCORE-WEIGHT-POSITIVE",
                               f"“{indicator.name}”的分值为 {format_score(indicator.weight)}，应大于 0（不计分的指标请不写分值）",
                               WARNING, 分值=indicator.weight)
@@ -246,7 +246,7 @@ def check_weight_positive(document: m.Document):
 
 @rule("DEVIATION-SCORE", WARNING, "得分低于分值的指标要写偏差说明（未达成的见 DEVIATION-MISSING）", needs=(DEVIATION, WEIGHT))
 def check_deviation_for_low_score(document: m.Document):
-    column = _column(document, DEVIATION)
+    column = indicator_column(document, DEVIATION)
     for project in document.projects:
         for indicator in project.indicators:
             points = scoring.score(indicator)

@@ -23,8 +23,8 @@ from typing import Iterator
 
 from builder.model import core as m
 from builder.check.rules import (
-    ANNUAL, COST, COST_CAP, PARTS, PERIOD, START, WARNING, amount, cell_name, document_form, finding,
-    indicator_path, is_cost, rule,
+    ACTUAL, ANNUAL, COST, COST_CAP, PARTS, PERIOD, START, WARNING, amount, cell_name, document_form, finding,
+    indicator_column, indicator_path, is_cost, rule,
 )
 from builder.forms import formspec as fs
 from builder.read.errors import Location
@@ -199,6 +199,7 @@ def _in_yuan(value) -> Decimal | None:
       needs=(COST, COST_CAP))
 def check_cost_within_budget(document: m.Document):
     form = document_form(document)
+    actual = indicator_column(document, ACTUAL)  # a 申报 has none: its indicators have no 实际完成值
     for project in document.projects:
         label, budget = _budget(project, project.form or form)
         if budget is None or budget <= 0:
@@ -208,7 +209,7 @@ def check_cost_within_budget(document: m.Document):
                 continue
             path = indicator_path(indicator)
             for what, value, place in (("指标值", indicator.target, path),
-                                       ("实际完成值", indicator.actual, f"{path}.实际完成值")):
+                                       ("实际完成值", indicator.actual, f"{path}.{actual.key}" if actual else path)):
                 amount = _in_yuan(value)
                 if amount is None or amount <= budget:
                     continue

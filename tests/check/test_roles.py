@@ -295,3 +295,34 @@ def test_docs_list_the_roles_each_rule_needs():
     text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     listed = dict(re.findall(r"^- `([A-Z-]+)`：(.+)$", text, flags=re.M))
     assert listed == {r.id: "、".join(r.needs) for r in RULES if r.needs and not r.declared}
+
+
+def test_an_indicator_cell_is_named_by_the_forms_own_column_key(tmp_path):
+    """The 自评 rules read the column playing a role (实际值, 得分, 分值 …) and name its cell by the
+    form's key: a bureau's 自评 whose column is 完成值 gets findings at ….完成值, not at the shipped
+    form's 实际完成值 (a path the bureau's sources do not have)."""
+    import re as _re
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    folder = tmp_path / "doc"
+    shutil.copytree(root / "sources" / "2023-绩效自评", folder)
+    form = (root / "builder" / "forms" / "绩效自评.yaml").read_text(encoding="utf-8")
+    assert "\n      实际完成值:\n" in form
+    (folder / "_表单.yaml").write_text(form.replace("\n      实际完成值:\n", "\n      完成值:\n"), encoding="utf-8")
+    (folder / "document.yaml").write_text((folder / "document.yaml").read_text(encoding="utf-8")
+                                          + "表单: _表单.yaml\n", encoding="utf-8")
+    for source in folder.glob("0*.yaml"):
+        text = _re.sub(r"(?m)^(\s+)实际完成值:", r"\1完成值:", source.read_text(encoding="utf-8"))
+        source.write_text(text, encoding="utf-8")
+    project = folder / "01-G60科创走廊建设.yaml"
+    text = project.read_text(encoding="utf-8")
+    assert "完成值: =0场" in text
+    project.write_text(text.replace("完成值: =0场", "完成值: =0人", 1), encoding="utf-8")
+    _, problems = check([folder])
+    assert not [p for p in problems if p.severity == "错误"], _lines(folder, problems)
+    mismatch = [p for p in problems if p.rule == "UNIT-MISMATCH"]
+    computed = [p for p in problems if p.rule == "SCORE-COMPUTED"]
+    assert mismatch and all(p.field.endswith(".完成值") for p in mismatch), _lines(folder, mismatch)
+    assert computed and all(p.field.endswith(".得分") for p in computed)
+    assert not [p for p in problems if "实际完成值" in p.field]
