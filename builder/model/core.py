@@ -132,6 +132,12 @@ class FormAccess:
     def label(self, path: str) -> str:
         return self.form.label(path) if self.form is not None else path.rsplit(".", 1)[-1]
 
+    def location(self, key: str) -> Location:
+        """Where a field (dotted path) was written, or the nearest enclosing place (``locations``)."""
+        while key not in self.locations and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.locations.get(key, self.locations.get("", Location(self.source)))
+
 
 @dataclass(frozen=True)
 class TargetProject(FormAccess):
@@ -165,11 +171,6 @@ class TargetProject(FormAccess):
     form: object = field(default=None, compare=False, repr=False)
     values: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def location(self, key: str) -> Location:
-        """Where a field (dotted path) was written, or the nearest enclosing place."""
-        while key not in self.locations and "." in key:
-            key = key.rsplit(".", 1)[0]
-        return self.locations.get(key, self.locations.get("", Location(self.source)))
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,6 @@ class EvaluationProject(FormAccess):
     form: object = field(default=None, compare=False, repr=False)
     values: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def location(self, key: str) -> Location:
-        while key not in self.locations and "." in key:
-            key = key.rsplit(".", 1)[0]
-        return self.locations.get(key, self.locations.get("", Location(self.source)))
 
 
 @dataclass(frozen=True)
