@@ -15,7 +15,8 @@ import os
 import re
 from pathlib import Path
 
-from builder.cycle.formwrite import convert, joined_dates, project_yaml, set_path
+from builder.cycle.formparts import PRINTED, link_parts
+from builder.cycle.formwrite import convert, in_order, joined_dates, project_yaml, set_path
 from builder.cycle.importout import check_out_dir, project_stem
 from builder.cycle.importread import ImportProblem, ImportReport, Para, Table, read_blocks
 from builder.render.merge import MERGE_MARKER
@@ -274,12 +275,15 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     document["项目顺序"] = stems
     files = [out_dir / "document.yaml"]
     dump(document, files[0])
-    for scope, stem in zip(values.projects, stems):
+    printed = [scope.pop(PRINTED, {}) for scope in values.projects]  # 导入.核对: checked once written
+    datas = [project_yaml(scope, form, order) for scope in values.projects]
+    values.notes.extend(link_parts(datas, stems, form))
+    for scope, stem, data in zip(values.projects, stems, datas):
         if "?" in scope:
             unplaced.append(f"{stem}：有单元格与模板对不上，未导入：“{str(scope['?'])[:40]}”")
         path = out_dir / f"{stem}.yaml"
-        data = project_yaml(scope, form, order)
-        sections = narratives_to_markdown(data, form.kind) if markdown else []
+        data = in_order(data, order)
+        sections = narratives_to_markdown(data, form) if markdown else []
         dump(data, path)
         files.append(path)
         if sections:
@@ -289,7 +293,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
             write_new(out_dir / f"{stem}.md", sections_markdown(str(scope.get(name, stem)), sections))
             files.append(out_dir / f"{stem}.md")
     report = ImportReport(files, unplaced + values.unplaced, tracked_changes(docx) + list(values.notes), form.kind)
-    verify_import(out_dir, report)
+    verify_import(out_dir, report, printed, form)
     return report
 
 

@@ -132,6 +132,7 @@ def project_yaml(scope: dict, form, order: list[str]):
         if converted is None or converted == [] or converted == "":
             continue
         spec = form.field(path)
+        converted = _number(spec, converted)
         if spec is not None and spec.has_default and not spec.skeleton and converted == list(spec.default):
             continue  # the field's default (七、绩效目标 详见…): not written
         if isinstance(converted, list) and converted and isinstance(converted[0], dict):
@@ -143,6 +144,13 @@ def project_yaml(scope: dict, form, order: list[str]):
     for spec in form.indicator_fields():
         data[spec.key] = _indicator_tree(scope.get(spec.key, []), spec.indicators,
                                        spec.indicators.framework or form.framework)
+    return in_order(data, order)
+
+
+def in_order(data, order: list[str]):
+    """The project's keys in the form's order (those it does not name after them)."""
+    from ruamel.yaml.comments import CommentedMap
+
     ordered = CommentedMap()
     for key in order:
         if key in data:
@@ -182,6 +190,22 @@ def _by_row(data, form) -> None:
                 node[row] = flow([cells.get(column.key) for column in spec.table.columns])
 
 
+def _number(spec, value):
+    """A 数值/整数 field's or column's printed text as a number (分值 50, not the text '50'); text that is
+    no number is written as it is, so checking the import names its cell."""
+    from builder.cycle.importread import parse_number
+    from builder.cycle.writer import score
+    from builder.model.values import ValueProblem
+
+    if spec is None or spec.kind not in ("数值", "整数") or not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        number = parse_number(value)
+    except ValueProblem:
+        return value.strip()
+    return value if number is None else score(number)
+
+
 def _category_key(categories, printed: str) -> str:
     """A 一级/二级 as the source writes it: the key of the category whose 标签 (or key) was printed."""
     return next((c.key for c in categories if printed in (c.label, c.key)), printed)
@@ -202,7 +226,7 @@ def _indicator_tree(rows: list[dict], columns, framework=()):
         level2 = _category_key(children, row.get("二级键") or row.get("二级指标") or level2)
         value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
                      row.get(target.key, "")) if target is not None else ""
-        extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}
+        extras = {c.key: _number(c, row.get(c.key, "")) for c in columns.columns if c is not target}
         leaf = value
         if any(extras.values()) or not columns.shorthand:
             leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])

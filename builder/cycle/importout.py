@@ -8,8 +8,6 @@ import re
 from pathlib import Path
 
 from builder.cycle.importread import ImportProblem, ImportReport
-from builder.cycle.importlabels import evaluation_form_labels, target_form_labels
-from builder.model import core as m
 
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\s\\/:*?"<>|\x00-\x1f]+')
@@ -31,38 +29,42 @@ def check_out_dir(out_dir: Path) -> None:
         raise ImportProblem(f"输出文件夹“{out_dir}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
 
 
-def narratives_to_markdown(data, kind: str) -> list[tuple[str, list[str]]]:
-    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file.
-    A structured 年度预算安排 (明细) stays in the YAML."""
+def narratives_to_markdown(data, form) -> list[tuple[str, list[str]]]:
+    """Take the text narratives out of a project's YAML data: (section, paragraphs) for its .md file —
+    the form's markdown sections (``markdown: true``) written as text; a structured 预算安排 (明细)
+    stays in the YAML, as does a group left with other keys."""
     sections = []
-    if kind == m.TARGET_KIND:
-        group = target_form_labels().narrative.key
-        narrative = data.get(group) or {}
-        for section in list(narrative):
-            value = narrative[section]
-            if isinstance(value, str):
-                sections.append((section, [line for line in str(value).split("\n") if line.strip()]))
-                del narrative[section]
-        if not narrative and group in data:
-            del data[group]
-    else:
-        labels = evaluation_form_labels()
-        for section in (labels.expected, labels.achieved):
-            if isinstance(data.get(section), str):
-                sections.append((section, [line for line in str(data[section]).split("\n") if line.strip()]))
-                del data[section]
+    for heading, path in form.markdown_sections().items():
+        *groups, key = path.split(".")
+        node = data
+        for group in groups:
+            node = node.get(group) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or not isinstance(node.get(key), str):
+            continue
+        sections.append((heading, [line for line in str(node[key]).split("\n") if line.strip()]))
+        del node[key]
+        if groups and not node:
+            parent = data
+            for group in groups[:-1]:
+                parent = parent[group]
+            del parent[groups[-1]]
     return sections
 
 
-def verify_import(out_dir: Path, report: ImportReport) -> None:
-    """Load and check what was written; its errors (what would stop a build) become notes."""
+def verify_import(out_dir: Path, report: ImportReport, printed: list[dict] | None = None, form=None) -> None:
+    """Load and check what was written; its errors (what would stop a build) become notes, as does each
+    printed computed value (``printed``, by project: 导入.核对) that the written sources compute otherwise."""
     from builder.output.build import check
     from builder.read.errors import InputError
 
     try:
-        _, problems = check([out_dir])
+        documents, problems = check([out_dir])
     except InputError as exc:
-        problems = exc.problems
+        documents, problems = [], exc.problems
+    if printed and documents and form is not None:
+        from builder.cycle.formparts import check_printed
+
+        report.notes.extend(check_printed(printed, documents[0], form))
     errors = [p for p in problems if p.severity == "错误"]
     for problem in errors:
         report.notes.append(f"导入结果需要修改后才能生成：{problem.format_finding()}")

@@ -31,12 +31,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.cycle.importread import Cell, Para, Table, label_key, read_blocks, row_preview, short
-from builder.cycle.labelshapes import NumberedSections, Summary, budget_value, fixed_paragraphs
+from builder.cycle.formparts import after_reading, closing_row, grid_column, grid_value
+from builder.cycle.labelshapes import YEAR, Sections, Summary, fixed_paragraphs
 from builder.forms import formspec as fs
 
 _UNIT_SUFFIX = re.compile(r"\((万?元)\)$")
 _RANGE = re.compile(r"^(.+?)\s*至\s*(.+)$")
-_YEAR = re.compile(r"^\((\d{4})年度?\)$")
 _PAIR = re.compile(r"([^\s:：]+)\s*[:：]\s*(\S+)")
 _LEVELS = {"一级指标": "一级指标", "二级指标": "二级指标", "三级指标": "三级指标"}
 _SCALAR = {"文本": "", "日期": ".中文", "选项": ".选框", "整数": "", "金额": ""}
@@ -122,7 +122,7 @@ def read_by_labels(docx: Path, form: fs.Form):
     labels = _Labels(form)
     values = LabelValues()
     blocks = read_blocks(Path(docx))
-    sections = _Sections(form)
+    sections = Sections(form)
     scope: dict | None = None
     for block in blocks:
         if isinstance(block, Para):
@@ -143,6 +143,7 @@ def read_by_labels(docx: Path, form: fs.Form):
         for spec in labels.tables.values():
             _unnumbered(scope.get(spec.key) or [])
     sections.place(values.projects)
+    after_reading(values.projects, values.document, form, values.notes)  # 导入.名称后缀, 单位取自
     values.notes.extend(_missing(values.projects, form, labels.name))
     if values.summary:  # 导入.概述: computed fields checked against what was read
         total = sum((sections.annual(scope) or 0 for scope in values.projects), Decimal(0))
@@ -166,72 +167,6 @@ def _missing(projects: list[dict], form: fs.Form, name: str) -> list[str]:
     return notes
 
 
-class _Sections:
-    """The numbered parts read so far (导入.分节), each {field key: lines}, and the one being read."""
-
-    def __init__(self, form: fs.Form):
-        self.form = form
-        self.shape = NumberedSections(form)
-        self.title = re.compile(form.import_spec.get("标题", r"(?!)"))
-        self.parts: list[tuple[str, dict[str, list[str]]]] = []
-        self.current: dict | None = None
-        self.key: str | None = None
-
-    def line(self, line: str) -> bool:
-        """Whether the line belongs to a numbered part (its heading, a section's heading or text)."""
-        head = self.shape.heading(line)
-        if head is not None:
-            self.current, self.key = {}, None
-            self.parts.append((head[1] if head.groups() else "", self.current))
-            return True
-        key = label_key(line)
-        title = self.title.match(key)
-        if title and title.groups() and title[1] and self.current is not None:
-            title = None  # "详见财政项目支出绩效目标申报表": text that names the form, not its heading
-        if self.current is None or title or _YEAR.match(key):
-            self.close()
-            return False
-        found = self.shape.section(line)
-        if found is not None:
-            self.key = found[0]
-            self.current.setdefault(self.key, []).extend([found[1]] if found[1] else [])
-            return True
-        if self.key is not None and key:
-            self.current[self.key].append(line.strip())
-        return True
-
-    def close(self) -> None:
-        self.current, self.key = None, None
-
-    def place(self, projects: list[dict]) -> None:
-        """Each part into the project of its number when every part is numbered, else in order."""
-        numbered = all(number.isdigit() for number, _ in self.parts)
-        group = self.shape.group
-        for index, (number, part) in enumerate(self.parts):
-            at = int(number) - 1 if numbered else index
-            if group is None or not 0 <= at < len(projects):
-                continue
-            for key, lines in part.items():
-                spec = self.shape.spec(key)
-                value = budget_value(lines, self.annual(projects[at])) if spec.kind == "预算安排" else None
-                projects[at].setdefault(f"{group.key}.{key}", value if value is not None else lines)
-
-    def annual(self, scope: dict):
-        """The project's annual amount (the 年度金额 role) as read, in 元."""
-        from decimal import InvalidOperation
-
-        path = self.form.role_path("年度金额") or ""
-        for unit, factor in (("元", 1), ("万元", 10000)):
-            text = str(scope.get(f"{path}.{unit}", "")).replace(",", "").strip()
-            if not text:
-                continue
-            try:
-                return (Decimal(text) * factor).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                return None
-        return None
-
-
 _NUMBER = re.compile(r"^(\d+)[、.．]\s*")
 
 
@@ -250,7 +185,7 @@ def _paragraph(line: str, labels: _Labels, values) -> None:
     key = label_key(line)
     if not key or key in labels.fixed:  # a heading the 版式 prints as it is
         return
-    year = _YEAR.match(key)
+    year = YEAR.match(key)
     if year:
         values.document.setdefault("年度", year[1])
         return
@@ -300,7 +235,7 @@ def _table(table: Table, labels: _Labels, scope: dict, values: LabelValues) -> N
         spec = _indicator_header(row, labels)
         if spec is not None:  # 一级指标 / 二级指标 … mid-table, under a label column or none
             return _indicators(rows[index:], spec, scope, labels, values.unplaced, index)
-        if header and row and (row[0].continued or unlabelled) and (not fresh or _norm(fresh[0].text) not in labels.fields):
+        if header and row and (row[0].continued or row[0].blank or unlabelled) and (not fresh or _norm(fresh[0].text) not in labels.fields):
             _by_header(row, header, scope, table_rows)
             continue
         header, table_rows, unlabelled = [], None, False
@@ -315,7 +250,7 @@ def _table(table: Table, labels: _Labels, scope: dict, values: LabelValues) -> N
         if money is not None:
             spec, unit = money
             cells = fresh[1:] if fresh[0] is row[0] else fresh
-            grid = _grid_header(cells, spec) or grid
+            grid = _grid_header(cells, spec, labels.form) or grid
             if grid is not None and not _grid_row(row, cells, spec, grid, scope, unit):
                 continue
             if grid is None:
@@ -328,7 +263,7 @@ def _table(table: Table, labels: _Labels, scope: dict, values: LabelValues) -> N
             header = [(c.col, columns.get(_norm(c.text))) for c in fresh[1:]]
             table_rows = scope.setdefault(spec.key, [])
             continue
-        named = [(c.col, labels.heading(_norm(c.text))) for c in fresh[1:]]
+        named = [(c.col, labels.heading(_norm(c.text))) for c in fresh[1:] if c.text.strip()]
         if block not in labels.fields and named and all(found for _, found in named):
             header = [(col, found[0]) for col, found in named]
             continue
@@ -401,20 +336,22 @@ def _money_pairs(cells: list[Cell], spec: fs.FieldSpec, labels: _Labels, scope: 
         scope.setdefault(f"{spec.key}.{column}.{row}.{unit}", cells[i + 1].text.strip())
 
 
-def _grid_header(cells: list[Cell], spec: fs.FieldSpec) -> list | None:
+def _grid_header(cells: list[Cell], spec: fs.FieldSpec, form: fs.Form | None) -> list | None:
     """A row of a money table's column labels side by side (年初预算数 | 全年预算数 | 全年执行数): its
-    columns by position; a row of (label, amount) pairs is none."""
+    columns by position, and (``=`` and what it holds) the columns 导入.网格列 / 核对 name; a row of
+    (label, amount) pairs is none."""
     columns = {_norm(c.label): c.key for c in spec.table.columns} | {_norm(c.key): c.key for c in spec.table.columns}
     texts = [_norm(c.text) for c in cells if c.text.strip()]
     side_by_side = any(a in columns and b in columns for a, b in zip(texts, texts[1:]))  # not label, value pairs
     found = [(c.col, columns[_norm(c.text)]) for c in cells if _norm(c.text) in columns]
-    return found if side_by_side else None
+    extra = [(c.col, "=" + held) for c in cells if form and (held := grid_column(form, _norm(c.text)))]
+    return found + extra if side_by_side else None
 
 
 def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list, scope: dict, unit: str) -> bool:
     """A row of a grid: its row label, then its amounts under the columns' headings. False: a header."""
     table = spec.table
-    if not cells or _grid_header(cells, spec) is not None:
+    if not cells or _grid_header(cells, spec, None) is not None:
         return False
     label = _norm(cells[0].text)
     key = next((r.key for r in table.rows if label in {_norm(r.label), _norm(r.key)} - {""}), None)
@@ -422,7 +359,10 @@ def _grid_row(row: list[Cell], cells: list[Cell], spec: fs.FieldSpec, grid: list
         return False
     for col, column in grid:
         cell = next((c for c in row if c.covers(col) and not c.continued), None)
-        if cell is not None and cell is not cells[0]:
+        if cell is not None and cell is not cells[0] and column.startswith("="):
+            if key == table.total_row:  # 导入.网格列 / 核对: on the total row
+                grid_value(scope, column[1:], cell.text)
+        elif cell is not None and cell is not cells[0]:
             scope.setdefault(f"{spec.key}.{column}.{key}.{unit}", cell.text.strip())
     return True
 
@@ -447,10 +387,12 @@ def _by_header(row: list[Cell], header: list, scope: dict, table_rows: list | No
 
 def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels: _Labels, unplaced: list,
                 start: int = 0) -> None:
-    """An indicator field's rows under its header; a row whose 一级 the framework has not, or that holds
-    no indicator, reported."""
-    framework = {c.key for c in (spec.indicators.framework or labels.form.framework)}
-    level1 = ""
+    """An indicator field's rows under its header; a row whose 一级 or 二级 the framework has not, that
+    repeats an indicator or that holds none, reported."""
+    framework = {name: {n for child in c.children for n in (child.key, child.label)}
+                 for c in (spec.indicators.framework or labels.form.framework) for name in (c.key, c.label)}
+    level1 = level2 = ""
+    seen: set = set()
     columns = {_norm(c.label): c.key for c in spec.indicators.columns} | {c.key: c.key for c in spec.indicators.columns}
     header: list = []
     closing = _norm(labels.form.import_spec.get("总分", ""))
@@ -467,6 +409,7 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels:
                     header[blank] = (header[blank][0], "三级指标")
             continue
         if closing and row and _norm(row[0].text) == closing:  # 导入.总分: the computed total row
+            closing_row(labels.form, scope, [c.text for c in row[1:] if not c.continued])
             continue
         entry = {}
         for col, expr in header:
@@ -484,5 +427,21 @@ def _indicators(rows: list[list[Cell]], spec: fs.FieldSpec, scope: dict, labels:
             unplaced.append(f"表格第 {number} 行：一级指标“{entry.get('一级指标') or level1}”不在指标框架中，"
                             f"该指标未导入：{_preview([row])}")
             continue
+        level2 = _known(entry.get("二级指标") or (level2 if found == level1 else ""), framework.get(found))
+        problem = (f"二级指标“{level2 or '（空）'}”不是“{found}”下的二级指标" if level2 is None else
+                   f"指标“{found}/{level2}/{entry['三级指标']}”重复出现，后一行" if (found, level2, entry["三级指标"]) in seen else "")
+        if problem:
+            unplaced.append(f"表格第 {number} 行：{problem}，该指标未导入：{_preview([row])}")
+            level2 = level2 or ""
+            continue
+        seen.add((found, level2, entry["三级指标"]))
         level1 = entry["一级指标"] = found
+        entry["二级指标"] = level2
         entries.append(entry)
+
+
+def _known(name: str, children: set | None) -> str | None:
+    """A 二级 as the framework names it (数量 → 数量指标), None when the framework has it not."""
+    if not children:
+        return name
+    return name if name in children else name + "指标" if name + "指标" in children else None

@@ -17,6 +17,8 @@ from builder.cycle.importread import label_key
 from builder.forms import formspec as fs
 from builder.model.values import CENT, TEN_THOUSAND, format_wan_short
 
+YEAR = re.compile(r"^\((\d{4})年度?\)$")  # the subtitle （2025年度）
+
 _NUMERALS = "一二三四五六七八九十"
 _NUMERAL = re.compile(rf"^[{_NUMERALS}]+\s*[、.．,，]?\s*")
 _NEVER = r"(?!)"
@@ -155,3 +157,69 @@ def fixed_paragraphs(form: fs.Form) -> frozenset:
     gives them: the layout's, not text to import."""
     texts = (item.get("段") for item in form.layout or () if isinstance(item, dict))
     return frozenset(label_key(text) for text in texts if isinstance(text, str) and text and "{" not in text)
+
+
+class Sections:
+    """The numbered parts read so far (导入.分节), each {field key: lines}, and the one being read."""
+
+    def __init__(self, form: fs.Form):
+        self.form = form
+        self.shape = NumberedSections(form)
+        self.title = re.compile(form.import_spec.get("标题", r"(?!)"))
+        self.parts: list[tuple[str, dict[str, list[str]]]] = []
+        self.current: dict | None = None
+        self.key: str | None = None
+
+    def line(self, line: str) -> bool:
+        """Whether the line belongs to a numbered part (its heading, a section's heading or text)."""
+        head = self.shape.heading(line)
+        if head is not None:
+            self.current, self.key = {}, None
+            self.parts.append((head[1] if head.groups() else "", self.current))
+            return True
+        key = label_key(line)
+        title = self.title.match(key)
+        if title and title.groups() and title[1] and self.current is not None:
+            title = None  # "详见财政项目支出绩效目标申报表": text that names the form, not its heading
+        if self.current is None or title or YEAR.match(key):
+            self.close()
+            return False
+        found = self.shape.section(line)
+        if found is not None:
+            self.key = found[0]
+            self.current.setdefault(self.key, []).extend([found[1]] if found[1] else [])
+            return True
+        if self.key is not None and key:
+            self.current[self.key].append(line.strip())
+        return True
+
+    def close(self) -> None:
+        self.current, self.key = None, None
+
+    def place(self, projects: list[dict]) -> None:
+        """Each part into the project of its number when every part is numbered, else in order."""
+        numbered = all(number.isdigit() for number, _ in self.parts)
+        group = self.shape.group
+        for index, (number, part) in enumerate(self.parts):
+            at = int(number) - 1 if numbered else index
+            if group is None or not 0 <= at < len(projects):
+                continue
+            for key, lines in part.items():
+                spec = self.shape.spec(key)
+                value = budget_value(lines, self.annual(projects[at])) if spec.kind == "预算安排" else None
+                projects[at].setdefault(f"{group.key}.{key}", value if value is not None else lines)
+
+    def annual(self, scope: dict):
+        """The project's annual amount (the 年度金额 role) as read, in 元."""
+        from decimal import InvalidOperation
+
+        path = self.form.role_path("年度金额") or ""
+        for unit, factor in (("元", 1), ("万元", 10000)):
+            text = str(scope.get(f"{path}.{unit}", "")).replace(",", "").strip()
+            if not text:
+                continue
+            try:
+                return (Decimal(text) * factor).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                return None
+        return None

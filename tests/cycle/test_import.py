@@ -21,7 +21,7 @@ from builder.model import core as m
 from builder.read.docxtext import to_text
 from builder.cycle.importer import ImportProblem, import_docx
 from builder.cycle.importread import parse_money_cell
-from builder.cycle.importtarget import structured_budget
+from builder.cycle.labelshapes import structured_budget
 from builder.load.loader import load_document
 from conftest import EVALUATION_SOURCES, TARGET_SOURCES, run_cli
 
