@@ -30,14 +30,14 @@ def _date(text: str):
 def _money(text: str, unit: str):
     """A printed amount in the table's unit, read by the one money-cell parser; text that is no
     amount is written as it is, so checking the import names its cell (应为金额), never a traceback."""
-    from builder.cycle.writer import money
+    from builder.cycle.writer import money_in
     from builder.model.values import ValueProblem
 
     try:
         amount = parse_money_cell(text, TEN_THOUSAND if unit.startswith("万元") else Decimal(1))
     except ValueProblem:
         return text.strip()
-    return None if amount is None else money(amount)
+    return None if amount is None else money_in(amount, unit)  # in the unit the form prints
 
 
 def _choice(text: str) -> str | None:

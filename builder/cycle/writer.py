@@ -83,6 +83,18 @@ def money(value: Decimal | None):
     return None if value is None else Num(f"{round_half_up(value):f}")
 
 
+def money_in(value: Decimal | None, unit: str):
+    """An amount (元) as a table printed in ``unit`` writes it: 元 as ``money``; 万元 as ``"178.60万"``
+    (at least two decimals, every one the amount has — exact, never rounded)."""
+    from builder.model.values import TEN_THOUSAND
+
+    if value is None or not unit.startswith("万元"):
+        return money(value)
+    wan = value / TEN_THOUSAND
+    text = f"{wan.quantize(Decimal('0.01'))}" if wan == wan.quantize(Decimal("0.01")) else f"{wan.normalize():f}"
+    return f"{text}万"
+
+
 def score(value: Decimal) -> Num:
     return Num(f"{value:f}")
 

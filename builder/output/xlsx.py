@@ -31,7 +31,7 @@ from builder.model import core as m
 from builder.check import scoring
 from builder.render.context import extension_text
 from builder.output.assemble import build_timestamp, normalize_package
-from builder.model.values import format_score, format_yuan, round_half_up
+from builder.model.values import TEN_THOUSAND, format_score, format_yuan, round_half_up
 
 PROJECTS_SHEET = "项目"
 INDICATORS_SHEET = "绩效指标"
@@ -68,8 +68,15 @@ class _Value:
         self.number_format = number_format
 
 
-def _money(amount: Decimal | None) -> _Value:
+def _money(amount: Decimal | None, unit: str = "元") -> _Value:
+    """An amount (元) in the unit its table prints: 万元 divided exactly (178.60, not 1786000.00)."""
+    if amount is not None and unit.startswith("万元"):
+        return _Value(amount / TEN_THOUSAND, MONEY_FORMAT)
     return _Value(amount, MONEY_FORMAT)
+
+
+def _unit_header(label: str, unit: str) -> str:
+    return f"{label}（万元）" if unit.startswith("万元") and "万元" not in label else label
 
 
 def _date(day: dt.date) -> _Value:
@@ -144,11 +151,14 @@ def _field_columns(form) -> list[_Column]:
     columns = []
     for spec in form.walk():
         if spec.kind == MONEY_TABLE:
+            unit = spec.table.unit or form.unit
             for cell in spec.table.cells():
                 path = spec.table.path(cell.address)
-                columns.append(_Column(cell.xlsx_label, path, lambda p, n, path=path: _money(p.get(path)), True))
+                columns.append(_Column(_unit_header(cell.xlsx_label, unit), path,
+                                       lambda p, n, path=path, unit=unit: _money(p.get(path), unit), True))
         elif spec.kind == "金额":
-            columns.append(_Column(spec.label, spec.path, lambda p, n, path=spec.path: _money(p.get(path)), True))
+            columns.append(_Column(_unit_header(spec.label, form.unit), spec.path,
+                                   lambda p, n, path=spec.path: _money(p.get(path), form.unit), True))
         elif spec.kind in (*TEXT_KINDS, *NUMBER_KINDS, "日期"):
             named = "名称" in spec.roles
             columns.append(_Column(spec.label, spec.path, (lambda p, n: _display_name(p)) if named else

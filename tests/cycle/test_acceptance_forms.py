@@ -107,7 +107,7 @@ def test_daqing_form_whole_cycle(tmp_path):
     assert "本年度申请金额：[-8-]{+9+}8.60 万元" in diff and "886000" not in diff, diff
     _round_trip(repo, folder)
     imported = (repo / "sources" / "导入" / "01-城区绿化养护.yaml").read_text(encoding="utf-8")
-    assert "  合计: [1786000.00, 1650000.00, 1886000.00]" in imported  # rows of lists, as the form writes them
+    assert "  合计: [178.60万, 165.00万, 188.60万]" in imported  # rows of lists, in the 万元 the form prints
 
 
 def test_city_form_whole_cycle(tmp_path):

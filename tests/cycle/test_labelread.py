@@ -227,7 +227,7 @@ def test_nulls_and_defaults_written_as_the_shipped_reader_writes_them(tmp_path):
     assert "年度总体目标: null\n" in (hand / "01-业务培训.yaml").read_text(encoding="utf-8")
     assert _load(hand / "document.yaml")["预算单位数"] == 1
     import_with_form(_two_tables(tmp_path / "两表.docx"), two, form, None, None, None)
-    assert _load(two / "01-两表项目.yaml")["项目资金"]["项目资金总额"] == {"合计": 300000, "财政资金": 300000, "其他资金": None}
+    assert _load(two / "01-两表项目.yaml")["项目资金"]["项目资金总额"] == {"合计": "30.00万", "财政资金": "30.00万", "其他资金": None}  # as printed, in 万元
 
 
 def test_duplicate_labels_and_missing_fields_are_said(tmp_path):

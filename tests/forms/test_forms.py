@@ -321,7 +321,7 @@ def test_the_workbook_has_the_declared_fields(tmp_path):
     projects, indicators = workbook["项目"], workbook["绩效指标"]
     headers = [c.value for c in projects[1]]
     first = dict(zip(headers, [c.value for c in projects[2]]))
-    assert first["项目属性"] == "延续项目" and first["自有资金"] == 200000 and first["项目负责人"] == "张志刚"
+    assert first["项目属性"] == "延续项目" and first["自有资金（万元）"] == 20  # in the 万元 the form prints and first["项目负责人"] == "张志刚"
     rows = list(indicators.iter_rows(values_only=True))
     assert rows[0][0] == "指标组" and rows[0][-1] == "备注"
     assert rows[1][0] == "长期绩效指标" and rows[1][-1] == "三年累计"
