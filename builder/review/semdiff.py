@@ -19,7 +19,7 @@ from builder.read.errors import InputError
 from builder.load.loader import load_documents
 from builder.review.revision import DiffProblem, checkout_sources, repository_root, unknown_revisions  # noqa: F401
 from builder.forms.formkinds import INDICATORS
-from builder.model.values import format_wan
+from builder.model.values import format_money
 from builder.review.difffields import document_fields, project_fields, summary
 
 WORKING_TREE = None  # the "revision" that means the files on disk
@@ -208,8 +208,7 @@ def diff_documents(old: m.Document | None, new: m.Document | None) -> list[Chang
                 _compare_indicators(changes, name, after.name, section, mine, theirs)
             else:
                 _compare_fields(changes, name, after.name, section, mine, theirs, kinds.get(section) == "段落")
-    if new.kind == m.TARGET_KIND and old.kind == m.TARGET_KIND:
-        _compare_totals(changes, name, old, new)
+    _compare_totals(changes, name, old, new)
     return changes
 
 
@@ -229,12 +228,33 @@ def _compare_indicators(changes, document, project, section, old: dict, new: dic
 
 
 def _compare_totals(changes, name, old: m.Document, new: m.Document):
-    if len(old.projects) != len(new.projects):
-        changes.append(Change(name, "", "", "编报绩效目标的项目", f"{len(old.projects)}", f"{len(new.projects)} 个",
-                              "changed"))
-    if old.total_annual != new.total_annual:
-        changes.append(Change(name, "", "", "涉及项目预算资金", format_wan(old.total_annual),
-                              f"{format_wan(new.total_annual)} 万元", "changed"))
+    """The document's computed fields (``计算:`` — 项目个数, a sum of a money cell over the projects), by
+    their labels and in the unit they are printed in (``别名.写法``, else the summed table's)."""
+    from builder.forms.formdef import document_form
+    from builder.render.derived import DocumentFacts
+
+    form = document_form(new)
+    if document_form(old).kind != form.kind:
+        return
+    for spec in form.document_fields:
+        if not spec.compute:
+            continue
+        before = DocumentFacts(old, document_form(old), []).value(spec)
+        after = DocumentFacts(new, form, []).value(spec)
+        if before == after:
+            continue
+        if spec.kind == "金额":
+            unit = (spec.alias.style if spec.alias is not None else "") or total_unit(form, spec)
+            plain = [format_money(v, unit).removesuffix(" 万元") for v in (before, after)]
+            before, after = plain[0], plain[1] + (" 万元" if unit == "万元" else "")
+        changes.append(Change(name, "", "", spec.label, str(before), str(after), "changed"))
+
+
+def total_unit(form, spec) -> str:
+    """The unit of the money table a document total sums."""
+    path = spec.compute[1] if len(spec.compute) > 1 else ""
+    table = next((t.table for t in form.money_tables() if str(path).startswith(t.path + ".")), None)
+    return (table.unit if table is not None else "") or form.unit
 
 
 def diff(root: Path, old_revision: str, new_revision: str | None, paths: list[Path]) -> list[Change]:
