@@ -141,7 +141,20 @@ def _iso_date(text: str) -> bool:
 def _note(spec, year) -> str:
     if spec.example_note or spec.doc:
         return spec.example_note or spec.doc
+    if spec.kind == MONEY_TABLE and spec.table is not None:
+        return _money_note(spec.table)
     return "" if spec.has_example else _HINT.get(spec.kind, "").format(year=year)
+
+
+def _money_note(table) -> str:
+    """A money table's comment: its unit, its rows' shape (a grid: the columns in order), what is computed."""
+    wan = (table.unit or "").startswith("万元")
+    unit = "万元（写“25万”）" if wan else "元（或写“25万”）"
+    if table.layout == BY_COLUMN:
+        return f"金额，单位{unit}"
+    total = next((r.label for r in table.rows if r.key == table.total_row), "")
+    computed = f"；{total}可省略，由各行相加" if total and table.when_blank == COMPUTE else ""
+    return f"每行为 [{', '.join(c.label for c in table.columns)}]，单位{unit}，null 为空白格{computed}"
 
 
 def _sample(spec, year):
