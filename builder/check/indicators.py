@@ -39,7 +39,7 @@ COUNT, SUM = "项目个数", "合计"  # 计算: of a document field (docs/forms
 
 
 def _stated(document: m.Document, key: str):
-    values = getattr(document, "values", None) or document.stated_summary
+    values = document.values
     return values.get(key)
 
 

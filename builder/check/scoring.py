@@ -56,11 +56,7 @@ BUDGETED, SPENT, EXECUTION_WEIGHT = "预算数", "执行数", "执行分值"  # 
 
 
 def _execution_inputs(project) -> tuple[Decimal | None, Decimal | None, Decimal]:
-    """预算数, 执行数 and 执行分值 through the project's form; a model built without a form (unit
-    tests of the scoring) by its 自评 attributes."""
-    form = getattr(project, "form", None)
-    if form is None:
-        return project.funds.total.budget, project.funds.total.spent, project.execution_weight
+    """预算数, 执行数 and 执行分值: the values playing those roles in the project's form."""
     weight = project.role(EXECUTION_WEIGHT)
     return project.role(BUDGETED), project.role(SPENT), ZERO if weight is None else weight
 
@@ -196,7 +192,7 @@ def unscorable(indicator: m.Indicator) -> bool:
     return indicator.weight is not None and score(indicator) is None
 
 
-def totals(project: m.EvaluationProject) -> Totals:
+def totals(project: m.Project) -> Totals:
     run = execution(project)
     weight = run.weight + sum((i.weight for i in project.indicators if i.weight is not None), ZERO)
     missing = tuple(i for i in project.indicators if unscorable(i))

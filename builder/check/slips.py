@@ -125,7 +125,7 @@ def text_fields(document: m.Document) -> Iterator[TextField]:
     form = document_form(document)
     yield TextField(document, "单位名称", document.locations.get("单位名称", Location(document.source)),
                     document.unit_name, False)
-    values = getattr(document, "values", None) or document.extra
+    values = document.values
     yield from (item for item in _field_texts(document, form.walk("文档"), values.get, lambda spec: True)
                 if item.text)
     for project in document.projects:

@@ -95,15 +95,14 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return formats
 
 
-def read_form(path: Path, language: bool = False, kind: str | None = None):
-    """The form named by --form, or exit 1 with its problems (one line each): today's form object
-    (None for a shipped one), or with ``language`` the form engine's Form (a legacy edit expanded)."""
+def read_form(path: Path, kind: str | None = None):
+    """The form named by --form (a definition file, or a document folder holding or naming one), or
+    exit 1 with its problems (one line each)."""
     from builder.read.errors import InputError
-    from builder.forms.formcompat import read_form_today
     from builder.forms.formdef import read_form as read_definition
 
     try:
-        return read_definition(path, kind) if language else read_form_today(path)
+        return read_definition(path, kind)
     except InputError as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)

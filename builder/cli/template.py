@@ -34,7 +34,7 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 
     try:
         # the form in the form language (an inline legacy edit of a document folder expanded too)
-        form = read_form(form_path, language=True, kind=kind) if form_path else None
+        form = read_form(form_path, kind=kind) if form_path else None
         report = check_template(template_file, kind, form)
     except TemplateProblem as exc:
         click.echo(str(exc), err=True)
@@ -62,7 +62,6 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 def template_new(template_file: Path, kind: str | None, form_path: Path | None) -> None:
     """写一个新的 Word 模板：标准模板（--from）或按本局表单定义（--form）排好的申报表，
     最后一页列出可用的名称（生成文档时不出现）。在 Word 中修改后即可使用。"""
-    from builder.forms.formdef import read_form as engine_read_form
     from builder.render.templatecheck import check_template
     from builder.cycle.templatemaker import make_starter
 
@@ -76,7 +75,7 @@ def template_new(template_file: Path, kind: str | None, form_path: Path | None) 
         click.echo(f"{template_file} 已存在，不覆盖（请换一个文件名或先删除它）", err=True)
         sys.exit(EXIT_INPUT)
     form = read_form(form_path) if form_path else None
-    make_starter(template_file, kind, engine_read_form(form_path) if form_path else None)
+    make_starter(template_file, kind, form)
     report = check_template(template_file, kind, form)
     for line in report.problem_lines():  # never expected: the starter is checked by the tests
         click.echo(line, err=True)

@@ -351,9 +351,20 @@ def source_json_schema(which: str, form: fs.Form | None = None) -> dict:
 
 def form_file(folder: Path, cache=None) -> Path | None:
     """The shared form definition file a document folder names (for the build cache's key)."""
-    from builder.forms.form import form_file as today
+    from builder.read.errors import Problems
+    from builder.read.rawtree import Mapping, Scalar
+    from builder.read.sources import read_source
 
-    return today(folder, cache)
+    document = next((folder / f"document{s}" for s in (".yaml", ".yml", ".toml") if (folder / f"document{s}").is_file()),
+                    None)
+    if document is None:
+        return None
+    root = read_source(document, Problems(), cache)
+    node = root.entries.get(ENGINE_KEYS[7]) if isinstance(root, Mapping) else None
+    if node is None or not isinstance(node.node, Scalar) or not isinstance(node.node.value, str):
+        return None
+    path = (folder / node.node.value.strip()).resolve()
+    return path if path.is_file() else None
 
 
 def read_form(path: Path, kind: str | None = None) -> fs.Form:

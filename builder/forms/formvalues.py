@@ -146,6 +146,12 @@ def indicator_cell(indicator: m.Indicator, column):
 # ---------------------------------------------------------------- document totals: sums over projects
 
 ANNUAL = "年度金额"
+
+
+def annual_amount(project) -> Decimal:
+    """The project's annual amount: the value of its form's 年度金额 role (0 when it has none)."""
+    value = project.role(ANNUAL) if hasattr(project, "role") else None
+    return value if value is not None else ZERO
 SUMMED = ("金额", "整数")
 
 
@@ -184,7 +190,7 @@ def project_cell(project, form, path: str):
     if money and path in money:
         return money[path]
     if path == form.role_path(ANNUAL):  # an old roster entry knows only the annual amount
-        return project.funds.annual
+        return project.annual
     raise KeyError(path)
 
 

@@ -7,7 +7,6 @@ Plain frozen dataclasses; money is ``Decimal`` in 元. The loader
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -53,23 +52,6 @@ class Waiver:
 
 
 @dataclass(frozen=True)
-class FundsTable:
-    """The 项目资金（元） block of the 申报 form: whole project (left), this year (right).
-
-    A cell left blank in the source is None and printed blank.
-    """
-
-    total: Decimal  # 项目资金总额
-    fiscal: Decimal | None  # 其中：财政资金
-    total_other: Decimal | None  # 其他资金 (left)
-    annual: Decimal  # 年度资金申请总额
-    appropriation: Decimal | None  # 其中：当年财政拨款
-    carryover: Decimal | None  # 上年结转资金
-    annual_other: Decimal | None  # 其他资金 (right)
-    annual_extra: tuple[tuple[str, Decimal | None], ...] = ()  # a form's money fields (自有资金 …), in 合计
-
-
-@dataclass(frozen=True)
 class BudgetItem:
     name: str
     amount: Decimal
@@ -85,19 +67,6 @@ class BudgetPlan:
 
     lead: tuple[str, ...]
     items: tuple[BudgetItem, ...]
-
-
-@dataclass(frozen=True)
-class Narrative:
-    """项目经费情况说明: sections 一 … 七, each a tuple of paragraphs."""
-
-    overview: tuple[str, ...]  # 项目概述
-    basis: tuple[str, ...]  # 立项依据
-    implementer: tuple[str, ...]  # 实施主体
-    plan: tuple[str, ...]  # 实施方案
-    period: tuple[str, ...]  # 实施周期
-    budget: tuple[str, ...] | BudgetPlan  # 年度预算安排
-    goal_reference: tuple[str, ...]  # 绩效目标
 
 
 class FormAccess:
@@ -140,80 +109,26 @@ class FormAccess:
 
 
 @dataclass(frozen=True)
-class TargetProject(FormAccess):
-    """A project of a 绩效目标申报 document."""
+class Project(FormAccess):
+    """One project of a document, of any form: its values by the form's keys (FormAccess), its
+    indicators (every set's rows, in order), where each value was written."""
 
     stem: str
     source: Path
-    name: str
-    nature: str
-    category: str
-    authority: str  # 主管部门
-    implementer: str  # 实施单位
-    start: dt.date
-    end: dt.date
-    funds: FundsTable
-    narrative: Narrative
-    total_goal: tuple[str, ...]
-    annual_goal: tuple[str, ...] | None
+    name: str  # the value playing the form's 名称 role
     indicators: tuple[Indicator, ...]
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     waivers: tuple[Waiver, ...] = ()  # 忽略
-    # a form's extension fields by their path ("项目属性", "情况说明.可行性", "项目资金.年度资金申请总额.自有资金")
-    extra: dict = field(default_factory=dict, compare=False)
-    # the indicator sets by name (指标组); ``indicators`` holds them all, in order
+    # the indicator sets by the key of their field (指标组); ``indicators`` holds them all, in order
     indicator_sets: dict = field(default_factory=dict, compare=False)
-    # Markdown sections by field path (情况说明.项目概述, 项目总目标 …): the pieces printed there, each a
-    # converted fragment (builder.read.markdown.MarkdownText) or a plain paragraph; the plain-text fields above
-    # hold the same words, for the checks, diff and the workbook
+    # Markdown sections by field path (情况说明.项目概述 …): the pieces printed there, each a converted
+    # fragment (builder.read.markdown.MarkdownText) or a plain paragraph; ``values`` hold the same words
+    # as plain text, for the checks, diff and the workbook
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
     # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
     form: object = field(default=None, compare=False, repr=False)
-    values: dict = field(default_factory=dict, compare=False, repr=False)
-
-
-
-@dataclass(frozen=True)
-class FundRow:
-    """One 自评 money row: 年初预算数, 全年预算数, 全年执行数 (None = blank cell)."""
-
-    initial: Decimal | None
-    budget: Decimal | None
-    spent: Decimal | None
-
-
-@dataclass(frozen=True)
-class EvaluationFunds:
-    total: FundRow  # 年度资金总额
-    appropriation: FundRow  # 其中：当年财政拨款
-    carryover: FundRow  # 上年结转资金
-    other: FundRow  # 其他资金
-
-
-@dataclass(frozen=True)
-class EvaluationProject(FormAccess):
-    """A project of a 绩效自评 document; a parent lists its parts in ``parts``."""
-
-    stem: str
-    source: Path
-    name: str
-    is_part: bool  # 二级构成
-    authority: str
-    implementer: str
-    parts: tuple[str, ...]
-    funds: EvaluationFunds
-    execution_weight: Decimal  # 预算执行分值
-    expected: tuple[str, ...]  # 预期目标
-    achieved: tuple[str, ...]  # 实际完成情况
-    indicators: tuple[Indicator, ...]
-    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
-    waivers: tuple[Waiver, ...] = ()  # 忽略
-    extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
-    markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
-    # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
-    form: object = field(default=None, compare=False, repr=False)
-    values: dict = field(default_factory=dict, compare=False, repr=False)
-
+    values: dict = field(default_factory=dict, compare=False)
+    parts: tuple[str, ...] = ()  # the stems the form's 组成 role lists (a parent project)
 
 
 @dataclass(frozen=True)
@@ -221,21 +136,16 @@ class Document:
     kind: str
     year: int
     unit_name: str
-    budget_units: int
     projects: tuple
     folder: Path
     source: Path  # document.yaml
     template: str | None = None  # 模板: a template file name inside the folder
-    stated_summary: dict = field(default_factory=dict, compare=False)  # 项目数 / 涉及项目预算资金 as written
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     rules: str | None = None  # 规则: the rule profile (shipped name or a path from the folder)
     waivers: tuple[Waiver, ...] = ()  # 忽略
     # the document's form (builder.forms.formspec.Form): the shipped one when document.yaml names none
     form: object = field(default=None, compare=False)
-    # today's form object (builder.forms.form.Form) of a form other than the shipped one, else None:
-    # for the callers not yet asking ``form`` (builder.forms.formcompat.legacy_view)
-    custom_form: object = field(default=None, compare=False)
-    extra: dict = field(default_factory=dict, compare=False)  # the form's document-level fields
+    values: dict = field(default_factory=dict, compare=False)  # the form's document fields, by key
     # every project of the document, when ``projects`` holds only some of them (a build after a
     # few project files changed: builder.output.incremental); None when ``projects`` is all of them
     roster: tuple | None = field(default=None, compare=False, repr=False)
@@ -261,11 +171,6 @@ class Document:
     def name(self) -> str:
         return self.folder.name
 
-    @property
-    def total_annual(self) -> Decimal:
-        """Σ 年度资金申请总额 of a 申报 document (the 涉及项目预算资金)."""
-        return sum((p.funds.annual for p in self.all_projects), Decimal(0))
-
 
 @dataclass(frozen=True)
 class RosterEntry:
@@ -274,10 +179,5 @@ class RosterEntry:
 
     source: Path
     name: str
-    funds: "RosterFunds"
+    annual: Decimal  # the value of the form's 年度金额 role
     money: dict = field(default_factory=dict)  # every money cell: path → Decimal | None (document totals)
-
-
-@dataclass(frozen=True)
-class RosterFunds:
-    annual: Decimal

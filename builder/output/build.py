@@ -229,7 +229,7 @@ def _other_inputs(folder: Path, cache: BuildCache) -> list[Path]:
     and the rule profiles its checks read (the template it names is found in the cache record)."""
     from builder.check.profile import profile_files
 
-    from builder.forms.form import form_file
+    from builder.forms.formdef import form_file
 
     shared_form = form_file(folder, cache)
     return sorted(TEMPLATE_DIR.glob("*.docx")) + profile_files(folder, cache) + ([shared_form] if shared_form else [])
@@ -247,7 +247,7 @@ def named_inputs(folder: Path, cache=None) -> list[Path]:
     repository: ``builder.read.repo``); a name that cannot be used is left to the build to report."""
     from builder.read.errors import Problems
     from builder.read.repo import OutsideRepository, resolve_in_repository
-    from builder.forms.form import form_file
+    from builder.forms.formdef import form_file
     from builder.read.rawtree import Mapping, Scalar
     from builder.read.sources import read_source
 

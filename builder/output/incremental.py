@@ -41,7 +41,7 @@ from builder.output.docx import Frame
 from builder.read.errors import InputError, Problem, problem_order
 from builder.read.readonce import MAX_TEMPLATE_FILE_BYTES, read_input
 from builder.read.safeio import UnsafeFile
-from builder.forms.formvalues import project_money
+from builder.forms.formvalues import annual_amount, project_money
 
 FORMAT = f"budgetdoc-incremental 3 {__version__}"  # 3: each project's money cells (document totals)
 MAX_CHANGED_SHARE = 4  # more than one project and over 1/4 of them changed: a full build is as quick
@@ -120,7 +120,7 @@ def remember(cache, folder: Path, inputs: Inputs | None, document: m.Document, p
         return
     by_file = _by_file(folder, problems)
     write_record(cache, folder, inputs.base, digest, frame, [
-        ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, p.funds.annual,
+        ProjectRecord(p.source.name, inputs.projects[p.source.name], p.name, annual_amount(p),
                       _stored(by_file.get(p.source.name, [])), piece, money=project_money(p))
         for p, piece in zip(document.projects, items)
     ])
@@ -135,7 +135,7 @@ def remember_rebuilt(cache, folder: Path, inputs: Inputs, rebuilt: "Rebuilt") ->
         if project is None:
             entries.append(entry)
         else:
-            entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, project.funds.annual,
+            entries.append(ProjectRecord(entry.file, inputs.projects[entry.file], project.name, annual_amount(project),
                                          _stored(by_file.get(entry.file, [])), piece, money=project_money(project)))
     write_record(cache, folder, inputs.base, rebuilt.record.digest, rebuilt.frame, entries, rebuilt.record)
 
@@ -376,7 +376,7 @@ def rebuild(folder: Path, cache, inputs: Inputs | None) -> Rebuilt | None:
     if any(squash(fresh[p.file].name) != squash(p.name) for p in changed):
         return None  # a renamed project: other projects' findings (DOC-NAMES, COPIED-TEXT) may change
     roster = tuple(
-        m.RosterEntry(folder / p.file, p.name, m.RosterFunds(p.annual), p.money) if p.file not in fresh else fresh[p.file]
+        m.RosterEntry(folder / p.file, p.name, p.annual, p.money) if p.file not in fresh else fresh[p.file]
         for p in record.projects
     )
     document = replace(document, roster=roster)

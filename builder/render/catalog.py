@@ -216,14 +216,7 @@ def form_catalog(form) -> dict:
 def _form(kind: str, form=None):
     from builder.forms.formdef import shipped_form
 
-    if form is not None and hasattr(form, "project_fields"):
-        return form
-    if form is not None and getattr(form, "source", None) is not None:
-        # today's builder.forms.form.Form of a shared file: that file in the form language
-        from builder.forms.formdef import read_form
-
-        return read_form(form.source, kind)
-    return shipped_form(kind)
+    return form if form is not None else shipped_form(kind)
 
 
 def catalog(form=None) -> dict:

@@ -144,13 +144,7 @@ class DocumentFacts:
 
 def document_value(document, spec):
     """A value written in document.yaml for a field of the form."""
-    values = getattr(document, "values", None)
-    if isinstance(values, dict) and spec.key in values:
-        return values[spec.key]
-    if spec.key in document.extra:
-        return document.extra[spec.key]
-    # until Document.values (WP1 step B): the document's attribute named as the field's alias
-    return getattr(document, spec.alias.name, None) if spec.alias is not None else None
+    return document.values.get(spec.key)
 
 
 def summed_table(document, spec):

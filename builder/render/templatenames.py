@@ -202,23 +202,14 @@ def named_field(form, path: str) -> str:
 
 
 def engine_form(kind: str | None, form=None):
-    """The form as the form engine reads it (builder.forms.formspec.Form): ``form`` itself, the
-    definition file a legacy ``builder.forms.form.Form`` was read from, or the shipped form of
-    ``kind``; None when none can be had (an inline legacy form: its fields are then named by path)."""
-    from builder.forms import formspec as fs
-    from builder.forms.formdef import read_form, shipped_form
+    """The form a template is checked against: ``form`` (builder.forms.formspec.Form) itself, or the
+    shipped form of ``kind``; None when there is neither."""
+    from builder.forms.formdef import shipped_form
     from builder.model import core as m
-    from builder.read.errors import InputError
 
-    if isinstance(form, fs.Form):
+    if form is not None:
         return form
-    if form is None:
-        return shipped_form(kind) if kind in m.DOCUMENT_KINDS else None
-    source = getattr(form, "source", None)
-    try:
-        return read_form(source, kind) if source is not None else None
-    except InputError:
-        return None
+    return shipped_form(kind) if kind in m.DOCUMENT_KINDS else None
 
 
 class _NameChecker:

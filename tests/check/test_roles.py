@@ -220,7 +220,7 @@ def _model(tmp_path, rows: dict, start_role="", end_role="", relation_rule="", d
     locations.update({"开始时间": Location(source, 2, 7), "结束时间": Location(source, 3, 7)})
     project = _Project(form, {"项目名称": "城市道路维护", "开始时间": start, "结束时间": end,
                               "项目资金情况": MoneyValues(table, cells, frozenset(written))}, source, locations)
-    document = m.Document(m.TARGET_KIND, 2025, "大庆测试单位", 1, (project,), tmp_path, tmp_path / "document.yaml",
+    document = m.Document(m.TARGET_KIND, 2025, "大庆测试单位", (project,), tmp_path, tmp_path / "document.yaml",
                           form=form, waivers=waivers)
     if waivers:
         from builder.check.profile import review

@@ -53,12 +53,17 @@ def test_explicit_score_wins():
 
 
 def _project(budget, spent, weight="10", indicators=()):
-    row = m.FundRow(D(budget), D(budget), D(spent))
-    empty = m.FundRow(None, None, None)
-    return m.EvaluationProject(
-        "p", Path("p.yaml"), "p", False, "a", "b", (), m.EvaluationFunds(row, row, empty, empty), D(weight),
-        (), (), tuple(indicators),
-    )
+    """A 自评 project of the shipped form: 年度资金总额 budgeted and spent, its 预算执行分值."""
+    from builder.forms.formdef import shipped_form
+    from builder.forms.formvalues import MoneyValues
+
+    form = shipped_form(m.EVALUATION_KIND)
+    table = form.money_tables()[0].table
+    total = table.total_row
+    cells = {table.address(total, column.key): D(value)
+             for column, value in zip(table.columns, (budget, budget, spent))}
+    return m.Project("p", Path("p.yaml"), "p", tuple(indicators), form=form,
+                     values={form.money_tables()[0].key: MoneyValues(table, cells), "预算执行分值": D(weight)})
 
 
 def test_execution_rate_and_score():

@@ -244,7 +244,7 @@ def test_jia_xian_typed_by_hand_reads_back_by_the_forms_labels(tmp_path):
     assert str(data["计划开始日期"]) == "2015-03-01" and str(data["计划完成日期"]) == "2017-12-31"
     assert data["项目属性"] == "延续项目"
     funds = data["项目资金"]["年度资金申请总额"]
-    assert funds["合计"] == 1587600 and funds["其他资金"] == 80000  # 资金总额 158.76, 其他 8.00 万元
+    assert funds["合计"] == "158.76万" and funds["其他资金"] == "8.00万"  # written in the 万元 the form prints
     assert data["长期绩效指标"]["产出指标"]["数量指标"]["示范园建设面积"] == {"指标值": "≥15000亩", "备注": "三年累计"}
     document = imported / "document.yaml"
     document.write_text(document.read_text(encoding="utf-8") + "模板: ../_共用/佳县申报表.docx\n", encoding="utf-8")

@@ -109,7 +109,7 @@ def _indicator_facts(project):
 
 
 def project_kind(project):
-    return "自评" if isinstance(project, m.EvaluationProject) else "申报"
+    return project.form.kind[-2:]
 
 
 def _budget_facts(budget):
@@ -123,23 +123,19 @@ def test_round_trip_same_facts_as_shipped_sources(round_trip):
     shipped, back = load_document(source), load_document(imported)
     assert not shipped.errors and not back.errors, back.errors
     a, b = shipped.document, back.document
-    assert (a.kind, a.year, a.unit_name, a.budget_units) == (b.kind, b.year, b.unit_name, b.budget_units)
+    assert (a.kind, a.year, a.unit_name, a.values) == (b.kind, b.year, b.unit_name, b.values)
     assert len(a.projects) == len(b.projects)
     for p, q in zip(a.projects, b.projects):
-        assert p.name == q.name
-        assert p.funds == q.funds
+        assert (p.name, p.parts) == (q.name, q.parts)
         assert _indicator_facts(p) == _indicator_facts(q)
-        if isinstance(p, m.TargetProject):
-            assert (p.nature, p.category, p.authority, p.implementer, p.start, p.end) == \
-                   (q.nature, q.category, q.authority, q.implementer, q.start, q.end)
-            assert (p.total_goal, p.annual_goal) == (q.total_goal, q.annual_goal)
-            for section in ("overview", "basis", "implementer", "plan", "period", "goal_reference"):
-                assert getattr(p.narrative, section) == getattr(q.narrative, section)
-            assert _budget_facts(p.narrative.budget) == _budget_facts(q.narrative.budget)
-        else:
-            assert (p.is_part, p.authority, p.implementer, p.parts, p.execution_weight) == \
-                   (q.is_part, q.authority, q.implementer, q.parts, q.execution_weight)
-            assert (p.expected, p.achieved) == (q.expected, q.achieved)
+        for spec in p.form.walk():  # every field the form declares, money cells one by one
+            if spec.kind == "金额表":
+                for cell in spec.table.cells():
+                    path = f"{spec.path}.{cell.address}"
+                    assert p.get(path) == q.get(path), (p.stem, path)
+            elif spec.kind not in ("分组", "指标"):
+                value = p.get(spec.path)
+                assert _budget_facts(value) == _budget_facts(q.get(spec.path)), (p.stem, spec.path)
 
 
 # ---------------------------------------------------------------- 2. typed by hand
@@ -272,20 +268,21 @@ def test_hand_typed_target_form(tmp_path):
     assert (document.kind, document.year, document.unit_name) == (m.TARGET_KIND, 2025, "测试单位")
     (project,) = document.projects
     assert project.name == "业务培训"
-    assert (project.nature, project.category) == ("其他经常性项目", "其他运转类")
-    assert (project.authority, project.implementer) == ("测试主管部门", "测试实施单位")
-    assert (project.start, project.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    funds = project.funds
-    assert funds.total == D("250000.00") and funds.fiscal == D("250000.00") and funds.total_other == D("0")
-    assert funds.annual == funds.appropriation == D("250000.00")
-    assert funds.carryover == D("0") and funds.annual_other == D("0")
-    assert project.narrative.basis == ("依据年度培训计划。", "第二段依据。")
-    assert project.narrative.plan == ("分期分批组织培训。",)
-    assert project.narrative.period == ("2025 年 1 月至 2025 年 12 月",)
-    assert project.narrative.budget == ("预算资金 25 万元。",)
-    assert project.narrative.goal_reference == ("详见财政项目支出绩效目标申报表",)
-    assert project.total_goal == ("1.提升业务能力；", "2.规范工作流程。")
-    assert project.annual_goal is None
+    get = project.get
+    assert (get("项目性质"), get("项目类别")) == ("其他经常性项目", "其他运转类")
+    assert (get("主管部门"), get("实施单位")) == ("测试主管部门", "测试实施单位")
+    assert (get("计划开始日期"), get("计划完成日期")) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    whole, annual = "项目资金.项目资金总额.", "项目资金.年度资金申请总额."
+    assert get(whole + "合计") == D("250000.00") and get(whole + "财政资金") == D("250000.00") and get(whole + "其他资金") == D("0")
+    assert get(annual + "合计") == get(annual + "当年财政拨款") == D("250000.00")
+    assert get(annual + "上年结转资金") == D("0") and get(annual + "其他资金") == D("0")
+    assert get("情况说明.立项依据") == ("依据年度培训计划。", "第二段依据。")
+    assert get("情况说明.实施方案") == ("分期分批组织培训。",)
+    assert get("情况说明.实施周期") == ("2025 年 1 月至 2025 年 12 月",)
+    assert get("情况说明.年度预算安排") == ("预算资金 25 万元。",)
+    assert get("情况说明.绩效目标") == ("详见财政项目支出绩效目标申报表",)
+    assert get("项目总目标") == ("1.提升业务能力；", "2.规范工作流程。")
+    assert not get("年度总体目标")
     assert [(i.level1, i.level2, i.name, i.target.text) for i in project.indicators] == INDICATORS
     assert [i.target.canonical() for i in project.indicators][:3] == ["≤500.00(元)", "≥10.00(场)", "≥200.00(人)"]
 
@@ -346,17 +343,18 @@ def test_hand_typed_form_in_two_tables_without_label_column(tmp_path):
     assert loaded.errors == []
     assert (loaded.document.unit_name, loaded.document.year) == ("测试单位", 2025)
     (project,) = loaded.document.projects
-    assert (project.start, project.end) == (dt.date(2025, 3, 1), dt.date(2025, 12, 31))
-    funds = project.funds
-    assert (funds.total, funds.fiscal, funds.total_other) == (D("300000.00"), D("300000.00"), None)
-    assert (funds.annual, funds.appropriation, funds.carryover, funds.annual_other) == \
+    get = project.get
+    assert (get("计划开始日期"), get("计划完成日期")) == (dt.date(2025, 3, 1), dt.date(2025, 12, 31))
+    whole, annual = "项目资金.项目资金总额.", "项目资金.年度资金申请总额."
+    assert (get(whole + "合计"), get(whole + "财政资金"), get(whole + "其他资金")) == (D("300000.00"), D("300000.00"), None)
+    assert tuple(get(annual + row) for row in ("合计", "当年财政拨款", "上年结转资金", "其他资金")) == \
            (D("300000.00"), D("250000.00"), D("50000.00"), D("0"))
-    assert (project.total_goal, project.annual_goal) == (("总目标。",), ("年度目标。",))
+    assert (get("项目总目标"), get("年度总体目标")) == (("总目标。",), ("年度目标。",))
     assert [(i.level1, i.level2, i.name) for i in project.indicators] == [
         ("产出指标", "数量指标", "场次"), ("产出指标", "数量指标", "人数"),
         ("效益指标", "社会效益指标", "影响"), ("满意度指标", "服务对象满意度指标", "满意度"),
     ]
-    assert project.narrative.overview == ("项目概述文字。",)
+    assert project.get("情况说明.项目概述") == ("项目概述文字。",)
 
 
 def make_hand_typed_evaluation(path, extra_rows=(), name="调研课题（二级构成）", overrides=None):
@@ -404,11 +402,12 @@ def test_hand_typed_evaluation_form(tmp_path):
     assert loaded.errors == []
     (project,) = loaded.document.projects
     assert loaded.document.year == 2024
-    assert project.name == "调研课题" and project.is_part
-    assert project.funds.total == m.FundRow(D("200000.00"), D("200000.00"), D("190000.00"))
-    assert project.funds.carryover == m.FundRow(None, D("0"), D("0"))
-    assert project.execution_weight == D("10")
-    assert project.expected == ("完成两项课题。",) and project.achieved == ("完成两项课题研究。",)
+    row = lambda name: tuple(project.get(f"项目资金.{name}.{c}") for c in ("年初预算数", "全年预算数", "全年执行数"))  # noqa: E731
+    assert project.name == "调研课题" and project.get("二级构成") is True
+    assert row("年度资金总额") == (D("200000.00"), D("200000.00"), D("190000.00"))
+    assert row("上年结转资金") == (None, D("0"), D("0"))
+    assert project.get("预算执行分值") == D("10")
+    assert project.get("预期目标") == ("完成两项课题。",) and project.get("实际完成情况") == ("完成两项课题研究。",)
     facts = [(i.level1, i.level2, i.name, i.target.text, i.actual.text, i.weight, i.score) for i in project.indicators]
     assert facts == [
         ("产出指标", "数量指标", "课题数", "=2个", "=2个", D(50), D(50)),
@@ -435,9 +434,9 @@ def test_texts_that_need_quoting_survive(tmp_path):
     loaded = load_document(out)
     assert loaded.errors == []
     (project,) = loaded.document.projects
-    assert (project.name, project.is_part, project.authority) == ("2024", False, "true")
-    assert project.expected == ("# 不是注释", "- 不是列表", ": 冒号开头", "前后有空格")
-    assert project.achieved == ("null",)
+    assert (project.name, project.get("二级构成"), project.get("主管部门")) == ("2024", False, "true")
+    assert project.get("预期目标") == ("# 不是注释", "- 不是列表", ": 冒号开头", "前后有空格")
+    assert project.get("实际完成情况") == ("null",)
     assert [(i.name, i.target.text, i.actual.text) for i in project.indicators] == [
         ("123", "2024-12-31", "*星号"), ("a: b # c", "@2份", "| 竖线"),
         ("[方括号]", "{花括号}", "%百分号"), ("'单引号' \"双引号\"", "> 85%", "! 感叹号"),

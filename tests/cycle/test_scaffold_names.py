@@ -42,4 +42,4 @@ def test_project_names_read_back_exactly(tmp_path, kind):
         source_errors = [p for p in loaded.errors if "项目名称" in p.field or "YAML" in p.message]
         assert source_errors == [], [p.format() for p in source_errors]
         assert [p.name for p in loaded.document.projects] == ["示例项目", name]
-        assert all(p.authority == "yes" for p in loaded.document.projects)  # the unit, quoted too
+        assert all(p.get("主管部门") == "yes" for p in loaded.document.projects)  # the unit, quoted too

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import textwrap
 from pathlib import Path
 
@@ -121,52 +123,69 @@ def test_read_form_raises_every_problem_located(tmp_path):
     assert "未知的字段类型“钱表”" in str(raised.value.problems[0].message)
 
 
-# ---------------------------------------------------------------- roles on today's projects
+# ---------------------------------------------------------------- roles on the loaded projects
 
-def _target_roles(p):
-    return {"名称": p.name, "开始日期": p.start, "完成日期": p.end, "年度金额": p.funds.annual,
-            "项目总额": p.funds.total, "本年财政拨款": p.funds.appropriation, "上年结转": p.funds.carryover,
-            "周期": p.narrative.period or None, "总目标": p.total_goal or None, "年度目标": p.annual_goal,
-            "预算安排": p.narrative.budget or None}
+def _source(project) -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(project.source.read_text(encoding="utf-8"))
 
 
-def test_roles_of_the_shipped_target_projects_are_todays_attributes():
+def _money(text) -> D:
+    text = str(text)
+    return (D(text[:-1]) * 10000 if text.endswith("万") else D(text)).quantize(D("0.01"))
+
+
+def test_roles_of_the_shipped_target_projects_are_the_values_written():
     document = load_document(ROOT / "sources" / "2025-绩效目标申报").document
     assert len(document.projects) == 10
     for project in document.projects:
+        written = _source(project)
         assert project.form is shipped_form(TARGET)
-        for role, value in _target_roles(project).items():
-            assert project.role(role) == value, (project.stem, role)
-        assert project.get("项目资金.项目资金总额.其他资金") == project.funds.total_other
-        assert project.get("情况说明.项目概述") == project.narrative.overview
-        assert project.get("绩效指标") == project.indicators
+        assert project.role("名称") == project.name == written["项目名称"]
+        assert project.role("开始日期") == written["计划开始日期"] and project.role("完成日期") == written["计划完成日期"]
+        annual = written["项目资金"]["年度资金申请总额"]
+        assert project.role("年度金额") == _money(annual["合计"]) if annual.get("合计") is not None else True
+        assert project.role("本年财政拨款") == (_money(annual["当年财政拨款"]) if annual.get("当年财政拨款") is not None else None)
+        assert project.get("情况说明.项目概述") == tuple(written["情况说明"]["项目概述"].split("\n"))
+        assert project.get("绩效指标") == project.indicators and len(project.indicators) > 3
         assert project.label("项目资金.年度资金申请总额.合计") == "年度资金申请总额"
 
 
 def test_roles_of_the_shipped_evaluation_projects_parents_included():
     document = load_document(ROOT / "sources" / "2023-绩效自评").document
-    assert any(p.parts for p in document.projects)
+    parents = [p for p in document.projects if p.parts]
+    assert len(parents) == 1
+    by_stem = {p.stem: p for p in document.projects}
     for project in document.projects:
-        f = project.funds
-        assert project.role("名称") == project.name
-        assert project.role("预算数") == f.total.budget and project.role("执行数") == f.total.spent
-        assert project.role("执行分值") == project.execution_weight
-        assert project.role("完成情况") == (project.achieved or None)
-        assert project.get("预期目标") == project.expected
-        for row, attr in (("年度资金总额", "total"), ("当年财政拨款", "appropriation"),
-                          ("上年结转资金", "carryover"), ("其他资金", "other")):
-            for column, col in (("年初预算数", "initial"), ("全年预算数", "budget"), ("全年执行数", "spent")):
-                assert project.get(f"项目资金.{row}.{column}") == getattr(getattr(f, attr), col), (project.stem, row)
+        written = _source(project)
+        assert project.role("名称") == project.name == written["项目名称"]
+        assert project.role("执行分值") == D(str(written["预算执行分值"]))
+        if not project.parts:
+            budget, spent = written["项目资金"]["年度资金总额"][1:]
+            assert project.role("预算数") == _money(budget) and project.role("执行数") == _money(spent)
+            assert project.get("预期目标") == tuple(written["预期目标"].split("\n"))
+    parent = parents[0]
+    assert "项目资金" not in _source(parent)  # a parent's money is its parts' sum
+    for row in ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"):
+        for column in ("年初预算数", "全年预算数", "全年执行数"):
+            cells = [by_stem[s].get(f"项目资金.{row}.{column}") for s in parent.parts]
+            expected = sum((c for c in cells if c is not None), D(0)) if any(c is not None for c in cells) else None
+            assert parent.get(f"项目资金.{row}.{column}") == expected, (row, column)
 
 
 def test_the_complete_jiaxian_projects_have_their_form_and_values():
     document = load_document(ROOT / "examples" / "佳县-2016").document
     for project in document.projects:
+        written = _source(project)["项目资金"]["年度资金申请总额"]
         assert project.form is document.form and not project.form.legacy and not project.form.shipped
-        assert project.role("年度金额") == project.funds.annual == project.funds.total
+        rows = sum((_money(v) for k, v in written.items() if k != "合计" and v is not None), D(0))
+        assert project.role("年度金额") == project.get("项目资金.年度资金申请总额.合计") == rows  # written or computed
         assert project.role("项目总额") is None  # the form has no whole-project column
-        assert project.get("项目资金.年度资金申请总额.自有资金") == dict(project.funds.annual_extra)["自有资金"]
+        assert project.get("项目资金.年度资金申请总额.自有资金") == (_money(written["自有资金"]) if "自有资金" in written else None)
         assert project.get("长期绩效指标") == project.indicator_sets["长期绩效指标"]
+    first = document.projects[0]
+    assert first.role("年度金额") == D("1587600.00") and first.get("项目资金.年度资金申请总额.自有资金") == D("200000.00")
 
 
 def test_the_legacy_jiaxian_projects_have_their_form_and_values(tmp_path):
@@ -177,11 +196,12 @@ def test_the_legacy_jiaxian_projects_have_their_form_and_values(tmp_path):
     shutil.copy(LEGACY_JIAXIAN, tmp_path / "repo" / "examples" / "_共用" / "佳县表单.yaml")
     document = load_document(tmp_path / "repo" / "examples" / "佳县-2016").document
     for project in document.projects:
+        written = _source(project)
         assert project.form.legacy
-        assert project.role("年度金额") == project.funds.annual
-        assert project.role("项目总额") == project.funds.total  # the column left out: the year's 合计
-        assert project.get("项目资金.年度资金申请总额.自有资金") == dict(project.funds.annual_extra)["自有资金"]
-        assert project.get("项目属性") == project.extra["项目属性"]
+        annual = written["项目资金"]["年度资金申请总额"]
+        assert project.role("年度金额") == sum((_money(v) for k, v in annual.items() if k != "合计" and v is not None), D(0))
+        assert project.get("项目资金.年度资金申请总额.自有资金") == (_money(annual["自有资金"]) if "自有资金" in annual else None)
+        assert project.get("项目属性") == written["项目属性"]
         assert project.get("长期绩效指标") == project.indicator_sets["长期绩效指标"]
 
 
@@ -236,15 +256,3 @@ def test_the_shipped_forms_schemas_convert_and_report_exactly_as_the_built_in_on
             assert _converted(schema, node) == _converted(SCHEMAS[kind], node), (path.name, old)
 
 
-def test_a_legacy_forms_schema_converts_as_todays_form_schemas():
-    from builder.forms.formcompat import legacy_view
-    from builder.read.sources import read_source
-    from todays_schemas import form_schemas
-
-    legacy = LEGACY_JIAXIAN
-    form = read_form(legacy)
-    document, project = form_schemas(legacy_view(form))  # today's schemas of today's form object
-    for path in sorted((ROOT / "examples" / "佳县-2016").glob("*.yaml")):
-        node = read_source(path, Problems())
-        old, new = (document, form.document_schema()) if path.stem == "document" else (project, form.project_schema())
-        assert _converted(new, node) == _converted(old, node), path.name

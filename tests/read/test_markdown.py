@@ -104,9 +104,9 @@ def test_md_sections_load_as_words(tmp_path):
     loaded = load_document(folder)
     assert loaded.errors == []
     project = loaded.document.projects[0]
-    assert project.narrative.overview == ("概述有粗体和斜体。", "注：第一个脚注。")
-    assert project.narrative.plan == ("1. 第一步；", "2. 第二步。", "(1) 甲", "(2) 乙", "• 条目", "（一）中文编号照原样。")
-    assert project.narrative.budget == ("名称 金额", "合并 1.00", "2.00", "跨两列的说明")
+    assert project.get("情况说明.项目概述") == ("概述有粗体和斜体。", "注：第一个脚注。")
+    assert project.get("情况说明.实施方案") == ("1. 第一步；", "2. 第二步。", "(1) 甲", "(2) 乙", "• 条目", "（一）中文编号照原样。")
+    assert project.get("情况说明.年度预算安排") == ("名称 金额", "合并 1.00", "2.00", "跨两列的说明")
     assert project.location("情况说明.实施方案").file.name == "01-测试项目.md"
     assert set(project.markdown) == {f"情况说明.{s}" for s in ("项目概述", "立项依据", "实施主体", "实施方案", "实施周期",
                                                            "年度预算安排")}
@@ -183,9 +183,9 @@ def test_inline_markdown_switch(tmp_path):
     loaded = load_document(folder)
     assert loaded.errors == []
     project = loaded.document.projects[0]
-    assert project.narrative.plan == ("1. 第一步；", "2. 第二步。")
+    assert project.get("情况说明.实施方案") == ("1. 第一步；", "2. 第二步。")
     plain = write_document(tmp_path / "plain", {"01-测试项目.yaml": yaml})
-    assert load_document(plain).document.projects[0].narrative.plan == ("1. 第一步；", "2. **第二步**。")
+    assert load_document(plain).document.projects[0].get("情况说明.实施方案") == ("1. 第一步；", "2. **第二步**。")
 
 
 def test_evaluation_sections(tmp_path):
@@ -204,7 +204,7 @@ def test_evaluation_sections(tmp_path):
     assert result.returncode == 0, result.stderr
     loaded = load_document(folder)
     part = next(p for p in loaded.document.projects if p.stem == "02-政策研究")
-    assert part.expected == ("• 目标一；", "• 目标二。")
+    assert part.get("预期目标") == ("• 目标一；", "• 目标二。")
     xml = body_xml(out / "自评.docx")
     assert "目标二。" in xml and "\ue000" not in xml
     assert validation_errors(out / "自评.docx") in (None, [])  # lists placed inside a table cell
@@ -258,8 +258,8 @@ def test_import_markdown_round_trip(tmp_path):
     again = load_document(imported)
     assert again.errors == [] if hasattr(again, "errors") else True
     for before, after in zip(original.projects, again.document.projects):
-        assert before.narrative.basis == after.narrative.basis
-        assert before.narrative.overview == after.narrative.overview
+        assert before.get("情况说明.立项依据") == after.get("情况说明.立项依据")
+        assert before.get("情况说明.项目概述") == after.get("情况说明.项目概述")
 
 
 @pytest.mark.parametrize("text", ["1. 不是列表", "- 减号", "# 井号", "*星号* 和 _下划线_", "a|b", "(1) 括号", "<b>", "1~3人"])

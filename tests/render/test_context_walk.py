@@ -189,13 +189,13 @@ def test_document_totals_of_an_incremental_build_come_from_the_roster():
 
     document = load_document(DOCUMENTS["申报"]).document
     full = plain(document_context(document))
-    roster = tuple(m.RosterEntry(p.source, p.name, m.RosterFunds(p.funds.annual), project_money(p))
+    roster = tuple(m.RosterEntry(p.source, p.name, p.role("年度金额"), project_money(p))
                    for p in document.projects[1:])
     partial = replace(document, projects=document.projects[:1], roster=(document.projects[0],) + roster)
     context = plain(document_context(partial))
     assert context["合计"] == full["合计"] and context["涉及项目预算资金"] == full["涉及项目预算资金"]
     assert len(context["项目列表"]) == 1
-    old = tuple(m.RosterEntry(p.source, p.name, m.RosterFunds(p.funds.annual)) for p in document.projects[1:])
+    old = tuple(m.RosterEntry(p.source, p.name, p.role("年度金额")) for p in document.projects[1:])
     with pytest.raises(KeyError):  # a roster without the cells cannot give the totals: never a wrong one
         document_context(replace(document, projects=document.projects[:1], roster=(document.projects[0],) + old))
 

@@ -178,7 +178,8 @@ def traced_docx(document) -> tuple[bytes, list[tuple[int | None, str]]]:
     trace = Trace()
     traced = trace.wrap(context)
     template = template_for(document)
-    check_before_build(template, document.kind, document.custom_form)  # as builder.output.docx checks it
+    form = document.form
+    check_before_build(template, document.kind, None if form.shipped else form)  # as builder.output.docx checks it
     rendered = run_template(document, template, traced)
     data = rendered.package_with_body()
     fragments = document_fragments(document)
