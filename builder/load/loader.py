@@ -18,7 +18,7 @@ from builder.read.markdown import FORMAT_KEY
 from builder.read.sources import SourceFile, find_document_folders, read_folder
 from builder.forms.formdef import ENGINE_KEYS, form_for, shipped_form
 from builder.forms.formvalues import finish
-from builder.load.project import build_project, resolve_parents
+from builder.load.project import build_project, resolve_parents, waivers_of
 from builder.model.sourceschema import valid
 
 _KIND_KEY, _FORM_KEY = ENGINE_KEYS[0], ENGINE_KEYS[7]  # 文档类型, 表单
@@ -122,7 +122,7 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         template=fields["模板"],
         locations=dict(fields["_locs"]),
         rules=fields["规则"],
-        waivers=_waivers(fields["忽略"]),
+        waivers=waivers_of(fields["忽略"]),
         form=spec,
         values={s.key: finish(s, fields.get(s.key)) for s in spec.document_fields},
     )
@@ -149,16 +149,6 @@ def _written_kind(root: Mapping) -> str:
     node = root.get(_KIND_KEY)
     value = node.value if isinstance(node, Scalar) else None
     return value.strip() if isinstance(value, str) and value.strip() in m.DOCUMENT_KINDS else m.TARGET_KIND
-
-
-def _waivers(entries) -> tuple[m.Waiver, ...]:
-    if not entries or entries is INVALID:
-        return ()
-    return tuple(
-        m.Waiver(rule=e["规则"].strip(), place=(e["位置"] or "").strip(), reason=e["原因"].strip(),
-                 location=e["_locs"][""], project=(e["项目"] or "").strip())
-        for e in entries if valid(e)
-    )
 
 
 def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, document: SourceFile) -> list[SourceFile]:
@@ -188,17 +178,6 @@ def _order_projects(projects: list[SourceFile], fields: dict, ctx: Context, docu
 def _indicators(rows, leaf_builder) -> tuple[m.Indicator, ...]:
     """Indicators whose values are valid (the others were reported where they are)."""
     return tuple(leaf_builder(l1, l2, name, loc, leaf) for l1, l2, name, loc, leaf in rows if valid(leaf))
-
-
-def _locations(fields: dict, prefix: str = "") -> dict[str, Location]:
-    """Flatten the ``_locs`` of nested records into dotted paths."""
-    result = {}
-    for key, loc in fields.get("_locs", {}).items():
-        result[f"{prefix}.{key}".strip(".") if key else prefix] = loc
-    for key, value in fields.items():
-        if isinstance(value, dict) and "_locs" in value:
-            result.update(_locations(value, f"{prefix}.{key}".strip(".")))
-    return result
 
 
 def _valid_except_indicators(fields: dict) -> bool:

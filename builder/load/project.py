@@ -14,6 +14,7 @@ from builder.forms.formvalues import INDICATOR_ROLES, MoneyValues, finish, proje
 from builder.model import core as m
 from builder.model.schema import INVALID, Context, Record, suggest
 from builder.model.sourceschema import valid
+from builder.read.errors import Location
 from builder.read.sources import SourceFile
 
 PARTS, MERGED = "组成", "组成合并"  # the roles (docs/forms.md §7)
@@ -22,14 +23,12 @@ PARTS, MERGED = "组成", "组成合并"  # the roles (docs/forms.md §7)
 def build_project(source: SourceFile, ctx: Context, schema: Record, form) -> m.Project | None:
     """The project of one converted source file; None when a field other than an indicator row is
     invalid (reported where it is written; an invalid indicator row is left out alone)."""
-    from builder.load.loader import _locations, _waivers
-
     fields = schema.convert(source.root, ctx, "")
     groups = [spec.key for spec in form.indicator_fields()]
     if fields is INVALID or any(fields.get(g) is INVALID for g in groups) or not valid(
             *(value for key, value in fields.items() if key not in groups)):
         return None
-    locations = _locations(fields)
+    locations = locations_of(fields)
     sets = {}
     for spec in form.indicator_fields():
         sets[spec.key] = _indicator_set(spec, fields.get(spec.key) or (), locations)
@@ -42,7 +41,7 @@ def build_project(source: SourceFile, ctx: Context, schema: Record, form) -> m.P
         name=_at(values, name_path) or "" if name_path else source.stem,
         indicators=tuple(i for group in groups for i in sets[group]),
         locations=locations,
-        waivers=_waivers(fields.get("忽略")),
+        waivers=waivers_of(fields.get("忽略")),
         indicator_sets=sets,
         form=form,
         values=values,
@@ -91,9 +90,7 @@ def _indicator_set(spec, rows, locations: dict) -> tuple[m.Indicator, ...]:
 
 
 def _leaf_locations(leaf: dict, path: str) -> dict:
-    from builder.load.loader import _locations
-
-    return _locations(leaf, path)
+    return locations_of(leaf, path)
 
 
 # ---------------------------------------------------------------- parents and their parts
@@ -165,3 +162,26 @@ def _compare(project: m.Project, spec, summed: MoneyValues, ctx: Context) -> Non
             ctx.error(project.location(path), path,
                       f"{format_money(value, unit)} 与各组成部分之和 {format_money(total or ZERO, unit)} 不一致"
                       "（上级项目的资金是其组成部分的合计，可删去此行由程序计算）", spec.table.parent_rule)
+
+
+# ---------------------------------------------------------------- shared with the document
+
+def locations_of(fields: dict, prefix: str = "") -> dict[str, Location]:
+    """Flatten the ``_locs`` of nested records into dotted paths."""
+    result = {}
+    for key, loc in fields.get("_locs", {}).items():
+        result[f"{prefix}.{key}".strip(".") if key else prefix] = loc
+    for key, value in fields.items():
+        if isinstance(value, dict) and "_locs" in value:
+            result.update(locations_of(value, f"{prefix}.{key}".strip(".")))
+    return result
+
+
+def waivers_of(entries) -> tuple[m.Waiver, ...]:
+    if not entries or entries is INVALID:
+        return ()
+    return tuple(
+        m.Waiver(rule=e["规则"].strip(), place=(e["位置"] or "").strip(), reason=e["原因"].strip(),
+                 location=e["_locs"][""], project=(e["项目"] or "").strip())
+        for e in entries if valid(e)
+    )
