@@ -132,6 +132,14 @@ def set_value(values: dict, path: str, value) -> dict:
     return {**values, head: set_value(dict(values.get(head) or {}), rest, value)}
 
 
+def display_name(project) -> str:
+    """The project's name as the form prints it: followed by the 印法 of each 真假 field that is true
+    (政策研究(二级构成))."""
+    form = getattr(project, "form", None)
+    specs = form.project_fields if form is not None else ()
+    return project.name + "".join(s.print_as for s in specs if s.kind == "真假" and s.print_as and project.get(s.path) is True)
+
+
 # an indicator column's value by the role it plays; any other column is the row's extra field by key
 INDICATOR_ROLES = {"目标值": "target", "实际值": "actual", "分值": "weight", "得分": "score", "偏差说明": "deviation",
                    "完成档次": "band"}

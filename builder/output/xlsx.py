@@ -263,7 +263,9 @@ def _indicator_rows(document: m.Document, form):
 
 
 def _display_name(project) -> str:
-    return f"{project.name}(二级构成)" if getattr(project, "is_part", False) else project.name
+    from builder.forms.formvalues import display_name
+
+    return display_name(project)
 
 
 def _split(value) -> list:

@@ -129,7 +129,9 @@ class _Places:
             if index < len(starts) and starts[index] is not None:
                 end = next((s for s in starts[index + 1:] if s is not None), len(self.paragraphs))
                 self.regions[project.source.resolve()] = (starts[index], end)
-        self.names = {p.source.resolve(): _squash(p.name) for p in document.projects}
+        from builder.forms.formvalues import display_name
+
+        self.names = {p.source.resolve(): (_squash(p.name), _squash(display_name(p))) for p in document.projects}
         self.title = next((i for i, t in enumerate(self.texts) if t), 0)
         form = document_form(document)
         self.columns = tuple(f".{column.key}" for spec in form.indicator_fields()
@@ -149,7 +151,7 @@ class _Places:
             return self.title
         start, end = self.regions[file]
         name = self.names[file]
-        fallback = self.find(start, end, lambda t: t == name or t == f"{name}(二级构成)") or start
+        fallback = self.find(start, end, lambda t: t in name) or start  # the name, or as printed (…(二级构成))
         parts = problem.field.split(".") if problem.field else []
         if not parts:
             return fallback

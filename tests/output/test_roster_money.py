@@ -56,7 +56,7 @@ def test_the_roster_carries_every_money_cell(make, tmp_path, monkeypatch):
         assert any(v is not None for v in expected.values())
         for path, value in expected.items():  # what a document total reads of an entry and of a project
             assert project_cell(entry, project.form, path) == project_cell(project, project.form, path) == value, path
-        assert entry.funds.annual == project.funds.annual == project_cell(entry, project.form, project.role_path("年度金额"))
+        assert entry.annual == project.role("年度金额") == project_cell(entry, project.form, project.role_path("年度金额"))
     # the document totals over the roster (the rules' and the context's) equal a full load's
     loaded = load_document(folder).document
     for path in expected:
