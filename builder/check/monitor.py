@@ -87,6 +87,19 @@ def monitoring_date(document: m.Document) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+def filled(project, role: str) -> bool:
+    """Whether the money cell playing ``role`` is filled in. A 合计 left blank is computed from its rows
+    (0 when every row is blank too): filled when a row of its column is, or when it is not 0."""
+    table, cell = role_cell(project.form, role)
+    values = project.get(table.key) if table is not None else None
+    if values is None or values.get(cell.address) is None:
+        return project.role(role) is not None
+    if cell.is_total:
+        return values.get(cell.address) != 0 or any(
+            values.get(c.address) is not None for c in table.column_cells(cell.column) if not c.is_total)
+    return True
+
+
 def light(behind: Decimal, thresholds: dict) -> str:
     """绿, 黄 (behind by more than 黄灯 percentage points) or 红 (by more than 红灯)."""
     if behind > thresholds[RED]:
@@ -105,7 +118,7 @@ def pace(document: m.Document, project, settings: dict) -> Pace | None:
         return None
     gone = elapsed(date, document.year)
     run = scoring.execution(project)
-    if run.rate is None or project.role(SPENT) is None:
+    if run.rate is None or not filled(project, SPENT):
         return Pace(None, gone, "")
     result = Pace(run.rate, gone, "")
     return Pace(run.rate, gone, light(result.behind, settings.get("MON-PACE", {})))

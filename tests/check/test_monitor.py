@@ -80,6 +80,15 @@ def test_a_project_far_behind_is_a_red_light_at_its_money_row_with_the_forms_lab
     assert [line.split("：")[-1] for line in yellow] == ["黄灯"] and "（超过 10）" in yellow[0]
 
 
+def test_no_light_before_the_amounts_are_filled_in(tmp_path):
+    """执行数 blank in every row: its 合计 adds up to 0, yet nothing was reported spent — no 执行率, no light."""
+    folder = _folder(tmp_path, _funds("[120000, null, null]"))
+    document = load_document(folder).document
+    pace = monitor.pace(document, document.projects[0], rule_settings(document))
+    assert (pace.rate_text, pace.light) == ("—", "")
+    assert _findings(tmp_path / "b", _funds("[120000, null, null]")) == []
+
+
 def test_thresholds_come_from_the_documents_profile(tmp_path):
     profile = "名称: 本区\n基于: 默认\n参数:\n  MON-PACE:\n    黄灯: 5\n    红灯: 8\n"
     document = MONITOR_DOCUMENT + "规则: _规则-本区.yaml\n"
