@@ -47,9 +47,14 @@ class Execution:
 
     @property
     def rate_text(self) -> str:
-        if self.rate is None:
-            return "—"
-        return f"{round_cents(self.rate * HUNDRED)}%"
+        return percent_text(self.rate)
+
+
+def percent_text(fraction: Decimal | None) -> str:
+    """A fraction as a percentage with two decimals, 四舍五入 (48.00%); "—" when there is none."""
+    if fraction is None:
+        return "—"
+    return f"{round_cents(fraction * HUNDRED)}%"
 
 
 BUDGETED, SPENT, EXECUTION_WEIGHT = "预算数", "执行数", "执行分值"  # the roles 执行率 reads (docs/forms.md)
@@ -149,9 +154,16 @@ def missed(indicator: m.Indicator) -> bool:
     band = getattr(indicator, "band", None)
     if band:
         return band != "达成"
-    met = meets(indicator.target, indicator.actual)
-    if met is None and not indicator.target.is_quantitative:
-        return indicator.actual.text != indicator.target.text
+    return falls_short(indicator.target, indicator.actual)
+
+
+def falls_short(target: IndicatorValue, value: IndicatorValue) -> bool:
+    """True when ``value`` (a 实际完成值, a 监控's 全年预计) is known not to reach ``target``: a number
+    (converted into the target's unit) on the wrong side, a text that is neither an achieved word
+    nor the target's; False when it reaches it or cannot be told (units of different dimensions)."""
+    met = meets(target, value)
+    if met is None and not target.is_quantitative:
+        return value.text != target.text
     return met is False
 
 

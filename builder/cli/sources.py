@@ -114,7 +114,8 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
 @click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", "项目"]), metavar="种类")
 @click.argument("name", required=False, metavar="[项目名称]")
 @click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹",
-              help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成。")
+              help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成（绩效自评也可从绩效运行监控生成，"
+                   "金额和实际完成值取自监控的全年预计，列为待确认）。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="文件夹",
               help="新的文档文件夹（默认与 --from 并列的 <年度>-<类型>）。")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="年度",
@@ -137,7 +138,8 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         raise click.UsageError(f"多余的参数“{name}”（只有 budgetdoc new 项目 <项目名称> 带名称）")
     if source is None:
         raise click.UsageError(f"缺少选项 --from：从哪个绩效目标申报生成，如 budgetdoc new {kind} --from sources/2025-绩效目标申报")
-    from builder.cycle.newyear import CycleProblem, new_evaluation, next_year
+    from builder.cycle.monitornext import new_evaluation_from
+    from builder.cycle.newyear import CycleProblem, next_year
     from builder.load.loader import load_document
 
     try:
@@ -145,7 +147,7 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         current = loaded.document.year if loaded.document else None
         if kind == "绩效自评":
             out = out_dir or source.parent / f"{current}-绩效自评"
-            written = new_evaluation(source, out)
+            written = new_evaluation_from(source, out)  # from a 申报, or from a 绩效运行监控
             drafted = None
         else:
             target_year = year or (current + 1 if current else None)

@@ -22,7 +22,7 @@ FORM_KEYS = ("名称", "文档类型", "基于", "单位", "英文名", "骨架�
              "项目", "自评", "导入", "版式")
 LEVELS = ("文档", "项目", "项目资金", "情况说明", "指标")
 # the keys of document.yaml and of a project file that belong to the engine, not to a form
-ENGINE_KEYS = ("文档类型", "年度", "单位名称", "项目顺序", "模板", "规则", "忽略", "表单", "情况说明格式")
+ENGINE_KEYS = ("文档类型", "年度", "单位名称", "项目顺序", "模板", "规则", "忽略", "表单", "情况说明格式", "待确认")
 UNITS = ("元", "万元")
 FIXED_ROLES = ("名称", "开始日期", "完成日期")  # a legacy 不用 may not name these
 SHIPPED = Path(__file__).parent
@@ -74,7 +74,8 @@ def parse_form(node: Node, ctx: Context, path: str, source: Path | None = None, 
             reader.error(entries[key].key_loc, at(key), f"完整的表单在“项目:”中写出每个字段，不用“{key}”")
     unit = unit or UNITS[0]
     framework = parse_framework(reader, get("指标体系"), at("指标体系")) if "指标体系" in entries else parent_framework
-    if not framework and text("文档类型", kind) in (_TARGET, _EVALUATION) and source != SHIPPED / f"{kind}.yaml":
+    shipped_kind = (SHIPPED / f"{text('文档类型', kind)}.yaml").is_file()  # a kind budgetdoc ships a form of
+    if not framework and shipped_kind and source != SHIPPED / f"{kind}.yaml":
         framework = shipped_form(text("文档类型", kind)).framework  # without 指标体系: the shipped framework
     document_fields = parse_fields(reader, get("文档"), "", at("文档"), unit)
     project_fields = parse_fields(reader, get("项目"), "", at("项目"), unit)

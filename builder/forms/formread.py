@@ -13,12 +13,19 @@ KINDS = ("文本", "段落", "金额", "日期", "整数", "数值", "真假", "
 COLUMN_KINDS = KINDS[:9] + ("指标值",)
 FIELD_KEYS = ("类型", "标签", "简称", "必填", "默认", "说明", "可选", "列", "字段", "角色", "别名", "示例", "示例说明",
               "骨架", "最小", "最大", "markdown", "计算", "规则", "明细名", "印法", "来自申报", "写法", "单位", "行",
-              "合计", "合计列", "关系", "组成相加", "体系", "简写")
+              "合计", "合计列", "关系", "组成相加", "体系", "简写", "比率列")
 # the roles the built-in rules read (docs/forms.md); the tags may be given to several fields
 TAGS = ("目标设定", "复制检查", "年度文字", "组成合并", "成本")
 ROLES = ("名称", "开始日期", "完成日期", "周期", "预算安排", "总目标", "年度目标", "年度金额", "项目总额",
          "本年财政拨款", "上年结转", "预算数", "执行数", "执行分值", "完成情况", "组成", "成本上限", "目标值",
          "实际值", "分值", "得分", "偏差说明", "完成档次", "自评指标", "填报日期") + TAGS
+# the 绩效运行监控's roles (builder/check/monitor.py): its date, the year's forecast of money and of each
+# indicator, a stated 调整, how likely the target is met, the corrective measures; and a tag on each
+# column of a cause of deviation (经费保障 … 其他: ticked when written)
+MONITOR_ROLES = ("监控日期", "预计执行数", "调整说明", "预计值", "完成可能性", "整改措施")
+MONITOR_TAGS = ("偏差原因",)
+ROLES += MONITOR_ROLES + MONITOR_TAGS
+TAGS += MONITOR_TAGS
 ROW_KEYS = ("标签", "简称", "合计", "角色", "别名", "来自申报", "示例")
 COLUMN_KEYS = ("标签", "简称", "必填", "行", "合计规则", "接受扩展", "别名")
 CELL_KEYS = ("标签", "别名", "示例", "示例说明", "角色")

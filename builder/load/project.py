@@ -13,7 +13,7 @@ from dataclasses import replace
 from builder.forms.formvalues import INDICATOR_ROLES, MoneyValues, finish, project_values, set_value
 from builder.model import core as m
 from builder.model.schema import INVALID, Context, Record, suggest
-from builder.model.sourceschema import valid
+from builder.model.sourceschema import TO_CONFIRM_KEY, valid
 from builder.read.errors import Location
 from builder.read.sources import SourceFile
 
@@ -46,6 +46,7 @@ def build_project(source: SourceFile, ctx: Context, schema: Record, form) -> m.P
         form=form,
         values=values,
         parts=tuple(_at(values, parts_spec.path) or ()) if parts_spec is not None else (),
+        to_confirm=tuple(fields.get(TO_CONFIRM_KEY) or ()),
     )
 
 

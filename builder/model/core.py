@@ -16,7 +16,8 @@ from builder.model.values import IndicatorValue
 
 TARGET_KIND = "绩效目标申报"
 EVALUATION_KIND = "绩效自评"
-DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND)
+MONITOR_KIND = "绩效运行监控"  # its projects are built from the form as a 申报-kind form's are
+DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND, MONITOR_KIND)
 
 DEFAULT_GOAL_REFERENCE = "详见单位的项目绩效目标表"
 
@@ -129,6 +130,8 @@ class Project(FormAccess):
     form: object = field(default=None, compare=False, repr=False)
     values: dict = field(default_factory=dict, compare=False)
     parts: tuple[str, ...] = ()  # the stems the form's 组成 role lists (a parent project)
+    # 待确认: the field paths of draft values another document gave (new 绩效自评 --from a 监控), to confirm
+    to_confirm: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

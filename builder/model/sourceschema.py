@@ -33,7 +33,7 @@ WAIVERS = ListOf(WAIVER, default=[], doc="接受的发现：每项写明规则�
 
 # the keys of document.yaml that are the engine's, not a form's: before and after the form's 文档 fields
 ENGINE_DOCUMENT_BEFORE = {
-    "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="绩效目标申报 或 绩效自评"),
+    "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="、".join(m.DOCUMENT_KINDS)),
     "年度": Integer(minimum=2000, maximum=2100, required=True, doc="预算年度，如 2025"),
     "单位名称": Text(required=True, doc="预算单位全称，印在标题中"),
 }
@@ -134,9 +134,14 @@ class IndicatorTree(Nested):
 
 
 # the keys of a project file that are the engine's
+TO_CONFIRM_KEY = "待确认"  # a draft value taken from another document, to confirm (FILL-IN)
+
 ENGINE_PROJECT = {
     "忽略": WAIVERS,
     FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
+    TO_CONFIRM_KEY: ListOf(Text(required=True), default=[],
+                           doc="待确认：由 budgetdoc new 从别的文档（如运行监控的全年预计）取来的草稿值的字段路径；"
+                               "核对后删去相应的一行（FILL-IN 逐项提示）"),
 }
 
 class IndicatorWithFields(Field):

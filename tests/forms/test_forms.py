@@ -276,7 +276,7 @@ def test_open_xml_sdk_validator_accepts_the_example_and_the_starters(tmp_path, j
         if os.environ.get("BUDGETDOC_REQUIRE_VALIDATOR"):
             pytest.fail("the Open XML SDK validator is required but not installed")
         pytest.skip("Open XML SDK validator not installed")
-    from builder.forms.formcompat import read_form_today as read_form
+    from builder.forms.formdef import read_form
     from builder.cycle.templatemaker import make_starter
 
     files = [jiaxian_built, EXAMPLES / "_共用" / "佳县申报表.docx"]
