@@ -134,6 +134,9 @@ def budget_names(spec, value) -> dict:
     return {spec.key: lead, spec.items_name: items} if spec.items_name else {spec.key: lead}
 
 
+ROW_NAME = "三级指标"  # the context's name of an indicator row's own name (its 三级)
+
+
 def indicator_rows(spec, indicators) -> list[dict]:
     """The rows of one 指标 field: 一级/二级 by their labels (and keys), 三级, then each column."""
     labels = derived.category_labels(spec)
@@ -141,7 +144,7 @@ def indicator_rows(spec, indicators) -> list[dict]:
     for indicator in indicators or ():
         row = {"一级指标": labels.get(indicator.level1, indicator.level1),
                "二级指标": labels.get((indicator.level1, indicator.level2), indicator.level2),
-               "三级指标": indicator.name}
+               ROW_NAME: indicator.name}
         for column in spec.indicators.columns:
             row[column.key] = cell_value(column, derived.indicator_cell(indicator, column))
         row["一级键"], row["二级键"] = indicator.level1, indicator.level2

@@ -75,10 +75,12 @@ def score(field: str, traced: str) -> int:
 def best_holder(field: str, project: int | None, holders: list[list[tuple[int | None, str]]],
                 fallback: str | None) -> int | None:
     """The index of the holder (a cell's list of (project, path)) a finding goes beside, or None."""
-    best, best_key = None, (0, 0)
-    for number, paths in enumerate(holders):  # most shared parts, then the fewest parts beyond them
-        here = max(((score(field, path), -len(_parts(path))) for owner, path in paths if owner == project),
-                   default=(0, 0))
+    from builder.render.chinese import ROW_NAME
+
+    best, best_key = None, (0, 0, 0)
+    for number, paths in enumerate(holders):  # most shared parts, the fewest beyond them, then a row's name cell
+        here = max(((score(field, path), -len(_parts(path)), _parts(path)[-1:] == [ROW_NAME])
+                    for owner, path in paths if owner == project), default=(0, 0, 0))
         if here[0] and here > best_key:
             best, best_key = number, here
     if best is not None or project is None:
