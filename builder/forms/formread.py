@@ -19,6 +19,13 @@ TAGS = ("目标设定", "复制检查", "年度文字", "组成合并", "成本"
 ROLES = ("名称", "开始日期", "完成日期", "周期", "预算安排", "总目标", "年度目标", "年度金额", "项目总额",
          "本年财政拨款", "上年结转", "预算数", "执行数", "执行分值", "完成情况", "组成", "成本上限", "目标值",
          "实际值", "分值", "得分", "偏差说明", "完成档次", "自评指标", "填报日期") + TAGS
+# the 绩效运行监控's roles (builder/check/monitor.py): its date, the year's forecast of money and of each
+# indicator, a stated 调整, how likely the target is met, the corrective measures; and a tag on each
+# column of a cause of deviation (经费保障 … 其他: ticked when written)
+MONITOR_ROLES = ("监控日期", "预计执行数", "调整说明", "预计值", "完成可能性", "整改措施")
+MONITOR_TAGS = ("偏差原因",)
+ROLES += MONITOR_ROLES + MONITOR_TAGS
+TAGS += MONITOR_TAGS
 ROW_KEYS = ("标签", "简称", "合计", "角色", "别名", "来自申报", "示例")
 COLUMN_KEYS = ("标签", "简称", "必填", "行", "合计规则", "接受扩展", "别名")
 CELL_KEYS = ("标签", "别名", "示例", "示例说明", "角色")
