@@ -110,7 +110,7 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         root, pieces = overlay.get(source.stem, (source.root, None))
         if root is not source.root:
             source = SourceFile(source.path, root)
-        if kind == m.TARGET_KIND:
+        if kind != m.EVALUATION_KIND:  # 申报 and 运行监控: the project as its form declares it
             project = _build_target_project(source, ctx, project_schema, form, spec)
         else:
             project = _build_evaluation_project(source, ctx, project_schema, form, spec)
@@ -135,7 +135,8 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         waivers=_waivers(fields["忽略"]),
         form=spec,
         custom_form=form,
-        extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else {},
+        extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else
+        {spec.key: fields.get(spec.key) for spec in spec.document_fields if spec.alias is None and spec.compute is None},
     )
     return Loaded(folder, document, problems.items)
 

@@ -33,7 +33,7 @@ WAIVERS = ListOf(WAIVER, default=[], doc="接受的发现：每项写明规则�
 
 # the keys of document.yaml that are the engine's, not a form's: before and after the form's 文档 fields
 ENGINE_DOCUMENT_BEFORE = {
-    "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="绩效目标申报 或 绩效自评"),
+    "文档类型": Choice(m.DOCUMENT_KINDS, required=True, doc="、".join(m.DOCUMENT_KINDS)),
     "年度": Integer(minimum=2000, maximum=2100, required=True, doc="预算年度，如 2025"),
     "单位名称": Text(required=True, doc="预算单位全称，印在标题中"),
 }
