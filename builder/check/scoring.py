@@ -47,9 +47,14 @@ class Execution:
 
     @property
     def rate_text(self) -> str:
-        if self.rate is None:
-            return "—"
-        return f"{round_cents(self.rate * HUNDRED)}%"
+        return percent_text(self.rate)
+
+
+def percent_text(fraction: Decimal | None) -> str:
+    """A fraction as a percentage with two decimals, 四舍五入 (48.00%); "—" when there is none."""
+    if fraction is None:
+        return "—"
+    return f"{round_cents(fraction * HUNDRED)}%"
 
 
 BUDGETED, SPENT, EXECUTION_WEIGHT = "预算数", "执行数", "执行分值"  # the roles 执行率 reads (docs/forms.md)

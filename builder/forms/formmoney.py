@@ -14,6 +14,7 @@ from builder.read.rawtree import Mapping, Scalar, Sequence
 TOTAL_KEYS = ("不写时", "规则")
 TOTAL_COLUMN_KEYS = ("键", "标签", "不写时", "规则")
 RELATION_KEYS = ("左", "比较", "右", "规则", "级别")
+RATIO_KEYS = ("标签", "分子", "分母")
 DEFAULT_RULE = "MONEY-TOTAL"
 
 
@@ -58,6 +59,7 @@ def parse_money_table(reader: Reader, key: str, entries: dict, where: str, unit:
         total_row=totals[0] if totals else None, when_blank=when_blank, total_rule=total_rule,
         total_column=total_column, relations=(), roles={},
         parent_rule=reader.text(get("组成相加"), join(where, "组成相加")),
+        ratios=_ratios(reader, get("比率列"), join(where, "比率列"), [c.key for c in columns]),
     )
     addresses = [c.address for c in table.cells()]
     relations = _relations(reader, get("关系"), join(where, "关系"), addresses)
@@ -198,3 +200,27 @@ def _roles(reader: Reader, node, where: str, addresses: list[str]) -> dict:
             if address:
                 roles[role] = address
     return roles
+
+
+def _ratios(reader: Reader, node, where: str, columns: list[str]) -> tuple:
+    """比率列: {键: {分子: 列, 分母: 列, 标签}}: each row's 分子 / 分母 as a percentage (two decimals,
+    四舍五入), computed, never written (执行率 = 执行数 / 年初预算数)."""
+    if node is None:
+        return ()
+    ratios = []
+    for key, entry in (reader.mapping(node, where, None) or {}).items():
+        path = join(where, key)
+        spec = reader.mapping(entry.node, path, RATIO_KEYS) or {}
+        found = []
+        for part in ("分子", "分母"):
+            name = reader.text(spec[part].node, join(path, part)) if part in spec else ""
+            if name not in columns:
+                hint = suggest(name, columns) if name else None
+                more = f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(columns)}）"
+                reader.error((spec[part].node if part in spec else entry.node).loc, join(path, part),
+                             f"“{name}”不是本表的列{more}" if name else f"缺少“{part}”：本表的一列{more}")
+            found.append(name)
+        label = reader.text(spec["标签"].node, join(path, "标签")) if "标签" in spec else key
+        if all(n in columns for n in found):
+            ratios.append((key, label, found[0], found[1]))
+    return tuple(ratios)

@@ -97,6 +97,7 @@ class MoneyTable:
     relations: tuple[Relation, ...]
     roles: dict  # role → cell address (or {格: (addresses), 标签: label})
     parent_rule: str = ""  # 组成相加
+    ratios: tuple = ()  # 比率列: (key, label, numerator column, denominator column): a computed percentage per row
 
     def row(self, key: str) -> MoneyRow | None:
         return next((r for r in self.rows if r.key == key), None)

@@ -27,6 +27,8 @@ from builder.render import derived
 
 # ---------------------------------------------------------------- values of each kind
 
+TICK = "勾选"  # 印法 of a 文本 column: a tick box (☑ written, □ blank) and the text written
+
 def money(amount: Decimal | None) -> dict:
     """A money value: 元 with thousands separators, 万元 with two and with four decimals
     (a blank cell is blank in both)."""
@@ -98,6 +100,8 @@ def field_value(spec, value):
 
 def cell_value(spec, value):
     """A cell of a 表格 row or an indicator row: typed as its column, a 文本 or 选项 cell as its text."""
+    if spec.kind == "文本" and spec.print_as == TICK:  # 印法: 勾选 — ☑ with its text when written, else □
+        return {"框": "☑" if value else "□", "文": value or ""}
     if spec.kind in ("文本", "选项"):
         return value or ""
     return field_value(spec, value)
@@ -113,6 +117,11 @@ def money_table(spec, values) -> dict:
     for cell in spec.table.cells():
         outer, inner = cell.address.split(".", 1)
         result.setdefault(outer, {})[inner] = money(values.get(cell.address) if values is not None else None)
+    for key, _label, numerator, denominator in spec.table.ratios:
+        for row in spec.table.rows:
+            at = lambda column: values.get(spec.table.address(row.key, column)) if values is not None else None  # noqa: E731
+            address = spec.table.address(row.key, key).split(".", 1)
+            result.setdefault(address[0], {})[address[1]] = derived.ratio_text(at(numerator), at(denominator))
     return result
 
 

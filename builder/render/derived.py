@@ -50,6 +50,15 @@ def indicator_cell(indicator, column):
     return formvalues.indicator_cell(indicator, column)
 
 
+def ratio_text(numerator, denominator) -> str:
+    """A 金额表's 比率列 cell: blank while the 分子 is blank, "—" when the 分母 is blank or 0."""
+    from builder.check import scoring
+
+    if numerator is None:
+        return ""
+    return scoring.percent_text(numerator / denominator if denominator else None)
+
+
 def scored(form) -> bool:
     return any(spec.indicators.column_with("分值") for spec in form.indicator_fields())
 
