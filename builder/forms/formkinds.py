@@ -11,5 +11,7 @@ BY_COLUMN = "列下分行"  # 表.<列>.<行>
 BY_ROW = "行为列表"  # 表.<行>: [列1, 列2, …]
 COMPUTE = "计算"
 BLANK = "空白"
+# 印法 of a 文本 column: a tick box (☑ when written, □ blank) beside the text written
+TICK = "勾选"
 # a role over several cells ({格: [...], 标签: …})
 CELLS = "格"

@@ -77,6 +77,8 @@ def choice_parts(spec) -> dict:
 def field_parts(spec, cell: bool = False):
     """One field's catalog entry by its kind (the shape of builder.render.chinese.field_value)."""
     kind, label = spec.kind, spec.label
+    if kind == "文本" and cell and spec.print_as == kinds.TICK:  # 印法: 勾选 (builder.render.chinese.cell_value)
+        return {"框": (f"{label}的选框（写了为 ☑）", TEXT, "☑"), "文": (label, TEXT, _sample(spec, "……"))}
     if kind == "段落":
         return [(f"{label}（每段一项）", PARAGRAPHS, _sample(spec, "……"))]
     if kind == "金额":
@@ -116,6 +118,10 @@ def money_table_parts(spec) -> dict:
         if isinstance(example, (list, tuple)):
             example = next((e for e in example if e is not None), "100,000.00")
         result.setdefault(outer, {})[inner] = money_parts(cell.diff_label, example)
+    for key, label, _numerator, _denominator in spec.table.ratios:  # 比率列: computed per row
+        for row in spec.table.rows:
+            outer, inner = spec.table.address(row.key, key).split(".", 1)
+            result.setdefault(outer, {})[inner] = (f"{row.label}：{label}（计算）", TEXT, "48.00%")
     return result
 
 
@@ -203,7 +209,7 @@ def form_catalog(form) -> dict:
         if computed and spec is computed[-1]:
             tree.update(listing if count_after else {**count, **listing})
     tree["合计"] = {spec.key: {outer: {inner: money_parts(f"各项目{parts['元'][0][:-3]}之和", parts["元"][2])
-                                      for inner, parts in cells.items()}
+                                      for inner, parts in cells.items() if isinstance(parts, dict)}
                               for outer, cells in money_table_parts(spec).items()}
                   for spec in form.money_tables()}
     from builder.forms.formvalues import summed_columns

@@ -27,8 +27,6 @@ from builder.render import derived
 
 # ---------------------------------------------------------------- values of each kind
 
-TICK = "勾选"  # 印法 of a 文本 column: a tick box (☑ written, □ blank) and the text written
-
 def money(amount: Decimal | None) -> dict:
     """A money value: 元 with thousands separators, 万元 with two and with four decimals
     (a blank cell is blank in both)."""
@@ -100,7 +98,7 @@ def field_value(spec, value):
 
 def cell_value(spec, value):
     """A cell of a 表格 row or an indicator row: typed as its column, a 文本 or 选项 cell as its text."""
-    if spec.kind == "文本" and spec.print_as == TICK:  # 印法: 勾选 — ☑ with its text when written, else □
+    if spec.kind == "文本" and spec.print_as == kinds.TICK:  # 印法: 勾选 — ☑ with its text when written, else □
         return {"框": "☑" if value else "□", "文": value or ""}
     if spec.kind in ("文本", "选项"):
         return value or ""
