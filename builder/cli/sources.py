@@ -111,7 +111,7 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
 
 
 @cli.command(name="new")
-@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", "项目"]), metavar="种类")
+@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", "绩效运行监控", "项目"]), metavar="种类")
 @click.argument("name", required=False, metavar="[项目名称]")
 @click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹",
               help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成。")
@@ -121,13 +121,16 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
               help="绩效目标申报：新的年度（默认下一年）。")
 @click.option("--in", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               metavar="文件夹", help="项目：放在哪个文档文件夹（在文档文件夹中运行时可不写）。")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="日期",
+              help="绩效运行监控：监控日期（数据截至），如 2025-07-31。")
 def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path | None, year: int | None,
-                folder: Path | None) -> None:
+                folder: Path | None, as_of=None) -> None:
     """新建：下一年的申报草稿、同年的自评，或文档中的一个新项目。
 
     \b
     budgetdoc new 绩效自评 --from sources/2025-绩效目标申报 --out sources/2025-绩效自评
     budgetdoc new 绩效目标申报 --from sources/2025-绩效目标申报 --year 2026
+    budgetdoc new 绩效运行监控 --from sources/2025-绩效目标申报 --as-of 2025-07-31
     budgetdoc new 项目 新项目名称 --in sources/2025-绩效目标申报
     """
     if kind == "项目":
@@ -137,6 +140,9 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         raise click.UsageError(f"多余的参数“{name}”（只有 budgetdoc new 项目 <项目名称> 带名称）")
     if source is None:
         raise click.UsageError(f"缺少选项 --from：从哪个绩效目标申报生成，如 budgetdoc new {kind} --from sources/2025-绩效目标申报")
+    if kind == "绩效运行监控":
+        _new_monitoring(source, out_dir, as_of)
+        return
     from builder.cycle.newyear import CycleProblem, new_evaluation, next_year
     from builder.load.loader import load_document
 
@@ -177,6 +183,33 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
     need = f"需要核对：{'，'.join(todo)}，见上；" if todo else ""
     click.echo(f"{target_year} 年草稿已写入 {display_path(out)}：计划日期已顺延，金额未改动。{need}"
                f"逐项核对后运行 budgetdoc check {display_path(out)}，再 budgetdoc build {display_path(out)}。", err=True)
+
+
+def _new_monitoring(source: Path, out_dir: Path | None, as_of) -> None:
+    """``new 绩效运行监控 --from <申报> --as-of 日期``: the monitoring draft (builder.cycle.monitornew)."""
+    from builder.cycle.monitornew import new_monitoring
+    from builder.cycle.newyear import CycleProblem
+    from builder.load.loader import load_document
+
+    if as_of is None:
+        raise click.UsageError("缺少选项 --as-of：监控日期（数据截至），如 --as-of 2025-07-31")
+    try:
+        loaded = load_document(source)
+        year = loaded.document.year if loaded.document else None
+        if year is None:
+            raise InputError(loaded.problems)
+        out = out_dir or source.parent / f"{year}-绩效运行监控"
+        written = new_monitoring(source, out, as_of.date())
+    except InputError as exc:
+        report_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    except CycleProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    for path in written:
+        click.echo(f"已写入 {display_path(path)}")
+    click.echo(f"{year} 年绩效运行监控草稿已写入 {display_path(out)}：请按每个文件开头注释填写监控情况，"
+               f"再 budgetdoc check {display_path(out)}、budgetdoc build {display_path(out)}。", err=True)
 
 
 def _new_project(name: str | None, folder: Path | None) -> None:
