@@ -20,7 +20,7 @@ from pathlib import Path
 from builder.forms import formspec as fs
 from builder.cycle.importout import check_out_dir, project_stem
 from builder.cycle.importread import ImportProblem, ImportReport, Para, Table
-from builder.cycle.importread import parse_date, parse_money_cell, read_blocks
+from builder.cycle.importread import joined_dates, parse_date, parse_money_cell, read_blocks
 from builder.render.merge import MERGE_MARKER
 from builder.model.values import TEN_THOUSAND
 
@@ -286,28 +286,6 @@ def _set(tree, path: str, value) -> None:
     tree[keys[-1]] = value
 
 
-_DATE_PARTS = ("年", "月", "日")
-
-
-def _joined_dates(scope: dict) -> dict:
-    """``X.年``, ``X.月`` (``X.日``) printed apart: one date ``X`` (the 1st when no day is printed)."""
-    parts: dict = {}
-    for expr in list(scope):
-        head, _, last = expr.rpartition(".")
-        if last in _DATE_PARTS and head:
-            parts.setdefault(head, {})[last] = str(scope[expr]).strip()
-    for head, found in parts.items():
-        if {"年", "月"} <= set(found) and all(v.isdigit() for v in found.values()):
-            try:
-                date = dt.date(int(found["年"]), int(found["月"]), int(found.get("日", 1)))
-            except ValueError:
-                continue
-            for last in found:
-                scope.pop(f"{head}.{last}")
-            scope.setdefault(head, date)
-    return scope
-
-
 def _rows(rows: list[dict], spec) -> list:
     """A 表格's printed rows as source rows: its declared columns only, each cell read by its kind."""
     from ruamel.yaml.comments import CommentedMap
@@ -316,7 +294,7 @@ def _rows(rows: list[dict], spec) -> list:
     result = []
     for row in rows:
         cells = CommentedMap()
-        for expr, value in _joined_dates(dict(row)).items():
+        for expr, value in joined_dates(dict(row)).items():
             key, converted = _convert(expr, value)
             if (columns is None and key != "序号") or (columns is not None and key in columns):
                 cells[key] = converted
@@ -332,7 +310,7 @@ def _project_yaml(scope: dict, form, order: list[str]):
     data = CommentedMap()
     groups = {spec.key for spec in form.indicator_fields()}
     declared = {spec.key for spec in form.project_fields}
-    for expr, value in _joined_dates(dict(scope)).items():
+    for expr, value in joined_dates(dict(scope)).items():
         if expr == "?":
             continue
         path, converted = _convert(expr, value)
@@ -400,6 +378,14 @@ def _category_key(categories, printed: str) -> str:
     return next((c.key for c in categories if printed in (c.label, c.key)), printed)
 
 
+def _printed(row: dict, key: str):
+    """An indicator column's printed text: an 指标值 by its 原文 (or 规范), a 勾选 column by its 文 (its
+    框 follows from it; the two printed side by side are split apart here), any other as printed."""
+    if f"{key}.框" in row or f"{key}.文" in row:
+        return (str(row.get(f"{key}.框") or "") + str(row.get(f"{key}.文") or "")).lstrip("☑□ ")
+    return next((row[f"{key}.{part}"] for part in ("原文", "规范") if row.get(f"{key}.{part}")), row.get(key, ""))
+
+
 def _indicator_tree(rows: list[dict], columns, framework=()):
     """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
     简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above; a
@@ -413,9 +399,8 @@ def _indicator_tree(rows: list[dict], columns, framework=()):
         level1 = _category_key(framework, row.get("一级键") or row.get("一级指标") or level1)
         children = next((c.children for c in framework if c.key == level1), ())
         level2 = _category_key(children, row.get("二级键") or row.get("二级指标") or level2)
-        value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
-                     row.get(target.key, "")) if target is not None else ""
-        extras = {c.key: row.get(c.key, "") for c in columns.columns if c is not target}
+        value = _printed(row, target.key) if target is not None else ""
+        extras = {c.key: _printed(row, c.key) for c in columns.columns if c is not target}
         leaf = value
         if any(extras.values()) or not columns.shorthand:
             leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])
@@ -456,7 +441,7 @@ def import_with_form(docx: Path, out_dir: Path, form, template: Path, form_ref: 
     if template_ref:
         document["模板"] = template_ref
     unplaced = []
-    for expr, value in _joined_dates(dict(values.document)).items():
+    for expr, value in joined_dates(dict(values.document)).items():
         if expr in ("年度", "单位名称") or expr == "?":
             continue
         path, converted = _convert(expr, value)

@@ -472,3 +472,28 @@ class Form:
 
     def row(self, row: list[Cell]) -> None:  # pragma: no cover - each form reads its own rows
         raise NotImplementedError
+
+
+_DATE_PARTS = ("年", "月", "日")
+
+
+def joined_dates(scope: dict) -> dict:
+    """``X.年``, ``X.月`` (``X.日``) printed apart: one date ``X`` (the 1st when no day is printed)."""
+    parts: dict = {}
+    for expr in list(scope):
+        head, _, last = expr.rpartition(".")
+        if last in _DATE_PARTS and head:
+            parts.setdefault(head, {})[last] = str(scope[expr]).strip()
+    for head, found in parts.items():
+        if {"年", "月"} <= set(found) and all(v.isdigit() for v in found.values()):
+            try:
+                date = dt.date(int(found["年"]), int(found["月"]), int(found.get("日", 1)))
+            except ValueError:
+                continue
+            for last in found:
+                scope.pop(f"{head}.{last}")
+            scope.setdefault(head, date)
+        elif any(f"{head}.{whole}" in scope for whole in ("中文", "文字")):  # a part of a date printed whole too
+            for last in found:
+                scope.pop(f"{head}.{last}")
+    return scope
