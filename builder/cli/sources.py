@@ -83,6 +83,7 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     from builder.cycle.importer import ImportProblem
 
     from builder.forms.formdef import read_form as read_form_file
+    from builder.read.errors import InputError
 
     try:
         form = read_form_file(form_path)
@@ -92,7 +93,6 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     form_ref = template_ref = None
     if form_path.is_dir():
         from builder.output.docx import template_for
-        from builder.read.errors import InputError
         from builder.load.loader import load_document
 
         loaded = load_document(form_path)

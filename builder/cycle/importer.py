@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from builder.forms.formdef import shipped_form
 from builder.model import core as m
 from builder.cycle.writer import dump, flow, indicator_tree, money, score, text_block
 from builder.cycle.importread import (
@@ -95,7 +96,8 @@ def detect_kind(blocks: list[Para | Table]) -> str:
     """The shipped form a hand-typed .docx is in: the one whose ``导入.认出`` labels its tables hold."""
     paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
     cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
-    forms = (evaluation_form_labels().form, target_form_labels().form)  # a 自评's labels first: they are rarer
+    # a 运行监控's and a 自评's labels first: they are rarer
+    forms = (shipped_form(m.MONITOR_KIND), evaluation_form_labels().form, target_form_labels().form)
     for form in forms:
         if set(recognised(form)) & cell_keys:
             return form.kind
@@ -122,10 +124,17 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     """Read ``docx`` and write its sources into ``out_dir`` (a new or empty folder); with ``markdown``
     the narratives go to a ``NN-项目.md`` file beside each project's YAML."""
     docx, out_dir = Path(docx), Path(out_dir)
-    if detect_kind(read_blocks(docx)) == m.TARGET_KIND:  # read by the shipped form's labels (labelread)
+    kind = detect_kind(read_blocks(docx))
+    if kind == m.TARGET_KIND:  # read by the shipped form's labels (labelread)
         from builder.cycle.formimport import import_with_form
 
         return import_with_form(docx, out_dir, target_form_labels().form, None, None, None, markdown=markdown)
+    if kind == m.MONITOR_KIND:  # built with the shipped template: read back by aligning it
+        from builder.cycle.formimport import import_with_form
+        from builder.render.template import TEMPLATE_DIR
+
+        return import_with_form(docx, out_dir, shipped_form(kind), TEMPLATE_DIR / f"{kind}.docx", None, None,
+                                markdown=markdown)
     doc = parse_docx(docx)
     check_out_dir(out_dir)
     count = len(doc.projects)
