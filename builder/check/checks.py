@@ -10,6 +10,9 @@ rules run: builder.check.rules). Importing this module registers every rule, in 
 - ``reviewers``   rules reviewers asked for (placeholders, cost directions, due dates …)
 - ``slips``       the slips people make (FUND-SMALL, IND-COST-BUDGET, SKELETON, BIDI-CONTROL,
                   YEAR-STALE) and the one reader of every text field they share
+- ``monitor``     a mid-year monitoring (绩效运行监控): 执行率 against 时序进度, indicators off track,
+                  执行数 ≤ 预计执行数 ≤ 预算数
+- ``against``     ``check --against``: a later document's targets against its 申报's (MON-ADJUST)
 
 Each rule has an id (shown to users and listed in docs/checks.md), a severity
 and a function that yields findings. ``budgetdoc build`` runs them first:
@@ -19,4 +22,4 @@ errors stop the build, warnings are printed and the build goes on;
 
 from __future__ import annotations
 
-from builder.check import money, funds, indicators, text, scores, reviewers, slips  # noqa: F401  isort: skip  (registers)
+from builder.check import money, funds, indicators, text, scores, reviewers, slips, monitor, against  # noqa: F401  isort: skip  (registers)

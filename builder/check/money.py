@@ -197,7 +197,7 @@ def declared_ids(form) -> list[tuple[str, str, str]]:
 def _declare_shipped() -> None:
     from builder.forms.formdef import shipped_form
 
-    for kind in (m.TARGET_KIND, m.EVALUATION_KIND):
+    for kind in m.DOCUMENT_KINDS:
         for rule_id, severity, description in declared_ids(shipped_form(kind)):
             if rule_id not in (TOTAL, RELATION):
                 declare(rule_id, severity, description)

@@ -9,6 +9,8 @@ a user's own is named by its path from the document folder::
     规则:
       IND-PERCENT: 关闭      # 错误 / 警告 / 关闭 / 默认 (the rule's own severity)
       IND-COST-UNIT: 错误
+    参数:                    # a rule's numbers (the shipped 默认.yaml gives each its default)
+      MON-PACE: {黄灯: 10, 红灯: 20}
 
 An accepted finding is reported with the reason, never dropped; a waiver that matches
 nothing is a warning (WAIVER-UNUSED).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from builder.model import core as m
@@ -32,7 +35,8 @@ from builder.read.sources import read_source
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "默认"
 LEVELS = ("错误", "警告", OFF, OWN)
-PROFILE_KEYS = ("名称", "说明", "基于", "规则")
+SETTINGS_KEY = "参数"
+PROFILE_KEYS = ("名称", "说明", "基于", "规则", SETTINGS_KEY)
 ACCEPTED, KNOWN = "已接受", "已知"
 # ids that are not rules of builder.check.checks but appear in findings (docs/checks.md lists them too)
 META_RULES = ("PROFILE", "WAIVER-UNUSED")
@@ -50,14 +54,40 @@ def rule_ids(form=None) -> list[str]:
     return ids + [i for i, _, _ in (declared_ids(form) if form is not None else ()) if i not in ids]
 
 
-def review(document: m.Document) -> list[Problem]:
-    """The findings of one loaded document under its profile, with its waivers applied."""
+def review(document: m.Document, against: m.Document | None = None) -> list[Problem]:
+    """The findings of one loaded document under its profile, with its waivers applied;
+    ``against`` (``check --against``): the document the comparing rules compare it with."""
     problems: list[Problem] = []
     levels = load_profile(document, problems)
     if levels is None:
-        levels = {}
-    findings = run_checks(document, levels)
+        levels = Levels()
+    findings = run_checks(document, levels, _with_defaults(levels.settings), against)
     return problems + apply_waivers(document, findings)
+
+
+class Levels(dict):
+    """A profile read: rule id → level, and ``settings``, its 参数 (rule id → {name: Decimal})."""
+
+    def __init__(self, *args, settings: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = settings or {}
+
+
+def _with_defaults(settings: dict) -> dict:
+    """The 参数 of every rule that has them: the shipped 默认.yaml's, overridden by ``settings``."""
+    default = read_profile(PROFILE_DIR / f"{DEFAULT_PROFILE}.yaml", [], ())
+    merged = {rule_id: dict(values) for rule_id, values in (default.settings if default is not None else {}).items()}
+    for rule_id, values in settings.items():
+        merged.setdefault(rule_id, {}).update(values)
+    return merged
+
+
+def rule_settings(document: m.Document) -> dict:
+    """The 参数 the document's rules run with (rule id → {name: Decimal}): its profile's, each one
+    it does not set from the shipped 默认.yaml — what a renderer shows beside the findings (the
+    绩效运行监控's light follows the thresholds of MON-PACE)."""
+    levels = load_profile(document, [])
+    return _with_defaults(levels.settings if levels is not None else {})
 
 
 # ---------------------------------------------------------------- profiles
@@ -140,7 +170,7 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...], fo
         problems.append(_profile_problem(root.loc, "", f"不是规则集文件：没有“{'”“'.join(PROFILE_KEYS)}”中的任何一个键"
                                                        f"（其内容未显示）"))
         return None
-    levels: dict[str, str] = {}
+    levels = Levels()
     for key, entry in root.entries.items():
         if key not in PROFILE_KEYS:
             hint = suggest(key, PROFILE_KEYS)
@@ -162,6 +192,9 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...], fo
         else:
             inherited = read_profile(base_path, problems, (*seen, path.resolve()), form)
             levels.update(inherited or {})
+            for rule_id, values in (inherited.settings if inherited is not None else {}).items():
+                levels.settings.setdefault(rule_id, {}).update(values)
+    _read_settings(root.get(SETTINGS_KEY), problems, levels.settings)
     rules = root.get("规则")
     if rules is None:
         return levels
@@ -182,6 +215,37 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...], fo
             continue
         levels[rule_id] = level
     return levels
+
+
+def _read_settings(node, problems: list[Problem], settings: dict) -> None:
+    """``参数:`` — rule id → {name: number}, for the rules that have 参数 (MON-PACE's 黄灯, 红灯 …)."""
+    if node is None:
+        return
+    having = {r.id: r.settings for r in RULES if r.settings}
+    if not isinstance(node, Mapping):
+        problems.append(_profile_problem(node.loc, SETTINGS_KEY, "“参数”下应逐行写“规则编号: {参数: 数值}”"))
+        return
+    for rule_id, entry in node.entries.items():
+        where = f"{SETTINGS_KEY}.{rule_id}"
+        if rule_id not in having:
+            hint = suggest(rule_id, list(having))
+            more = f"，是否应为“{hint}”？" if hint else f"（有参数的规则：{'、'.join(having)}）"
+            problems.append(_profile_problem(entry.key_loc, where, f"规则“{rule_id}”没有参数{more}"))
+            continue
+        if not isinstance(entry.node, Mapping):
+            problems.append(_profile_problem(entry.node.loc, where, f"应写“参数: 数值”（{'、'.join(having[rule_id])}）"))
+            continue
+        for name, value in entry.node.entries.items():
+            if name not in having[rule_id]:
+                hint = suggest(name, having[rule_id])
+                more = f"，是否应为“{hint}”？" if hint else f"（可用：{'、'.join(having[rule_id])}）"
+                problems.append(_profile_problem(value.key_loc, f"{where}.{name}", f"未知的参数“{name}”{more}"))
+                continue
+            number = value.node.value if isinstance(value.node, Scalar) else None
+            if not isinstance(number, Decimal) or isinstance(number, bool):
+                problems.append(_profile_problem(value.node.loc, f"{where}.{name}", f"参数“{name}”应为数值"))
+                continue
+            settings.setdefault(rule_id, {})[name] = number
 
 
 def profile_files(folder: Path, cache=None) -> list[Path]:

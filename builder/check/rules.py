@@ -17,31 +17,35 @@ from builder.read.errors import Location, Problem
 
 ERROR, WARNING = "错误", "警告"
 ZERO = Decimal(0)
-BOTH = (m.TARGET_KIND, m.EVALUATION_KIND)
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
-    kinds: tuple[str, ...]
+    kinds: tuple[str, ...] | None  # None: documents of every kind (the roles decide)
     description: str
-    check: Callable[[m.Document], Iterator[Problem]]
+    check: Callable[..., Iterator[Problem]]
     default_on: bool = True  # False: runs only when a rule profile (规则:) turns it on
     needs: tuple[str, ...] = ()  # the roles the document's form must declare for the rule to run
     declared: bool = False  # an id a form declares (a money table's 合计规则, 关系 …): found by MONEY-*
+    settings: tuple[str, ...] = ()  # the names of its 参数 in a rule profile: check(document, {name: value})
+    against: bool = False  # compares with another document (check --against): check(document, other)
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str, description: str, kinds=BOTH, default_on: bool = True,
-         needs: tuple[str, ...] = ()):
+def rule(rule_id: str, severity: str, description: str, kinds=None, default_on: bool = True,
+         needs: tuple[str, ...] = (), settings: tuple[str, ...] = (), against: bool = False):
     """Register a rule. It runs for a document whose form declares every role of ``needs``
     (docs/forms.md, 角色) and is silent for one that does not; ``kinds`` narrows it further to
-    documents of those kinds (every kind by default)."""
+    documents of those kinds (every kind by default). A rule with ``settings`` is called with its
+    参数 from the rule profile (the shipped 默认.yaml gives every one a default); one ``against``
+    runs only when there is a document to compare with (``check --against``) and is given it."""
     def register(function):
-        RULES.append(Rule(rule_id, severity, tuple(kinds), description, function, default_on, tuple(needs)))
+        RULES.append(Rule(rule_id, severity, None if kinds is None else tuple(kinds), description, function,
+                          default_on, tuple(needs), settings=tuple(settings), against=against))
         return function
     return register
 
@@ -50,7 +54,7 @@ def declare(rule_id: str, severity: str, description: str) -> None:
     """Register an id a form declares for its own arithmetic (a money table's 合计规则 or 关系):
     profiles and 忽略: name it like any rule; the generic table rule yields its findings."""
     if all(r.id != rule_id for r in RULES):
-        RULES.append(Rule(rule_id, severity, BOTH, description, lambda document: iter(()), True, (), True))
+        RULES.append(Rule(rule_id, severity, None, description, lambda document: iter(()), True, (), True))
 
 
 def declares(form, role: str) -> bool:
@@ -66,23 +70,31 @@ OFF, OWN = "关闭", "默认"
 GENERIC = "MONEY-"  # the generic table rules: their findings carry the ids a form declares
 
 
-def run_checks(document: m.Document, levels: dict[str, str] | None = None) -> list[Problem]:
+def run_checks(document: m.Document, levels: dict[str, str] | None = None, settings: dict | None = None,
+               against: m.Document | None = None) -> list[Problem]:
     """Run the rules whose roles the document's form declares. ``levels`` (a rule profile) maps
     a rule id to 错误/警告 (every finding of the rule at that severity), 关闭 (not run) or 默认
     (the rule's own severities); a rule not in it runs when it is on by default. A finding
-    carrying another id than its rule's (a form's declared id) takes that id's level."""
+    carrying another id than its rule's (a form's declared id) takes that id's level.
+    ``settings`` (rule id → {参数: value}, builder.check.profile.rule_settings) are given to the rules
+    that have 参数 (without them those rules do not run); ``against`` to the rules comparing two
+    documents (without it they do not run)."""
     from dataclasses import replace
 
     levels = levels or {}
     form = document_form(document)
     findings: list[Problem] = []
     for r in RULES:
-        if r.declared or document.kind not in r.kinds or not all(declares(form, role) for role in r.needs):
+        if r.declared or (r.kinds is not None and document.kind not in r.kinds) \
+                or not all(declares(form, role) for role in r.needs):
+            continue
+        if (r.settings and (settings is None or r.id not in settings)) or (r.against and against is None):
             continue
         level = levels.get(r.id, OWN if r.default_on else OFF)
         if level == OFF and not r.id.startswith(GENERIC):
             continue
-        for problem in r.check(document):
+        given = (settings[r.id],) if r.settings else (against,) if r.against else ()
+        for problem in r.check(document, *given):
             own = level if problem.rule == r.id else levels.get(problem.rule, level)
             if own != OFF:
                 findings.append(problem if own == OWN else replace(problem, severity=own))
@@ -161,6 +173,11 @@ def _money_cell(form, path: str):
             if cell is not None:
                 return table, cell
     return None, None
+
+
+def role_cell(form, role: str):
+    """(table, cell) of the money cell playing ``role`` (a one-cell role), or (None, None)."""
+    return _money_cell(form, form.role_path(role) or "")
 
 
 def place(form, path: str) -> str:

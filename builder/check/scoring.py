@@ -158,9 +158,16 @@ def missed(indicator: m.Indicator) -> bool:
     band = getattr(indicator, "band", None)
     if band:
         return band != "达成"
-    met = meets(indicator.target, indicator.actual)
-    if met is None and not indicator.target.is_quantitative:
-        return indicator.actual.text != indicator.target.text
+    return falls_short(indicator.target, indicator.actual)
+
+
+def falls_short(target: IndicatorValue, value: IndicatorValue) -> bool:
+    """True when ``value`` (a 实际完成值, a 监控's 全年预计) is known not to reach ``target``: a number
+    (converted into the target's unit) on the wrong side, a text that is neither an achieved word
+    nor the target's; False when it reaches it or cannot be told (units of different dimensions)."""
+    met = meets(target, value)
+    if met is None and not target.is_quantitative:
+        return value.text != target.text
     return met is False
 
 

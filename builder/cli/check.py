@@ -23,11 +23,14 @@ from builder.cli.common import (
               help="基线文件：其中的发现列为“已知”，不使检查失败，只有新的发现照常报告。")
 @click.option("--write-baseline", "write_baseline_to", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="文件", help="把当前的全部错误和警告写入基线文件（团队开始在旧文档上使用本工具时）。")
+@click.option("--against", "against", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              metavar="文档文件夹",
+              help="与这一文档（绩效目标申报）比较：来自申报的金额、文字和各指标的指标值不同的，列为调整（MON-ADJUST）。")
 @click.option("--docx", "docx_out", type=click.Path(path_type=Path), default=None, metavar="输出",
               help="另外写出带批注的 Word 文档：每条发现是它所在单元格或段落上的一条批注"
                    "（一个文档时可写 .docx 文件名，否则为文件夹）。")
 def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, baseline: Path | None,
-                  write_baseline_to: Path | None, docx_out: Path | None) -> None:
+                  write_baseline_to: Path | None, docx_out: Path | None, against: Path | None) -> None:
     """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则表见 docs/checks.md）。
 
     每条发现为“路径:行:列 [错误|警告|已接受|已知] 规则编号 字段路径: 说明”（build 也这样列出）。
@@ -44,7 +47,7 @@ def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, bas
     targets = as_document_folders(given) or [default_sources()]
     documents = []
     try:
-        documents, problems = check(targets)
+        documents, problems = check(targets, against=against)
     except InputError as exc:
         problems = exc.problems
     problems, elsewhere = _only_given_files(given, problems)

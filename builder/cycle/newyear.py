@@ -11,6 +11,7 @@ from pathlib import Path
 
 from builder.forms import formspec as fs
 from builder.forms.formdef import document_form
+from builder.forms.fromtarget import followed_indicators, target_amounts, target_text
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
 from builder.load.loader import load_document
@@ -103,46 +104,6 @@ def evaluation_form(document):
     return read_form(document.source.parent, m.EVALUATION_KIND)
 
 
-_REST = "其余"  # 来自申报: 其余 — the rows of the 申报's 年度金额 column no other row took
-
-
-def _from_target(project, table) -> dict[str, object]:
-    """Row key → the 申报 amount for the first column of a 自评 money table (rows with 来自申报)."""
-    form = project.form
-    values, taken = {}, set()
-    for row in table.rows:
-        if row.from_target and row.from_target != _REST:
-            values[row.key] = project.role(row.from_target) if form.has_role(row.from_target) else None
-            if form.role_path(row.from_target):
-                taken.add(form.role_path(row.from_target))
-    rest = [row for row in table.rows if row.from_target == _REST]
-    if rest:
-        amounts = [project.get(path) for path in _annual_column(form) if path not in taken]
-        amounts = [a for a in amounts if a is not None]
-        values[rest[0].key] = sum(amounts[1:], amounts[0]) if amounts else None
-    return values
-
-
-def _annual_column(form) -> list[str]:
-    """The paths of the cells in the column of the 申报's 年度金额 role, its 合计 left out."""
-    path = form.role_path("年度金额")
-    for spec in form.money_tables():
-        table = spec.table
-        cell = table.cell(path[len(spec.path) + 1:]) if path and path.startswith(spec.path + ".") else None
-        if cell is not None:
-            return [table.path(c.address) for c in table.column_cells(cell.column) if not c.is_total]
-    return []
-
-
-def _indicator_set(project) -> list:
-    """The 申报's indicators a 自评 evaluates: the set with the 自评指标 role, else the last set."""
-    fields = project.form.indicator_fields()
-    chosen = next((s for s in fields if "自评指标" in s.roles), fields[-1] if fields else None)
-    if chosen is None or len(fields) == 1:
-        return list(project.indicators)
-    return list(project.indicator_sets.get(chosen.key, ()))
-
-
 @reading_once
 def new_evaluation(source: Path, out: Path) -> list[Path]:
     """The year-end 自评 sources of a 申报 document, field by field of the 自评 form: the 申报's
@@ -190,7 +151,7 @@ def _evaluation_data(project, evaluation, raw: dict):
         if "名称" in spec.roles:
             data[spec.key] = project.name
         elif spec.kind == fs.MONEY_TABLE:
-            amounts = _from_target(project, spec.table)
+            amounts = target_amounts(project, spec.table)
             rest = [None] * (len(spec.table.columns) - 1)
             data[spec.key] = Map((row.key, flow([money(amounts.get(row.key))] + rest)) for row in spec.table.rows)
         elif spec.kind == fs.INDICATORS:
@@ -198,8 +159,7 @@ def _evaluation_data(project, evaluation, raw: dict):
         elif "执行分值" in spec.roles:
             data[spec.key] = Num(str(EXECUTION_WEIGHT))
         elif spec.from_target:
-            found = next((project.role(r) for r in spec.from_target if target_form.has_role(r) and project.role(r)), ())
-            data[spec.key] = text_block(list(found or ()))
+            data[spec.key] = text_block(list(target_text(project, spec)))
         elif target_form.field(spec.key) is not None and raw.get(spec.key) is not None:
             data[spec.key] = raw[spec.key]
         elif spec.kind == "真假" and spec.has_default:
@@ -214,7 +174,7 @@ def _indicators(project, columns):
 
     from builder.cycle.writer import Num, indicator_tree
 
-    indicators = _indicator_set(project)
+    indicators = followed_indicators(project)
     weights = spread_weights(indicators)
     target, actual, weight = (columns.column_with(r) for r in ("目标值", "实际值", "分值"))
     keys = {c.key for c in (target, actual, weight) if c is not None}

@@ -16,7 +16,7 @@ from pathlib import Path
 from builder.model import core as m
 from builder.output.cache import BuildCache, cache_enabled
 from builder.read.errors import InputError, Problem, display_path, problem_order
-from builder.load.loader import expand_document_folders, load_documents
+from builder.load.loader import expand_document_folders, load_document, load_documents
 from builder.output.atomic import write_atomic, write_failure
 from builder.read.readonce import one_read
 from builder.output.docx import RenderedDocument, render_document_parts, template_for
@@ -46,19 +46,29 @@ class BuildResult:
     rendered: int | None = None  # an incremental build (builder.output.incremental): the projects rendered again
 
 
-def check(paths: list[Path], cache: BuildCache | None = None) -> tuple[list[m.Document], list[Problem]]:
+def check(paths: list[Path], cache: BuildCache | None = None,
+          against: Path | None = None) -> tuple[list[m.Document], list[Problem]]:
     """Load and check every document: the documents that loaded and every finding.
 
     The checks also run over the projects that did load when others did not,
-    so that one run reports everything there is to fix.
+    so that one run reports everything there is to fix. ``against`` (``check --against``): a
+    document folder (the 申报) the comparing rules compare each document with; its own
+    problems, when it does not load, are reported and nothing is compared.
     """
     documents, problems = [], []
+    other = None
+    if against is not None:
+        loaded = load_document(against, cache)
+        if loaded.errors or loaded.document is None:
+            problems.extend(loaded.problems)
+        else:
+            other = loaded.document
     for loaded in load_documents(paths, cache):
         problems.extend(loaded.problems)
         if loaded.document is not None:
             from builder.check.profile import review
 
-            problems.extend(review(loaded.document))
+            problems.extend(review(loaded.document, other))
             documents.append(loaded.document)
     return documents, sorted(problems, key=problem_order)
 

@@ -97,7 +97,8 @@ def _lines(folder, problems, rule_id=None):
 
 def test_every_rule_declares_the_roles_it_needs():
     assert all(isinstance(r.needs, tuple) for r in RULES)
-    assert {r.id for r in RULES if not r.needs and not r.declared} <= {"MONEY-TOTAL", "MONEY-RELATION", "PLACEHOLDER", "BIDI-CONTROL",
+    # a rule comparing two documents (check --against) reads what the form takes from the 申报 (来自申报)
+    assert {r.id for r in RULES if not r.needs and not r.declared and not r.against} <= {"MONEY-TOTAL", "MONEY-RELATION", "PLACEHOLDER", "BIDI-CONTROL",
                                                     "SKELETON", "YEAR-STALE", "DOC-SUMMARY", "FUND-SMALL"}
 
 
@@ -292,7 +293,9 @@ def test_docs_list_the_roles_each_rule_needs():
 
     from conftest import ROOT
 
-    text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    # docs/checks.md, and the lists of docs/pending/*.md until they are folded into it
+    text = "\n".join(p.read_text(encoding="utf-8")
+                     for p in [ROOT / "docs" / "checks.md", *sorted((ROOT / "docs" / "pending").glob("*.md"))])
     listed = dict(re.findall(r"^- `([A-Z-]+)`：(.+)$", text, flags=re.M))
     assert listed == {r.id: "、".join(r.needs) for r in RULES if r.needs and not r.declared}
 
