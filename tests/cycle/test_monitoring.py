@@ -112,7 +112,7 @@ def test_new_then_fill_then_build(drafted, target, tmp_path):
             [(i.level1, i.level2, i.name, i.target.text) for i in source.indicators]
         assert all(i.extra.get("全年预计") is None for i in project.indicators)
     built = _build(folder, tmp_path / "out")
-    first = _tables(built)[0]
+    first = _tables(built)[1]
     assert "1—7月执行数" in _row(first, "年初预算数") and "1—7月执行率" in _row(first, "年初预算数")
     budget = target.projects[0].role("年度金额")
     rate = (Decimal("100000") / budget * 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
@@ -141,7 +141,7 @@ def test_example_docx_holds_the_values(example_docx):
     paragraphs = _paragraphs(example_docx)
     assert paragraphs.count("项目支出绩效目标执行监控表") == len(document.projects)
     assert "截至2025年7月31日" in paragraphs and "填报单位：上海市松江区科创发展办公室" in paragraphs
-    tables = _tables(example_docx)
+    tables = _tables(example_docx)[1:]  # the summary first
     assert len(tables) == 2 * len(document.projects)
     for n, project in enumerate(document.projects):
         funds_table, indicator_table = tables[2 * n], tables[2 * n + 1]
@@ -170,6 +170,33 @@ def test_example_docx_holds_the_values(example_docx):
     assert "☑资金到位较晚" in ticked
 
 
+def test_summary_lists_every_project_with_the_rules_light(example_docx):
+    from builder.check.monitor import off_track, pace
+    from builder.check.profile import rule_settings
+
+    document = load_document(EXAMPLE).document
+    settings = rule_settings(document)
+    summary = _tables(example_docx)[0]
+    assert summary[0] == ["序号", "项目名称", "年初预算数", "1—7月执行数", "1—7月执行率", "时序进度", "进度灯", "偏离目标的指标数"]
+    rows = summary[1:-1]
+    assert len(rows) == len(document.projects)
+    lights = []
+    for n, (row, project) in enumerate(zip(rows, document.projects), start=1):
+        found = pace(document, project, settings)
+        funds = project.get(FUNDS)
+        assert row == [str(n), project.name, f"{funds.get('年度资金总额.年初预算数') / 10000:.2f}",
+                       f"{funds.get('年度资金总额.执行数') / 10000:.2f}", found.rate_text, "58.33%", found.light,
+                       str(len(off_track(document, project)))]
+        lights.append(found.light)
+    assert {"绿", "黄", "红"} <= set(lights)  # the example shows every light
+    # the 黄/红 projects are the ones check reports (MON-PACE)
+    result = run_cli("check", EXAMPLE)
+    paced = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "MON-PACE" in line]
+    assert len(paced) == sum(light in ("黄", "红") for light in lights)
+    total = sum(p.get(FUNDS).get("年度资金总额.年初预算数") for p in document.projects)
+    assert summary[-1][0] == "合计" and f"{total / 10000:.2f}" in summary[-1]
+
+
 def test_example_html_and_workbook_show_the_form(example_docx):
     html = example_docx.with_suffix(".html").read_text(encoding="utf-8")
     assert "项目支出绩效目标执行监控表" in html and "1—7月执行数" in html and "☑资金到位较晚" in html
@@ -187,8 +214,8 @@ def test_months_follow_the_monitoring_date(tmp_path):
     (folder / "document.yaml").write_text(text.replace("监控日期: 2025-07-31", "监控日期: 2025-09-30"), encoding="utf-8")
     built = _build(folder, tmp_path / "out")
     assert "截至2025年9月30日" in _paragraphs(built)
-    first = _tables(built)[0]
-    assert "1—9月执行数" in _row(first, "年初预算数") and "1—9月执行情况" in _tables(built)[1][0]
+    first = _tables(built)[1]
+    assert "1—9月执行数" in _row(first, "年初预算数") and "1—9月执行情况" in _tables(built)[2][0]
     assert not any("1—7月" in cell for table in _tables(built) for row in table for cell in row)
 
 
