@@ -203,8 +203,17 @@ def test_example_html_and_workbook_show_the_form(example_docx):
     import openpyxl
 
     book = openpyxl.load_workbook(example_docx.with_suffix(".xlsx"))
-    headers = [c.value for c in next(book.worksheets[0].iter_rows(max_row=1))]
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
     assert "项目名称" in headers and any(h and "执行数" in h for h in headers)
+    assert headers[-4:] == ["执行率", "时序进度", "灯", "偏离指标数"]
+    fills = {"绿": "00C6EFCE", "黄": "00FFEB9C", "红": "00FFC7CE"}
+    document = load_document(EXAMPLE).document
+    lights = [row[-2] for row in sheet.iter_rows(min_row=2, max_row=1 + len(document.projects))]
+    assert {cell.value for cell in lights} == set(fills)
+    assert all(cell.fill.start_color.rgb == fills[cell.value] for cell in lights)
+    rates = [row[-4].value for row in sheet.iter_rows(min_row=2, max_row=1 + len(document.projects))]
+    assert rates[0] == 0.52 and sheet.cell(row=2, column=len(headers) - 3).number_format == "0.00%"
 
 
 def test_months_follow_the_monitoring_date(tmp_path):
