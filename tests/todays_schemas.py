@@ -118,6 +118,7 @@ TARGET_PROJECT_SCHEMA = Record({
     "绩效指标": IndicatorTree(IndicatorText(required=True), required=True),
     "忽略": WAIVERS,
     FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
+    "待确认": ListOf(Text(required=True), default=[]),  # issue 26: an engine key of every project file
 })
 TARGET_PROJECT_SCHEMA.fields["项目资金"].required = True
 TARGET_PROJECT_SCHEMA.fields["情况说明"].required = True
@@ -150,6 +151,7 @@ EVALUATION_PROJECT_SCHEMA = Record({
     "绩效指标": IndicatorTree(EVALUATION_INDICATOR, required=True),
     "忽略": WAIVERS,
     FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
+    "待确认": ListOf(Text(required=True), default=[]),  # issue 26: an engine key of every project file
 })
 
 SCHEMAS = {"document": DOCUMENT_SCHEMA, m.TARGET_KIND: TARGET_PROJECT_SCHEMA, m.EVALUATION_KIND: EVALUATION_PROJECT_SCHEMA}

@@ -180,6 +180,11 @@ def role_cell(form, role: str):
     return _money_cell(form, form.role_path(role) or "")
 
 
+def role_cell_at(form, path: str):
+    """(table, cell) of the money cell at a source path, or (None, None)."""
+    return _money_cell(form, path)
+
+
 def place(form, path: str) -> str:
     """Where a finding about a money cell sits: a 合计 cell of a 列下分行 table at its column, a cell
     of a 行为列表 table at its row (the list that holds it)."""

@@ -10,9 +10,11 @@ from builder.model import core as m
 from builder.check import scoring
 from builder.check.rules import (
     ACTUAL, ERROR, PARTS, WARNING, cell_name, document_form, finding, indicator_column, indicator_field, indicator_path, name,
-    place, row_name, row_values, rule,
+    place, role_cell_at, row_name, row_values, rule,
 )
-from builder.model.values import format_score, format_yuan
+from builder.forms.formvalues import indicator_cell
+from builder.model.sourceschema import TO_CONFIRM_KEY
+from builder.model.values import format_money, format_score, format_yuan
 
 
 BUDGETED, SPENT, ACHIEVED, DEVIATION = "预算数", "执行数", "完成情况", "偏差说明"
@@ -125,6 +127,43 @@ def check_fill_in(document: m.Document):
                 path = indicator_path(indicator)
                 yield finding(indicator.location, f"{path}.{actual.key}", "FILL-IN",
                               f"待填写：“{indicator.name}”的{actual.label}", WARNING)
+        yield from _to_confirm(form, project)
+
+
+def _confirm_what(form, project, path: str) -> tuple[str, str] | None:
+    """(how a message names the field at ``path``, its value as printed), or None when the project
+    has no such field, money cell or indicator cell."""
+    table, cell = role_cell_at(form, path)
+    if cell is not None:
+        return f"{row_name(form, path)}的{table.column(cell.column).label}", format_money(project.get(path), table.unit)
+    head, _, key = path.rpartition(".")
+    for indicator in project.indicators:
+        spec = form.field(indicator.group)
+        column = spec.indicators.column(key) if spec is not None and spec.indicators is not None else None
+        if column is not None and indicator_path(indicator) == head:
+            value = indicator_cell(indicator, column)
+            return f"“{indicator.name}”的{column.label}", getattr(value, "text", value) or ""
+    if form.field(path) is None:
+        return None
+    value = project.get(path)
+    text = "".join(value) if isinstance(value, tuple) else str(value or "")
+    return name(form, path), text if len(text) <= 20 else text[:20] + "…"
+
+
+def _to_confirm(form, project):
+    """The draft values ``budgetdoc new`` took from another document (``待确认:``): each one until it
+    is confirmed (its line deleted)."""
+    for path in getattr(project, "to_confirm", ()):
+        what = _confirm_what(form, project, path)
+        if what is None:
+            yield finding(project.location(TO_CONFIRM_KEY), TO_CONFIRM_KEY, "FILL-IN",
+                          f"待确认的“{path}”不是本项目的字段、金额格或指标", WARNING)
+            continue
+        label, value = what
+        key = place(form, path)
+        yield finding(project.location(key), path, "FILL-IN",
+                      f"待确认：{label} {value}（budgetdoc new 取来的草稿值，核对后从“{TO_CONFIRM_KEY}”中删去这一行）",
+                      WARNING)
 
 
 # ---------------------------------------------------------------- units and published formulas

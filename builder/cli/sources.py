@@ -110,11 +110,15 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 
+MONITOR = "绩效运行监控"  # new 绩效运行监控 --as-of (builder.cycle.monitornew)
+
+
 @cli.command(name="new")
-@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", "绩效运行监控", "项目"]), metavar="种类")
+@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", MONITOR, "项目"]), metavar="种类")
 @click.argument("name", required=False, metavar="[项目名称]")
 @click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹",
-              help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成。")
+              help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成（绩效自评也可从绩效运行监控生成，"
+                   "金额和实际完成值取自监控的全年预计，列为待确认）。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="文件夹",
               help="新的文档文件夹（默认与 --from 并列的 <年度>-<类型>）。")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="年度",
@@ -140,10 +144,11 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         raise click.UsageError(f"多余的参数“{name}”（只有 budgetdoc new 项目 <项目名称> 带名称）")
     if source is None:
         raise click.UsageError(f"缺少选项 --from：从哪个绩效目标申报生成，如 budgetdoc new {kind} --from sources/2025-绩效目标申报")
-    if kind == "绩效运行监控":
-        _new_monitoring(source, out_dir, as_of)
-        return
-    from builder.cycle.newyear import CycleProblem, new_evaluation, next_year
+    if kind == MONITOR and as_of is None:
+        raise click.UsageError("缺少选项 --as-of：监控日期（数据截至），如 --as-of 2025-07-31")
+    from builder.cycle.monitornew import new_monitoring
+    from builder.cycle.monitornext import new_evaluation_from
+    from builder.cycle.newyear import CycleProblem, next_year
     from builder.load.loader import load_document
 
     try:
@@ -151,8 +156,13 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         current = loaded.document.year if loaded.document else None
         if kind == "绩效自评":
             out = out_dir or source.parent / f"{current}-绩效自评"
-            written = new_evaluation(source, out)
+            written = new_evaluation_from(source, out)  # from a 申报, or from a 绩效运行监控
             drafted = None
+        elif kind == MONITOR:
+            if current is None:
+                raise InputError(loaded.problems)
+            out = out_dir or source.parent / f"{current}-{MONITOR}"
+            written, drafted = new_monitoring(source, out, as_of.date()), None
         else:
             target_year = year or (current + 1 if current else None)
             if target_year is None:
@@ -168,6 +178,10 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         sys.exit(EXIT_INPUT)
     for path in written:
         click.echo(f"已写入 {display_path(path)}")
+    if kind == MONITOR:
+        click.echo(f"{current} 年绩效运行监控草稿已写入 {display_path(out)}：请按每个文件开头注释填写监控情况，"
+                   f"再 budgetdoc check {display_path(out)}、budgetdoc build {display_path(out)}。", err=True)
+        return
     if drafted is None:
         click.echo(f"{current} 年绩效自评草稿已写入 {display_path(out)}：请填写每个文件开头注释所列的“待填写”各项"
                    f"（budgetdoc check {display_path(out)} 以 FILL-IN 逐条列出尚未填写的）；未填写的格在生成的文档中为空白。",
@@ -183,33 +197,6 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
     need = f"需要核对：{'，'.join(todo)}，见上；" if todo else ""
     click.echo(f"{target_year} 年草稿已写入 {display_path(out)}：计划日期已顺延，金额未改动。{need}"
                f"逐项核对后运行 budgetdoc check {display_path(out)}，再 budgetdoc build {display_path(out)}。", err=True)
-
-
-def _new_monitoring(source: Path, out_dir: Path | None, as_of) -> None:
-    """``new 绩效运行监控 --from <申报> --as-of 日期``: the monitoring draft (builder.cycle.monitornew)."""
-    from builder.cycle.monitornew import new_monitoring
-    from builder.cycle.newyear import CycleProblem
-    from builder.load.loader import load_document
-
-    if as_of is None:
-        raise click.UsageError("缺少选项 --as-of：监控日期（数据截至），如 --as-of 2025-07-31")
-    try:
-        loaded = load_document(source)
-        year = loaded.document.year if loaded.document else None
-        if year is None:
-            raise InputError(loaded.problems)
-        out = out_dir or source.parent / f"{year}-绩效运行监控"
-        written = new_monitoring(source, out, as_of.date())
-    except InputError as exc:
-        report_problems(exc.problems)
-        sys.exit(EXIT_INPUT)
-    except CycleProblem as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_INPUT)
-    for path in written:
-        click.echo(f"已写入 {display_path(path)}")
-    click.echo(f"{year} 年绩效运行监控草稿已写入 {display_path(out)}：请按每个文件开头注释填写监控情况，"
-               f"再 budgetdoc check {display_path(out)}、budgetdoc build {display_path(out)}。", err=True)
 
 
 def _new_project(name: str | None, folder: Path | None) -> None:

@@ -11,18 +11,13 @@ from pathlib import Path
 
 from builder.forms import formspec as fs
 from builder.forms.formdef import document_form
-from builder.forms.fromtarget import followed_indicators, target_amounts, target_text
+from builder.cycle.evaldraft import evaluation_data
 from builder.model import core as m
 from builder.read.errors import InputError, Problem
 from builder.load.loader import load_document
 from builder.output.atomic import write_new
 from builder.read.readonce import reading_once
 from builder.read.sources import source_bytes, source_files
-
-# default 分值 of a 自评: 产出 50 (成本指标 share it), 效益 30, 满意度 10, budget execution 10
-DEFAULT_WEIGHTS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
-EXECUTION_WEIGHT = 10
-
 
 class CycleProblem(Exception):
     """The message is user-facing Chinese."""
@@ -44,18 +39,7 @@ def check_out(out: Path) -> None:
         raise CycleProblem(f"输出文件夹“{out}”已存在且不为空，请指定一个新的（或空的）文件夹，以免覆盖其中的文件")
 
 
-def _weight_group(level1: str) -> str:
-    """The default-weight group of a 一级指标 (a form's too: 服务对象满意度指标 is 满意度)."""
-    if level1 in DEFAULT_WEIGHTS:
-        return level1
-    if "满意度" in level1:
-        return "满意度指标"
-    if "效益" in level1:
-        return "效益指标"
-    return "产出指标"  # 成本指标 share 产出's points
-
-
-def _raw(path: Path) -> dict:
+def raw_source(path: Path) -> dict:
     """A YAML source as ruamel reads it (comments and quoting kept) — for values copied along —,
     of the text the bounded reader accepted."""
     from ruamel.yaml import YAML
@@ -68,27 +52,6 @@ def _raw(path: Path) -> dict:
 
         return tomllib.loads(text)
     return YAML(typ="rt").load(text) or {}
-
-
-def spread_weights(indicators: list[m.Indicator]) -> list[int]:
-    """Integer 分值 per indicator: each group's points split evenly, remainders to the first rows;
-    a group with no indicators gives its points to 产出指标 (or the first group present)."""
-    groups: dict[str, list[int]] = {}
-    for index, indicator in enumerate(indicators):
-        group = _weight_group(indicator.level1)
-        groups.setdefault(group, []).append(index)
-    points = dict(DEFAULT_WEIGHTS)
-    for group, value in DEFAULT_WEIGHTS.items():
-        if group not in groups and groups:
-            receiver = "产出指标" if "产出指标" in groups else next(iter(groups))
-            points[receiver] += value
-            points[group] = 0
-    weights = [0] * len(indicators)
-    for group, rows in groups.items():
-        base, remainder = divmod(points.get(group, 0), len(rows))
-        for position, index in enumerate(rows):
-            weights[index] = base + (1 if position < remainder else 0)
-    return weights
 
 
 def evaluation_form(document):
@@ -109,17 +72,32 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     """The year-end 自评 sources of a 申报 document, field by field of the 自评 form: the 申报's
     values where a role says so (来自申报), the same keys copied, empty 实际值 / 执行数 to fill,
     分值 by the default weights."""
-    from ruamel.yaml.comments import CommentedMap as Map
-
     from builder.cycle.writer import dump
 
     document = _load_target(source)
     evaluation = evaluation_form(document)
+    written = write_evaluation_header(document, source, out, evaluation)
+    for project in document.projects:
+        path = out / f"{project.stem}.yaml"
+        dump(evaluation_data(project, evaluation, raw_source(project.source)), path,
+             _fill_note(evaluation, document.year))
+        written.append(path)
+    return written
+
+
+def write_evaluation_header(document, source: Path, out: Path, evaluation) -> list[Path]:
+    """The new 自评 folder (new or empty) and its document.yaml: the kind, year and unit, the same
+    form named again from the new folder, the 自评 form's document fields the source has, the order
+    of the projects. Returns what it wrote."""
+    from ruamel.yaml.comments import CommentedMap as Map
+
+    from builder.cycle.writer import dump
+
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     header = Map([("文档类型", m.EVALUATION_KIND), ("年度", document.year), ("单位名称", document.unit_name)])
-    raw_document = _raw(document.source)
+    raw_document = raw_source(document.source)
     named = raw_document.get("表单")
     if named is not None:  # the same form: named again from the new folder (or copied, when it is written inline)
         header["表单"] = _follow_file(source, out, named, written) if isinstance(named, str) else named
@@ -129,66 +107,7 @@ def new_evaluation(source: Path, out: Path) -> list[Path]:
     header["项目顺序"] = [p.stem for p in document.projects]
     dump(header, out / "document.yaml")
     written.append(out / "document.yaml")
-    for project in document.projects:
-        path = out / f"{project.stem}.yaml"
-        dump(_evaluation_data(project, evaluation, _raw(project.source)), path,
-             _fill_note(evaluation, document.year))
-        written.append(path)
     return written
-
-
-def _evaluation_data(project, evaluation, raw: dict):
-    """One project's 自评 source, in the 自评 form's order."""
-    from ruamel.yaml.comments import CommentedMap as Map
-
-    from builder.cycle.writer import Num, flow, money, text_block
-
-    target_form = project.form
-    data = Map()
-    for spec in evaluation.project_fields:
-        if not spec.skeleton:
-            continue
-        if "名称" in spec.roles:
-            data[spec.key] = project.name
-        elif spec.kind == fs.MONEY_TABLE:
-            amounts = target_amounts(project, spec.table)
-            rest = [None] * (len(spec.table.columns) - 1)
-            data[spec.key] = Map((row.key, flow([money(amounts.get(row.key))] + rest)) for row in spec.table.rows)
-        elif spec.kind == fs.INDICATORS:
-            data[spec.key] = _indicators(project, spec.indicators)
-        elif "执行分值" in spec.roles:
-            data[spec.key] = Num(str(EXECUTION_WEIGHT))
-        elif spec.from_target:
-            data[spec.key] = text_block(list(target_text(project, spec)))
-        elif target_form.field(spec.key) is not None and raw.get(spec.key) is not None:
-            data[spec.key] = raw[spec.key]
-        elif spec.kind == "真假" and spec.has_default:
-            data[spec.key] = spec.default
-        elif "完成情况" in spec.roles:
-            data[spec.key] = None  # to fill in (FILL-IN)
-    return data
-
-
-def _indicators(project, columns):
-    from ruamel.yaml.comments import CommentedMap as Map
-
-    from builder.cycle.writer import Num, indicator_tree
-
-    indicators = followed_indicators(project)
-    weights = spread_weights(indicators)
-    target, actual, weight = (columns.column_with(r) for r in ("目标值", "实际值", "分值"))
-    keys = {c.key for c in (target, actual, weight) if c is not None}
-
-    def leaf(payload):
-        indicator, points = payload
-        entries = [(target.key, indicator.target.text)] if target is not None else []
-        entries += [(actual.key, None)] if actual is not None else []
-        entries += [(weight.key, Num(str(points)))] if weight is not None else []
-        entries += [(name, value) for name, value in indicator.extra.items() if value and name not in keys]
-        return Map(entries)
-
-    rows = [(i.level1, i.level2, i.name, (i, w)) for i, w in zip(indicators, weights)]
-    return indicator_tree(rows, leaf)
 
 
 def _fill_note(evaluation, year) -> str:

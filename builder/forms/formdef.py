@@ -22,7 +22,7 @@ FORM_KEYS = ("名称", "文档类型", "基于", "单位", "英文名", "骨架�
              "项目", "自评", "导入", "版式")
 LEVELS = ("文档", "项目", "项目资金", "情况说明", "指标")
 # the keys of document.yaml and of a project file that belong to the engine, not to a form
-ENGINE_KEYS = ("文档类型", "年度", "单位名称", "项目顺序", "模板", "规则", "忽略", "表单", "情况说明格式")
+ENGINE_KEYS = ("文档类型", "年度", "单位名称", "项目顺序", "模板", "规则", "忽略", "表单", "情况说明格式", "待确认")
 UNITS = ("元", "万元")
 FIXED_ROLES = ("名称", "开始日期", "完成日期")  # a legacy 不用 may not name these
 SHIPPED = Path(__file__).parent

@@ -21,7 +21,7 @@ from builder.forms.aliases import last, parent, paths_for, value_at
 from builder.forms.formcompat import legacy_view, with_shipped_defaults
 from builder.forms.formdef import ENGINE_KEYS, LEVELS, form_for, shipped_form
 from builder.forms.formvalues import budget_item
-from builder.model.sourceschema import valid
+from builder.model.sourceschema import TO_CONFIRM_KEY, valid
 
 _KIND_KEY, _FORM_KEY = ENGINE_KEYS[0], ENGINE_KEYS[7]  # 文档类型, 表单
 
@@ -383,6 +383,7 @@ def _build_evaluation_project(source: SourceFile, ctx: Context, schema: Record |
         locations=locations,
         waivers=_waivers(fields["忽略"]),
         extra={spec.name: spec.finish(fields[spec.name]) for spec in form.level("项目")} if form else {},
+        to_confirm=tuple(fields.get(TO_CONFIRM_KEY) or ()),
         form=spec,
         values=_values(spec, fields, {g.key: tuple(indicators) for g in spec.indicator_fields()} if spec else {}),
     )

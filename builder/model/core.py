@@ -211,6 +211,8 @@ class EvaluationProject(FormAccess):
     waivers: tuple[Waiver, ...] = ()  # 忽略
     extra: dict = field(default_factory=dict, compare=False)  # a form's 项目-level fields
     markdown: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # 预期目标 / 实际完成情况
+    # 待确认: the field paths of draft values another document gave (new 绩效自评 --from a 监控), to confirm
+    to_confirm: tuple[str, ...] = ()
     # the project's form (builder.forms.formspec.Form) and its values by field key (FormAccess)
     form: object = field(default=None, compare=False, repr=False)
     values: dict = field(default_factory=dict, compare=False, repr=False)

@@ -134,9 +134,14 @@ class IndicatorTree(Nested):
 
 
 # the keys of a project file that are the engine's
+TO_CONFIRM_KEY = "待确认"  # a draft value taken from another document, to confirm (FILL-IN)
+
 ENGINE_PROJECT = {
     "忽略": WAIVERS,
     FORMAT_KEY: Choice(FORMATS, doc="本项目文字的写法：纯文本 或 markdown（不写则按 document.yaml）"),
+    TO_CONFIRM_KEY: ListOf(Text(required=True), default=[],
+                           doc="待确认：由 budgetdoc new 从别的文档（如运行监控的全年预计）取来的草稿值的字段路径；"
+                               "核对后删去相应的一行（FILL-IN 逐项提示）"),
 }
 
 class IndicatorWithFields(Field):

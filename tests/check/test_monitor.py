@@ -19,99 +19,14 @@ from builder.check.profile import rule_settings
 from builder.load.loader import load_document
 from builder.output.build import check
 from conftest import SOURCES, run_cli
-from helpers import PROJECT as TARGET_TEMPLATE, rule_line, write_document
+from helpers import MONITOR_DOCUMENT, MONITOR_PROJECT as PROJECT, PROJECT as TARGET_TEMPLATE, rule_line, write_document
+from helpers import write_monitoring
 
-# the kind the loader reads a complete form of (the roles decide which rules run, not the kind)
-KIND = "绩效目标申报"
-
-FORM = """\
-名称: 项目支出绩效目标执行监控表
-文档类型: %(kind)s
-单位: 元
-文档:
-  监控日期: {类型: 日期, 角色: 监控日期, 标签: 截至日期}
-项目:
-  项目名称: {类型: 文本, 必填: true, 角色: 名称}
-  项目资金:
-    类型: 金额表
-    标签: 项目资金（元）
-    写法: 行为列表
-    列:
-      年初预算数: {}
-      执行数: {标签: 1—7月执行数}
-      全年预计执行数: {}
-    行:
-      年度资金总额: {合计: true, 来自申报: 年度金额}
-      当年财政拨款: {来自申报: 本年财政拨款}
-      上年结转资金: {来自申报: 上年结转}
-      其他资金: {来自申报: 其余}
-    合计: {不写时: 计算, 规则: MON-FUNDS}
-    角色:
-      预算数: 年度资金总额.年初预算数
-      执行数: 年度资金总额.执行数
-      预计执行数: 年度资金总额.全年预计执行数
-  预算调整: {类型: 文本, 角色: 调整说明}
-  年度总体目标: {类型: 段落, 来自申报: [年度目标, 总目标]}
-  绩效指标:
-    类型: 指标
-    必填: true
-    简写: 指标值
-    列:
-      指标值: {类型: 指标值, 必填: true, 标签: 年度指标值, 角色: 目标值}
-      全年预计: {类型: 指标值, 标签: 全年预计完成情况, 角色: 预计值}
-      经费保障: {类型: 文本, 角色: 偏差原因}
-      制度保障: {类型: 文本, 角色: 偏差原因}
-      人员保障: {类型: 文本, 角色: 偏差原因}
-      硬件条件保障: {类型: 文本, 角色: 偏差原因}
-      其他: {类型: %(other)s, 角色: 偏差原因}
-      完成可能性: {类型: 选项, 可选: [确定能, 有可能, 完全不可能], 标签: 完成目标可能性, 角色: 完成可能性}
-      整改措施: {类型: 文本, 角色: 整改措施}
-"""
-
-DOCUMENT = """\
-文档类型: %s
-年度: 2025
-单位名称: 某区文化馆
-表单: _监控表单.yaml
-监控日期: 2025-07-31
-""" % KIND
-
-PROJECT = """\
-项目名称: 培训
-项目资金:
-  年度资金总额: [120000, 60000, 120000]
-  当年财政拨款: [120000, 60000, 120000]
-年度总体目标: 培训。
-绩效指标:
-  产出指标:
-    数量指标:
-      培训场次:
-        指标值: ≥12(场)
-        全年预计: =12(场)
-        完成可能性: 确定能
-  效益指标:
-    经济效益指标:
-      带动消费:
-        指标值: ≥8000(元)
-        全年预计: =0.8(万元)
-        完成可能性: 确定能
-    社会效益指标:
-      参训人数:
-        指标值: ≥100(人)
-        全年预计: =100(人)
-        完成可能性: 确定能
-  满意度指标:
-    服务对象满意度指标:
-      满意度: {指标值: ≥90(%), 全年预计: =95(%), 完成可能性: 确定能}
-"""
+def _folder(tmp_path, project=PROJECT, document=None, other="文本", extra=None):
+    return write_monitoring(tmp_path / "监控", project, document, other, extra)
 
 
-def _folder(tmp_path, project=PROJECT, document=DOCUMENT, other="文本", extra=None):
-    files = {"01-培训.yaml": project, "_监控表单.yaml": FORM % {"kind": KIND, "other": other}, **(extra or {})}
-    return write_document(tmp_path / "监控", files, document)
-
-
-def _findings(tmp_path, project=PROJECT, document=DOCUMENT, prefix="MON-", **kwargs):
+def _findings(tmp_path, project=PROJECT, document=None, prefix="MON-", **kwargs):
     folder = _folder(tmp_path, project, document, **kwargs)
     _, problems = check([folder])
     return [rule_line(p).replace(str(folder) + os.sep, "") for p in problems
@@ -166,7 +81,7 @@ def test_a_project_far_behind_is_a_red_light_at_its_money_row_with_the_forms_lab
 
 def test_thresholds_come_from_the_documents_profile(tmp_path):
     profile = "名称: 本区\n基于: 默认\n参数:\n  MON-PACE:\n    黄灯: 5\n    红灯: 8\n"
-    document = DOCUMENT + "规则: _规则-本区.yaml\n"
+    document = MONITOR_DOCUMENT + "规则: _规则-本区.yaml\n"
     lines = _findings(tmp_path, document=document, extra={"_规则-本区.yaml": profile})
     assert lines == ["01-培训.yaml:3:11 [警告] MON-PACE 执行率 50.00%（1—7月执行数 60,000.00 / 年初预算数 120,000.00）"
                      "落后于截至日期 2025-07-31 的时序进度 58.33% 8.33 个百分点（超过 8）：红灯"]
@@ -179,7 +94,7 @@ def test_thresholds_come_from_the_documents_profile(tmp_path):
 
 def test_a_mistyped_parameter_is_a_located_profile_error_with_a_suggestion(tmp_path):
     profile = "名称: 本区\n参数:\n  MON-PACE:\n    黄: 5\n    红灯: 很多\n  MON-PAC: {黄灯: 1}\n  IND-UNIT: {x: 1}\n"
-    lines = _findings(tmp_path, document=DOCUMENT + "规则: _规则-本区.yaml\n", extra={"_规则-本区.yaml": profile})
+    lines = _findings(tmp_path, document=MONITOR_DOCUMENT + "规则: _规则-本区.yaml\n", extra={"_规则-本区.yaml": profile})
     assert [line for line in lines if "PROFILE" in line] == [
         "_规则-本区.yaml:4:5 [错误] PROFILE 未知的参数“黄”，是否应为“黄灯”？",
         "_规则-本区.yaml:5:9 [错误] PROFILE 参数“红灯”应为数值",
