@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from builder.cycle.evaldraft import TargetDraft, evaluation_data
 from builder.forms import formspec as fs
-from builder.forms.fromtarget import followed_indicators, target_amounts, target_text
+from builder.forms.fromtarget import followed_indicators
 from builder.model import core as m
 from builder.read.readonce import reading_once
 
@@ -56,33 +57,26 @@ def new_monitoring(source: Path, out: Path, as_of: dt.date) -> list[Path]:
 
 
 def _project_data(project, form):
-    """One project's monitoring source, in the form's order: the 申报's values where the form says
-    so, a field of the same key copied, every monitoring value blank."""
+    """One project's monitoring source, in the form's order: the fields a later document of the year
+    takes from its 申报 (evaldraft.evaluation_data: the name, 来自申报, a field of the same key), the
+    indicators with their 年度指标值, every 分组 of monitoring cells blank to fill."""
     from ruamel.yaml.comments import CommentedMap as Map
 
-    from builder.cycle.newyear import _raw
-    from builder.cycle.writer import flow, money, text_block
+    from builder.cycle.newyear import raw_source
 
-    raw = _raw(project.source)
-    data = Map()
+    data = evaluation_data(project, form, raw_source(project.source), _Draft(project))
     for spec in form.project_fields:
-        if not spec.skeleton:
-            continue
-        if "名称" in spec.roles:
-            data[spec.key] = project.name
-        elif spec.kind == fs.MONEY_TABLE:
-            amounts = target_amounts(project, spec.table)
-            rest = [None] * (len(spec.table.columns) - 1)
-            data[spec.key] = Map((row.key, flow([money(amounts.get(row.key))] + rest)) for row in spec.table.rows)
-        elif spec.kind == fs.INDICATORS:
-            data[spec.key] = _indicators(project, spec.indicators)
-        elif spec.from_target:
-            data[spec.key] = text_block(list(target_text(project, spec)))
-        elif project.form.field(spec.key) is not None and raw.get(spec.key) is not None:
-            data[spec.key] = raw[spec.key]
-        elif spec.kind == fs.GROUP:  # the monitoring cells beside a row: each to fill
+        if spec.kind == fs.GROUP and spec.skeleton and spec.key not in data:
             data[spec.key] = Map((inner.key, None) for inner in spec.fields if inner.skeleton)
-    return data
+    return Map((spec.key, data[spec.key]) for spec in form.project_fields if spec.key in data)
+
+
+class _Draft(TargetDraft):
+    """What a 申报 project gives a monitoring form: a TargetDraft's money column and texts, and the
+    indicators followed with their 年度指标值, the monitoring columns blank."""
+
+    def indicators(self, spec):
+        return _indicators(self.project, spec.indicators)
 
 
 def _indicators(project, columns):
