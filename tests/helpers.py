@@ -104,13 +104,13 @@ EVAL_PROJECT = """\
 
 # ---------------------------------------------------------------- a 绩效运行监控 (issue 26)
 
-# the monitoring is written with a form of its own declaring the roles the rules read (as the shipped
-# 绩效运行监控 form does); the kind the loader reads a complete form of (the roles decide, not the kind)
-MONITOR_KIND = "绩效目标申报"
-
+# a monitoring on the shipped 绩效运行监控 form (builder/forms/绩效运行监控.yaml); with ``own_form`` the same
+# keys on a bureau's form of its own (money in 元, 1—7月执行数, a 其他 cause of another kind): the rules
+# read the roles either declares, never a key
+MONITOR_KIND = "绩效运行监控"
 MONITOR_FORM = """\
-名称: 项目支出绩效目标执行监控表
-文档类型: %(kind)s
+名称: 某区项目支出绩效目标执行监控表
+文档类型: 绩效运行监控
 单位: 元
 文档:
   监控日期: {类型: 日期, 角色: 监控日期, 标签: 截至日期}
@@ -136,9 +136,12 @@ MONITOR_FORM = """\
       预算数: 年度资金总额.年初预算数
       执行数: 年度资金总额.执行数
       预计执行数: 年度资金总额.全年预计执行数
-  预算调整: {类型: 文本, 角色: 调整说明}
+  调整说明: {类型: 段落, 默认: [], 标签: 预算调整, 角色: 调整说明}
   年度总体目标: {类型: 段落, 来自申报: [年度目标, 总目标]}
-  执行情况: {类型: 段落, 标签: 1—7月执行情况, 角色: 完成情况}
+  总体目标监控:
+    类型: 分组
+    字段:
+      执行情况: {类型: 段落, 标签: 1—7月执行情况, 角色: 完成情况}
   绩效指标:
     类型: 指标
     必填: true
@@ -156,12 +159,11 @@ MONITOR_FORM = """\
 """
 
 MONITOR_DOCUMENT = """\
-文档类型: %s
+文档类型: 绩效运行监控
 年度: 2025
 单位名称: 某区文化馆
-表单: _监控表单.yaml
 监控日期: 2025-07-31
-""" % MONITOR_KIND
+"""
 
 MONITOR_PROJECT = """\
 项目名称: 培训
@@ -192,14 +194,18 @@ MONITOR_PROJECT = """\
       满意度: {指标值: ≥90(%), 全年预计: =95(%), 完成可能性: 确定能}
 主管部门: 某区文化旅游局
 实施单位: 某区文化馆
-执行情况: 已办培训 6 场。
+总体目标监控:
+  执行情况: 已办培训 6 场。
 """
 
 
-def write_monitoring(folder: Path, project: str = MONITOR_PROJECT, document: str | None = None, other: str = "文本",
+def write_monitoring(folder: Path, project: str = MONITOR_PROJECT, document: str | None = None, other: str = "",
                      extra: dict | None = None) -> Path:
-    """A 绩效运行监控 document with one project (tests/check/test_monitor.py, tests/cycle/test_monitor_next.py);
-    ``other``: the kind of the 其他 cause column."""
-    files = {"01-培训.yaml": project, "_监控表单.yaml": MONITOR_FORM % {"kind": MONITOR_KIND, "other": other},
-             **(extra or {})}
-    return write_document(folder, files, document or MONITOR_DOCUMENT)
+    """A 绩效运行监控 document with one project (tests/check/test_monitor.py, tests/cycle/test_monitor_next.py):
+    on the shipped form, or with ``other`` (the kind of its 其他 cause column) on the bureau's form above."""
+    files = {"01-培训.yaml": project, **(extra or {})}
+    document = document or MONITOR_DOCUMENT
+    if other:
+        files["_监控表单.yaml"] = MONITOR_FORM % {"other": other}
+        document += "表单: _监控表单.yaml\n"
+    return write_document(folder, files, document)

@@ -74,7 +74,8 @@ def parse_form(node: Node, ctx: Context, path: str, source: Path | None = None, 
             reader.error(entries[key].key_loc, at(key), f"完整的表单在“项目:”中写出每个字段，不用“{key}”")
     unit = unit or UNITS[0]
     framework = parse_framework(reader, get("指标体系"), at("指标体系")) if "指标体系" in entries else parent_framework
-    if not framework and text("文档类型", kind) in (_TARGET, _EVALUATION) and source != SHIPPED / f"{kind}.yaml":
+    shipped_kind = (SHIPPED / f"{text('文档类型', kind)}.yaml").is_file()  # a kind budgetdoc ships a form of
+    if not framework and shipped_kind and source != SHIPPED / f"{kind}.yaml":
         framework = shipped_form(text("文档类型", kind)).framework  # without 指标体系: the shipped framework
     document_fields = parse_fields(reader, get("文档"), "", at("文档"), unit)
     project_fields = parse_fields(reader, get("项目"), "", at("项目"), unit)

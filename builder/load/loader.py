@@ -135,8 +135,10 @@ def _load_document(folder: Path, cache=None, only: set[str] | None = None) -> Lo
         waivers=_waivers(fields["忽略"]),
         form=spec,
         custom_form=form,
-        extra={field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else
-        {spec.key: fields.get(spec.key) for spec in spec.document_fields if spec.alias is None and spec.compute is None},
+        # the form's own 文档 fields (no alias, not computed: 监控日期), a legacy view's extension fields
+        extra={**{field.key: fields.get(field.key) for field in spec.document_fields
+                  if field.alias is None and field.compute is None},
+               **({field.name: field.finish(fields[field.name]) for field in form.level("文档")} if form else {})},
     )
     return Loaded(folder, document, problems.items)
 

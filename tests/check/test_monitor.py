@@ -22,7 +22,7 @@ from conftest import SOURCES, run_cli
 from helpers import MONITOR_DOCUMENT, MONITOR_PROJECT as PROJECT, PROJECT as TARGET_TEMPLATE, rule_line, write_document
 from helpers import write_monitoring
 
-def _folder(tmp_path, project=PROJECT, document=None, other="文本", extra=None):
+def _folder(tmp_path, project=PROJECT, document=None, other="", extra=None):
     return write_monitoring(tmp_path / "监控", project, document, other, extra)
 
 
@@ -71,11 +71,12 @@ def test_the_light_follows_the_default_thresholds(tmp_path, spent, light):
 
 
 def test_a_project_far_behind_is_a_red_light_at_its_money_row_with_the_forms_labels(tmp_path):
-    assert _findings(tmp_path, _funds("[120000, 36000, 120000]")) == [
+    """A bureau's form of its own (money in 元, 1—7月执行数, 截至日期): its labels and unit."""
+    assert _findings(tmp_path, _funds("[120000, 36000, 120000]"), other="文本") == [
         "01-培训.yaml:3:11 [警告] MON-PACE 执行率 30.00%（1—7月执行数 36,000.00 / 年初预算数 120,000.00）"
         "落后于截至日期 2025-07-31 的时序进度 58.33% 28.33 个百分点（超过 20）：红灯",
     ]
-    yellow = _findings(tmp_path / "y", _funds("[120000, 54000, 120000]"))
+    yellow = _findings(tmp_path / "y", _funds("[120000, 54000, 120000]"))  # the shipped form
     assert [line.split("：")[-1] for line in yellow] == ["黄灯"] and "（超过 10）" in yellow[0]
 
 
@@ -83,8 +84,8 @@ def test_thresholds_come_from_the_documents_profile(tmp_path):
     profile = "名称: 本区\n基于: 默认\n参数:\n  MON-PACE:\n    黄灯: 5\n    红灯: 8\n"
     document = MONITOR_DOCUMENT + "规则: _规则-本区.yaml\n"
     lines = _findings(tmp_path, document=document, extra={"_规则-本区.yaml": profile})
-    assert lines == ["01-培训.yaml:3:11 [警告] MON-PACE 执行率 50.00%（1—7月执行数 60,000.00 / 年初预算数 120,000.00）"
-                     "落后于截至日期 2025-07-31 的时序进度 58.33% 8.33 个百分点（超过 8）：红灯"]
+    assert lines == ["01-培训.yaml:3:11 [警告] MON-PACE 执行率 50.00%（执行数 6.00 万元 / 年初预算数 12.00 万元）"
+                     "落后于监控日期 2025-07-31 的时序进度 58.33% 8.33 个百分点（超过 8）：红灯"]
     folder = tmp_path / "监控"
     assert rule_settings(load_document(folder).document)["MON-PACE"] == {"黄灯": D(5), "红灯": D(8)}
     # a profile that sets one of them, not based on 默认: the other from 默认.yaml
@@ -159,17 +160,17 @@ def test_impossible_needs_the_corrective_measures(tmp_path):
 def test_spent_within_forecast_within_budget_unless_an_adjustment_is_stated(tmp_path):
     project = _funds("[120000, 60000, 130000]")
     assert _findings(tmp_path, project) == [
-        "01-培训.yaml:3:11 [错误] MON-ORDER 年度资金总额：全年预计执行数 130,000.00 大于年初预算数 120,000.00"
-        "（预算有调整的，请在“预算调整”中写明）",
-        "01-培训.yaml:4:11 [错误] MON-ORDER 当年财政拨款：全年预计执行数 130,000.00 大于年初预算数 120,000.00"
-        "（预算有调整的，请在“预算调整”中写明）",
+        "01-培训.yaml:3:11 [错误] MON-ORDER 年度资金总额：全年预计执行数 13.00 万元 大于年初预算数 12.00 万元"
+        "（预算有调整的，请在“调整说明”中写明）",
+        "01-培训.yaml:4:11 [错误] MON-ORDER 当年财政拨款：全年预计执行数 13.00 万元 大于年初预算数 12.00 万元"
+        "（预算有调整的，请在“调整说明”中写明）",
     ]
-    adjusted = project.replace("年度总体目标:", "预算调整: 追加 1 万元（某财〔2025〕12 号）\n年度总体目标:")
+    adjusted = project.replace("年度总体目标:", "调整说明: 追加 1 万元（某财〔2025〕12 号）\n年度总体目标:")
     assert _findings(tmp_path / "b", adjusted) == []
     spent_over_forecast = adjusted.replace("[120000, 60000, 130000]", "[120000, 70000, 60000]")
     assert [line.split(" MON-ORDER ")[1] for line in _findings(tmp_path / "c", spent_over_forecast)] == [
-        "年度资金总额：1—7月执行数 70,000.00 大于全年预计执行数 60,000.00",
-        "当年财政拨款：1—7月执行数 70,000.00 大于全年预计执行数 60,000.00",
+        "年度资金总额：执行数 7.00 万元 大于全年预计执行数 6.00 万元",
+        "当年财政拨款：执行数 7.00 万元 大于全年预计执行数 6.00 万元",
     ]
 
 
@@ -177,8 +178,8 @@ def test_the_fund_rows_add_up_in_every_column_by_the_forms_own_id(tmp_path):
     """No rule of its own: MONEY-TOTAL checks the 合计 row the form declares, under the form's id."""
     project = _funds("[120000, 60000, 120000]", "[100000, 60000, 120000]")
     assert _findings(tmp_path, project, prefix="MON-FUNDS") == [
-        "01-培训.yaml:3:11 [错误] MON-FUNDS 年初预算数 120,000.00 ≠ 当年财政拨款 100,000.00 + 上年结转资金 0.00 + "
-        "其他资金 0.00 = 100,000.00"]
+        "01-培训.yaml:3:11 [错误] MON-FUNDS 年初预算数 12.00 万元 ≠ 当年财政拨款 10.00 万元 + 上年结转资金 0.00 万元 + "
+        "其他资金 0.00 万元 = 10.00 万元"]
 
 
 def test_a_form_without_the_roles_runs_none_of_them():
@@ -226,19 +227,19 @@ def test_targets_that_differ_from_the_target_documents_are_adjustments(tmp_path)
     folder = _folder(tmp_path, project.replace("全年预计: =12(场)", "全年预计: =15(场)"))
     result = run_cli("check", folder, "--against", target)
     lines = [line.replace(str(folder) + os.sep, "") for line in result.stdout.splitlines() if "MON-ADJUST" in line]
-    said = "，“预算调整”中没有写明"
+    said = "，“调整说明”中没有写明"
     assert lines == [
-        f"01-培训.yaml:3:11 [警告] MON-ADJUST 项目资金.年度资金总额.年初预算数: 调整：年度资金总额·年初预算数 100,000.00 与申报的 120,000.00 不同{said}",
-        f"01-培训.yaml:4:11 [警告] MON-ADJUST 项目资金.当年财政拨款.年初预算数: 调整：当年财政拨款·年初预算数 100,000.00 与申报的 120,000.00 不同{said}",
+        f"01-培训.yaml:3:11 [警告] MON-ADJUST 项目资金.年度资金总额.年初预算数: 调整：年度资金总额·年初预算数 10.00 万元 与申报的 12.00 万元 不同{said}",
+        f"01-培训.yaml:4:11 [警告] MON-ADJUST 项目资金.当年财政拨款.年初预算数: 调整：当年财政拨款·年初预算数 10.00 万元 与申报的 12.00 万元 不同{said}",
         f"01-培训.yaml:5:9 [警告] MON-ADJUST 年度总体目标: 调整：年度总体目标与申报的不同{said}",
         f"01-培训.yaml:7:3 [警告] MON-ADJUST 绩效指标: 调整：申报的指标“培训课时”（产出指标/数量指标，≥40(课时)）不在本文档中{said}",
         f"01-培训.yaml:9:7 [警告] MON-ADJUST 绩效指标.产出指标.数量指标.培训场次.指标值: 调整：“培训场次”的年度指标值 ≥12(场) 与申报的 ≥15(场) 不同{said}",
         f"01-培训.yaml:26:7 [警告] MON-ADJUST 绩效指标.满意度指标.服务对象满意度指标.新指标: 调整：“新指标”（满意度指标/服务对象满意度指标）是申报中没有的指标{said}",
     ]
-    stated = project.replace("年度总体目标:", "预算调整: 经批准调减 2 万元\n年度总体目标:")
+    stated = project.replace("年度总体目标:", "调整说明: 经批准调减 2 万元\n年度总体目标:")
     folder = _folder(tmp_path / "b", stated)
     result = run_cli("check", folder, "--against", target)
-    assert all(line.endswith("（已写明“预算调整”）") for line in result.stdout.splitlines() if "MON-ADJUST" in line)
+    assert all(line.endswith("（已写明“调整说明”）") for line in result.stdout.splitlines() if "MON-ADJUST" in line)
 
 
 def test_against_a_document_that_does_not_load_reports_its_errors(tmp_path):

@@ -17,8 +17,10 @@ OFF_TRACK = MONITOR_PROJECT.replace(
     "        全年预计: =8(场)\n        经费保障: 资金 8 月下达\n        完成可能性: 完全不可能\n        整改措施: 下半年加开\n")
 
 
-def _new(tmp_path, project=MONITOR_PROJECT):
-    source = write_monitoring(tmp_path / "2025-绩效运行监控", project)
+def _new(tmp_path, project=MONITOR_PROJECT, other="文本"):
+    """The 自评 drafted from a monitoring: on the bureau's form of tests/helpers.py (``other``), or on the
+    shipped 绩效运行监控 form (``other=""``)."""
+    source = write_monitoring(tmp_path / "2025-绩效运行监控", project, other=other)
     out = tmp_path / "2025-绩效自评"
     result = run_cli("new", "绩效自评", "--from", source, "--out", out)
     assert result.returncode == 0, result.stderr
@@ -92,3 +94,16 @@ def test_a_target_document_still_gives_the_evaluation_it_gave(tmp_path):
     assert result.returncode == 0, result.stderr
     text = next(out.glob("0*.yaml")).read_text(encoding="utf-8")
     assert "待确认" not in text and "实际完成值: null" in text
+
+
+def test_from_a_monitoring_on_the_shipped_form(tmp_path):
+    """The shipped 绩效运行监控 (money in 万元 on its form, written here in 元): the same drafts into the
+    shipped 自评; every draft is a FILL-IN 待确认, the rest of the 自评 checks clean."""
+    out = _new(tmp_path, OFF_TRACK, other="")
+    body = (out / "01-培训.yaml").read_text(encoding="utf-8")
+    assert "  年度资金总额: [120000.00, 120000.00, 120000.00]\n" in body
+    assert "        实际完成值: =8(场)\n        分值: 50\n        偏差原因分析及改进措施: 经费保障：资金 8 月下达；整改措施：下半年加开\n" in body
+    assert "  - 项目资金.年度资金总额.全年执行数\n" in body and "  - 绩效指标.产出指标.数量指标.培训场次.实际完成值\n" in body
+    _, problems = check([out])
+    assert {p.rule for p in problems} == {"FILL-IN"}, [rule_line(p) for p in problems]
+    assert sum(p.message.startswith("待确认：") for p in problems) == body.count("\n  - ")
