@@ -14,11 +14,11 @@ from builder.forms.fromtarget import followed_indicators
 from builder.model import core as m
 from builder.read.readonce import reading_once
 
-DATE_ROLE = "监控日期"
-TARGET_ROLE = "目标值"
-FILLED_ROLES = ("预计值", "完成可能性")
-CAUSE_TAG = "偏差原因"
-ADJUST_ROLE = "调整说明"  # indicator columns written blank (null) for the unit to fill
+DATE_ROLE = "监控日期"  # the 文档 field --as-of fills
+TARGET_ROLE = "目标值"  # the indicator column copied from the 申报
+FILLED_ROLES = ("预计值", "完成可能性")  # indicator columns written blank (null), with those of no role
+CAUSE_TAG = "偏差原因"  # the cause columns: named in the note, left out of the draft (blank = not ticked)
+ADJUST_ROLE = "调整说明"  # where a changed target is stated
 
 
 def monitoring_form():
