@@ -83,6 +83,7 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     from builder.cycle.importer import ImportProblem
 
     from builder.forms.formdef import read_form as read_form_file
+    from builder.read.errors import InputError
 
     try:
         form = read_form_file(form_path)
@@ -92,7 +93,6 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     form_ref = template_ref = None
     if form_path.is_dir():
         from builder.output.docx import template_for
-        from builder.read.errors import InputError
         from builder.load.loader import load_document
 
         loaded = load_document(form_path)
@@ -110,8 +110,11 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
     return import_with_form(docx_file, out_dir, form, template_path, form_ref, template_ref)
 
 
+MONITOR = "绩效运行监控"  # new 绩效运行监控 --as-of (builder.cycle.monitornew)
+
+
 @cli.command(name="new")
-@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", "项目"]), metavar="种类")
+@click.argument("kind", type=click.Choice(["绩效自评", "绩效目标申报", MONITOR, "项目"]), metavar="种类")
 @click.argument("name", required=False, metavar="[项目名称]")
 @click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹",
               help="绩效自评、绩效目标申报：从哪个绩效目标申报的文档文件夹生成（绩效自评也可从绩效运行监控生成，"
@@ -122,13 +125,16 @@ def _import_with_form(docx_file: Path, out_dir: Path, form_path: Path, template_
               help="绩效目标申报：新的年度（默认下一年）。")
 @click.option("--in", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               metavar="文件夹", help="项目：放在哪个文档文件夹（在文档文件夹中运行时可不写）。")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="日期",
+              help="绩效运行监控：监控日期（数据截至），如 2025-07-31。")
 def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path | None, year: int | None,
-                folder: Path | None) -> None:
+                folder: Path | None, as_of=None) -> None:
     """新建：下一年的申报草稿、同年的自评，或文档中的一个新项目。
 
     \b
     budgetdoc new 绩效自评 --from sources/2025-绩效目标申报 --out sources/2025-绩效自评
     budgetdoc new 绩效目标申报 --from sources/2025-绩效目标申报 --year 2026
+    budgetdoc new 绩效运行监控 --from sources/2025-绩效目标申报 --as-of 2025-07-31
     budgetdoc new 项目 新项目名称 --in sources/2025-绩效目标申报
     """
     if kind == "项目":
@@ -138,6 +144,9 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         raise click.UsageError(f"多余的参数“{name}”（只有 budgetdoc new 项目 <项目名称> 带名称）")
     if source is None:
         raise click.UsageError(f"缺少选项 --from：从哪个绩效目标申报生成，如 budgetdoc new {kind} --from sources/2025-绩效目标申报")
+    if kind == MONITOR and as_of is None:
+        raise click.UsageError("缺少选项 --as-of：监控日期（数据截至），如 --as-of 2025-07-31")
+    from builder.cycle.monitornew import new_monitoring
     from builder.cycle.monitornext import new_evaluation_from
     from builder.cycle.newyear import CycleProblem, next_year
     from builder.load.loader import load_document
@@ -149,6 +158,11 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
             out = out_dir or source.parent / f"{current}-绩效自评"
             written = new_evaluation_from(source, out)  # from a 申报, or from a 绩效运行监控
             drafted = None
+        elif kind == MONITOR:
+            if current is None:
+                raise InputError(loaded.problems)
+            out = out_dir or source.parent / f"{current}-{MONITOR}"
+            written, drafted = new_monitoring(source, out, as_of.date()), None
         else:
             target_year = year or (current + 1 if current else None)
             if target_year is None:
@@ -164,6 +178,10 @@ def new_command(kind: str, name: str | None, source: Path | None, out_dir: Path 
         sys.exit(EXIT_INPUT)
     for path in written:
         click.echo(f"已写入 {display_path(path)}")
+    if kind == MONITOR:
+        click.echo(f"{current} 年绩效运行监控草稿已写入 {display_path(out)}：请按每个文件开头注释填写监控情况，"
+                   f"再 budgetdoc check {display_path(out)}、budgetdoc build {display_path(out)}。", err=True)
+        return
     if drafted is None:
         click.echo(f"{current} 年绩效自评草稿已写入 {display_path(out)}：请填写每个文件开头注释所列的“待填写”各项"
                    f"（budgetdoc check {display_path(out)} 以 FILL-IN 逐条列出尚未填写的）；未填写的格在生成的文档中为空白。",

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from builder.cli.common import EXIT_INPUT, EXIT_USAGE, cli, read_form
+from builder.model.core import DOCUMENT_KINDS
 
 
 @cli.group()
@@ -18,7 +19,7 @@ def template() -> None:
 
 @template.command(name="check")
 @click.argument("template_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="模板.docx")
-@click.option("--kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default=None,
+@click.option("--kind", type=click.Choice(list(DOCUMENT_KINDS)), default=None,
               help="文档类型（默认按文件名或内容判断）。")
 @click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（其扩展字段和指标组也是可用的名称）。")
@@ -55,7 +56,7 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 
 @template.command(name="new")
 @click.argument("template_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--from", "kind", type=click.Choice(["绩效目标申报", "绩效自评"]), default=None,
+@click.option("--from", "kind", type=click.Choice(list(DOCUMENT_KINDS)), default=None,
               help="以标准模板为起点（默认绩效目标申报）。")
 @click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="以本局表单为起点：表单定义文件，或 document.yaml 写有“表单”的文档文件夹。")

@@ -92,6 +92,9 @@ def joined_dates(scope: dict) -> dict:
             for last in found:
                 scope.pop(f"{head}.{last}")
             scope.setdefault(head, date)
+        elif any(f"{head}.{whole}" in scope for whole in ("中文", "文字")):  # a part of a date printed whole too
+            for last in found:
+                scope.pop(f"{head}.{last}")
     return scope
 
 
@@ -211,6 +214,14 @@ def _category_key(categories, printed: str) -> str:
     return next((c.key for c in categories if printed in (c.label, c.key)), printed)
 
 
+def _printed(row: dict, key: str):
+    """An indicator column's printed text: an 指标值 by its 原文 (or 规范), a 勾选 column by its 文 (its
+    框 follows from it; the two printed side by side are split apart here), any other as printed."""
+    if f"{key}.框" in row or f"{key}.文" in row:
+        return (str(row.get(f"{key}.框") or "") + str(row.get(f"{key}.文") or "")).lstrip("☑□ ")
+    return next((row[f"{key}.{part}"] for part in ("原文", "规范") if row.get(f"{key}.{part}")), row.get(key, ""))
+
+
 def _indicator_tree(rows: list[dict], columns, framework=()):
     """An indicator field's source from its printed rows: 一级 → 二级 → 三级 → the target value (the
     简写) or a mapping of the columns written; a blank 一级/二级 cell continues the one above; a
@@ -224,9 +235,8 @@ def _indicator_tree(rows: list[dict], columns, framework=()):
         level1 = _category_key(framework, row.get("一级键") or row.get("一级指标") or level1)
         children = next((c.children for c in framework if c.key == level1), ())
         level2 = _category_key(children, row.get("二级键") or row.get("二级指标") or level2)
-        value = next((row[f"{target.key}.{form}"] for form in ("原文", "规范") if row.get(f"{target.key}.{form}")),
-                     row.get(target.key, "")) if target is not None else ""
-        extras = {c.key: _number(c, row.get(c.key, "")) for c in columns.columns if c is not target}
+        value = _printed(row, target.key) if target is not None else ""
+        extras = {c.key: _number(c, _printed(row, c.key)) for c in columns.columns if c is not target}
         leaf = value
         if any(extras.values()) or not columns.shorthand:
             leaf = CommentedMap([(target.key, value)] + [(k, v) for k, v in extras.items() if v])

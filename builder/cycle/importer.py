@@ -39,7 +39,7 @@ def detect_kind(blocks: list[Para | Table]) -> str:
 
     paragraph_keys = [label_key(line) for b in blocks if isinstance(b, Para) for line in b.lines]
     cell_keys = {c.key for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
-    forms = (shipped_form(m.EVALUATION_KIND), shipped_form(m.TARGET_KIND))  # a 自评's labels first: they are rarer
+    forms = tuple(shipped_form(kind) for kind in reversed(m.DOCUMENT_KINDS))  # the rarer forms' labels first
     for form in forms:
         if set(recognised(form)) & cell_keys:
             return form.kind
@@ -58,6 +58,10 @@ def import_docx(docx: Path, out_dir: Path, markdown: bool = False) -> ImportRepo
     from builder.cycle.formimport import import_with_form
     from builder.forms.formdef import shipped_form
 
+    from builder.render.template import TEMPLATE_DIR
+
     docx = Path(docx)
-    kind = detect_kind(read_blocks(docx))
-    return import_with_form(docx, Path(out_dir), shipped_form(kind), None, None, None, markdown=markdown)
+    form = shipped_form(detect_kind(read_blocks(docx)))
+    # 导入.按模板: a copy built with the shipped template is read back by aligning that template
+    template = TEMPLATE_DIR / f"{form.kind}.docx" if form.import_spec.get("按模板") else None
+    return import_with_form(docx, Path(out_dir), form, template, None, None, markdown=markdown)

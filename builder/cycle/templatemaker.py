@@ -125,7 +125,13 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
     from builder.render.chinese import evaluation_catalog
     from builder.render.context import ENGLISH_NAMES
 
-    chinese = rows(catalog(form)) if kind == m.TARGET_KIND else rows(evaluation_catalog(form))
+    if kind in (m.TARGET_KIND, m.EVALUATION_KIND):
+        chinese = rows(catalog(form)) if kind == m.TARGET_KIND else rows(evaluation_catalog(form))
+    else:  # a later kind's shipped form: its names only (no English ones)
+        from builder.forms.formdef import shipped_form
+        from builder.render.catalog import form_catalog
+
+        chinese = rows(form_catalog(form or shipped_form(kind)))
     english = []
 
     def walk(tree, prefix):
@@ -144,6 +150,8 @@ def _listing_rows(kind: str, form=None) -> list[tuple[str, str, str, str]]:
                 english.append((path, value, "文字", ""))
 
     walk(ENGLISH_NAMES[kind], "")
+    if not english:
+        return chinese
     return chinese + [("（以下为标准模板所用的英文名称，与上面的中文名称等价）", "", "", "")] + english
 
 

@@ -27,6 +27,8 @@ DERIVED = (
     Derived("完成年份", "end_year", ("开始日期", "完成日期")),
     Derived("预算执行", "execution", ("执行分值", "预算数", "执行数"),
             parts=(("分值", "weight"), ("执行率", "rate"), ("得分", "score"))),
+    Derived("执行进度", "pace", ("监控日期", "预算数", "执行数"),  # builder.check.monitor (MON-PACE, MON-OFF-TRACK)
+            parts=(("执行率", "rate"), ("时序进度", "elapsed"), ("灯", "light"), ("偏离指标数", "off_track"))),
     Derived("总分值", "total_weight", ("分值",)),
     Derived("总分", "total_score", ("分值",)),
     Derived("等级", "grade", ("分值",)),

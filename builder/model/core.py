@@ -16,7 +16,7 @@ from builder.model.values import IndicatorValue
 
 TARGET_KIND = "绩效目标申报"
 EVALUATION_KIND = "绩效自评"
-MONITOR_KIND = "绩效运行监控"  # its projects are built from the form as a 申报-kind form's are
+MONITOR_KIND = "绩效运行监控"  # read, checked and built by its form like the other two
 DOCUMENT_KINDS = (TARGET_KIND, EVALUATION_KIND, MONITOR_KIND)
 
 DEFAULT_GOAL_REFERENCE = "详见单位的项目绩效目标表"

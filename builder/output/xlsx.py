@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Callable
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from builder.forms.derived import derived_for
@@ -29,6 +29,7 @@ from builder.forms.formkinds import MONEY_TABLE
 from builder.forms.formvalues import indicator_cell
 from builder.model import core as m
 from builder.check import scoring
+from builder.check.monitor import GREEN_LIGHT, RED_LIGHT, YELLOW_LIGHT
 from builder.render.context import extension_text
 from builder.output.assemble import build_timestamp, normalize_package
 from builder.model.values import TEN_THOUSAND, format_score, format_yuan, round_half_up
@@ -50,7 +51,10 @@ HEADER_PADDING = 4  # room for the autofilter button
 # the engine's derived values (builder.forms.derived) each kind's project sheet carries, before and
 # after the form's fields: a 申报 numbers and totals its projects, a 自评 scores them
 LEADING = {m.TARGET_KIND: ("序号",)}
-TRAILING = {m.EVALUATION_KIND: ("预算执行", "总分", "等级")}
+PACE = "执行进度"  # builder.forms.derived
+TRAILING = {m.EVALUATION_KIND: ("预算执行", "总分", "等级"), m.MONITOR_KIND: (PACE,)}
+# the fill of a 执行进度 light's cell (Excel's own good / neutral / bad colours)
+LIGHT_FILLS = {GREEN_LIGHT: "C6EFCE", YELLOW_LIGHT: "FFEB9C", RED_LIGHT: "FFC7CE"}
 TOTAL_ROW = "合计"
 SET_HEADER = "指标组"
 INDICATOR_HEADERS = ("项目", "一级指标", "二级指标", "三级指标", "比较符", "数值", "单位", "指标值")
@@ -61,11 +65,12 @@ NUMBER_KINDS = ("整数", "数值")
 class _Value:
     """A cell's value with its number format (None for a text or a blank)."""
 
-    __slots__ = ("value", "number_format")
+    __slots__ = ("value", "number_format", "fill")
 
-    def __init__(self, value, number_format: str | None = None):
+    def __init__(self, value, number_format: str | None = None, fill: str | None = None):
         self.value = value
         self.number_format = number_format
+        self.fill = fill  # a background colour (RRGGBB)
 
 
 def _money(amount: Decimal | None, unit: str = "元") -> _Value:
@@ -166,7 +171,7 @@ def _field_columns(form) -> list[_Column]:
     return columns
 
 
-def _derived_columns(form, names: tuple[str, ...], taken: set[str]) -> list[_Column]:
+def _derived_columns(form, names: tuple[str, ...], taken: set[str], getters=None) -> list[_Column]:
     """The engine's derived values ``names`` the form has; a part named as an indicator column
     (分值, 得分) is prefixed by its value's name (预算执行得分), a part already shown is left out."""
     columns = []
@@ -174,7 +179,7 @@ def _derived_columns(form, names: tuple[str, ...], taken: set[str]) -> list[_Col
     for derived in derived_for(form):
         if derived.chinese not in names:
             continue
-        getter = DERIVED_CELLS[derived.english]
+        getter = (getters or DERIVED_CELLS)[derived.english]
         if not derived.parts:
             columns.append(_Column(derived.chinese, derived.chinese, getter))
             continue
@@ -191,6 +196,23 @@ def _execution(project, number) -> dict:
     return {"weight": _number(run.weight), "rate": _number(run.rate, PERCENT_FORMAT), "score": _number(run.score)}
 
 
+def _pace(document: m.Document):
+    """(project, number) → its 执行进度 cells, as the monitoring rules compute them (the light coloured)."""
+    from builder.check.monitor import off_track, pace
+    from builder.check.profile import rule_settings
+
+    settings = rule_settings(document)
+
+    def cells(project, number) -> dict:
+        found = pace(document, project, settings)
+        rate = found.rate if found is not None else None
+        light = found.light if found is not None else ""
+        return {"rate": _number(rate, PERCENT_FORMAT), "elapsed": _number(found.elapsed if found else None, PERCENT_FORMAT),
+                "light": _Value(light or None, None, LIGHT_FILLS.get(light)),
+                "off_track": _number(len(off_track(document, project)))}
+    return cells
+
+
 DERIVED_CELLS = {
     "number": lambda p, n: _number(n),
     "execution": _execution,
@@ -202,7 +224,8 @@ DERIVED_CELLS = {
 def project_columns(document: m.Document, form) -> list[_Column]:
     fields = _field_columns(form)
     leading = _derived_columns(form, LEADING.get(document.kind, ()), set())
-    trailing = _derived_columns(form, TRAILING.get(document.kind, ()), {c.header for c in fields})
+    getters = {**DERIVED_CELLS, "pace": _pace(document)} if PACE in TRAILING.get(document.kind, ()) else None
+    trailing = _derived_columns(form, TRAILING.get(document.kind, ()), {c.header for c in fields}, getters)
     return _unique([*leading, *fields, *trailing])
 
 
@@ -309,6 +332,8 @@ def _put(cell, item):
         cell.value = item.value
         if item.value is not None and item.number_format:
             cell.number_format = item.number_format
+        if item.fill:
+            cell.fill = PatternFill(fill_type="solid", start_color=item.fill, end_color=item.fill)
     elif item is not None:
         cell.value = item
         cell.data_type = "s"  # "=7个" is a text, not a formula

@@ -159,6 +159,11 @@ def _derived_chinese(spec, form) -> dict:
     if d.WEIGHT in spec.roles and form.has_role(d.BUDGETED) and form.has_role(d.SPENT):
         return {"预算执行": {"分值": ("预算执行率分值", TEXT, "10"), "执行率": ("执行率", TEXT, "94.95%"),
                          "得分": ("预算执行率得分", TEXT, "9.49")}}
+    if spec is d.paced_table(form):
+        return {d.PACE: {"执行率": ("执行率（预算数格）", TEXT, "52.00%"), "时序进度": ("监控日期的时序进度", TEXT, "58.33%"),
+                         "灯": ("执行进度灯（绿/黄/红，MON-PACE）", TEXT, "绿"),
+                         "偏离指标数": ("全年预计达不到年度指标值的指标个数", TEXT, "0"),
+                         "偏离指标": [("这些指标的三级指标名称（每项一个）", LIST, "……")]}}
     if spec.kind == kinds.INDICATORS and spec is d.last_scored(form):
         return {"总分值": ("总分值", TEXT, "100"), "总分": ("总分", TEXT, "96.49"), "等级": ("等级（优/良/中/差）", TEXT, "优")}
     return {}

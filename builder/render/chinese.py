@@ -187,16 +187,17 @@ def table_totals(spec, tables) -> dict:
     return result
 
 
-def project_names(project, number: int, form) -> dict:
+def project_names(project, number: int, form, pace=None) -> dict:
     """The Chinese names of one project: 序号, then every field of the form, in form order."""
-    facts = derived.Facts(project, form)
+    facts = derived.Facts(project, form, pace)
     return {"序号": str(number), **fields_names(form.project_fields, project, facts.chinese_after)}
 
 
 def document_names(document) -> dict:
     """The Chinese names of a document's context (merged with the English ones, if any)."""
     form = document_form(document)
-    projects = [project_names(p, n, form) for n, p in document.numbered_projects()]
+    pace = derived.pace_of(document) if derived.paced_table(form) is not None else None
+    projects = [project_names(p, n, form, pace) for n, p in document.numbered_projects()]
     facts = derived.DocumentFacts(document, form, projects)
     context = {"单位名称": document.unit_name, "年度": str(document.year), **facts.first()}
     for spec in form.document_fields:

@@ -9,6 +9,7 @@ the field they come from.
 | 预算执行 {分值, 执行率, 得分} | execution {weight, rate, score} | the 执行分值 field (with 预算数, 执行数) |
 | 总分值, 总分, 等级 | total_weight, total_score, grade | the last 指标 field with a 分值 column |
 | 项目个数, 项目列表 | project_count, projects | the last computed 文档 field, else first |
+| 执行进度 {执行率, 时序进度, 灯, 偏离指标数, 偏离指标} | — | the 金额表 with 预算数, when 文档 has 监控日期 (运行监控) |
 
 Also here: how an indicator's column and a document field are read; the sums over projects
 are builder.forms.formvalues' (cell_total), the ones the rules add up.
@@ -26,6 +27,8 @@ from builder.model.values import format_score
 START, END = "开始日期", "完成日期"
 WEIGHT, BUDGETED, SPENT = "执行分值", "预算数", "执行数"
 SCORE_ROLE = "得分"
+DATE_ROLE = "监控日期"  # a 文档 field: the form monitors (builder.check.monitor)
+PACE = "执行进度"
 COUNT = "项目个数"
 
 
@@ -59,6 +62,30 @@ def ratio_text(numerator, denominator) -> str:
     return scoring.percent_text(numerator / denominator if denominator else None)
 
 
+def paced_table(form):
+    """The 金额表 holding 预算数 of a form whose 文档 has a 监控日期 (and 执行数): 执行进度 follows it."""
+    if not any(DATE_ROLE in s.roles for s in form.document_fields) or not form.has_role(SPENT):
+        return None
+    path = form.role_path(BUDGETED) or ""
+    return next((s for s in form.money_tables() if path.startswith(s.path + ".")), None)
+
+
+def pace_of(document):
+    """project → its 执行进度, computed by the monitoring rules themselves (builder.check.monitor: the
+    light is MON-PACE's, with the profile's thresholds; the indicators off track MON-OFF-TRACK's)."""
+    from builder.check.monitor import off_track, pace
+    from builder.check.profile import rule_settings
+
+    settings = rule_settings(document)
+
+    def values(project) -> dict:
+        found = pace(document, project, settings)
+        late = off_track(document, project)
+        return {"执行率": found.rate_text if found else "", "时序进度": found.elapsed_text if found else "",
+                "灯": found.light if found else "", "偏离指标数": str(len(late)), "偏离指标": [i.name for i in late]}
+    return values
+
+
 def scored(form) -> bool:
     return any(spec.indicators.column_with("分值") for spec in form.indicator_fields())
 
@@ -71,8 +98,8 @@ def last_scored(form):
 class Facts:
     """The derived values of one project, in Chinese and in English, placed after their field."""
 
-    def __init__(self, project, form):
-        self.project, self.form = project, form
+    def __init__(self, project, form, pace=None):
+        self.project, self.form, self.pace = project, form, pace
 
     def _dates(self):
         start, end = self.project.role(START), self.project.role(END)
@@ -96,6 +123,8 @@ class Facts:
             parts = (format_score(run.weight), run.rate_text, format_score(run.score))
             names = ("weight", "rate", "score") if english else ("分值", "执行率", "得分")
             return {("execution" if english else "预算执行"): dict(zip(names, parts))}
+        if self.pace is not None and not english and spec is paced_table(form):
+            return {PACE: self.pace(self.project)}
         if spec.kind == kinds.INDICATORS and spec is last_scored(form):
             from builder.check import scoring
 

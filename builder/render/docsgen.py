@@ -82,7 +82,7 @@ def names_section() -> str:
     lines += ["### 中文名称（绩效自评）", "", "循环变量：`{%p for 项目 in 项目列表 %}`、`{%tr for 指标 in 项目.绩效指标 %}`。", ""]
     lines += _table(rows(evaluation_catalog()))
     lines.append("")
-    for kind in m.DOCUMENT_KINDS:
+    for kind in EXAMPLE_SOURCES:  # the kinds whose shipped template uses English names
         lines += [f"### 英文名称（{kind}，标准模板使用）", ""]
         lines += _table(_english_rows(kind))
         lines.append("")

@@ -215,7 +215,7 @@ def check_template(template: Path, kind: str | None = None, form=None, context: 
     ``context`` of a build, also every row a tag takes by its number that a project lacks."""
     from builder.model import core as m
 
-    kind = kind or (m.TARGET_KIND if form is not None else guess_kind(template))
+    kind = kind or ((getattr(form, "kind", None) or m.TARGET_KIND) if form is not None else guess_kind(template))
     report = collect(template, kind)
     check_external_references(report, template)
     syntax_ok = check_syntax(report)

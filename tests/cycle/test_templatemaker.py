@@ -46,7 +46,7 @@ def test_the_shipped_templates_are_made_again_from_their_forms_layout(tmp_path):
     from builder.cycle.templatemaker import make_shipped_templates
 
     written = make_shipped_templates(tmp_path)
-    assert [p.name for p in written] == ["绩效目标申报.docx", "绩效自评.docx"]
+    assert [p.name for p in written] == ["绩效目标申报.docx", "绩效自评.docx", "绩效运行监控.docx"]
     for path in written:
         assert path.read_bytes() == (ROOT / "templates" / path.name).read_bytes(), path.name
 
