@@ -110,9 +110,14 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
     if output_format == "json":
         click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2))
     elif changes:
-        click.echo(format_changes(changes))
+        click.echo(format_changes(changes, colour=_terminal()))
     else:
         click.echo("源文件没有变化", err=True)
+
+
+def _terminal() -> bool:
+    """Whether stdout is a terminal that shows colour (not piped, not NO_COLOR, not TERM=dumb)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def _only_given_projects(changes, paths: list[Path]):
