@@ -145,8 +145,8 @@ def schema(which: str, form_path: Path | None) -> None:
 
 
 @cli.command(name="context")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹")
+@click.option("--project", "stem", default=None, metavar="项目", help="只打印这个项目（项目文件名，不含扩展名）。")
 def context_command(folder: Path, stem: str | None) -> None:
     """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
     from builder.render.context import document_context

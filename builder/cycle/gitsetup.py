@@ -92,6 +92,6 @@ def setup(start: Path) -> list[str]:
     _git_config(root, "diff.budgetdoc.wordRegex", WORD_REGEX)
     done.append("已设置 git config diff.docx.textconv、diff.docx.wordRegex、diff.budgetdoc.wordRegex")
     done.append("已设置 git config core.quotepath false：git status、git diff 直接显示中文文件名")
-    done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff 按字显示中文修改")
+    done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff=color 按字显示中文修改（删去的红色、新增的绿色）")
     done.append("git 通过 PATH 找到 budgetdoc 命令来显示 .docx：使用 git diff 前请先激活虚拟环境（. .venv/bin/activate）")
     return done

@@ -409,7 +409,22 @@ def test_every_help_page_is_chinese():
     for name, result in pages.items():
         assert result.returncode == 0
         assert not ENGLISH.search(result.stdout), (name, result.stdout)
+        assert not CLICK_WORDS.search(result.stdout), (name, CLICK_WORDS.search(result.stdout), result.stdout)
         assert "[OPTIONS]" not in result.stdout and "选项：" in result.stdout, name
+    # every metavar a user reads is Chinese (or the values themselves: [text|json], [绩效目标申报|绩效自评])
+    for name, command in commands.items():
+        context = click.Context(command, info_name=name)
+        for param in command.params:
+            if not getattr(param, "is_flag", False) and param.name != "help":
+                metavar = param.make_metavar(context)
+                assert not re.search(r"[A-Z]{2,}", metavar), (name, param.name, metavar)
+    assert "[默认：8000；0–65535]" in pages["serve"].stdout
+
+
+# click's own English words in a help page: type names, range syntax, an argument's Python name,
+# WordprocessingML jargon
+CLICK_WORDS = re.compile(r"\b(TEXT|INTEGER|RANGE|FLOAT|PATH|FILENAME|DIRECTORY|BOOLEAN|FOLDER|TEMPLATE_FILE|"
+                         r"DOCX_FILE|default)\b|<=x|x<=|x>=|w:ins|w:del")
 
 
 def test_template_mistakes_are_explained_in_chinese(tmp_path):
