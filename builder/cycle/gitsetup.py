@@ -55,6 +55,20 @@ def textconv_command() -> str:
     return "budgetdoc totext"
 
 
+def path_note() -> str:
+    """What the user must do for git to find the ``budgetdoc`` command (textconv), said for the
+    install at hand: nothing when it is on PATH, else the folder of this one to put on PATH."""
+    import shutil
+    import sys
+
+    found = shutil.which("budgetdoc")
+    if found:
+        return f"git 通过 PATH 找到 budgetdoc 命令来显示 .docx（现在找到的是 {found}）"
+    here = Path(sys.executable).parent
+    return (f"git 通过 PATH 找到 budgetdoc 命令来显示 .docx，但现在 PATH 上没有它："
+            f"请把 {here} 加入 PATH（或用 pipx 安装 budgetdoc）")
+
+
 def _attributes_bytes(path: Path) -> bytes:
     """The repository's .gitattributes as bytes (empty when there is none); a link or a
     non-regular file is refused, not followed or replaced."""
@@ -93,5 +107,5 @@ def setup(start: Path) -> list[str]:
     done.append("已设置 git config diff.docx.textconv、diff.docx.wordRegex、diff.budgetdoc.wordRegex")
     done.append("已设置 git config core.quotepath false：git status、git diff 直接显示中文文件名")
     done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff 按字显示中文修改")
-    done.append("git 通过 PATH 找到 budgetdoc 命令来显示 .docx：使用 git diff 前请先激活虚拟环境（. .venv/bin/activate）")
+    done.append(path_note())
     return done

@@ -228,7 +228,7 @@ def test_build_prints_findings_exactly_as_check_does_and_again_when_nothing_chan
     assert again.stdout.startswith("未改变，未重新生成")
     assert [line for line in again.stderr.splitlines() if "[警告]" in line] == findings  # not "fixed"
     assert again.stderr.splitlines()[-1] == (f"以上 {len(findings)} 个警告不影响生成，请逐条核对（budgetdoc check 列出同样的发现，"
-                                             "各规则的说明见 docs/checks.md）")
+                                             "各规则的说明：budgetdoc 规则 编号）")
 
 
 def test_watch_rebuilds_every_format_asked_for(tmp_path):
