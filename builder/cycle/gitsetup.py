@@ -52,7 +52,13 @@ def textconv_command() -> str:
     clone, and a virtualenv that is made again, moved, or shared by people whose home folders
     differ would leave git running a file that is no longer there. ``python -m builder`` would
     depend on PATH just the same (on which ``python``), and say less when it fails."""
-    return "budgetdoc totext"
+    return TEXTCONV
+
+
+# git appends the file's path and runs this with sh; without budgetdoc on PATH it says so in one line
+MISSING_COMMAND = "找不到 budgetdoc 命令，git 无法显示 .docx 的文字：请把安装 budgetdoc 的 bin 文件夹加入 PATH（或用 pipx 安装 budgetdoc）"
+TEXTCONV = (f"f() {{ command -v budgetdoc >/dev/null 2>&1 || {{ echo '{MISSING_COMMAND}' >&2; exit 1; }}; "
+            f"exec budgetdoc totext \"$@\"; }}; f")
 
 
 def path_note() -> str:
