@@ -31,7 +31,7 @@ from builder.cli.common import (
                    "（一个文档时可写 .docx 文件名，否则为文件夹）。")
 def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, baseline: Path | None,
                   write_baseline_to: Path | None, docx_out: Path | None, against: Path | None) -> None:
-    """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则表见 docs/checks.md）。
+    """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则说明：budgetdoc 规则 编号）。
 
     每条发现为“路径:行:列 [错误|警告|已接受|已知] 规则编号 字段路径: 说明”（build 也这样列出）。
     没有错误时退出码为 0，有错误（或加 --strict 时有警告）为 1；“已接受”（源文件中“忽略:”写明原因的）

@@ -26,7 +26,9 @@ def serve_command(path: Path | None, port: int, host: str) -> None:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
+        from builder.read.install import install_hint
+
+        click.echo(f"预览需要可选组件：{install_hint('serve')}（缺少 {exc.name}）", err=True)
         sys.exit(EXIT_USAGE)
     from builder.live.preview import ServeProblem
     from builder.live.serve import serve
