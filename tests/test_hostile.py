@@ -305,4 +305,4 @@ def test_diff_of_a_150000_character_narrative_finishes_with_the_edits(tmp_path):
     result = run_cli("diff", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "测试项目 · 情况说明 · 实施方案: 文字修改 (+2 −3 字)"
-    assert result.stdout.count("{+足额+}") == 1 and result.stdout.count("[-") == 1
+    assert result.stdout.count("〔增：足额〕") == 1 and result.stdout.count("〔删：") == 1

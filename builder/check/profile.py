@@ -205,7 +205,7 @@ def read_profile(path: Path, problems: list[Problem], seen: tuple[Path, ...], fo
     for rule_id, entry in rules.entries.items():
         if rule_id not in known:
             hint = suggest(rule_id, known)
-            more = f"，是否应为“{hint}”？" if hint else "（规则编号见 docs/checks.md）"
+            more = f"，是否应为“{hint}”？" if hint else "（budgetdoc 规则 列出全部规则编号）"
             problems.append(_profile_problem(entry.key_loc, f"规则.{rule_id}", f"未知的规则编号“{rule_id}”{more}"))
             continue
         level = entry.node.value if isinstance(entry.node, Scalar) else None
@@ -315,7 +315,7 @@ def apply_waivers(document: m.Document, findings: list[Problem]) -> list[Problem
             continue
         if waiver.rule not in known:
             hint = suggest(waiver.rule, known)
-            more = f"，是否应为“{hint}”？" if hint else "（规则编号见 docs/checks.md）"
+            more = f"，是否应为“{hint}”？" if hint else "（budgetdoc 规则 列出全部规则编号）"
             message = f"忽略的规则编号“{waiver.rule}”不存在{more}"
         else:
             where = f"（位置“{waiver.place}”）" if waiver.place else ""

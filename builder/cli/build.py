@@ -116,7 +116,7 @@ def _build_once(targets: list[Path], out_dir: Path, formats: tuple[str, ...], us
                    f"用时 {time.perf_counter() - started:.2f} 秒")
     if warned:
         click.echo(f"以上 {warned} 个警告不影响生成，请逐条核对（budgetdoc check 列出同样的发现，"
-                   f"各规则的说明见 docs/checks.md）", err=True)
+                   f"各规则的说明：budgetdoc 规则 编号）", err=True)
     if pdf_missing is not None:
         click.echo(f"{pdf_missing}；未生成 PDF。", err=True)
     return EXIT_INPUT if failures or pdf_missing else 0

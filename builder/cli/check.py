@@ -31,7 +31,7 @@ from builder.cli.common import (
                    "（一个文档时可写 .docx 文件名，否则为文件夹）。")
 def check_command(paths: tuple[Path, ...], output_format: str, strict: bool, baseline: Path | None,
                   write_baseline_to: Path | None, docx_out: Path | None, against: Path | None) -> None:
-    """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则表见 docs/checks.md）。
+    """检查源文件：算术、万元/元、指标框架、复制的文字、自评得分……（规则说明：budgetdoc 规则 编号）。
 
     每条发现为“路径:行:列 [错误|警告|已接受|已知] 规则编号 字段路径: 说明”（build 也这样列出）。
     没有错误时退出码为 0，有错误（或加 --strict 时有警告）为 1；“已接受”（源文件中“忽略:”写明原因的）
@@ -145,8 +145,8 @@ def schema(which: str, form_path: Path | None) -> None:
 
 
 @cli.command(name="context")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--project", "stem", default=None, help="只打印这个项目（项目文件名，不含扩展名）。")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="文件夹")
+@click.option("--project", "stem", default=None, metavar="项目", help="只打印这个项目（项目文件名，不含扩展名）。")
 def context_command(folder: Path, stem: str | None) -> None:
     """以 YAML 打印一个文档交给模板的全部值（模板中 {{ … }} 可用的名称和它们的实际内容）。"""
     from builder.render.context import document_context

@@ -192,19 +192,60 @@ def install() -> None:
             self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
         formatter.write_heading = write_heading
+    click.types._NumberRangeBase._describe_range = _describe_range
+    option = click.core.Option
+    if not getattr(option.get_help_record, "_budgetdoc", False):
+        record = option.get_help_record
+
+        def get_help_record(self, ctx):
+            found = record(self, ctx)
+            if found is None or not found[1].endswith("]") or "[" not in found[1]:
+                return found
+            spec, text = found
+            head, extra = text.rsplit("[", 1)
+            return spec, f"{head}[{extra.replace('; ', '；')}"  # [默认：8000；0–65535]
+
+        get_help_record._budgetdoc = True
+        option.get_help_record = get_help_record
+
+
+def _describe_range(self) -> str:
+    """click's ``0<=x<=65535``, ``x>=1`` as ``0–65535``, ``≥1``."""
+    low = ">" if self.min_open else "≥"
+    high = "<" if self.max_open else "≤"
+    if self.min is None:
+        return f"{high}{self.max}"
+    if self.max is None:
+        return f"{low}{self.min}"
+    if self.min_open or self.max_open:
+        return f"{low}{self.min} 且 {high}{self.max}"
+    return f"{self.min}–{self.max}"
+
+
+# what a value is, for a parameter that does not name it (click would print TEXT, INTEGER RANGE …)
+TYPE_METAVARS = {"text": "文字", "integer": "整数", "integer range": "整数", "float": "数",
+                 "float range": "数", "boolean": "是/否", "path": "路径", "filename": "文件",
+                 "directory": "文件夹", "datetime": "时间", "uuid": "UUID"}
 
 
 OPTIONS_METAVAR = "[选项]"
 
 
 def localize(group: click.Group) -> None:
-    """The metavars click writes in English (``[OPTIONS]``, ``COMMAND [ARGS]...``) for every command."""
+    """The metavars click writes in English (``[OPTIONS]``, ``COMMAND [ARGS]...``, ``TEXT``,
+    ``INTEGER RANGE``) for every command: an option that names no metavar gets its type's
+    Chinese name (``TYPE_METAVARS``); an argument must name its own (click would print its
+    Python name, ``FOLDER``), which tests/cli/test_help.py checks."""
     group.options_metavar = OPTIONS_METAVAR
     group.subcommand_metavar = "命令 [参数]..."
     for command in group.commands.values():
         if isinstance(command, click.Group):
             localize(command)
         command.options_metavar = OPTIONS_METAVAR
+        for param in command.params:
+            if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
+                if param.type.name in TYPE_METAVARS:
+                    param.metavar = TYPE_METAVARS[param.type.name]
 
 
 def show_usage_error(exc: click.UsageError) -> None:

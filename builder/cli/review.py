@@ -110,9 +110,14 @@ def diff(args: tuple[str, ...], output_format: str, redline_out: Path | None) ->
     if output_format == "json":
         click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2))
     elif changes:
-        click.echo(format_changes(changes))
+        click.echo(format_changes(changes, colour=_terminal()))
     else:
         click.echo("源文件没有变化", err=True)
+
+
+def _terminal() -> bool:
+    """Whether stdout is a terminal that shows colour (not piped, not NO_COLOR, not TERM=dumb)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def _only_given_projects(changes, paths: list[Path]):
@@ -163,7 +168,7 @@ def _split_revisions_and_paths(args: list[str]) -> tuple[list[str], list[str]]:
 @click.option("--author", default="budgetdoc", show_default=True, metavar="名字", help="修订者。")
 @click.option("--date", default="2000-01-01T00:00:00Z", show_default=True, metavar="时间", help="修订时间（固定，便于重现）。")
 def redline_command(old: Path, new: Path, out: Path, author: str, date: str) -> None:
-    """比对两个 .docx，生成带修订标记（w:ins/w:del）的 Word 文档，可在 Word、LibreOffice 中逐条接受或拒绝。
+    """比对两个 .docx，生成一份带修订的 Word 文档（删去的文字划掉、新增的文字加下划线，如同在 Word 中打开“修订”后修改），可在 Word、LibreOffice 中逐条接受或拒绝。
 
     需要可选组件：pip install 'budgetdoc[redline]'。
     """

@@ -12,9 +12,9 @@ from builder.cli.common import EXIT_USAGE, as_document_folders, cli, default_sou
 
 @cli.command(name="serve")
 @click.argument("path", required=False, type=click.Path(path_type=Path), metavar="[路径]")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, metavar="端口",
               help="端口（0：任选一个空闲端口）。")
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址",
               help="监听地址；默认只在本机。改成其他地址时同一网络中的其他人也能看到文档。")
 def serve_command(path: Path | None, port: int, host: str) -> None:
     """在浏览器中预览：按申报表、自评表的样子显示文档，保存源文件后页面自动更新。
@@ -26,7 +26,9 @@ def serve_command(path: Path | None, port: int, host: str) -> None:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        click.echo(f"预览需要可选组件：pip install 'budgetdoc[serve]'（缺少 {exc.name}）", err=True)
+        from builder.read.install import install_hint
+
+        click.echo(f"预览需要可选组件：{install_hint('serve')}（缺少 {exc.name}）", err=True)
         sys.exit(EXIT_USAGE)
     from builder.live.preview import ServeProblem
     from builder.live.serve import serve

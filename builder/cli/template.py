@@ -55,7 +55,7 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
 
 
 @template.command(name="new")
-@click.argument("template_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("template_file", type=click.Path(dir_okay=False, path_type=Path), metavar="模板.docx")
 @click.option("--from", "kind", type=click.Choice(list(DOCUMENT_KINDS)), default=None,
               help="以标准模板为起点（默认绩效目标申报）。")
 @click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,

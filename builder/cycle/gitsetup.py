@@ -52,7 +52,27 @@ def textconv_command() -> str:
     clone, and a virtualenv that is made again, moved, or shared by people whose home folders
     differ would leave git running a file that is no longer there. ``python -m builder`` would
     depend on PATH just the same (on which ``python``), and say less when it fails."""
-    return "budgetdoc totext"
+    return TEXTCONV
+
+
+# git appends the file's path and runs this with sh; without budgetdoc on PATH it says so in one line
+MISSING_COMMAND = "找不到 budgetdoc 命令，git 无法显示 .docx 的文字：请把安装 budgetdoc 的 bin 文件夹加入 PATH（或用 pipx 安装 budgetdoc）"
+TEXTCONV = (f"f() {{ command -v budgetdoc >/dev/null 2>&1 || {{ echo '{MISSING_COMMAND}' >&2; exit 1; }}; "
+            f"exec budgetdoc totext \"$@\"; }}; f")
+
+
+def path_note() -> str:
+    """What the user must do for git to find the ``budgetdoc`` command (textconv), said for the
+    install at hand: nothing when it is on PATH, else the folder of this one to put on PATH."""
+    import shutil
+    import sys
+
+    found = shutil.which("budgetdoc")
+    if found:
+        return f"git 通过 PATH 找到 budgetdoc 命令来显示 .docx（现在找到的是 {found}）"
+    here = Path(sys.executable).parent
+    return (f"git 通过 PATH 找到 budgetdoc 命令来显示 .docx，但现在 PATH 上没有它："
+            f"请把 {here} 加入 PATH（或用 pipx 安装 budgetdoc）")
 
 
 def _attributes_bytes(path: Path) -> bytes:
@@ -92,6 +112,6 @@ def setup(start: Path) -> list[str]:
     _git_config(root, "diff.budgetdoc.wordRegex", WORD_REGEX)
     done.append("已设置 git config diff.docx.textconv、diff.docx.wordRegex、diff.budgetdoc.wordRegex")
     done.append("已设置 git config core.quotepath false：git status、git diff 直接显示中文文件名")
-    done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff 按字显示中文修改")
-    done.append("git 通过 PATH 找到 budgetdoc 命令来显示 .docx：使用 git diff 前请先激活虚拟环境（. .venv/bin/activate）")
+    done.append("现在 git diff / git log -p 显示 .docx 的文字；git diff --word-diff=color 按字显示中文修改（删去的红色、新增的绿色）")
+    done.append(path_note())
     return done

@@ -29,7 +29,7 @@ WAIVER = Record({
     "项目": Text(doc="只在 document.yaml 中：项目文件名（不含扩展名）或项目名称"),
     "原因": Text(required=True, doc="为什么接受这条发现（会随发现一起列出）"),
 }, name="忽略项")
-WAIVERS = ListOf(WAIVER, default=[], doc="接受的发现：每项写明规则、位置和原因（见 docs/checks.md）")
+WAIVERS = ListOf(WAIVER, default=[], doc="接受的发现：每项写明规则、位置和原因（见 budgetdoc 规则 编号）")
 
 # the keys of document.yaml that are the engine's, not a form's: before and after the form's 文档 fields
 ENGINE_DOCUMENT_BEFORE = {
@@ -40,7 +40,7 @@ ENGINE_DOCUMENT_BEFORE = {
 ENGINE_DOCUMENT_AFTER = {
     "项目顺序": ListOf(Text(required=True), doc="项目文件名（不含扩展名）的顺序；不写则按文件名排序"),
     "模板": Text(doc="自备的 Word 模板：相对于文档文件夹的路径，可在本仓库内任何位置（如 ../模板/佳县.docx，多个年度共用）"),
-    "规则": Text(doc="检查规则集：内置的“默认”“上海-2025”，或相对于文档文件夹的规则集文件路径（见 docs/checks.md）"),
+    "规则": Text(doc="检查规则集：内置的“默认”“上海-2025”，或相对于文档文件夹的规则集文件路径（见 budgetdoc 规则 编号）"),
     "忽略": WAIVERS,
     "表单": RawField(doc="本局表单的定义（扩展字段、指标体系、指标组），或表单定义文件的路径（见 docs/forms.md）"),
     FORMAT_KEY: Choice(FORMATS, doc="情况说明等文字的写法：纯文本（默认）或 markdown（列表、表格、脚注、粗体）"),

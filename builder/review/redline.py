@@ -25,8 +25,8 @@ from lxml import etree
 
 from builder.output.assemble import rewrite_package
 from builder.output.atomic import refuse_inputs, write_atomic
+from builder.read.install import install_hint
 
-INSTALL_HINT = "pip install 'budgetdoc[redline]'"
 TIMEOUT_SECONDS = 300
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -141,11 +141,11 @@ def _engine_binary() -> str:
     try:
         from python_redlines import DocxodusEngine
     except ImportError:
-        raise RedlineUnavailable(f"未安装比对引擎：{INSTALL_HINT}") from None
+        raise RedlineUnavailable(f"未安装比对引擎：{install_hint('redline')}") from None
     try:
         engine = DocxodusEngine()
     except ImportError as exc:  # EngineNotInstalledError: the binary package is missing or for another platform
-        raise RedlineUnavailable(f"比对引擎不完整或不支持本机平台：{INSTALL_HINT}（{exc}）") from None
+        raise RedlineUnavailable(f"比对引擎不完整或不支持本机平台：{install_hint('redline')}（{exc}）") from None
     except EnvironmentError as exc:  # unsupported OS/architecture, or the cache is not writable
         raise RedlineUnavailable(f"比对引擎无法在本机使用：{exc}") from None
     return engine.extracted_binaries_path

@@ -34,9 +34,10 @@ class Change:
     old: str
     new: str
     kind: str  # changed | added | removed | text
-    detail: str = ""  # for text: the changed characters with some context
+    detail: str = ""  # for text: the changed characters with some context, 〔删：…〕〔增：…〕
+    pieces: tuple = ()  # for text: the same as (before, deleted, inserted, after), to colour them
 
-    def line(self) -> str:
+    def line(self, colour: bool = False) -> str:
         where = " · ".join(part for part in (self.project, self.section, self.field) if part)
         if self.kind == "added":
             return f"{where}: 新增{_spaced(self.new)}".rstrip()
@@ -44,10 +45,14 @@ class Change:
             return f"{where}: 删除{_spaced(self.old)}".rstrip()
         if self.kind == "text":
             return f"{where}: {self.new}"
+        if colour:
+            return f"{where}: {deleted(self.old, colour)} → {inserted(self.new, colour)}"
         return f"{where}: {self.old} → {self.new}"
 
     def as_json(self) -> dict:
-        return asdict(self)
+        entry = asdict(self)
+        del entry["pieces"]
+        return entry
 
 
 def _spaced(value: str) -> str:
@@ -137,9 +142,12 @@ def redline_revisions(root: Path, old_revision: str, new_revision: str | None, p
 
 # ---------------------------------------------------------------- comparing
 
-def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
-    """``文字修改 (+12 −3 字)`` and the changed characters in context (by character; a long text
-    in bounded time, by coarser units where it must: ``builder.review.textdiff``)."""
+Piece = tuple[str, str, str, str]  # the text before, deleted, inserted, the text after
+
+
+def text_change(old: str, new: str, context: int = 8) -> tuple[str, tuple[Piece, ...]]:
+    """``文字修改 (+12 −3 字)`` and the changed characters, each with some context (by character;
+    a long text in bounded time, by coarser units where it must: ``builder.review.textdiff``)."""
     from builder.review.textdiff import changed_ranges, clip
 
     added = removed = 0
@@ -147,11 +155,32 @@ def text_change(old: str, new: str, context: int = 8) -> tuple[str, str]:
     for a1, a2, b1, b2 in changed_ranges(old, new):
         added += b2 - b1
         removed += a2 - a1
-        before = old[max(0, a1 - context):a1]
-        after = old[a2:a2 + context]
-        change = (f"[-{clip(old[a1:a2])}-]" if a2 > a1 else "") + (f"{{+{clip(new[b1:b2])}+}}" if b2 > b1 else "")
-        pieces.append(f"…{before}{change}{after}…".replace("\n", "⏎"))
-    return f"文字修改 (+{added} −{removed} 字)", "  ".join(pieces)
+        pieces.append((old[max(0, a1 - context):a1], clip(old[a1:a2]), clip(new[b1:b2]), old[a2:a2 + context]))
+    return f"文字修改 (+{added} −{removed} 字)", tuple(pieces)
+
+
+# how a reviewer reads a deletion and an insertion: coloured (red struck out, green underlined) on a
+# terminal, 〔删：…〕〔增：…〕 anywhere else; a line break inside a text as 〔换行〕
+DELETED, INSERTED = "\x1b[31;9m", "\x1b[32;4m"
+RESET = "\x1b[0m"
+LINE_BREAK = "〔换行〕"
+
+
+def deleted(text: str, colour: bool) -> str:
+    return f"{DELETED}{text}{RESET}" if colour else f"〔删：{text}〕"
+
+
+def inserted(text: str, colour: bool) -> str:
+    return f"{INSERTED}{text}{RESET}" if colour else f"〔增：{text}〕"
+
+
+def show_pieces(pieces: tuple[Piece, ...], colour: bool = False) -> str:
+    """``…按月按实〔增：足额〕发放补助。…`` (or coloured), the pieces two spaces apart."""
+    shown = []
+    for before, gone, added, after in pieces:
+        change = (deleted(gone, colour) if gone else "") + (inserted(added, colour) if added else "")
+        shown.append(f"…{before}{change}{after}…".replace("\n", LINE_BREAK))
+    return "  ".join(shown)
 
 
 def _compare_fields(changes, document, project, section, old: dict, new: dict, text: bool = False):
@@ -160,8 +189,8 @@ def _compare_fields(changes, document, project, section, old: dict, new: dict, t
         if a == b:
             continue
         if text or "\n" in a or "\n" in b or len(a) > 30 or len(b) > 30:
-            summary, detail = text_change(a, b)
-            changes.append(Change(document, project, section, key, a, summary, "text", detail))
+            summary, pieces = text_change(a, b)
+            changes.append(Change(document, project, section, key, a, summary, "text", show_pieces(pieces), pieces))
         else:
             changes.append(Change(document, project, section, key, a, b, "changed"))
 
@@ -266,7 +295,8 @@ def diff(root: Path, old_revision: str, new_revision: str | None, paths: list[Pa
     return changes
 
 
-def format_changes(changes: list[Change]) -> str:
+def format_changes(changes: list[Change], colour: bool = False) -> str:
+    """The changes as lines, document by document; ``colour``: for a terminal (see ``show_pieces``)."""
     lines = []
     documents = list(dict.fromkeys(c.document for c in changes))
     for document in documents:
@@ -274,9 +304,9 @@ def format_changes(changes: list[Change]) -> str:
         if len(documents) > 1:
             lines.append(f"== {document}")
         for change in own:
-            lines.append(change.line())
+            lines.append(change.line(colour))
             if change.detail:
-                lines.append(f"    {change.detail}")
+                lines.append(f"    {show_pieces(change.pieces, True) if colour else change.detail}")
     return "\n".join(lines)
 
 

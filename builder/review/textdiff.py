@@ -9,7 +9,7 @@ grows with the product of the two lengths (a 20,000-character narrative took 27 
   is small again); what is still too long is compared sentence by sentence (or line by
   line), and each changed sentence character by character while it is small enough;
 - whatever is left over — a chunk too long, or the budget spent — is reported whole
-  (``[-old chunk-]{+new chunk+}``): a coarser answer, never a slow one.
+  (one deletion and one insertion, 〔删：…〕〔增：…〕): a coarser answer, never a slow one.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import ROOT, SOURCES, TARGET_SOURCES, run_cli
 from helpers import DOCUMENT, PROJECT, write_document
+from builder.cycle.gitsetup import MISSING_COMMAND, TEXTCONV
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.org"}
@@ -228,7 +229,7 @@ def test_build_prints_findings_exactly_as_check_does_and_again_when_nothing_chan
     assert again.stdout.startswith("未改变，未重新生成")
     assert [line for line in again.stderr.splitlines() if "[警告]" in line] == findings  # not "fixed"
     assert again.stderr.splitlines()[-1] == (f"以上 {len(findings)} 个警告不影响生成，请逐条核对（budgetdoc check 列出同样的发现，"
-                                             "各规则的说明见 docs/checks.md）")
+                                             "各规则的说明：budgetdoc 规则 编号）")
 
 
 def test_watch_rebuilds_every_format_asked_for(tmp_path):
@@ -274,7 +275,7 @@ def test_git_setup_shows_chinese_paths_and_does_not_pin_the_virtualenv(repo):
     result = run_cli("git-setup", cwd=repo)
     assert result.returncode == 0
     assert git(repo, "config", "--get", "core.quotepath").stdout == "false\n"
-    assert git(repo, "config", "--get", "diff.docx.textconv").stdout == "budgetdoc totext\n"
+    assert git(repo, "config", "--get", "diff.docx.textconv").stdout == TEXTCONV + "\n"
     edit(repo / PROJECT_3, "补贴发放人数: =16.00(人)", "补贴发放人数: =18.00(人)")
     assert f"M {PROJECT_3}" in git(repo, "status", "--short").stdout  # not "\346\264\276…"
 
@@ -409,7 +410,22 @@ def test_every_help_page_is_chinese():
     for name, result in pages.items():
         assert result.returncode == 0
         assert not ENGLISH.search(result.stdout), (name, result.stdout)
+        assert not CLICK_WORDS.search(result.stdout), (name, CLICK_WORDS.search(result.stdout), result.stdout)
         assert "[OPTIONS]" not in result.stdout and "选项：" in result.stdout, name
+    # every metavar a user reads is Chinese (or the values themselves: [text|json], [绩效目标申报|绩效自评])
+    for name, command in commands.items():
+        context = click.Context(command, info_name=name)
+        for param in command.params:
+            if not getattr(param, "is_flag", False) and param.name != "help":
+                metavar = param.make_metavar(context)
+                assert not re.search(r"[A-Z]{2,}", metavar), (name, param.name, metavar)
+    assert "[默认：8000；0–65535]" in pages["serve"].stdout
+
+
+# click's own English words in a help page: type names, range syntax, an argument's Python name,
+# WordprocessingML jargon
+CLICK_WORDS = re.compile(r"\b(TEXT|INTEGER|RANGE|FLOAT|PATH|FILENAME|DIRECTORY|BOOLEAN|FOLDER|TEMPLATE_FILE|"
+                         r"DOCX_FILE|default)\b|<=x|x<=|x>=|w:ins|w:del")
 
 
 def test_template_mistakes_are_explained_in_chinese(tmp_path):
@@ -445,3 +461,17 @@ def test_redline_of_a_file_the_engine_refuses_is_explained_in_chinese(tmp_path, 
     assert result.returncode == 1
     assert result.stderr == ("比对失败（2025-绩效目标申报.docx → 坏.docx）：其中一个文件已损坏或不是有效的 Word .docx 文件"
                              "（请在 Word 中打开并另存为 .docx 后重试）\n")
+
+
+def test_textconv_without_budgetdoc_on_path_says_what_to_do_in_one_chinese_line(repo):
+    import os
+
+    assert run_cli("git-setup", cwd=repo).returncode == 0
+    assert run_cli("build", "--out", "成品", cwd=repo).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "built")
+    docx = next(p for p in (repo / "成品").rglob("*.docx"))
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    shown = subprocess.run(["git", "show", "--textconv", f"HEAD:{docx.relative_to(repo).as_posix()}"],
+                           cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode != 0 and MISSING_COMMAND in shown.stderr.splitlines()

@@ -104,7 +104,7 @@ def test_daqing_form_whole_cycle(tmp_path):
     _edit(project, "本年度申请金额: 88.60万", "本年度申请金额: 98.60万")
     diff = _ok(_cli(repo, "diff")).stdout
     assert "城区绿化养护 · 项目资金情况 · 财政拨款/本年度申请金额: 160.00 万元 → 170.00 万元" in diff
-    assert "本年度申请金额：[-8-]{+9+}8.60 万元" in diff and "886000" not in diff, diff
+    assert "本年度申请金额：〔删：8〕〔增：9〕8.60 万元" in diff and "886000" not in diff, diff
     _round_trip(repo, folder)
     imported = (repo / "sources" / "导入" / "01-城区绿化养护.yaml").read_text(encoding="utf-8")
     assert "  合计: [178.60万, 165.00万, 188.60万]" in imported  # rows of lists, in the 万元 the form prints

@@ -243,7 +243,7 @@ def test_diff_shows_markdown_changes_in_words(tmp_path):
     result = run_cli("diff", "--", folder, cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "测试项目 · 情况说明 · 实施方案: 文字修改 (+7 −0 字)" in result.stdout
-    assert "{+，按月足额发放+}" in result.stdout
+    assert "〔增：，按月足额发放〕" in result.stdout
 
 
 def test_import_markdown_round_trip(tmp_path):

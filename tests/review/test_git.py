@@ -67,13 +67,31 @@ def test_diff_between_two_revisions_texts_by_character_and_json(repo):
     result = run_cli("diff", "HEAD~1", "HEAD", "--", "sources/2025-绩效目标申报", cwd=repo)
     assert result.stdout.splitlines() == [
         "派驻干部费用 · 情况说明 · 实施方案: 文字修改 (+2 −0 字)",
-        "    …按月按实{+足额+}发放补助。…",
+        "    …按月按实〔增：足额〕发放补助。…",
     ]
     entries = json.loads(run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repo).stdout)
     assert entries == [{
         "document": "2025-绩效目标申报", "project": "派驻干部费用", "section": "情况说明", "field": "实施方案",
-        "old": "按月按实发放补助。", "new": "文字修改 (+2 −0 字)", "kind": "text", "detail": "…按月按实{+足额+}发放补助。…",
+        "old": "按月按实发放补助。", "new": "文字修改 (+2 −0 字)", "kind": "text", "detail": "…按月按实〔增：足额〕发放补助。…",
     }]
+
+
+def test_diff_shows_changes_as_a_reviewer_reads_them_on_a_terminal_and_piped(repo):
+    """Coloured on a terminal (a pty, as ``script`` gives it), 〔删：…〕〔增：…〕 piped; never git's
+    word-diff marks [-…-]{+…+} or ⏎."""
+    import shlex
+
+    edit(repo / PROJECT_3, ("按月按实发放补助。", "按月按实足额发放补助。"))
+    edit(repo / "sources/2023-绩效自评/02-政策研究.yaml", ("实际完成值: =7个", "实际完成值: =9个"))
+    piped = run_cli("diff", cwd=repo).stdout
+    assert "    …按月按实〔增：足额〕发放补助。…" in piped.splitlines(), piped
+    assert "=7个 → =9个" in piped and "\x1b[" not in piped
+    command = shlex.join([sys.executable, "-m", "builder", "diff"])
+    shown = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=repo, capture_output=True, text=True,
+                           env=dict(os.environ, TERM="xterm", NO_COLOR="")).stdout
+    assert "\x1b[32;4m足额\x1b[0m" in shown and "\x1b[31;9m=7个\x1b[0m → \x1b[32;4m=9个\x1b[0m" in shown, shown
+    for text in (piped, shown):
+        assert not any(mark in text for mark in ("[-", "-]", "{+", "+}", "⏎")), text
 
 
 def test_diff_matches_by_name_not_position_and_reports_added_and_removed(repo):

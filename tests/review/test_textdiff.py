@@ -10,7 +10,12 @@ import random
 import pytest
 
 from builder.review import textdiff
-from builder.review.semdiff import text_change
+from builder.review.semdiff import show_pieces, text_change as _pieces
+
+
+def text_change(old, new):
+    summary, pieces = _pieces(old, new)
+    return summary, show_pieces(pieces)
 
 CHARS = "预算资金项目绩效目标运维管理服务保障展示馆讲解"
 
@@ -67,7 +72,13 @@ def test_ordinary_texts_are_compared_character_by_character_as_before():
         expected = [(a1, a2, b1, b2) for op, a1, a2, b1, b2 in
                     difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op != "equal"]
         assert textdiff.changed_ranges(old, new) == expected
-    assert text_change("按月按实发放补助。", "按月按实足额发放补助。") == ("文字修改 (+2 −0 字)", "…按月按实{+足额+}发放补助。…")
+    assert text_change("按月按实发放补助。", "按月按实足额发放补助。") == ("文字修改 (+2 −0 字)", "…按月按实〔增：足额〕发放补助。…")
+
+
+def test_a_deletion_an_insertion_and_a_line_break_as_a_reviewer_reads_them():
+    summary, pieces = _pieces("预算 6 万元。\n下一段。", "预算 9.5 万元。\n\n下一段。")
+    assert show_pieces(pieces) == "…预算 〔删：6〕〔增：9.5〕 万元。〔换行〕下一段…  …算 6 万元。〔换行〕〔增：〔换行〕〕下一段。…"
+    assert show_pieces(pieces, colour=True).startswith("…预算 \x1b[31;9m6\x1b[0m\x1b[32;4m9.5\x1b[0m 万元。")
 
 
 def test_a_150000_character_narrative_is_diffed_exactly_in_bounded_work(counted):
@@ -77,8 +88,8 @@ def test_a_150000_character_narrative_is_diffed_exactly_in_bounded_work(counted)
     new = old[:1000] + "足额" + old[1000:75_000] + old[75_003:149_000] + "新增一句。" + old[149_000:]
     summary, detail = text_change(old, new)
     assert summary == "文字修改 (+7 −3 字)"
-    assert detail.count("{+足额+}") == 1 and detail.count("{+新增一句。+}") == 1
-    assert detail.count("[-") == 1 and applied(old, new, textdiff.changed_ranges(old, new)) == new
+    assert detail.count("〔增：足额〕") == 1 and detail.count("〔增：新增一句。〕") == 1
+    assert detail.count("〔删：") == 1 and applied(old, new, textdiff.changed_ranges(old, new)) == new
     assert counted and max(counted) <= textdiff.MAX_CELLS
     assert sum(counted) <= textdiff.MAX_CELLS + textdiff.BUDGET_CELLS
 
