@@ -209,3 +209,25 @@ def write_monitoring(folder: Path, project: str = MONITOR_PROJECT, document: str
         files["_监控表单.yaml"] = MONITOR_FORM % {"other": other}
         document += "表单: _监控表单.yaml\n"
     return write_document(folder, files, document)
+
+
+def validator_errors(*files: Path) -> dict[str, list[str]]:
+    """Microsoft's Open XML SDK validator on ``files``, through budgetdoc's own runner
+    (builder.output.validate): {file name: [error descriptions]} for the files that have errors
+    ({} when all are valid). Skips when the validator is not installed — fails instead under
+    BUDGETDOC_REQUIRE_VALIDATOR (set by .ci/run)."""
+    import os
+
+    import pytest
+
+    from builder.output.validate import ValidatorMissing, validate
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        results = validate([Path(f) for f in files], root)
+    except ValidatorMissing as exc:
+        if os.environ.get("BUDGETDOC_REQUIRE_VALIDATOR"):
+            pytest.fail(f"the Open XML SDK validator is required but missing: {exc}")
+        pytest.skip(f"the Open XML SDK validator is not installed here: {exc}")
+    assert len(results) == len(files)
+    return {path.name: [f.format() for f in found] for path, found in results.items() if found}

@@ -17,7 +17,7 @@ import builder.cli.clitext as clitext
 from builder.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_USAGE, cli
 
 # one module per command or command group; importing it registers its commands on the group
-from builder.cli import build, check, review, rules, serve, sources, template  # noqa: E402,F401  isort: skip
+from builder.cli import build, check, review, rules, serve, sources, template, validate  # noqa: E402,F401  isort: skip
 
 clitext.localize(cli)
 

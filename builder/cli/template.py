@@ -24,11 +24,15 @@ def template() -> None:
 @click.option("--form", "form_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（其扩展字段和指标组也是可用的名称）。")
 @click.option("--quiet", "-q", is_flag=True, help="只列出问题，不列出每个标签。")
-def template_check(template_file: Path, kind: str | None, form_path: Path | None, quiet: bool) -> None:
+@click.option("--validate/--no-validate", "run_validator", default=True,
+              help="另用 Microsoft 的 Open XML SDK 验证器检查文件格式（默认：已安装时运行，约需 10 秒）。")
+def template_check(template_file: Path, kind: str | None, form_path: Path | None, quiet: bool,
+                   run_validator: bool) -> None:
     """列出模板中的每个标签及其位置（表 N 第 r 行第 c 列，或第 n 段），检查语法、
     变量名（对照该类文档可用的名称，给出最接近的名称）、合并标记和分页。
 
-    没有问题时退出码为 0，有问题为 1。生成文档之前也做同样的检查。
+    最后一行说明是否运行了 Open XML SDK 验证器（budgetdoc validate）及其结果。
+    没有问题时退出码为 0，有问题为 1。生成文档之前也做同样的检查（不含验证器）。
     """
     from builder.render.template import TemplateProblem
     from builder.render.templatecheck import check_template, format_listing
@@ -51,7 +55,16 @@ def template_check(template_file: Path, kind: str | None, form_path: Path | None
     if form is None and any(re.search(r"(未知的名称|没有)\u201c[^\u201d]*[^\x00-\x7f\u201c\u201d][^\u201d]*\u201d", p.message) for p in report.problems):
         summary += "模板若用到本局表单的字段或指标组，请加 --form 指明表单定义（或写有“表单”的文档文件夹）。"
     click.echo(summary, err=True)
-    sys.exit(EXIT_INPUT if report.problems else 0)
+    valid = True
+    if run_validator:
+        from builder.output.validate import summary_line
+        from builder.read.where import repository_root
+
+        line, valid = summary_line(template_file, repository_root())
+        click.echo(line, err=True)
+    else:
+        click.echo("未运行 Open XML SDK 验证器（--no-validate）。", err=True)
+    sys.exit(EXIT_INPUT if report.problems or not valid else 0)
 
 
 @template.command(name="new")

@@ -8,6 +8,8 @@ turns into a located error. The limits are set per kind of child by one family o
 - ``BUDGETDOC_PANDOC_SECONDS`` / ``BUDGETDOC_PANDOC_MEMORY_MB`` (default 60 s, 2048 MB)
 - ``BUDGETDOC_PDF_SECONDS`` / ``BUDGETDOC_PDF_MEMORY_MB`` (300 s without progress, 8192 MB)
 - ``BUDGETDOC_GIT_SECONDS`` / ``BUDGETDOC_GIT_MEMORY_MB`` (120 s, 4096 MB)
+- ``BUDGETDOC_VALIDATE_SECONDS`` / ``BUDGETDOC_VALIDATE_MEMORY_MB`` (600 s, 32768 MB: Node reserves
+  address space for WebAssembly far beyond what it uses)
 
 A value that is not a positive number is ignored (the default applies).
 """
@@ -21,7 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-_DEFAULTS = {"PANDOC": (60.0, 2048), "PDF": (300.0, 8192), "GIT": (120.0, 4096)}
+_DEFAULTS = {"PANDOC": (60.0, 2048), "PDF": (300.0, 8192), "GIT": (120.0, 4096),
+             "VALIDATE": (600.0, 32768)}
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Limits:
 
 
 def limits(kind: str) -> Limits:
-    """The limits of one kind of child (``PANDOC``, ``PDF``, ``GIT``) from the environment."""
+    """The limits of one kind of child (``PANDOC``, ``PDF``, ``GIT``, ``VALIDATE``) from the environment."""
     seconds, memory_mb = _DEFAULTS[kind]
     return Limits(setting(f"BUDGETDOC_{kind}_SECONDS", seconds, float),
                   setting(f"BUDGETDOC_{kind}_MEMORY_MB", memory_mb, int))

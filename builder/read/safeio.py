@@ -77,6 +77,20 @@ MAX_PART_BYTES = 64 * 1024 * 1024  # one part, inflated: a 1,000-project documen
 MAX_PART_RATIO = 200  # inflated / deflated: beyond this it is a zip bomb
 
 
+def package_problem(path) -> str | None:
+    """Why ``path`` is not a .docx budgetdoc may hand to another program (a redline engine, the
+    validator), in Chinese; None when it is one (``read_package_part`` accepts its document)."""
+    import zipfile
+
+    try:
+        read_package_part(path)
+    except UnsafeFile as exc:
+        return str(exc)
+    except (OSError, KeyError, zipfile.BadZipFile, EOFError, NotImplementedError, ValueError):
+        return "不是可读的 Word 文档（.docx）"
+    return None
+
+
 def read_package_part(path, part: str = "word/document.xml") -> bytes:
     """One part of a .docx/.xlsx someone gave us, checked before it is inflated: the file is a
     regular file of sane size, the part's declared size and compression ratio are bounded (and

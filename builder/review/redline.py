@@ -77,16 +77,11 @@ def engine_message(lines: list[str], code: int) -> str:
 
 def _check_input(path: Path) -> None:
     """A .docx the engine may read: a regular file of sane size whose parts are no zip bomb."""
-    import zipfile
+    from builder.read.safeio import package_problem
 
-    from builder.read.safeio import UnsafeFile, read_package_part
-
-    try:
-        read_package_part(path)
-    except UnsafeFile as exc:
-        raise RedlineFailed(f"{path.name}：{exc}") from None
-    except (OSError, KeyError, zipfile.BadZipFile, EOFError, NotImplementedError, ValueError):
-        raise RedlineFailed(f"{path.name} 不是可读的 Word 文档（.docx）") from None
+    problem = package_problem(path)
+    if problem:
+        raise RedlineFailed(f"{path.name}：{problem}")
 
 
 def redline(old: Path, new: Path, out: Path, author: str = "budgetdoc", date: str = "2000-01-01T00:00:00Z") -> str | None:

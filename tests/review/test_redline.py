@@ -228,7 +228,7 @@ def test_a_broken_input_fails_and_leaves_the_old_output(old_new, tmp_path):
     broken.write_bytes(b"not a docx")
     out = tmp_path / "out.docx"
     out.write_bytes(b"previous")
-    with pytest.raises(RedlineFailed, match="broken.docx 不是可读的 Word 文档"):
+    with pytest.raises(RedlineFailed, match="broken.docx：不是可读的 Word 文档"):
         redline(old, broken, out)
     assert out.read_bytes() == b"previous"
     with pytest.raises(FileNotFoundError, match="找不到要比对的文档"):

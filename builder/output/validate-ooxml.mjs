@@ -1,7 +1,7 @@
 // Validate .docx files with Microsoft's Open XML SDK (npm package @ooxml-tools/validate,
 // which bundles the SDK as WebAssembly), all in one process: the SDK starts once.
-//   node .ci/validate-ooxml.mjs PACKAGE_DIR OFFICE_VERSION FILE.docx ...
-// PACKAGE_DIR is the folder of @ooxml-tools/validate (.ci/run installs it under .ci/node_modules).
+//   node validate-ooxml.mjs PACKAGE_DIR OFFICE_VERSION FILE.docx ...   (run by builder/output/validate.py)
+// PACKAGE_DIR is the folder of @ooxml-tools/validate (budgetdoc validate says where it looks).
 // Prints {"FILE.docx": [errors…], …} as JSON; an error has description, path.xpath, path.partUri, id.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
