@@ -25,7 +25,7 @@ def template() -> None:
               help="本局表单：表单定义文件，或 document.yaml 写有“表单”的文档文件夹（其扩展字段和指标组也是可用的名称）。")
 @click.option("--quiet", "-q", is_flag=True, help="只列出问题，不列出每个标签。")
 @click.option("--validate/--no-validate", "run_validator", default=True,
-              help="另用 Microsoft 的 Open XML SDK 验证器检查文件格式（默认：已安装时运行，约需 10 秒）。")
+              help="另用 Microsoft 的 Open XML SDK 验证器检查文件格式（默认：已安装时运行，约需 5—10 秒）。")
 def template_check(template_file: Path, kind: str | None, form_path: Path | None, quiet: bool,
                    run_validator: bool) -> None:
     """列出模板中的每个标签及其位置（表 N 第 r 行第 c 列，或第 n 段），检查语法、

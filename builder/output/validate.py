@@ -96,12 +96,12 @@ def validate(files: list[Path], root: Path | None = None) -> dict[Path, list[Fin
     node = shutil.which("node")
     if package is None or node is None:
         raise ValidatorMissing(missing_message())
-    files = [Path(f) for f in files]
-    for path in files:
+    named = {Path(f): str(Path(f).resolve()) for f in files}  # each file as given: as Node is given it
+    for path in named:
         problem = package_problem(path)
         if problem:
             raise ValidatorFailed(f"{display_path(path)}：{problem}")
-    command = [node, str(SCRIPT), str(package), OFFICE_VERSION, *(str(f.resolve()) for f in files)]
+    command = [node, str(SCRIPT), str(package), OFFICE_VERSION, *named.values()]
     try:
         done = childproc.run(command, "VALIDATE")
     except childproc.Overrun as exc:
@@ -118,8 +118,8 @@ def validate(files: list[Path], root: Path | None = None) -> dict[Path, list[Fin
     except ValueError:
         raise ValidatorFailed("验证器的输出无法读取") from None
     results = {}
-    for path in files:
-        errors = raw.get(str(path.resolve()), [])
+    for path, argument in named.items():
+        errors = raw.get(argument, [])
         results[path] = [Finding(_short(str(e.get("description", ""))),
                                  str((e.get("path") or {}).get("partUri", "")),
                                  str((e.get("path") or {}).get("xpath", ""))) for e in errors]

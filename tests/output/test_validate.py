@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
-from helpers import validator_errors
+from helpers import require_validator
 
 TEMPLATE = ROOT / "templates" / "绩效自评.docx"
 
@@ -28,12 +28,8 @@ def _broken(tmp_path: Path) -> Path:
     return broken
 
 
-def _installed() -> None:
-    validator_errors(TEMPLATE)  # skips, or fails under BUDGETDOC_REQUIRE_VALIDATOR, when it is missing
-
-
 def test_validate_a_built_document_and_a_broken_one(built_documents, tmp_path):
-    _installed()
+    require_validator()
     good = built_documents / "2025-绩效目标申报.docx"
     result = run_cli("validate", good)
     assert result.returncode == 0, result.stderr
@@ -47,7 +43,7 @@ def test_validate_a_built_document_and_a_broken_one(built_documents, tmp_path):
 
 
 def test_a_file_that_is_not_a_docx_is_named_not_handed_to_node(tmp_path):
-    _installed()
+    require_validator()
     result = run_cli("validate", ROOT / "README.md")
     assert result.returncode == 1
     assert result.stderr.strip().endswith("README.md：不是可读的 Word 文档（.docx）") and "Traceback" not in result.stderr
@@ -67,29 +63,22 @@ def test_without_the_validator_one_chinese_line_says_how_to_install_it(tmp_path)
     assert check.stderr.strip().splitlines()[-1].startswith("未运行 Open XML SDK 验证器：")
 
 
-def test_the_install_line_is_where_validate_looks(tmp_path):
+def test_the_install_line_is_where_validate_looks(tmp_path, monkeypatch):
     """The folder the message names is the folder validate then finds the package in."""
-    from builder.output.validate import find_package, user_folder
-
-    from builder.output.validate import install_command
+    from builder.output.validate import find_package, install_command, user_folder
 
     fake = tmp_path / "数据" / "budgetdoc" / "validator" / "node_modules" / "@ooxml-tools" / "validate"
     (fake / "dist" / "npm").mkdir(parents=True)
     (fake / "dist" / "npm" / "index.js").write_text("")
-    old = dict(os.environ)
-    try:
-        os.environ.pop("OOXML_VALIDATE_DIR", None)
-        os.environ["XDG_DATA_HOME"] = str(tmp_path / "数据")
-        assert find_package(None) == fake
-        assert str(user_folder()) in install_command()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    monkeypatch.delenv("OOXML_VALIDATE_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "数据"))
+    assert find_package(None) == fake
+    assert str(user_folder()) in install_command()
 
 
 @pytest.mark.parametrize("flag", [None, "--no-validate"])
 def test_template_check_says_whether_the_validator_ran(tmp_path, flag):
-    _installed()
+    require_validator()
     args = ["template", "check", "-q", *([flag] if flag else [])]
     good = run_cli(*args, TEMPLATE)
     assert good.returncode == 0, good.stderr
